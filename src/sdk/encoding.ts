@@ -1,0 +1,68 @@
+import { badRequest } from "./errors.js";
+
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Standard, padded base64 only (Go's base64.StdEncoding). Node's decoder silently skips junk and
+ * accepts other alphabets, so two different strings could decode to the same bytes.
+ */
+export function decodeBase64Strict(value: string, what: string): Buffer {
+  if (!STRICT_BASE64.test(value)) throw badRequest(`${what} is not valid base64`);
+  return Buffer.from(value, "base64");
+}
+
+export function isStrictBase64(value: string): boolean {
+  return STRICT_BASE64.test(value);
+}
+
+const MAX_HEADERS = 32;
+const MAX_HEADER_VALUE = 8192;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * Parses a header map sent in a request body, as Vault's TypeHeader accepts it: a JSON object, a JSON
+ * string, base64 of a JSON string (what the Vault CLI sends), or a list of "Name: value" strings.
+ * Names are lower-cased; names that collide once lower-cased, control characters, and too many or too
+ * large headers are refused. Values keep their list shape.
+ */
+export function parseHeaderMap(input: unknown, what: string): Record<string, string[]> {
+  let value: unknown = input;
+  if (typeof value === "string") {
+    const text = isStrictBase64(value) && value.length > 0 ? Buffer.from(value, "base64").toString("utf8") : value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw badRequest(`${what} is neither JSON nor base64-encoded JSON`);
+    }
+  }
+  const out: Record<string, string[]> = Object.create(null);
+  const add = (rawName: string, rawValue: unknown): void => {
+    if (!HEADER_NAME.test(rawName)) throw badRequest(`${what} has an invalid header name`);
+    const name = rawName.toLowerCase();
+    if (name in out) throw badRequest(`${what} repeats the header ${name}`);
+    const values = Array.isArray(rawValue) ? rawValue : [rawValue];
+    const strings = values.map((v) => {
+      if (typeof v === "number") return String(v);
+      if (typeof v !== "string") throw badRequest(`${what} has a non-string value for ${name}`);
+      if (v.length > MAX_HEADER_VALUE || CONTROL_CHARS.test(v)) throw badRequest(`${what} has an invalid value for ${name}`);
+      return v;
+    });
+    out[name] = strings;
+  };
+  if (Array.isArray(value)) {
+    for (const line of value) {
+      if (typeof line !== "string") throw badRequest(`${what} must hold "Name: value" strings`);
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw badRequest(`${what} must hold "Name: value" strings`);
+      add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) add(k, v);
+  } else {
+    throw badRequest(`${what} must be a map of headers`);
+  }
+  if (Object.keys(out).length > MAX_HEADERS) throw badRequest(`${what} has too many headers`);
+  return out;
+}

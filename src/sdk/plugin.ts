@@ -1,0 +1,131 @@
+import type { FieldValues, Fields } from "./fields.js";
+import type { HttpClient } from "./http-client.js";
+import type { TokenParams } from "./token-params.js";
+
+/** The SDK contract version a plugin is written against. The core refuses other major versions. */
+export const SDK_VERSION = "1.0";
+
+export type Operation = "read" | "list" | "create" | "update" | "delete";
+
+/** Storage private to one mount. Keys are plain strings; values are JSON. */
+export interface StorageView {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Keys directly under `prefix` ("role/"); deeper levels are listed once, with a trailing "/". */
+  list(prefix: string): Promise<string[]>;
+  /**
+   * Records `key` until `ttlSeconds` from now and answers true, or answers false when it is already
+   * recorded and not expired. One atomic statement: the replay cache for nonces and signatures.
+   */
+  claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface MountInfo {
+  /** "auth/alicloud/" */
+  path: string;
+  type: string;
+  accessor: string;
+}
+
+/** What a handler gets: typed fields, and the few services a plugin may use. */
+export interface PluginRequest<F extends Fields = Fields> {
+  operation: Operation;
+  /** The path inside the mount ("role/dev"). */
+  path: string;
+  data: FieldValues<F>;
+  /** True when the caller supplied the field (as opposed to a default). */
+  has(field: keyof F & string): boolean;
+  storage: StorageView;
+  mount: MountInfo;
+  /** The client's address: the socket peer, or the forwarded one from an authorized proxy. */
+  clientAddress: string | undefined;
+  /** Host (and port) the client addressed this server by, from the listener's view. */
+  requestHost: string;
+  http: HttpClient;
+  log: Logger;
+}
+
+/** An identity proven by a login: the core mints the token from it. */
+export interface AuthResult {
+  /** The principal's stable name within this mount (an ARN, an OCID, a role id). */
+  alias: { name: string; metadata?: Record<string, string> };
+  /** Appended to the mount path to form the token's display name. */
+  displayName?: string;
+  /** Shown in token lookups and the login response. */
+  metadata?: Record<string, string>;
+  /** Settings of the role that matched: TTLs, policies, bound CIDRs, uses. */
+  token: TokenParams;
+  /** Kept with the token and given back to `renew`; never shown to clients. */
+  internal?: Record<string, unknown>;
+}
+
+export interface HandlerResult {
+  data?: Record<string, unknown>;
+  warnings?: string[];
+  auth?: AuthResult;
+}
+
+export type Handler<F extends Fields> = (req: PluginRequest<F>) => Promise<HandlerResult | void>;
+
+export interface PathDefinition<F extends Fields = Fields> {
+  /**
+   * Segments separated by "/"; ":name" captures one segment into the field of that name; a trailing
+   * "/?" makes the final slash optional (list paths). Matching is exact: no prefixes, no regex.
+   */
+  pattern: string;
+  fields: F;
+  operations: Partial<Record<Operation, Handler<F>>>;
+  /** Decides create vs update for writes (and so which capability the ACL asks for). */
+  existenceCheck?: (req: PluginRequest<F>) => Promise<boolean>;
+  /** Login paths: no token needed; a returned `auth` makes the core mint a token. */
+  unauthenticated?: boolean;
+  /** Root-protected: the caller also needs `sudo` on the path. */
+  sudo?: boolean;
+  help?: string;
+}
+
+/** A token being renewed: what was stored at login. */
+export interface RenewRequest {
+  metadata: Record<string, string>;
+  internal: Record<string, unknown>;
+  alias: string;
+  policies: string[];
+  storage: StorageView;
+  mount: MountInfo;
+  clientAddress: string | undefined;
+  log: Logger;
+}
+
+/** Renewal re-checks the login's grounds and may return the role's current TTL settings. */
+export type RenewHandler = (
+  req: RenewRequest,
+) => Promise<Partial<Pick<TokenParams, "ttl" | "maxTtl" | "period" | "explicitMaxTtl">>>;
+
+export interface PluginDefinition {
+  /** The auth method's type name ("alicloud"); mounts refer to it. */
+  type: string;
+  sdkVersion: string;
+  description: string;
+  paths: PathDefinition<any>[];
+  /** Without it, tokens from this method cannot be renewed. */
+  renew?: RenewHandler;
+  /** Hosts this method may call, besides any endpoint its own config names. */
+  outboundHosts?: readonly string[];
+}
+
+export function definePlugin(def: PluginDefinition): PluginDefinition {
+  return def;
+}
+
+/** Keeps field inference per path while a plugin lists paths of different shapes. */
+export function definePath<F extends Fields>(def: PathDefinition<F>): PathDefinition<F> {
+  return def;
+}

@@ -1,0 +1,71 @@
+/**
+ * The audit contract. The request pipeline hands the broker plain facts (raw token, raw data);
+ * the broker builds Vault-shaped entries and HMACs every secret before anything leaves the process.
+ * When at least one device is enabled and none could write, logRequest/logResponse reject with a
+ * 500 WardenError and the request fails (fail closed).
+ */
+export interface AuditAuthInfo {
+  /** Raw client token: HMAC'd by the broker, never written in clear. */
+  clientToken: string;
+  accessor: string;
+  displayName: string;
+  policies: string[];
+  tokenPolicies: string[];
+  identityPolicies?: string[];
+  metadata: Record<string, string> | null;
+  entityId: string;
+  remainingUses: number;
+  tokenType: string;
+  /** Seconds. */
+  tokenTtl: number;
+  /** RFC3339. */
+  tokenIssueTime: string;
+}
+
+export interface AuditRequestFacts {
+  id: string;
+  operation: string;
+  /** "auth/alicloud/login" (no /v1/). */
+  path: string;
+  mountPoint: string;
+  mountType: string;
+  mountAccessor: string;
+  remoteAddress: string;
+  remotePort?: number;
+  data: Record<string, unknown> | null;
+  /** The caller's token and what it resolved to; null on unauthenticated requests. */
+  auth: AuditAuthInfo | null;
+  /** Raw caller token as sent (may be set even when it did not resolve). */
+  clientToken: string;
+  clientTokenAccessor: string;
+}
+
+export interface AuditResponseFacts {
+  data: Record<string, unknown> | null;
+  warnings: string[] | null;
+  /** A login or token-create answer: the new token's facts (raw; HMAC'd by the broker). */
+  auth: AuditAuthInfo | null;
+  /** Error text returned to the client, if any (not hashed, Vault-style). */
+  error: string | null;
+  status: number;
+}
+
+export interface AuditDeviceInfo {
+  path: string;
+  type: "file";
+  description: string;
+  options: Record<string, string>;
+}
+
+export interface AuditBroker {
+  /** True when at least one device is enabled (the pipeline skips entry building otherwise). */
+  readonly active: boolean;
+  logRequest(req: AuditRequestFacts): Promise<void>;
+  logResponse(req: AuditRequestFacts, res: AuditResponseFacts): Promise<void>;
+  enable(device: AuditDeviceInfo): Promise<void>;
+  disable(path: string): Promise<boolean>;
+  list(): AuditDeviceInfo[];
+  /** sys/audit-hash/:path: "hmac-sha256:<hex>" with that device's key; undefined if no such device. */
+  hash(path: string, input: string): string | undefined;
+  close(): Promise<void>;
+}

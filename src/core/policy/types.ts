@@ -1,0 +1,51 @@
+/**
+ * The ACL contract. `parsePolicy` turns HCL/JSON text into a Policy (or throws a 400 WardenError
+ * "failed to parse policy: ..."); `compileAcl` merges a token's policies once (the result is cached
+ * by the core per policy set) so each request costs a lookup, not a parse.
+ */
+export type Capability = "create" | "read" | "update" | "patch" | "delete" | "list" | "sudo" | "deny";
+
+/** The operation a request performs, as the ACL sees it. */
+export type AclOperation = "create" | "read" | "update" | "patch" | "delete" | "list";
+
+export interface PathRule {
+  /** Path as written, without a leading "/" (may end in "*", may contain "+" segments). */
+  path: string;
+  capabilities: Capability[];
+  allowedParameters?: Record<string, unknown[]>;
+  deniedParameters?: Record<string, unknown[]>;
+  requiredParameters?: string[];
+}
+
+export interface Policy {
+  name: string;
+  rules: PathRule[];
+  /** True when any rule uses {{identity.*}} templating. */
+  templated: boolean;
+}
+
+export interface AclDecision {
+  allowed: boolean;
+  /** The winning rule grants sudo (root-protected paths need it). */
+  sudo: boolean;
+  /** Capabilities of the winning rule (for sys/capabilities-self). */
+  capabilities: Capability[];
+}
+
+export interface Acl {
+  readonly root: boolean;
+  /**
+   * Decides one request. `path` is the resolved request path without "/v1/" (list paths end in "/").
+   * `data` is the request's parameters, checked against allowed/denied/required parameters.
+   */
+  check(path: string, op: AclOperation, data?: Record<string, unknown>): AclDecision;
+  /** Capabilities on a path regardless of operation (sys/capabilities-self). */
+  capabilities(path: string): Capability[];
+}
+
+/** Values substituted into templated policy paths ({{identity.entity.id}}, ...). */
+export interface TemplateContext {
+  entityId?: string;
+  entityName?: string;
+  entityMetadata?: Record<string, string>;
+}

@@ -1,0 +1,59 @@
+// `npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]`
+// Runs the emulator in the foreground for the dev-server walk-through until SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DEMO_IDENTITY } from "./demo-identity.js";
+import { arnOf, type StsIdentity } from "./identity.js";
+import { startStsEmulator } from "./server.js";
+
+function loadIdentities(path: string): StsIdentity[] {
+  const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+  if (!Array.isArray(parsed)) throw new Error(`${path}: expected a JSON array of identities`);
+  return parsed as StsIdentity[];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "9001" },
+      host: { type: "string", default: "127.0.0.1" },
+      identities: { type: "string" },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const extra = values.identities ? loadIdentities(values.identities) : [];
+
+  const emulator = await startStsEmulator({
+    host: values.host,
+    port,
+    identities: [{ ...DEMO_IDENTITY }, ...extra],
+    log: (line) => console.log(`[sts-emulator] ${line}`),
+  });
+
+  console.log(`AliCloud STS emulator listening on ${emulator.url}`);
+  // The demo credentials are fixed public fixtures (see demo-identity.ts), so printing them leaks nothing;
+  // identities loaded from a file are listed without their secrets.
+  console.log("Demo identity (only valid against this emulator):");
+  console.log(`  ARN                           ${arnOf(DEMO_IDENTITY)}`);
+  console.log(`  ALICLOUD_ACCESS_KEY           ${DEMO_IDENTITY.accessKeyId}`);
+  console.log(`  ALICLOUD_SECRET_KEY           ${DEMO_IDENTITY.accessKeySecret}`);
+  console.log(`  ALICLOUD_ACCESS_KEY_STS_TOKEN ${DEMO_IDENTITY.securityToken}`);
+  for (const i of extra) console.log(`Loaded identity ${i.accessKeyId} -> ${arnOf(i)}`);
+
+  const stop = (signal: string): void => {
+    console.log(`[sts-emulator] ${signal}: shutting down`);
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  console.error(`sts-emulator: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+/**
+ * The SQLite adapter: one better-sqlite3 connection, every query prepared here at open, every write
+ * group-committed. Opening does pragmas, permissions and pending migrations only: nothing scans the
+ * token table, so start-up time does not grow with the number of tokens.
+ */
+import type Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import type { Logger } from "../../sdk/plugin.js";
+import { sqliteMigrations } from "../migrations/sqlite/index.js";
+import type { Storage } from "../types.js";
+import { SqliteKvStore } from "./kv-store.js";
+import { migrate } from "./migrate.js";
+import { SqliteMountStore } from "./mount-store.js";
+import { openDatabase } from "./open-db.js";
+import { SqlitePolicyStore } from "./policy-store.js";
+import { SqliteSystemStore } from "./system-store.js";
+import { SqliteTokenStore } from "./token-store.js";
+import { WriteBatch } from "./write-batch.js";
+
+export interface SqliteStorageOptions {
+  /** Database file; ":memory:" only for unit tests (no WAL, nothing durable). */
+  path: string;
+  log?: Pick<Logger, "info" | "warn">;
+}
+
+export interface SqliteStorage extends Storage {
+  readonly kind: "sqlite";
+  /** The raw connection, for diagnostics and tests; production code goes through the stores. */
+  readonly connection: Database.Database;
+  /** Group-commit counters (tests, metrics). */
+  readonly batch: WriteBatch;
+}
+
+export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<SqliteStorage> {
+  const conn = openDatabase(opts.path);
+  try {
+    const { from, to } = migrate(conn, sqliteMigrations);
+    if (from !== to) opts.log?.info("sqlite schema migrated", { path: opts.path, from, to });
+    const db = drizzle({ client: conn });
+    const batch = new WriteBatch(conn);
+    const ping = conn.prepare("SELECT 1").pluck();
+    let closed = false;
+    return {
+      kind: "sqlite",
+      connection: conn,
+      batch,
+      tokens: new SqliteTokenStore(db, batch),
+      mounts: new SqliteMountStore(db, batch),
+      policies: new SqlitePolicyStore(db, batch),
+      kv: new SqliteKvStore(db, batch),
+      system: new SqliteSystemStore(db, batch),
+      async ping() {
+        if (closed) return false;
+        try {
+          return ping.get() === 1;
+        } catch {
+          return false;
+        }
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        batch.close();
+        try {
+          // Fold the WAL back into the main file so a stopped server leaves one file behind.
+          conn.pragma("wal_checkpoint(TRUNCATE)");
+        } catch (err) {
+          opts.log?.warn("sqlite checkpoint at close failed", { error: String(err) });
+        }
+        conn.close();
+      },
+    };
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}

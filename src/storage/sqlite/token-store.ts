@@ -1,0 +1,118 @@
+/**
+ * Tokens. Every method is one prepared statement (revokeOrphan: two, under a SAVEPOINT), so use
+ * counts and revocations are exact under any interleaving of callers: there is no read-then-write in
+ * JavaScript. Deletes walk the parent_hash tree inside SQLite with a recursive CTE.
+ */
+import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
+import { startsWith, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { tokens } from "./schema.js";
+import type { WriteBatch } from "./write-batch.js";
+
+function prepare(db: Db) {
+  const root = alias(tokens, "root");
+  const child = alias(tokens, "child");
+  // The set of ids reachable from `seed` through parent_hash. UNION (not UNION ALL) so even a corrupt
+  // cycle terminates.
+  const withDescendants = (seed: SQL) =>
+    sql`${tokens.idHash} IN (WITH RECURSIVE tree(h) AS (${seed} UNION SELECT ${child.idHash} FROM ${tokens} AS ${child} JOIN tree ON ${child.parentHash} = tree.h) SELECT h FROM tree)`;
+
+  return {
+    insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare(),
+    get: db.select().from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
+    getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare(),
+    use: db
+      .update(tokens)
+      .set({ numUses: sql`CASE WHEN ${tokens.numUses} = 1 THEN -1 ELSE ${tokens.numUses} - 1 END` })
+      .where(and(eq(tokens.idHash, ph("idHash")), gt(tokens.numUses, 0)))
+      .returning({ numUses: tokens.numUses })
+      .prepare(),
+    renew: db
+      .update(tokens)
+      .set({ ttl: sql`${ph("ttl")}`, expiresAt: sql`${ph("expiresAt")}`, lastRenewalAt: sql`${ph("lastRenewalAt")}` })
+      .where(eq(tokens.idHash, ph("idHash")))
+      .prepare(),
+    revokeTree: db.delete(tokens).where(withDescendants(sql`SELECT ${ph("idHash")}`)).prepare(),
+    orphanChildren: db.update(tokens).set({ parentHash: null }).where(eq(tokens.parentHash, ph("idHash"))).prepare(),
+    deleteOne: db.delete(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
+    revokeByPathPrefix: db
+      .delete(tokens)
+      .where(withDescendants(sql`SELECT ${root.idHash} FROM ${tokens} AS ${root} WHERE ${startsWith(root.path, ph("prefix"))}`))
+      .prepare(),
+    // `expires_at > 0` is spelled out so the planner can use the partial index; the inner LIMIT bounds
+    // the roots, the walk then takes their whole subtrees.
+    revokeExpired: db
+      .delete(tokens)
+      .where(
+        withDescendants(
+          sql`SELECT h FROM (SELECT ${root.idHash} AS h FROM ${tokens} AS ${root} WHERE ${root.expiresAt} > 0 AND ${root.expiresAt} <= ${ph("now")} ORDER BY ${root.expiresAt} LIMIT ${ph("limit")})`,
+        ),
+      )
+      .prepare(),
+    listAccessors: db.select({ accessor: tokens.accessor }).from(tokens).orderBy(tokens.accessor).prepare(),
+    count: db.select({ n: count() }).from(tokens).prepare(),
+  };
+}
+
+export class SqliteTokenStore implements TokenStore {
+  readonly #q: ReturnType<typeof prepare>;
+
+  constructor(
+    db: Db,
+    private readonly batch: WriteBatch,
+  ) {
+    this.#q = prepare(db);
+  }
+
+  insert(token: TokenRecord): Promise<void> {
+    return this.batch.write(() => {
+      this.#q.insert.run(bind(token));
+    });
+  }
+
+  async get(idHash: string): Promise<TokenRecord | undefined> {
+    return this.#q.get.get({ idHash });
+  }
+
+  async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {
+    return this.#q.getByAccessor.get({ accessor });
+  }
+
+  use(idHash: string): Promise<number | undefined> {
+    return this.batch.write(() => this.#q.use.get({ idHash })?.numUses);
+  }
+
+  renew(idHash: string, r: TokenRenewal): Promise<boolean> {
+    return this.batch.write(
+      () => this.#q.renew.run({ idHash, ttl: r.ttl, expiresAt: r.expiresAt, lastRenewalAt: r.lastRenewalAt }).changes > 0,
+    );
+  }
+
+  revokeTree(idHash: string): Promise<number> {
+    return this.batch.write(() => this.#q.revokeTree.run({ idHash }).changes);
+  }
+
+  revokeOrphan(idHash: string): Promise<number> {
+    return this.batch.writeAtomic(() => {
+      this.#q.orphanChildren.run({ idHash });
+      return this.#q.deleteOne.run({ idHash }).changes;
+    });
+  }
+
+  revokeByPathPrefix(pathPrefix: string): Promise<number> {
+    return this.batch.write(() => this.#q.revokeByPathPrefix.run({ prefix: pathPrefix }).changes);
+  }
+
+  revokeExpired(now: number, limit: number): Promise<number> {
+    return this.batch.write(() => this.#q.revokeExpired.run({ now, limit }).changes);
+  }
+
+  async listAccessors(): Promise<string[]> {
+    return this.#q.listAccessors.all().map((r) => r.accessor);
+  }
+
+  async count(): Promise<number> {
+    return this.#q.count.get()?.n ?? 0;
+  }
+}

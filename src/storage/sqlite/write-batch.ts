@@ -1,0 +1,129 @@
+/**
+ * Group commit. better-sqlite3 is synchronous and a synchronous=FULL commit is an fsync that blocks the
+ * event loop, so one commit per write caps throughput at the disk's fsync rate. Instead, the first
+ * write of an event-loop tick opens a transaction, every write of that tick runs immediately inside it
+ * (its result, e.g. RETURNING, is known at once and later reads on this connection see it), and one
+ * COMMIT per tick (setImmediate) makes them all durable together. A write's promise settles only after
+ * that COMMIT: callers never acknowledge something that is not on disk.
+ */
+import type Database from "better-sqlite3";
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class WriteBatch {
+  readonly #begin: Database.Statement;
+  readonly #commit: Database.Statement;
+  readonly #rollback: Database.Statement;
+  readonly #savepoint: Database.Statement;
+  readonly #release: Database.Statement;
+  readonly #rollbackTo: Database.Statement;
+  #waiters: Waiter[] = [];
+  #open = false;
+  #closed = false;
+  /** Commits so far; tests use it to check that writes in one tick share a transaction. */
+  commits = 0;
+
+  constructor(private readonly db: Database.Database) {
+    // IMMEDIATE takes the write lock up front: a deferred transaction that later upgrades can fail
+    // with SQLITE_BUSY without waiting, after other writes of the batch already ran.
+    this.#begin = db.prepare("BEGIN IMMEDIATE");
+    this.#commit = db.prepare("COMMIT");
+    this.#rollback = db.prepare("ROLLBACK");
+    this.#savepoint = db.prepare("SAVEPOINT batch_write");
+    this.#release = db.prepare("RELEASE batch_write");
+    this.#rollbackTo = db.prepare("ROLLBACK TO batch_write");
+  }
+
+  /**
+   * Runs one single-statement write now, inside this tick's transaction. A statement that fails
+   * (e.g. a UNIQUE violation) is undone by SQLite on its own and rejects only its own promise.
+   */
+  write<T>(run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
+    try {
+      this.#ensureOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let result: T;
+    try {
+      result = run();
+    } catch (err) {
+      this.#afterFailure(err);
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#waiters.push({ resolve: () => resolve(result), reject });
+    });
+  }
+
+  /** A multi-statement write: all of it or none of it, via a SAVEPOINT inside the batch. */
+  writeAtomic<T>(run: () => T): Promise<T> {
+    return this.write(() => {
+      this.#savepoint.run();
+      try {
+        const result = run();
+        this.#release.run();
+        return result;
+      } catch (err) {
+        // If SQLite already dropped the whole transaction there is no savepoint left to roll back to.
+        if (this.db.inTransaction) {
+          this.#rollbackTo.run();
+          this.#release.run();
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** Commits the open batch now (normally done by the scheduled tick; close() calls it directly). */
+  flush(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    try {
+      this.#commit.run();
+      this.commits++;
+    } catch (err) {
+      if (this.db.inTransaction) {
+        try {
+          this.#rollback.run();
+        } catch {
+          // The commit error is the one worth reporting.
+        }
+      }
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  /** Commits what is pending, then refuses further writes. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  #ensureOpen(): void {
+    if (this.#open) return;
+    this.#begin.run();
+    this.#open = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Some errors (SQLITE_FULL, SQLITE_IOERR, ...) make SQLite roll back the whole transaction, not just
+   * the statement. Then the earlier writes of this batch are gone too and must not be acknowledged.
+   */
+  #afterFailure(err: unknown): void {
+    if (this.db.inTransaction) return;
+    this.#open = false;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(err);
+  }
+}

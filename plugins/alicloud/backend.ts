@@ -1,0 +1,39 @@
+/**
+ * The `alicloud` auth method: Alibaba Cloud RAM role sessions log in by presenting a signed STS
+ * GetCallerIdentity request, which warden validates, rebuilds and sends to STS itself.
+ */
+import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { isMemberOf, parseArn } from "./arn.js";
+import { configPath } from "./path-config.js";
+import { loginPath } from "./path-login.js";
+import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
+import { canonicalRoleName, getRole } from "./role-entry.js";
+
+/**
+ * Renewal re-checks the grounds of the login without calling STS: the role still exists and the
+ * caller's ARN (kept in the token's internal data) is still a session of the role's *current* ARN.
+ * A role that was deleted, or re-pointed at another account or RAM role, ends its tokens' renewals.
+ * The token settings come back from the role as it is now.
+ */
+export const renewAlicloud: RenewHandler = async (req) => {
+  const roleName = typeof req.internal.role_name === "string" ? canonicalRoleName(req.internal.role_name) : undefined;
+  const callerArn = typeof req.internal.arn === "string" ? parseArn(req.internal.arn) : undefined;
+  if (roleName === undefined || callerArn === undefined) throw permissionDenied();
+  const role = await getRole(req.storage, roleName);
+  const bound = role ? parseArn(role.arn) : undefined;
+  if (!role || !bound || !isMemberOf(callerArn, bound)) {
+    req.log.info("alicloud: renewal refused, role gone or no longer bound to the caller", { role: roleName });
+    throw permissionDenied();
+  }
+  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
+};
+
+export const alicloudPlugin = definePlugin({
+  type: "alicloud",
+  sdkVersion: SDK_VERSION,
+  description: "Alibaba Cloud RAM role sessions, proven by a signed STS GetCallerIdentity request",
+  paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
+  renew: renewAlicloud,
+  // The public STS hosts; regional ones are sts[-vpc].<region>.aliyuncs.com, checked by sts-request.ts.
+  outboundHosts: ["sts.aliyuncs.com"],
+});

@@ -1,0 +1,110 @@
+/**
+ * `login`: a RAM role session proves who it is with a signed GetCallerIdentity request.
+ *
+ * Order matters: every check that needs no network runs first (role, CIDR, the full request grammar,
+ * the timestamp window), then the nonce is claimed atomically, and only then is one rebuilt request
+ * sent. Anything forged, replayed, stale or off the allow-list therefore costs us no outbound call,
+ * and concurrent replays of one signed URL cannot both reach STS.
+ */
+import { addressInCidrs, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
+import { isMemberOf, parseArn } from "./arn.js";
+import { readConfig } from "./path-config.js";
+import { roleForLogin } from "./role-entry.js";
+import { TIMESTAMP_WINDOW_SECONDS, parseIdentityRequestUrl, rebuildStsRequest } from "./sts-request.js";
+import { readCallerIdentity } from "./sts-response.js";
+
+export const USER_AGENT = "warden-auth-alicloud/1.0";
+
+const loginFields = {
+  role: { type: "string", required: true, description: "Name of the warden role to log in to" },
+  identity_request_url: {
+    type: "string",
+    required: true,
+    description: "Standard base64 of the signed https://sts.<region>.aliyuncs.com/?... GetCallerIdentity URL",
+  },
+  identity_request_headers: {
+    type: "header",
+    description: "Headers of the signed request (validated, then ignored: RPC v1 signs no header)",
+  },
+  identity_request_method: {
+    type: "string",
+    default: "POST",
+    allowedValues: ["POST", "GET"],
+    description: "HTTP method the URL was signed for: POST (Vault CLI, Go SDK) or GET (pop-core style)",
+  },
+} as const;
+
+type LoginFields = typeof loginFields;
+
+export async function login(req: PluginRequest<LoginFields>): Promise<HandlerResult> {
+  // 1. Role. Unknown and malformed names get the same 403 as an unbound principal.
+  const { name, role } = await roleForLogin(req.storage, req.data.role ?? "");
+
+  // 2. Bound CIDRs, fail closed on an unknown client address.
+  if (role.token.boundCidrs.length > 0 && !addressInCidrs(req.clientAddress, role.token.boundCidrs)) {
+    throw permissionDenied();
+  }
+
+  // 3. The signed request, validated completely (400s). The header map was parsed by the field type
+  //    (which refuses malformed maps); its content is deliberately not used.
+  const signed = parseIdentityRequestUrl(req.data.identity_request_url ?? "");
+  const method = req.data.identity_request_method === "GET" ? "GET" : "POST";
+
+  // 4. Replay: claim the nonce for twice the timestamp window (a signature can be presented from
+  //    15 minutes before its timestamp to 15 minutes after), before any outbound call.
+  const fresh = await req.storage.claimOnce(
+    `nonce/${signed.accessKeyId}/${signed.nonce}`,
+    2 * TIMESTAMP_WINDOW_SECONDS,
+  );
+  if (!fresh) {
+    req.log.warn("alicloud: login refused, signature nonce already used", { role: name });
+    throw permissionDenied();
+  }
+
+  // 5. One rebuilt request to the server-chosen origin; never retried (the nonce is spent).
+  const cfg = await readConfig(req.storage);
+  const outbound = rebuildStsRequest(signed, { endpoint: cfg.sts_endpoint, method, userAgent: USER_AGENT });
+  const res = await req.http.request(outbound);
+
+  // 6. A strict answer.
+  const caller = readCallerIdentity(res, req.log);
+
+  // 7. Only role sessions, and only of the bound role in the bound account.
+  const bound = parseArn(role.arn);
+  if (!bound || !isMemberOf(caller.arn, bound)) {
+    req.log.info("alicloud: login refused, caller is not a session of the role's arn", {
+      role: name,
+      request_id: caller.requestId,
+    });
+    throw permissionDenied();
+  }
+
+  // 8. The identity. Metadata keys are exactly Vault's.
+  return {
+    auth: {
+      alias: { name: caller.principalId },
+      displayName: caller.principalId,
+      metadata: {
+        account_id: caller.accountId,
+        user_id: caller.userId,
+        role_id: caller.roleId,
+        arn: caller.arn.full,
+        identity_type: caller.identityType,
+        principal_id: caller.principalId,
+        request_id: caller.requestId,
+        role_name: name,
+      },
+      token: role.token,
+      internal: { role_name: name, arn: caller.arn.full },
+    },
+  };
+}
+
+export const loginPath = definePath({
+  pattern: "login",
+  fields: loginFields,
+  unauthenticated: true,
+  operations: { update: login, create: login },
+  help: "Log in with a signed Alibaba Cloud STS GetCallerIdentity request.",
+});
+

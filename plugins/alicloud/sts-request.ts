@@ -1,0 +1,227 @@
+/**
+ * The client's signed GetCallerIdentity URL: decoded, checked against a closed grammar, and rebuilt.
+ *
+ * We never send what the client sent. We take its signed parameters, admit only the twelve that a
+ * GetCallerIdentity signature can contain, pin every value that decides what STS does (action,
+ * version, response format, signature scheme), and build a fresh request to a server-chosen origin.
+ * Host, path and headers are not covered by the RPC v1 signature, so choosing them ourselves costs the
+ * client nothing and takes the whole SSRF / request-smuggling surface away (CVE-2020-16250's class).
+ */
+import { badRequest, decodeBase64Strict, type OutboundRequest } from "warden/sdk";
+import { encodeQuery } from "./rpc-encoding.js";
+
+export const ALLOWED_PARAMS = new Set([
+  "Action",
+  "Version",
+  "Format",
+  "AccessKeyId",
+  "SignatureMethod",
+  "SignatureVersion",
+  "SignatureNonce",
+  "Signature",
+  "Timestamp",
+  "SecurityToken",
+  "RegionId",
+  "SignatureType",
+]);
+
+const REQUIRED_PARAMS = [
+  "Action",
+  "Version",
+  "Format",
+  "AccessKeyId",
+  "SignatureMethod",
+  "SignatureVersion",
+  "SignatureNonce",
+  "Signature",
+  "Timestamp",
+] as const;
+
+/** How far the signed Timestamp may be from our clock: STS's own window. */
+export const TIMESTAMP_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * Region ids start with a known geography (cn, ap, us, eu, me, na, sa, af, rus). A generic
+ * "letters-dashes" rule would admit `oss-cn-hangzhou`, making `sts.oss-cn-hangzhou.aliyuncs.com` (the
+ * virtual host of an OSS bucket named "sts", serving attacker JSON) an allowed STS host.
+ */
+export const REGION_ID = /^(?:cn|ap|us|eu|me|na|sa|af|rus)(?:-[a-z0-9]+){1,4}$/;
+
+const PUBLIC_HOST = /^sts\.([a-z0-9-]{1,48})\.aliyuncs\.com$/;
+const VPC_HOST = /^sts-vpc\.([a-z0-9-]{1,48})\.aliyuncs\.com$/;
+const GLOBAL_HOST = "sts.aliyuncs.com";
+
+const ACCESS_KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const NONCE = /^[A-Za-z0-9._~-]{1,128}$/;
+const SIGNATURE = /^[A-Za-z0-9+/]{27}=$/;
+const SECURITY_TOKEN = /^[A-Za-z0-9+/=._-]{1,8192}$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
+// Printable ASCII without space or backslash: the WHATWG parser silently drops tabs and newlines,
+// maps fullwidth letters and treats "\" as "/", so any of those means the string is not what it seems.
+const URL_CHARS = /^[\x21-\x5b\x5d-\x7e]+$/;
+const MAX_URL_LENGTH = 16 * 1024;
+
+export interface ValidatedStsRequest {
+  /** One of the allow-listed STS host names. */
+  host: string;
+  /** The region named by the host; undefined for the global endpoint. */
+  region: string | undefined;
+  /** The admitted signed parameters (decoded), Signature included. */
+  params: Readonly<Record<string, string>>;
+  accessKeyId: string;
+  nonce: string;
+}
+
+/** Decodes `identity_request_url` and validates it completely; every failure is a 400. */
+export function parseIdentityRequestUrl(encoded: string, now: Date = new Date()): ValidatedStsRequest {
+  if (encoded.length === 0) throw badRequest("missing identity_request_url");
+  if (encoded.length > MAX_URL_LENGTH * 2) throw badRequest("identity_request_url is too long");
+  const raw = decodeBase64Strict(encoded, "identity_request_url").toString("utf8");
+  if (raw.length > MAX_URL_LENGTH || !URL_CHARS.test(raw)) {
+    throw badRequest("identity_request_url contains characters a signed STS URL cannot contain");
+  }
+  // Lower-case "https://" literally: rules out "http:", "HTTPS:", "https:host" and "https:/host" forms
+  // the lenient parser would otherwise normalise for us.
+  if (!raw.startsWith("https://")) throw badRequest("identity_request_url must be an https:// URL");
+  if (raw.includes("#")) throw badRequest("identity_request_url must not have a fragment");
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw badRequest("identity_request_url is not a valid URL");
+  }
+  const host = checkAuthorityAndPath(raw, url);
+  const region = regionOfHost(host);
+  const params = splitQuery(raw.slice(raw.indexOf("?") + 1));
+  checkParams(params, region, now);
+  return { host, region, params, accessKeyId: params.AccessKeyId!, nonce: params.SignatureNonce! };
+}
+
+/**
+ * The authority as written must be exactly the parsed hostname: that refuses userinfo, any port
+ * (":443" included, which the parser would drop), percent-encoded or IDNA-mapped hosts, IP literals
+ * in any notation, and a trailing dot. Then the path must be exactly "/" followed by the query.
+ */
+function checkAuthorityAndPath(raw: string, url: URL): string {
+  const rest = raw.slice("https://".length);
+  const end = rest.search(/[/?]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  if (url.protocol !== "https:" || url.username !== "" || url.password !== "" || url.port !== "") {
+    throw badRequest("identity_request_url must be https with no credentials or port");
+  }
+  if (authority !== url.hostname || url.host !== url.hostname) {
+    throw badRequest("identity_request_url host must be a plain STS host name");
+  }
+  if (end === -1 || !rest.startsWith("/?", end) || url.pathname !== "/") {
+    throw badRequest('identity_request_url must have the path "/" and a query');
+  }
+  return url.hostname;
+}
+
+/** The region a host names, after checking the host is one of the three STS host shapes. */
+function regionOfHost(host: string): string | undefined {
+  if (host === GLOBAL_HOST) return undefined;
+  const m = PUBLIC_HOST.exec(host) ?? VPC_HOST.exec(host);
+  if (!m || !REGION_ID.test(m[1]!)) {
+    throw badRequest("identity_request_url host is not an Alibaba Cloud STS endpoint");
+  }
+  return m[1]!;
+}
+
+/**
+ * A strict application/x-www-form-urlencoded splitter: no empty pieces, every piece `key=value`, keys
+ * from the allow-list only, each key at most once ("first value wins" parsers let a second Action
+ * reach STS unchecked). "+" decodes to a space as Go's url.Values encoder produces it.
+ */
+export function splitQuery(query: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (query === "") throw badRequest("identity_request_url has no query parameters");
+  for (const piece of query.split("&")) {
+    const eq = piece.indexOf("=");
+    if (eq <= 0) throw badRequest("identity_request_url has a malformed query parameter");
+    const key = formDecode(piece.slice(0, eq));
+    const value = formDecode(piece.slice(eq + 1));
+    if (key === "") throw badRequest("identity_request_url has an empty query parameter name");
+    if (!ALLOWED_PARAMS.has(key)) throw badRequest("identity_request_url has a query parameter GetCallerIdentity does not use");
+    if (key in out) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function formDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch {
+    throw badRequest("identity_request_url has a badly percent-encoded query parameter");
+  }
+}
+
+/** Pins what STS will do and how it answers; refuses stale or future-dated signatures locally. */
+function checkParams(p: Record<string, string>, hostRegion: string | undefined, now: Date): void {
+  for (const k of REQUIRED_PARAMS) {
+    if (p[k] === undefined || p[k] === "") throw badRequest(`identity_request_url is missing the ${k} parameter`);
+  }
+  if (p.Action !== "GetCallerIdentity") throw badRequest("identity_request_url Action must be GetCallerIdentity");
+  if (p.Version !== "2015-04-01") throw badRequest("identity_request_url Version must be 2015-04-01");
+  // The V2 Node SDK sends "json"; XML would need a second parser, and the format is signed, so we
+  // refuse rather than override it.
+  if (p.Format!.toLowerCase() !== "json") throw badRequest("identity_request_url Format must be JSON");
+  if (p.SignatureMethod !== "HMAC-SHA1") throw badRequest("identity_request_url SignatureMethod must be HMAC-SHA1");
+  if (p.SignatureVersion !== "1.0") throw badRequest("identity_request_url SignatureVersion must be 1.0");
+  // Non-empty SignatureType selects bearer-token auth, which is not an access-key signature.
+  if (p.SignatureType !== undefined && p.SignatureType !== "") {
+    throw badRequest("identity_request_url SignatureType must be empty");
+  }
+  if (!ACCESS_KEY_ID.test(p.AccessKeyId!)) throw badRequest("identity_request_url AccessKeyId is malformed");
+  if (!NONCE.test(p.SignatureNonce!)) throw badRequest("identity_request_url SignatureNonce is malformed");
+  if (!SIGNATURE.test(p.Signature!)) throw badRequest("identity_request_url Signature is malformed");
+  if (p.SecurityToken !== undefined && !SECURITY_TOKEN.test(p.SecurityToken)) {
+    throw badRequest("identity_request_url SecurityToken is malformed");
+  }
+  if (p.RegionId !== undefined) {
+    if (!REGION_ID.test(p.RegionId)) throw badRequest("identity_request_url RegionId is not a region id");
+    // The global host serves every region (the Go SDK maps some regions to it), so only a regional
+    // host constrains RegionId.
+    if (hostRegion !== undefined && p.RegionId !== hostRegion) {
+      throw badRequest("identity_request_url RegionId does not match the host's region");
+    }
+  }
+  checkTimestamp(p.Timestamp!, now);
+}
+
+function checkTimestamp(ts: string, now: Date): void {
+  const m = TIMESTAMP.exec(ts);
+  const ms = m ? Date.parse(ts) : Number.NaN;
+  // Round-trip the calendar fields: Date.parse would roll "02-30" over into March.
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== ts.slice(0, 19)) {
+    throw badRequest("identity_request_url Timestamp must be UTC ISO 8601 (YYYY-MM-DDThh:mm:ssZ)");
+  }
+  if (Math.abs(now.getTime() - ms) > TIMESTAMP_WINDOW_SECONDS * 1000) {
+    throw badRequest("identity_request_url Timestamp is outside the allowed 15 minute window");
+  }
+}
+
+export interface RebuildOptions {
+  /** An operator-configured origin (emulator, private cloud); default https://<validated host>. */
+  endpoint?: string;
+  method: "POST" | "GET";
+  userAgent: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The outbound request: our origin, path "/", the validated parameters re-encoded (values unchanged,
+ * so the signature holds), the client's signed method, and only our own two headers. POST keeps the
+ * parameters in the query with an empty body, exactly as the Go SDK (and so the Vault CLI) sends it.
+ */
+export function rebuildStsRequest(v: ValidatedStsRequest, opts: RebuildOptions): OutboundRequest {
+  const origin = opts.endpoint ?? `https://${v.host}`;
+  return {
+    method: opts.method,
+    url: `${origin}/?${encodeQuery(v.params)}`,
+    headers: { accept: "application/json", "user-agent": opts.userAgent },
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    maxResponseBytes: 64 * 1024,
+  };
+}

@@ -33,6 +33,24 @@ const MAX_BATCH = 1024;
 
 const errCode = (e: unknown): string => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : "");
 
+/**
+ * True when the file's last byte is not a newline. The write descriptor is write-only, so the byte is
+ * read through a separate read-only open; if that is not allowed, assume the file is well formed.
+ */
+async function endsMidLine(path: string, size: number): Promise<boolean> {
+  let reader: FileHandle | undefined;
+  try {
+    reader = await open(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    const last = Buffer.alloc(1);
+    const { bytesRead } = await reader.read(last, 0, 1, size - 1);
+    return bytesRead === 1 && last[0] !== 0x0a;
+  } catch {
+    return false;
+  } finally {
+    await reader?.close().catch(() => undefined);
+  }
+}
+
 class FileSink implements AuditSink {
   private handle: FileHandle | null = null;
   private ino = 0;
@@ -61,11 +79,7 @@ class FileSink implements AuditSink {
       // Creation mode is filtered by the umask and an existing file keeps its old mode: set it explicitly.
       if (this.mode !== 0 && (st.mode & 0o7777) !== this.mode) await handle.chmod(this.mode);
       this.needsNewline = false;
-      if (st.size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, st.size - 1);
-        this.needsNewline = last[0] !== 0x0a;
-      }
+      if (st.size > 0) this.needsNewline = await endsMidLine(this.path, st.size);
       this.ino = st.ino;
       this.dev = st.dev;
       this.handle = handle;

@@ -15,6 +15,12 @@ export interface PathRule {
   allowedParameters?: Record<string, unknown[]>;
   deniedParameters?: Record<string, unknown[]>;
   requiredParameters?: string[];
+  /**
+   * Response-wrapping TTL bounds in seconds (0/absent = none). Kept, not ignored: Vault denies a
+   * request whose wrap TTL is missing or out of bounds, so dropping them would widen the rule.
+   */
+  minWrappingTtl?: number;
+  maxWrappingTtl?: number;
 }
 
 export interface Policy {
@@ -37,8 +43,10 @@ export interface Acl {
   /**
    * Decides one request. `path` is the resolved request path without "/v1/" (list paths end in "/").
    * `data` is the request's parameters, checked against allowed/denied/required parameters.
+   * `wrapTtlSeconds` is the requested response-wrapping TTL, if any (rules with wrapping bounds
+   * deny requests without one, as Vault does).
    */
-  check(path: string, op: AclOperation, data?: Record<string, unknown>): AclDecision;
+  check(path: string, op: AclOperation, data?: Record<string, unknown>, wrapTtlSeconds?: number): AclDecision;
   /** Capabilities on a path regardless of operation (sys/capabilities-self). */
   capabilities(path: string): Capability[];
 }

@@ -1,0 +1,233 @@
+/**
+ * The shared storage contract against real SQLite files (and once against :memory:), plus what only
+ * SQLite has: pragmas, file modes, migrations, durability across reopen, group commit.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
+import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
+import { readPragmas } from "../../src/storage/sqlite/open-db.js";
+import * as schema from "../../src/storage/sqlite/schema.js";
+import { storageContract, token } from "./contract.js";
+
+const root = mkdtempSync(join(tmpdir(), "warden-sqlite-"));
+process.on("exit", () => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(root, `db${++n}`, "warden.db");
+
+storageContract("sqlite file", () => openSqliteStorage({ path: freshPath() }));
+storageContract("sqlite :memory:", () => openSqliteStorage({ path: ":memory:" }));
+
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+const t = suite("sqlite specifics");
+
+t("pragmas: WAL, synchronous=FULL, busy_timeout, foreign_keys", async () => {
+  const s = await openSqliteStorage({ path: freshPath() });
+  try {
+    assert.equal(readPragmas(s.connection), { journalMode: "wal", synchronous: 2, busyTimeout: 5000, foreignKeys: 1 });
+  } finally {
+    await s.close();
+  }
+});
+
+t("files: directory 0700 when created, db, -wal and -shm 0600 despite a loose umask", async () => {
+  const path = join(root, "perm", "nested", "warden.db");
+  const old = process.umask(0o000);
+  let s: SqliteStorage | undefined;
+  try {
+    s = await openSqliteStorage({ path });
+    await s.tokens.insert(token());
+    assert.is(mode(join(root, "perm", "nested")), 0o700);
+    assert.is(mode(path), 0o600);
+    assert.is(mode(`${path}-wal`), 0o600);
+    assert.is(mode(`${path}-shm`), 0o600);
+  } finally {
+    process.umask(old);
+    await s?.close();
+  }
+});
+
+t("migrations: recorded once, idempotent on reopen", async () => {
+  const path = freshPath();
+  await (await openSqliteStorage({ path })).close();
+  const s = await openSqliteStorage({ path });
+  try {
+    const rows = s.connection.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    assert.equal(
+      rows,
+      sqliteMigrations.map((m) => ({ version: m.version, name: m.name })),
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+t("migrations: a database from a newer build is refused", async () => {
+  const path = freshPath();
+  await (await openSqliteStorage({ path })).close();
+  const raw = new Database(path);
+  raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
+  raw.close();
+  try {
+    await openSqliteStorage({ path });
+    assert.unreachable("opened a newer schema");
+  } catch (err) {
+    assert.match(String(err), /newer than this build/);
+  }
+});
+
+t("migrations: the SQL creates exactly the drizzle schema (columns, nullability, indexes)", async () => {
+  const s = await openSqliteStorage({ path: ":memory:" });
+  try {
+    const tables: SQLiteTable[] = [schema.tokens, schema.mounts, schema.policies, schema.kv, schema.claims, schema.system];
+    for (const table of tables) {
+      const cfg = getTableConfig(table);
+      const info = s.connection.prepare(`SELECT name, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid`).all(cfg.name) as {
+        name: string;
+        nn: number;
+      }[];
+      const want = cfg.columns.map((c) => ({ name: c.name, nn: c.notNull || c.primary ? 1 : 0 }));
+      assert.equal(info, want, `columns of ${cfg.name}`);
+      const indexes = s.connection
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`)
+        .pluck()
+        .all(cfg.name);
+      assert.equal(indexes, cfg.indexes.map((i) => i.config.name).sort(), `indexes of ${cfg.name}`);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+t("durability: data, a use and a revoke all survive close and reopen", async () => {
+  const path = freshPath();
+  const parent = token({ numUses: 3 });
+  const child = token({ parentHash: parent.idHash });
+  const kept = token();
+  let s = await openSqliteStorage({ path });
+  for (const x of [parent, child, kept]) await s.tokens.insert(x);
+  await s.system.put("init", "yes");
+  await s.kv.put("ns", "k", { v: 1 });
+  assert.is(await s.tokens.use(parent.idHash), 2);
+  await s.close();
+
+  s = await openSqliteStorage({ path });
+  assert.is((await s.tokens.get(parent.idHash))?.numUses, 2);
+  assert.is(await s.system.get("init"), "yes");
+  assert.equal(await s.kv.get("ns", "k"), { v: 1 });
+  assert.is(await s.tokens.revokeTree(parent.idHash), 2);
+  await s.close();
+
+  s = await openSqliteStorage({ path });
+  try {
+    assert.is(await s.tokens.get(parent.idHash), undefined);
+    assert.is(await s.tokens.get(child.idHash), undefined);
+    assert.equal(await s.tokens.get(kept.idHash), kept);
+  } finally {
+    await s.close();
+  }
+});
+
+t("group commit: writes of one tick share one commit; nothing is acknowledged before it", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const other = new Database(path, { readonly: true });
+  try {
+    const before = s.batch.commits;
+    const recs = Array.from({ length: 10 }, () => token());
+    let settled = 0;
+    const writes = recs.map((r) => s.tokens.insert(r).then(() => settled++));
+    // Same connection sees the batch at once (RETURNING-style results and read-your-writes) ...
+    assert.ok(await s.tokens.get(recs[0].idHash));
+    // ... while another connection does not, because it is not committed, and nobody was told it was.
+    assert.is(other.prepare("SELECT count(*) FROM tokens").pluck().get(), 0);
+    assert.is(settled, 0);
+    await Promise.all(writes);
+    assert.is(s.batch.commits - before, 1);
+    assert.is(other.prepare("SELECT count(*) FROM tokens").pluck().get(), 10);
+  } finally {
+    other.close();
+    await s.close();
+  }
+});
+
+t("group commit: a pending batch is committed by close()", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const rec = token();
+  const write = s.tokens.insert(rec);
+  await s.close();
+  await write;
+  const again = await openSqliteStorage({ path });
+  try {
+    assert.ok(await again.tokens.get(rec.idHash));
+    assert.is(await again.ping(), true);
+  } finally {
+    await again.close();
+  }
+  assert.is(await s.ping(), false);
+  await s.tokens.insert(token()).then(
+    () => assert.unreachable("write after close"),
+    (err: unknown) => assert.match(String(err), /closed/),
+  );
+});
+
+t("prepared only: no statement is compiled after open", async () => {
+  const s = await openSqliteStorage({ path: freshPath() });
+  const conn = s.connection;
+  const original = conn.prepare.bind(conn);
+  let compiled = 0;
+  conn.prepare = ((source: string) => {
+    compiled++;
+    return original(source);
+  }) as typeof conn.prepare;
+  try {
+    const p = token({ numUses: 2, path: "auth/x/login" });
+    const c = token({ parentHash: p.idHash, expiresAt: 1 });
+    await s.tokens.insert(p);
+    await s.tokens.insert(c);
+    await s.tokens.get(p.idHash);
+    await s.tokens.getByAccessor(p.accessor);
+    await s.tokens.use(p.idHash);
+    await s.tokens.renew(p.idHash, { ttl: 1, expiresAt: 2, lastRenewalAt: 3 });
+    await s.tokens.listAccessors();
+    await s.tokens.count();
+    await s.tokens.revokeExpired(10, 10);
+    await s.tokens.revokeOrphan(p.idHash);
+    await s.tokens.revokeTree(p.idHash);
+    await s.tokens.revokeByPathPrefix("auth/x/");
+    const m = { path: "auth/m/", type: "t", accessor: "a", uuid: "u", description: "", config: {}, options: {}, createdAt: 1 };
+    await s.mounts.insert(m);
+    await s.mounts.update(m);
+    await s.mounts.list();
+    await s.mounts.delete(m.path);
+    await s.policies.put({ name: "p", text: "", updatedAt: 1 });
+    await s.policies.get("p");
+    await s.policies.list();
+    await s.policies.delete("p");
+    await s.kv.put("n", "k", 1);
+    await s.kv.get("n", "k");
+    await s.kv.listKeys("n", "");
+    await s.kv.delete("n", "k");
+    await s.kv.claimOnce("n", "c", 1);
+    await s.kv.pruneClaims(10, 10);
+    await s.kv.deleteNamespace("n");
+    await s.system.put("k", "v");
+    await s.system.putIfAbsent("k", "v");
+    await s.system.get("k");
+    await s.system.delete("k");
+    await s.ping();
+    assert.is(compiled, 0);
+  } finally {
+    conn.prepare = original;
+    await s.close();
+  }
+});
+
+t.run();

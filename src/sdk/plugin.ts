@@ -109,12 +109,16 @@ export type RenewHandler = (
   req: RenewRequest,
 ) => Promise<Partial<Pick<TokenParams, "ttl" | "maxTtl" | "period" | "explicitMaxTtl">>>;
 
+/** A path of any field shape: what lists of paths hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPathDefinition = PathDefinition<any>;
+
 export interface PluginDefinition {
   /** The auth method's type name ("alicloud"); mounts refer to it. */
   type: string;
   sdkVersion: string;
   description: string;
-  paths: PathDefinition<any>[];
+  paths: AnyPathDefinition[];
   /** Without it, tokens from this method cannot be renewed. */
   renew?: RenewHandler;
   /** Hosts this method may call, besides any endpoint its own config names. */

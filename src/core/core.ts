@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { badRequest } from "../sdk/errors.js";
+import { createHttpClient } from "../sdk/http-client.js";
+import type { PluginDefinition } from "../sdk/plugin.js";
+import type { MountRecord, Storage } from "../storage/types.js";
+import { createAuditBroker } from "./audit/broker.js";
+import type { AuditBroker } from "./audit/types.js";
+import type { createLogger } from "./logger.js";
+import { MountTable } from "./mounts/mount-table.js";
+import { PolicyService } from "./policy/policy-service.js";
+import { RequestPipeline } from "./request-pipeline.js";
+import { sysBackend } from "./sys/sys-backend.js";
+import { tokenBackend } from "./tokens/token-backend.js";
+import { TokenService } from "./tokens/token-service.js";
+import type { LeaseLimits } from "./tokens/ttl.js";
+import { checkSdkVersion } from "./plugin-compat.js";
+
+export const WARDEN_VERSION = "0.1.0";
+
+export interface CoreOptions {
+  storage: Storage;
+  limits: LeaseLimits;
+  /** Auth method types that can be mounted. */
+  plugins: readonly PluginDefinition[];
+  /** Policies loaded from files at boot (written over the stored ones of the same name). */
+  policyFiles?: Array<{ name: string; text: string }>;
+  clusterName?: string;
+  log: ReturnType<typeof createLogger>;
+}
+
+const INIT_KEY = "init/done";
+const TOKEN_KEY = "keys/token-hmac";
+const CLUSTER_KEY = "cluster/id";
+
+/** Everything the server is made of, wired once at boot. */
+export class Core {
+  private initializedCache = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly storage: Storage,
+    readonly pipeline: RequestPipeline,
+    readonly mounts: MountTable,
+    readonly tokens: TokenService,
+    readonly policies: PolicyService,
+    readonly audit: AuditBroker,
+    readonly clusterId: string,
+    readonly clusterName: string,
+    private readonly log: CoreOptions["log"],
+  ) {}
+
+  static async boot(options: CoreOptions): Promise<Core> {
+    const { storage, log } = options;
+    const system = storage.system;
+    await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
+    await system.putIfAbsent(CLUSTER_KEY, randomUUID());
+    const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
+    const clusterId = (await system.get(CLUSTER_KEY))!;
+
+    const registry = new Map<string, PluginDefinition>();
+    for (const plugin of options.plugins) {
+      checkSdkVersion(plugin);
+      registry.set(plugin.type, plugin);
+    }
+    const policies = new PolicyService(storage.policies);
+    await policies.load(options.policyFiles);
+    const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
+    const mounts = new MountTable({
+      storage,
+      registry,
+      log,
+      httpClientFor: () => createHttpClient(),
+    });
+    const tokens = new TokenService(storage, key, options.limits);
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit }));
+    mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts));
+    await mounts.load();
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, log: log.child("request") });
+    return new Core(storage, pipeline, mounts, tokens, policies, audit, clusterId, options.clusterName ?? "warden", log);
+  }
+
+  async initialized(): Promise<boolean> {
+    if (!this.initializedCache) this.initializedCache = (await this.storage.system.get(INIT_KEY)) !== undefined;
+    return this.initializedCache;
+  }
+
+  /** sys/init: answered once per storage (several nodes on one database share it). */
+  async init(rootTokenId?: string): Promise<{ rootToken: string }> {
+    if (!(await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString()))) throw badRequest("already initialized");
+    this.initializedCache = true;
+    const minted = await this.tokens.mint({
+      id: rootTokenId,
+      policies: ["root"],
+      parentHash: null,
+      path: "auth/token/root",
+      mountAccessor: this.mounts.get("auth/token/")?.record.accessor ?? "",
+      meta: {},
+      displayName: "root",
+      numUses: 0,
+      ttl: 0,
+      explicitMaxTtl: 0,
+      maxTtl: 0,
+      period: 0,
+      renewable: false,
+      entityId: "",
+      boundCidrs: [],
+      role: "",
+      auth: null,
+    });
+    this.log.info("initialized; root token issued");
+    return { rootToken: minted.token };
+  }
+
+  /** Periodic housekeeping in small bounded steps, so no pass ever scans the whole store. */
+  startBackgroundJobs(intervalMs = 2000): void {
+    const tidy = async (): Promise<void> => {
+      try {
+        const now = Date.now();
+        await this.storage.tokens.revokeExpired(now, 1000);
+        await this.storage.kv.pruneClaims(now, 1000);
+      } catch (e) {
+        this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    const timer = setInterval(() => void tidy(), intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.audit.close();
+    await this.storage.close();
+  }
+}
+
+function builtinRecord(path: string, type: string, accessor: string): MountRecord {
+  return { path, type, accessor, uuid: accessor, description: "", config: {}, options: {}, createdAt: 0 };
+}
+
+async function ensureTokenMount(storage: Storage): Promise<MountRecord> {
+  const existing = (await storage.mounts.list()).find((m) => m.path === "auth/token/");
+  if (existing) return existing;
+  const record: MountRecord = {
+    path: "auth/token/",
+    type: "token",
+    accessor: `auth_token_${randomBytes(4).toString("hex")}`,
+    uuid: randomUUID(),
+    description: "token based credentials",
+    config: {},
+    options: {},
+    createdAt: Date.now(),
+  };
+  if (await storage.mounts.insert(record)) return record;
+  // Another node created it first.
+  return (await storage.mounts.list()).find((m) => m.path === "auth/token/")!;
+}

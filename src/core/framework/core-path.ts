@@ -1,0 +1,32 @@
+import type { Fields } from "../../sdk/fields.js";
+import type { HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
+import type { Acl } from "../policy/types.js";
+import type { Caller, Minted } from "../tokens/token-service.js";
+
+/**
+ * The server's own backends (sys/, auth/token/) are declared with the same path framework as
+ * plugins; their handlers additionally see who is calling.
+ */
+export interface CoreRequest<F extends Fields = Fields> extends PluginRequest<F> {
+  caller: Caller | undefined;
+  acl: Acl | undefined;
+  /** The winning ACL rule grants sudo on this path (or the caller is root). */
+  sudo: boolean;
+}
+
+export interface CoreResult extends HandlerResult {
+  /** A token this request issued or renewed; answered as Vault's `auth` block. */
+  issued?: Minted;
+  /** Keep the response's `auth.client_token` empty (renew-accessor). */
+  hideClientToken?: boolean;
+}
+
+export interface CorePathDefinition<F extends Fields> extends Omit<PathDefinition<F>, "operations" | "existenceCheck"> {
+  operations: Partial<Record<Operation, (req: CoreRequest<F>) => Promise<CoreResult | void>>>;
+  existenceCheck?: (req: CoreRequest<F>) => Promise<boolean>;
+}
+
+/** The pipeline hands core handlers a CoreRequest; plugins only ever get the PluginRequest part. */
+export function corePath<F extends Fields>(def: CorePathDefinition<F>): PathDefinition<F> {
+  return def as unknown as PathDefinition<F>;
+}

@@ -1,0 +1,39 @@
+import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
+import type { AuditBroker } from "../audit/types.js";
+import { corePath } from "../framework/core-path.js";
+import type { MountTable } from "../mounts/mount-table.js";
+import type { PolicyService } from "../policy/policy-service.js";
+import type { TokenService } from "../tokens/token-service.js";
+import { sysAuditPaths } from "./sys-audit.js";
+import { sysAuthPaths } from "./sys-auth.js";
+import { sysPolicyPaths } from "./sys-policy.js";
+
+const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
+
+/** The sys/ backend: mounts, policies, audit devices and capability queries. */
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker }): PluginDefinition {
+  return {
+    type: "system",
+    sdkVersion: SDK_VERSION,
+    description: "system endpoints used for control, policy and debugging",
+    paths: [
+      ...sysAuthPaths(deps.mounts, deps.tokens),
+      ...sysPolicyPaths(deps.policies),
+      ...sysAuditPaths(deps.audit),
+      corePath({
+        pattern: "capabilities-self",
+        fields: capabilityFields,
+        operations: {
+          update: async (req) => {
+            const paths = [...(req.data.paths ?? []), ...(req.data.path ?? [])];
+            const data: Record<string, unknown> = {};
+            for (const p of paths) data[p] = req.acl?.root ? ["root"] : (req.acl?.capabilities(p.replace(/^\/+/, "")) ?? ["deny"]);
+            const first = paths[0];
+            data.capabilities = first === undefined ? [] : data[first];
+            return { data };
+          },
+        },
+      }),
+    ],
+  };
+}

@@ -1,0 +1,58 @@
+import { badRequest, notFound } from "../../sdk/errors.js";
+import { isStrictBase64 } from "../../sdk/encoding.js";
+import type { AnyPathDefinition } from "../../sdk/plugin.js";
+import { corePath } from "../framework/core-path.js";
+import type { PolicyService } from "../policy/policy-service.js";
+
+const nameField = { name: { type: "string" } } as const;
+const writeFields = { ...nameField, policy: { type: "string" }, rules: { type: "string" } } as const;
+
+/** `sys/policies/acl` takes the policy as text or as base64 of it (what some tools send). */
+function policyText(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed !== "" && isStrictBase64(trimmed) && !trimmed.includes("{")) {
+    const decoded = Buffer.from(trimmed, "base64").toString("utf8");
+    if (/path|\{/.test(decoded)) return decoded;
+  }
+  return value;
+}
+
+/** sys/policy (legacy, node-vault) and sys/policies/acl (current): read, write, list, delete. */
+export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
+  const write = (legacy: boolean) =>
+    async (req: { data: { name?: string; policy?: string; rules?: string } }) => {
+      const name = req.data.name!;
+      if (name.trim().toLowerCase() === "root") throw badRequest('cannot update "root" policy');
+      const text = req.data.policy ?? (legacy ? req.data.rules : undefined) ?? "";
+      const { warnings } = await policies.put(name, legacy ? text : policyText(text));
+      const all = legacy && req.data.policy === undefined && req.data.rules !== undefined ? [...warnings, "'rules' is deprecated, please use 'policy' instead"] : warnings;
+      return all.length ? { warnings: all } : undefined;
+    };
+  const read = (legacy: boolean) => async (req: { data: { name?: string } }) => {
+    const name = req.data.name!.trim().toLowerCase();
+    if (name === "root") return { data: legacy ? { name, rules: "" } : { name, policy: "" } };
+    const text = policies.text(name);
+    if (text === undefined) throw notFound();
+    return { data: legacy ? { name, rules: text } : { name, policy: text } };
+  };
+  const remove = async (req: { data: { name?: string } }) => {
+    await policies.delete(req.data.name!);
+  };
+  return [
+    corePath({
+      pattern: "policy/?",
+      fields: {},
+      operations: {
+        read: async () => ({ data: { keys: policies.names(), policies: policies.names() } }),
+        list: async () => ({ data: { keys: policies.names(), policies: policies.names() } }),
+      },
+    }),
+    corePath({ pattern: "policy/:name", fields: writeFields, operations: { read: read(true), update: write(true), delete: remove } }),
+    corePath({
+      pattern: "policies/acl/?",
+      fields: {},
+      operations: { list: async () => ({ data: { keys: policies.names() } }) },
+    }),
+    corePath({ pattern: "policies/acl/:name", fields: writeFields, operations: { read: read(false), update: write(false), delete: remove } }),
+  ];
+}

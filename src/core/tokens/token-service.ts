@@ -1,0 +1,221 @@
+import { addressInCidrs } from "../../sdk/cidr.js";
+import { WardenError, badRequest, permissionDenied } from "../../sdk/errors.js";
+import type { AuthResult } from "../../sdk/plugin.js";
+import { sanitizePolicies } from "../../sdk/token-params.js";
+import type { Storage, StoredAuth, TokenRecord } from "../../storage/types.js";
+import type { MountEntry } from "../mounts/mount-table.js";
+import { newAccessor, newServiceToken, tokenHash } from "./token-id.js";
+import { calculateTtl, effectiveLimits, type LeaseLimits } from "./ttl.js";
+
+/** Everything a new token is made of; the one minting path takes nothing else. */
+export interface MintSpec {
+  /** Caller-chosen token id (root/sudo only; dev root token). */
+  id?: string;
+  policies: string[];
+  parentHash: string | null;
+  path: string;
+  mountAccessor: string;
+  meta: Record<string, string>;
+  displayName: string;
+  numUses: number;
+  ttl: number;
+  explicitMaxTtl: number;
+  maxTtl: number;
+  period: number;
+  renewable: boolean;
+  entityId: string;
+  boundCidrs: string[];
+  role: string;
+  auth: StoredAuth | null;
+}
+
+export interface Minted {
+  token: string;
+  record: TokenRecord;
+}
+
+/** A token that authenticated the current request, with the raw value the caller sent. */
+export interface Caller {
+  token: string;
+  record: TokenRecord;
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9._-]{1,256}$/;
+
+export class TokenService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly key: Buffer,
+    readonly systemLimits: LeaseLimits,
+  ) {}
+
+  hash(token: string): string {
+    return tokenHash(this.key, token);
+  }
+
+  /**
+   * Resolves the token of a request: one prepared read, then expiry, pending revocation and bound
+   * CIDRs. Every failure is the same 403, whatever the reason.
+   */
+  async authenticate(token: string | undefined, clientAddress: string | undefined, now = Date.now()): Promise<Caller> {
+    if (!token || !TOKEN_SHAPE.test(token)) throw permissionDenied();
+    const record = await this.storage.tokens.get(this.hash(token));
+    if (!record || !this.usable(record, clientAddress, now)) throw permissionDenied();
+    return { token, record };
+  }
+
+  /** Looks a token up as an operand (lookup, renew, revoke by value); undefined when unusable. */
+  async find(token: string, now = Date.now()): Promise<TokenRecord | undefined> {
+    if (!TOKEN_SHAPE.test(token)) return undefined;
+    const record = await this.storage.tokens.get(this.hash(token));
+    return record && this.live(record, now) ? record : undefined;
+  }
+
+  async findByAccessor(accessor: string, now = Date.now()): Promise<TokenRecord | undefined> {
+    if (!/^[A-Za-z0-9]{1,64}$/.test(accessor)) return undefined;
+    const record = await this.storage.tokens.getByAccessor(accessor);
+    return record && this.live(record, now) ? record : undefined;
+  }
+
+  private live(record: TokenRecord, now: number): boolean {
+    return record.numUses >= 0 && (record.expiresAt === 0 || record.expiresAt > now);
+  }
+
+  private usable(record: TokenRecord, clientAddress: string | undefined, now: number): boolean {
+    if (!this.live(record, now)) return false;
+    // Vault ignores CIDR bindings on non-expiring (root) tokens; so do we.
+    if (record.boundCidrs.length > 0 && record.ttl !== 0 && !addressInCidrs(clientAddress, record.boundCidrs)) return false;
+    return true;
+  }
+
+  /**
+   * Takes one use of a limited token before the request runs (Vault counts denied requests too).
+   * Returns true when that was the last use: the caller revokes the token after answering.
+   */
+  async consumeUse(caller: Caller): Promise<boolean> {
+    if (caller.record.numUses === 0) return false;
+    const left = await this.storage.tokens.use(caller.record.idHash);
+    if (left === undefined) throw permissionDenied();
+    caller.record = { ...caller.record, numUses: left };
+    return left === -1;
+  }
+
+  /** The one minting path: every token (root, child, login) is made here. */
+  async mint(spec: MintSpec, now = Date.now()): Promise<Minted> {
+    const token = spec.id ?? newServiceToken();
+    const record: TokenRecord = {
+      idHash: this.hash(token),
+      accessor: newAccessor(),
+      parentHash: spec.parentHash,
+      policies: spec.policies,
+      path: spec.path,
+      mountAccessor: spec.mountAccessor,
+      meta: spec.meta,
+      displayName: spec.displayName,
+      numUses: spec.numUses,
+      createdAt: now,
+      ttl: spec.ttl,
+      expiresAt: spec.ttl > 0 ? now + spec.ttl * 1000 : 0,
+      explicitMaxTtl: spec.explicitMaxTtl,
+      maxTtl: spec.maxTtl,
+      period: spec.period,
+      renewable: spec.renewable && spec.ttl > 0,
+      lastRenewalAt: 0,
+      entityId: spec.entityId,
+      boundCidrs: spec.boundCidrs,
+      role: spec.role,
+      auth: spec.auth,
+    };
+    await this.storage.tokens.insert(record);
+    return { token, record };
+  }
+
+  /** A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken). */
+  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined): Promise<Minted & { warnings: string[] }> {
+    const params = auth.token;
+    if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
+    const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
+    if (policies.includes("root")) throw badRequest("auth methods cannot create root tokens");
+    const now = Date.now();
+    const { ttl, warnings } = calculateTtl({
+      limits: effectiveLimits(this.systemLimits, mount.limits),
+      increment: 0,
+      backendTtl: params.ttl,
+      period: params.period,
+      backendMaxTtl: params.maxTtl,
+      explicitMaxTtl: params.explicitMaxTtl,
+      startMs: now,
+      nowMs: now,
+    });
+    if (ttl <= 0) throw new WardenError(500, "internal error");
+    const mountName = mount.record.path.slice("auth/".length, -1).replace(/\//g, "-");
+    const minted = await this.mint(
+      {
+        policies,
+        parentHash: null,
+        path: requestPath,
+        mountAccessor: mount.record.accessor,
+        meta: { ...auth.metadata },
+        displayName: auth.displayName ? `${mountName}-${auth.displayName}` : mountName,
+        numUses: params.numUses,
+        ttl,
+        explicitMaxTtl: params.explicitMaxTtl,
+        maxTtl: params.maxTtl,
+        period: params.period,
+        renewable: true,
+        entityId: "",
+        boundCidrs: params.boundCidrs,
+        role: "",
+        auth: { alias: auth.alias.name, metadata: { ...auth.metadata }, internal: { ...auth.internal } },
+      },
+      now,
+    );
+    return { ...minted, warnings };
+  }
+
+  /**
+   * Renews: the issuing side re-checks (its result gives the current role TTLs), then Vault's TTL
+   * rules apply from the token's creation time.
+   */
+  async renew(
+    record: TokenRecord,
+    increment: number,
+    limits: LeaseLimits,
+    current: { ttl?: number; maxTtl?: number; period?: number; explicitMaxTtl?: number },
+  ): Promise<{ record: TokenRecord; warnings: string[] }> {
+    if (record.ttl === 0 || !record.renewable) throw badRequest("lease is not renewable");
+    const now = Date.now();
+    const period = current.period ?? record.period;
+    const { ttl, warnings } = calculateTtl({
+      limits,
+      increment,
+      backendTtl: current.ttl ?? 0,
+      period,
+      backendMaxTtl: current.maxTtl ?? record.maxTtl,
+      explicitMaxTtl: current.explicitMaxTtl ?? record.explicitMaxTtl,
+      startMs: record.createdAt,
+      nowMs: now,
+    });
+    const renewal = { ttl, expiresAt: now + ttl * 1000, lastRenewalAt: now };
+    if (!(await this.storage.tokens.renew(record.idHash, renewal))) throw badRequest("invalid lease ID");
+    return { record: { ...record, ...renewal, period }, warnings };
+  }
+
+  listAccessors(): Promise<string[]> {
+    return this.storage.tokens.listAccessors();
+  }
+
+  revokeTree(record: TokenRecord): Promise<number> {
+    return this.storage.tokens.revokeTree(record.idHash);
+  }
+
+  revokeOrphan(record: TokenRecord): Promise<number> {
+    return this.storage.tokens.revokeOrphan(record.idHash);
+  }
+}
+
+/** Adds "default" unless told not to; "root" swallows everything else, as in Vault. */
+export function withDefault(policies: string[], noDefault: boolean): string[] {
+  if (policies.includes("root")) return ["root"];
+  return sanitizePolicies(noDefault ? policies : [...policies, "default"]);
+}

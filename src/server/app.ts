@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { HttpBindings } from "@hono/node-server";
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { Core } from "../core/core.js";
+import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
+import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
+import { WardenError, isWardenError } from "../sdk/errors.js";
+import { type ForwardedForOptions, clientAddress } from "./client-address.js";
+import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
+
+export interface ListenerOptions {
+  forwardedFor: ForwardedForOptions;
+  maxRequestSize: number;
+  /** What sys/leader advertises. */
+  advertisedAddress: string;
+}
+
+type Env = { Bindings: HttpBindings };
+
+const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" } as const;
+
+/** sys/* answers whose `data` keys Vault also copies to the top level (node-vault reads them there). */
+const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities)/;
+
+function json(status: number, body: unknown, extra?: Record<string, string>): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS });
+}
+
+function errorResponse(e: unknown): Response {
+  if (isWardenError(e)) return json(e.status, { errors: e.errors }, e.headers);
+  return json(500, { errors: ["internal error"] });
+}
+
+/**
+ * The token of a request: X-Vault-Token, else "Authorization: Bearer". A header sent twice is
+ * refused: Node would join the copies with ", ", and which one counts must never be ambiguous.
+ */
+function requestToken(rawHeaders: string[]): string | undefined {
+  let vaultToken: string | undefined;
+  let bearer: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = rawHeaders[i]!.toLowerCase();
+    if (lower === "x-vault-token") {
+      if (vaultToken !== undefined) throw new WardenError(400, "multiple X-Vault-Token headers");
+      vaultToken = rawHeaders[i + 1]!.trim();
+    } else if (lower === "authorization") {
+      if (bearer !== undefined) throw new WardenError(400, "multiple Authorization headers");
+      const value = rawHeaders[i + 1]!;
+      bearer = value.startsWith("Bearer ") ? value.slice(7).trim() : "";
+    }
+  }
+  if (vaultToken !== undefined && vaultToken !== "") return vaultToken;
+  return bearer === "" ? undefined : bearer;
+}
+
+function envelope(res: LogicalResponse, path: string, requestId: string): Response {
+  if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
+  if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
+  const body: Record<string, unknown> = {
+    request_id: requestId,
+    lease_id: "",
+    renewable: false,
+    lease_duration: 0,
+    data: res.data ?? null,
+    wrap_info: null,
+    warnings: res.warnings ?? null,
+    auth: res.auth ?? null,
+  };
+  if (res.data && INJECTED.test(path)) {
+    for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
+  }
+  return json(res.status, body);
+}
+
+export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
+  const app = new Hono<Env>();
+  const startedAt = new Date();
+
+  const address = (c: Context<Env>): string | undefined => {
+    const incoming = c.env.incoming;
+    const xff = incoming.headers["x-forwarded-for"];
+    return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), listener.forwardedFor);
+  };
+
+  app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => {
+    try {
+      const h = await healthBody(core);
+      const code = (name: string, fallback: number): number => {
+        const v = c.req.query(name);
+        if (v === undefined) return fallback;
+        if (!/^\d{3}$/.test(v)) throw new WardenError(400, `invalid ${name}`);
+        return Number(v);
+      };
+      const status = !h.storageOk ? 503 : !h.initialized ? code("uninitcode", 501) : code("activecode", 200);
+      return c.req.method === "HEAD" ? new Response(null, { status, headers: JSON_HEADERS }) : json(status, h.body);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+  app.get("/v1/sys/seal-status", async () => json(200, await sealStatusBody(core)));
+  app.get("/v1/sys/leader", () => json(200, leaderBody(core, listener.advertisedAddress, startedAt)));
+  app.get("/v1/sys/init", async () => json(200, { initialized: await core.initialized() }));
+  app.on(["PUT", "POST"], "/v1/sys/init", async () => {
+    try {
+      const { rootToken } = await core.init();
+      return json(200, { root_token: rootToken, keys: [], keys_base64: [] });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+
+  app.all("/v1/*", async (c) => {
+    const requestId = randomUUID();
+    try {
+      const method = c.req.method;
+      const incoming = c.env.incoming;
+      let operation: LogicalRequest["operation"];
+      let data: Record<string, unknown>;
+      let path = c.req.path.slice(4);
+      if (method === "GET" || method === "DELETE") {
+        const list = method === "GET" && parseListFlag(c.req.query("list"));
+        operation = list ? "list" : method === "GET" ? "read" : "delete";
+        if (list && !path.endsWith("/")) path += "/";
+        data = c.req.url.includes("?") ? queryData(c.req.queries()) : Object.create(null);
+      } else if (method === "PUT" || method === "POST") {
+        operation = "write";
+        if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");
+        const text = await readBody(incoming, incoming.headers["content-length"], listener.maxRequestSize);
+        data = parseBody(text, incoming.headers["content-type"]);
+      } else {
+        return json(405, { errors: [] });
+      }
+      const response = await core.pipeline.handle({
+        id: requestId,
+        operation,
+        path,
+        data,
+        token: requestToken(incoming.rawHeaders),
+        clientAddress: address(c),
+        remotePort: incoming.socket.remotePort,
+        requestHost: incoming.headers.host ?? "",
+      });
+      return envelope(response, path, requestId);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+
+  app.all("*", () => json(404, { errors: [] }));
+  app.onError((e) => errorResponse(e));
+  return app;
+}

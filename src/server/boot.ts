@@ -1,0 +1,95 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ServerConfig } from "../config/server-config.js";
+import { Core } from "../core/core.js";
+import { createLogger } from "../core/logger.js";
+import { loadPolicyDir } from "../core/policy/dir.js";
+import type { PluginDefinition } from "../sdk/plugin.js";
+import { openStorage } from "../storage/open.js";
+import { createApp } from "./app.js";
+import { type RunningListener, listen, parseListenAddress } from "./listen.js";
+
+/** The repository's policies/ folder: loaded at every boot. */
+export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
+
+/** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
+const BODY_CAP = 1024 * 1024;
+
+export interface StartOptions {
+  config: ServerConfig;
+  plugins: readonly PluginDefinition[];
+  policyDir?: string | null;
+  /** Log sink (tests capture it); default stderr. */
+  logSink?: (line: string) => void;
+}
+
+export interface RunningServer {
+  core: Core;
+  listeners: RunningListener[];
+  /** "http://127.0.0.1:8200" of the first listener. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Boots storage, the core and every listener; the one way a warden server starts. */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = createLogger(config.logLevel, "core", opts.logSink);
+  const storage = await openStorage(config.storage, log);
+  const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
+  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  const core = await Core.boot({
+    storage,
+    limits: { defaultTtl: config.defaultLeaseTtl, maxTtl: config.maxLeaseTtl },
+    plugins: opts.plugins,
+    policyFiles,
+    clusterName: config.clusterName,
+    log,
+  });
+  for (const device of config.audit) {
+    if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
+      await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
+    }
+  }
+  const listeners: RunningListener[] = [];
+  try {
+    for (const l of config.listeners) {
+      const { host, port } = parseListenAddress(l.address);
+      const scheme = l.tlsDisable ? "http" : "https";
+      const app = createApp(core, {
+        forwardedFor: {
+          authorizedAddrs: l.xForwardedForAuthorizedAddrs,
+          hopSkips: l.xForwardedForHopSkips,
+          rejectNotAuthorized: l.xForwardedForRejectNotAuthorized,
+          rejectNotPresent: l.xForwardedForRejectNotPresent,
+        },
+        maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
+        advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
+      });
+      listeners.push(
+        await listen(app, {
+          host: host || "0.0.0.0",
+          port,
+          tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+        }),
+      );
+    }
+  } catch (e) {
+    for (const l of listeners) await l.close();
+    await core.close();
+    throw e;
+  }
+  core.startBackgroundJobs();
+  const first = listeners[0]!;
+  const scheme = config.listeners[0]!.tlsDisable ? "http" : "https";
+  const host = first.address.family === "IPv6" ? `[${first.address.address}]` : first.address.address;
+  return {
+    core,
+    listeners,
+    url: `${scheme}://${host}:${first.address.port}`,
+    async close() {
+      for (const l of listeners) await l.close();
+      await core.close();
+    },
+  };
+}

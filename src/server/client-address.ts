@@ -1,0 +1,35 @@
+import { addressInCidrs, normalizeAddress } from "../sdk/cidr.js";
+import { badRequest } from "../sdk/errors.js";
+
+export interface ForwardedForOptions {
+  /** Canonical CIDRs of proxies allowed to set X-Forwarded-For; empty = XFF ignored. */
+  authorizedAddrs: string[];
+  hopSkips: number;
+  rejectNotAuthorized: boolean;
+  rejectNotPresent: boolean;
+}
+
+/**
+ * The client's address as Vault determines it: the socket peer, unless the peer is an authorized
+ * proxy, in which case the X-Forwarded-For entry `hopSkips` from the right. Left-most entries are
+ * client-controlled and never trusted.
+ */
+export function clientAddress(socketAddress: string | undefined, forwardedFor: string[] | undefined, opts: ForwardedForOptions): string | undefined {
+  const peer = normalizeAddress(socketAddress);
+  if (opts.authorizedAddrs.length === 0) return peer;
+  const present = forwardedFor !== undefined && forwardedFor.length > 0;
+  if (!present) {
+    if (opts.rejectNotPresent) throw badRequest("missing x-forwarded-for header and configured to reject when not present");
+    return peer;
+  }
+  if (!addressInCidrs(peer, opts.authorizedAddrs)) {
+    if (opts.rejectNotAuthorized) throw badRequest("client address not authorized for x-forwarded-for and configured to reject connection");
+    return peer;
+  }
+  const hops = forwardedFor.flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  const index = hops.length - 1 - opts.hopSkips;
+  if (index < 0) throw badRequest("malformed x-forwarded-for configuration or request, hops to skip would skip before earliest chain link");
+  const forwarded = normalizeAddress(hops[index]);
+  if (forwarded === undefined) throw badRequest("invalid x-forwarded-for address");
+  return forwarded;
+}

@@ -221,7 +221,8 @@ export function rebuildStsRequest(v: ValidatedStsRequest, opts: RebuildOptions):
     method: opts.method,
     url: `${origin}/?${encodeQuery(v.params)}`,
     headers: { accept: "application/json", "user-agent": opts.userAgent },
-    timeoutMs: opts.timeoutMs ?? 10_000,
+    // Without an explicit timeout the SDK client's own (10 s by default) applies.
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     maxResponseBytes: 64 * 1024,
   };
 }

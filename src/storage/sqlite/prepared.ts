@@ -26,7 +26,7 @@ export const ph = <N extends string>(name: N) => sql.placeholder(name);
 
 /**
  * Upper bound for "starts with": a TEXT compares below its prefix followed by byte 0xFF, which never
- * occurs in UTF-8. A range on the path index instead of LIKE, which treats `_`/`%` as wildcards and
+ * occurs in valid UTF-8. A range on the path index instead of LIKE, which treats `_`/`%` as wildcards and
  * folds ASCII case (so "auth/A/" would also revoke "auth/a/").
  */
 export const startsWith = (column: Column, prefix: Placeholder) =>

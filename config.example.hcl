@@ -1,0 +1,50 @@
+# warden server configuration (Vault-compatible key names). Durations accept Go-style strings
+# ("768h", "90m") or integer seconds. Unknown keys are an error, so typos cannot go unnoticed.
+
+# One or more TCP listeners.
+listener "tcp" {
+  address         = "0.0.0.0:8200"            # host:port (default 127.0.0.1:8200)
+  tls_disable     = false                     # default false: TLS on
+  tls_cert_file   = "/etc/warden/tls/cert.pem" # required unless tls_disable = true
+  tls_key_file    = "/etc/warden/tls/key.pem"
+  tls_min_version = "tls12"                   # "tls12" (default) or "tls13"
+
+  # Only these proxies may set X-Forwarded-For (comma string or list; CIDRs or addresses).
+  x_forwarded_for_authorized_addrs      = ["10.0.0.0/8", "192.168.1.10"]
+  x_forwarded_for_hop_skips             = 0     # trusted hops to skip from the right
+  x_forwarded_for_reject_not_authorized = true  # default true: XFF from an unlisted peer -> error
+  x_forwarded_for_reject_not_present    = true  # default true: listed peer without XFF -> error
+
+  max_request_size = 33554432 # bytes (default 32 MiB); login bodies have a smaller cap of their own
+}
+
+# Exactly one storage block: SQLite ...
+storage "sqlite" {
+  path = "/var/lib/warden/warden.db"
+}
+
+# ... or PostgreSQL (WARDEN_PG_CONNECTION_URL in the environment overrides connection_url):
+# storage "postgresql" {
+#   connection_url  = "postgres://warden:secret@db:5432/warden?sslmode=verify-full"
+#   table_prefix    = "warden"   # [a-z_][a-z0-9_]*
+#   max_connections = 10
+#   ha_enabled      = false
+# }
+
+default_lease_ttl = "768h" # default 768h; may not exceed max_lease_ttl
+max_lease_ttl     = "768h" # default 768h
+
+plugin_directory = "/etc/warden/plugins"
+log_level        = "info" # trace | debug | info | warn | error
+api_addr         = "https://warden.example.com:8200"
+cluster_name     = "warden-prod"
+
+# Accepted so Vault configs load; they have no effect in warden.
+ui            = false
+disable_mlock = true
+
+# Optional audit devices: audit "file" "<mount path>" { file_path = ..., other options }.
+audit "file" "file/" {
+  file_path = "/var/log/warden/audit.log"
+  log_raw   = "false"
+}

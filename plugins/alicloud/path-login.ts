@@ -6,7 +6,7 @@
  * sent. Anything forged, replayed, stale or off the allow-list therefore costs us no outbound call,
  * and concurrent replays of one signed URL cannot both reach STS.
  */
-import { addressInCidrs, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
+import { addressInCidrs, badRequest, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
 import { readConfig } from "./path-config.js";
 import { roleForLogin } from "./role-entry.js";
@@ -37,7 +37,9 @@ const loginFields = {
 type LoginFields = typeof loginFields;
 
 export async function login(req: PluginRequest<LoginFields>): Promise<HandlerResult> {
-  // 1. Role. Unknown and malformed names get the same 403 as an unbound principal.
+  // 1. Role. An empty name is a malformed request (as in Vault); unknown and malformed names
+  //    otherwise get the same 403 as an unbound principal.
+  if (!req.data.role) throw badRequest("missing role");
   const { name, role } = await roleForLogin(req.storage, req.data.role ?? "");
 
   // 2. Bound CIDRs, fail closed on an unknown client address.

@@ -75,16 +75,16 @@ export interface Harness {
   http: HttpClient;
   log: ReturnType<typeof recordingLogger>;
   clientAddress: string | undefined;
-  call(path: PathDefinition<any>, op: Operation, input: Record<string, unknown>): Promise<HandlerResult | void>;
-  exists(path: PathDefinition<any>, input: Record<string, unknown>): Promise<boolean>;
+  call(path: PathDefinition<any>, op: Operation, input: object): Promise<HandlerResult | void>;
+  exists(path: PathDefinition<any>, input: object): Promise<boolean>;
 }
 
 export function harness(opts: { timeoutMs?: number } = {}): Harness {
   const storage = new MemoryStorage();
   const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000 });
   const log = recordingLogger();
-  const build = (path: PathDefinition<any>, op: Operation, input: Record<string, unknown>): PluginRequest<any> => {
-    const parsed = parseFields(path.fields, input);
+  const build = (path: PathDefinition<any>, op: Operation, input: object): PluginRequest<any> => {
+    const parsed = parseFields(path.fields, input as Record<string, unknown>);
     return {
       operation: op,
       path: path.pattern,

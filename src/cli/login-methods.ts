@@ -53,10 +53,11 @@ function single(data: Record<string, KvValue>, key: string): string | undefined 
   return v;
 }
 
-const ALICLOUD_KEYS = new Set(["role", "region", "access_key", "secret_key", "security_token"]);
+// "mount" is how the vault CLI passes -path to its alicloud handler; accepted for compatibility.
+const ALICLOUD_KEYS = new Set(["role", "region", "access_key", "secret_key", "security_token", "mount"]);
 
 const alicloud: LoginMethod = {
-  help: `-method=alicloud: role=ROLE region=REGION [access_key=... secret_key=... [security_token=...]]
+  help: `-method=alicloud: role=ROLE region=REGION [access_key=... secret_key=... [security_token=...]] [mount=PATH]
       Signs an STS GetCallerIdentity request locally and sends only the signed request, never the
       secret key. Credentials come from the arguments, else from ALICLOUD_ACCESS_KEY,
       ALICLOUD_SECRET_KEY and ALICLOUD_ACCESS_KEY_STS_TOKEN. (ECS instance metadata is not consulted.)`,
@@ -81,7 +82,8 @@ const alicloud: LoginMethod = {
     const opts: Parameters<AlicloudLoginData>[0] = { role, region, accessKey, secretKey };
     if (securityToken) opts.securityToken = securityToken;
     const body = loginData(opts);
-    return { path: `auth/${mount}/login`, body: { ...body } };
+    const mountArg = single(data, "mount")?.replace(/^\/+|\/+$/g, "");
+    return { path: `auth/${mountArg || mount}/login`, body: { ...body } };
   },
 };
 

@@ -70,6 +70,14 @@ test("the CLI's own payload validates", () => {
   const v = parseIdentityRequestUrl(d.identity_request_url, NOW);
   assert.is(v.host, "sts.eu-central-1.aliyuncs.com");
   assert.is(v.params.Signature, signRpc("POST", v.params, "SK"));
+  const raw = Buffer.from(d.identity_request_url, "base64").toString();
+  // Go SDK shape: every parameter in the sorted query, RegionId and an empty SignatureType included.
+  assert.is(raw, `https://sts.eu-central-1.aliyuncs.com/?${encodeQuery(v.params)}`);
+  assert.ok(raw.includes("&SignatureType=&") && raw.includes("RegionId=eu-central-1") && raw.includes("Timestamp=2026-03-01T10%3A00%3A00Z"));
+  assert.equal(JSON.parse(Buffer.from(d.identity_request_headers, "base64").toString())["Content-Type"], ["application/x-www-form-urlencoded"]);
+  assert.equal(JSON.parse(Buffer.from(d.identity_request_headers, "base64").toString())["x-acs-action"], ["GetCallerIdentity"]);
+  assert.is(d.role, "r");
+  assert.throws(() => alicloudLoginData({ role: "r", region: "oss-cn-hangzhou", accessKey: "AK", secretKey: "SK" }));
 });
 
 const q = query();

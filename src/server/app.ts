@@ -98,6 +98,8 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
       return errorResponse(e);
     }
   });
+  // Vault: any other method on sys/health is 405, not a logical request.
+  app.all("/v1/sys/health", () => json(405, { errors: [] }));
   app.get("/v1/sys/seal-status", async () => json(200, await sealStatusBody(core)));
   app.get("/v1/sys/leader", () => json(200, leaderBody(core, listener.advertisedAddress, startedAt)));
   app.get("/v1/sys/init", async () => json(200, { initialized: await core.initialized() }));

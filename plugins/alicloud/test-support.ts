@@ -3,6 +3,7 @@
  * a way to drive a path handler the way the core does (field parsing included). Not imported by the
  * plugin itself.
  */
+import { MemoryStorage } from "warden/sdk/testing";
 import {
   createHttpClient,
   parseFields,
@@ -15,39 +16,7 @@ import {
   type StorageView,
 } from "warden/sdk";
 
-export class MemoryStorage implements StorageView {
-  readonly data = new Map<string, string>();
-  readonly claims = new Map<string, number>();
-  now = (): number => Date.now();
-
-  async get<T = unknown>(key: string): Promise<T | undefined> {
-    const v = this.data.get(key);
-    return v === undefined ? undefined : (JSON.parse(v) as T);
-  }
-  async put(key: string, value: unknown): Promise<void> {
-    this.data.set(key, JSON.stringify(value));
-  }
-  async delete(key: string): Promise<void> {
-    this.data.delete(key);
-  }
-  async list(prefix: string): Promise<string[]> {
-    const out = new Set<string>();
-    for (const k of this.data.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
-    }
-    return [...out].sort();
-  }
-  // Synchronous check-and-set: the atomicity the real store gets from one SQL statement.
-  async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
-    const until = this.claims.get(key);
-    if (until !== undefined && until > this.now()) return false;
-    this.claims.set(key, this.now() + ttlSeconds * 1000);
-    return true;
-  }
-}
+export { MemoryStorage };
 
 export interface LogLine {
   level: string;

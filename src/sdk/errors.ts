@@ -8,6 +8,8 @@ export class WardenError extends Error {
   readonly errors: string[];
   /** Extra headers for the response (e.g. Retry-After). */
   readonly headers?: Record<string, string>;
+  /** A wrong credential (not malformed input): counts towards the login lockout. */
+  countsAsFailedLogin = false;
 
   constructor(status: number, errors: string | string[], headers?: Record<string, string>) {
     const list = typeof errors === "string" ? [errors] : errors;
@@ -33,5 +35,15 @@ export const unsupportedOperation = (): WardenError => new WardenError(405, "uns
 /** An upstream identity provider failed or could not be reached; the detail stays in our logs. */
 export const upstreamUnavailable = (message = "upstream identity service unavailable"): WardenError =>
   new WardenError(503, message);
+
+/**
+ * A login whose credential is wrong (unknown id, bad secret): the answer is deliberately the same for
+ * every such case, and the core counts it for lockout.
+ */
+export function invalidCredentials(message: string): WardenError {
+  const e = new WardenError(400, message);
+  e.countsAsFailedLogin = true;
+  return e;
+}
 
 export const isWardenError = (e: unknown): e is WardenError => e instanceof WardenError;

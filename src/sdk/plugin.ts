@@ -19,6 +19,22 @@ export interface StorageView {
    * recorded and not expired. One atomic statement: the replay cache for nonces and signatures.
    */
   claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Stores a value that can be taken `uses` times (0 = unlimited) for `ttlSeconds` (0 = forever):
+   * one-time or limited credentials such as secret ids. Kept apart from get/put keys.
+   */
+  putCounted(key: string, value: unknown, opts: { uses: number; ttlSeconds: number }): Promise<void>;
+  /**
+   * Takes one use in one atomic statement: the value and the uses left after this one (0 for
+   * unlimited, -1 when this was the last), or undefined when missing, expired or used up. Under any
+   * concurrency, an entry with k uses is taken exactly k times.
+   */
+  takeCounted<T = unknown>(key: string): Promise<{ value: T; usesLeft: number } | undefined>;
+  /** Reads a counted entry without using it; undefined when missing, expired or used up. */
+  peekCounted<T = unknown>(key: string): Promise<{ value: T; usesLeft: number; expiresAt: number } | undefined>;
+  deleteCounted(key: string): Promise<boolean>;
+  /** Keys of counted entries under `prefix` (full keys, sorted; may include expired ones). */
+  listCounted(prefix: string): Promise<string[]>;
 }
 
 export interface Logger {
@@ -89,6 +105,12 @@ export interface PathDefinition<F extends Fields = Fields> {
   unauthenticated?: boolean;
   /** Root-protected: the caller also needs `sudo` on the path. */
   sudo?: boolean;
+  /**
+   * Login paths with lockout (Vault's user lockout): the field naming the principal. The core counts
+   * failures thrown with `invalidCredentials()` per (mount, that value, client address), refuses
+   * logins while locked, and resets the count on success. Other errors never count.
+   */
+  lockout?: { aliasField: string };
   help?: string;
 }
 

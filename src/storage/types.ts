@@ -78,6 +78,8 @@ export interface TokenStore {
   revokeExpired(now: number, limit: number): Promise<number>;
   listAccessors(): Promise<string[]>;
   count(): Promise<number>;
+  /** Deletes (with descendants) every token bound to the entity; returns how many went. */
+  revokeByEntity(entityId: string): Promise<number>;
 }
 
 export interface MountRecord {
@@ -133,6 +135,30 @@ export interface KvStore {
   claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean>;
   /** Removes expired claims (periodic). */
   pruneClaims(now: number, limit: number): Promise<number>;
+  /**
+   * Stores a value that can be taken a limited number of times (`uses` 0 = unlimited) until
+   * `expiresAt` (0 = never). Replaces any entry with that key.
+   */
+  putCounted(namespace: string, key: string, value: unknown, uses: number, expiresAt: number): Promise<void>;
+  /**
+   * Takes one use, atomically (one statement): returns the value and the uses left after this one
+   * (0 for unlimited entries, -1 when this was the last use), or undefined when the entry is missing,
+   * expired or used up.
+   */
+  takeCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number } | undefined>;
+  /** Reads a counted entry without taking a use; undefined when missing, expired or used up. */
+  peekCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number; expiresAt: number } | undefined>;
+  deleteCounted(namespace: string, key: string): Promise<boolean>;
+  /** Keys of counted entries starting with `prefix` (including expired or used-up ones), sorted. */
+  listCounted(namespace: string, prefix: string): Promise<string[]>;
+  /** Removes up to `limit` expired or used-up counted entries of every namespace. */
+  pruneCounted(now: number, limit: number): Promise<number>;
+  /**
+   * Adds one to a windowed counter and returns the new count, atomically: a counter whose window
+   * (started by its first bump) has passed restarts at 1 with a new window of `windowMs`.
+   */
+  bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number>;
+  resetCounter(namespace: string, key: string): Promise<void>;
 }
 
 /** Small system records: init state, server keys, audit device table. */
@@ -144,9 +170,79 @@ export interface SystemStore {
   delete(key: string): Promise<void>;
 }
 
+export interface EntityRecord {
+  id: string;
+  name: string;
+  policies: string[];
+  metadata: Record<string, string>;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EntityAliasRecord {
+  id: string;
+  entityId: string;
+  /** Accessor of the auth mount the alias belongs to. */
+  mountAccessor: string;
+  /** The principal's name within that mount (an ARN, an OCID, a role id). */
+  name: string;
+  metadata: Record<string, string>;
+  createdAt: number;
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  policies: string[];
+  memberEntityIds: string[];
+  metadata: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Entities, their aliases and groups (Vault's identity store). */
+export interface IdentityStore {
+  getEntity(id: string): Promise<EntityRecord | undefined>;
+  getEntityByName(name: string): Promise<EntityRecord | undefined>;
+  listEntities(): Promise<EntityRecord[]>;
+  /** Inserts a new entity; false when the id or the name is taken. */
+  insertEntity(entity: EntityRecord): Promise<boolean>;
+  /** Updates by id; false when it does not exist or the new name is taken by another entity. */
+  updateEntity(entity: EntityRecord): Promise<boolean>;
+  /** Deletes the entity and its aliases (one transaction); false when absent. */
+  deleteEntity(id: string): Promise<boolean>;
+
+  getAlias(id: string): Promise<EntityAliasRecord | undefined>;
+  findAlias(mountAccessor: string, name: string): Promise<EntityAliasRecord | undefined>;
+  listAliases(): Promise<EntityAliasRecord[]>;
+  aliasesOf(entityId: string): Promise<EntityAliasRecord[]>;
+  /** Inserts; false when (mountAccessor, name) or the id is taken. */
+  insertAlias(alias: EntityAliasRecord): Promise<boolean>;
+  /** Updates by id; false when absent or (mountAccessor, name) is taken by another alias. */
+  updateAlias(alias: EntityAliasRecord): Promise<boolean>;
+  deleteAlias(id: string): Promise<boolean>;
+  /**
+   * Login-time resolution, atomic: returns the entity the alias (mountAccessor, alias.name) belongs
+   * to, creating `entity` and `alias` together when the alias does not exist yet. Concurrent first
+   * logins of one principal end up on one entity.
+   */
+  resolveAlias(entity: EntityRecord, alias: EntityAliasRecord): Promise<{ entity: EntityRecord; created: boolean }>;
+
+  getGroup(id: string): Promise<GroupRecord | undefined>;
+  getGroupByName(name: string): Promise<GroupRecord | undefined>;
+  listGroups(): Promise<GroupRecord[]>;
+  /** Groups that list the entity as a member. */
+  groupsOf(entityId: string): Promise<GroupRecord[]>;
+  insertGroup(group: GroupRecord): Promise<boolean>;
+  updateGroup(group: GroupRecord): Promise<boolean>;
+  deleteGroup(id: string): Promise<boolean>;
+}
+
 export interface Storage {
   readonly kind: "sqlite" | "postgresql";
   readonly tokens: TokenStore;
+  readonly identity: IdentityStore;
   readonly mounts: MountStore;
   readonly policies: PolicyStore;
   readonly kv: KvStore;

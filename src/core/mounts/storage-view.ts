@@ -23,5 +23,12 @@ export function mountStorageView(kv: KvStore, namespace: string): StorageView {
       return [...out].sort();
     },
     claimOnce: (key, ttlSeconds) => kv.claimOnce(namespace, `claim/${key}`, Date.now() + ttlSeconds * 1000),
+    putCounted: (key, value, { uses, ttlSeconds }) =>
+      kv.putCounted(namespace, key, value, Math.max(0, Math.floor(uses)), ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : 0),
+    takeCounted: async <T>(key: string) => (await kv.takeCounted(namespace, key, Date.now())) as { value: T; usesLeft: number } | undefined,
+    peekCounted: async <T>(key: string) =>
+      (await kv.peekCounted(namespace, key, Date.now())) as { value: T; usesLeft: number; expiresAt: number } | undefined,
+    deleteCounted: (key) => kv.deleteCounted(namespace, key),
+    listCounted: (prefix) => kv.listCounted(namespace, prefix),
   };
 }

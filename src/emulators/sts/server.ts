@@ -195,6 +195,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
 
   return {
     url: `http://${urlHost}:${port}`,
@@ -206,13 +207,15 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     },
     addIdentity,
     close() {
-      for (const t of hanging) clearTimeout(t);
-      hanging.clear();
-      return new Promise<void>((resolve, reject) => {
+      // Idempotent: a test may close early (e.g. to prove close() does not wait for a hung request).
+      closing ??= new Promise<void>((resolve, reject) => {
+        for (const t of hanging) clearTimeout(t);
+        hanging.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive sockets (pop-core uses an agent) and hung "slow" requests would hold close() open.
         server.closeAllConnections();
       });
+      return closing;
     },
   };
 }

@@ -49,6 +49,11 @@ const NONCE_MARGIN_MS = 60_000;
 
 class BodyTooLarge extends Error {}
 
+/** Action and AccessKeyId come from the client: keep a forged newline from faking extra log lines. */
+function oneLine(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, "?");
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -126,7 +131,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     let format: ResponseFormat = "JSON";
     let action = "-";
     let accessKeyId = "-";
-    const finish = (status: number, code: string): void => log(`${method} ${url.pathname} ${action} AccessKeyId=${accessKeyId} -> ${status}${code ? " " + code : ""}`);
+    const finish = (status: number | "held", code: string): void =>
+      log(oneLine(`${method} ${url.pathname} ${action} AccessKeyId=${accessKeyId} -> ${status}${code ? " " + code : ""}`));
 
     let body = "";
     let bodyError: unknown = null;
@@ -171,7 +177,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       } else {
         const outcome = applyFault(fault, answer, requestId);
         deliver(res, outcome, genuine, requestId);
-        finish(outcome.kind === "respond" ? outcome.status : 0, `fault=${fault}`);
+        finish(outcome.kind === "respond" ? outcome.status : "held", `fault=${fault}`);
       }
     } catch (err) {
       const stsErr = err instanceof StsError ? err : stsErrors.internalError();

@@ -189,7 +189,8 @@ export class TokenService {
     const { ttl, warnings } = calculateTtl({
       limits,
       increment,
-      backendTtl: current.ttl ?? 0,
+      // Vault renews from the lease's stored auth: without a fresher TTL from the issuer, the token's own.
+      backendTtl: current.ttl ?? record.ttl,
       period,
       backendMaxTtl: current.maxTtl ?? record.maxTtl,
       explicitMaxTtl: current.explicitMaxTtl ?? record.explicitMaxTtl,

@@ -91,7 +91,7 @@ export class RequestPipeline {
     try {
       const acl = caller ? this.deps.policies.aclFor(caller.record.policies) : undefined;
       if (!resolved || !match || !def) {
-        if (acl && !acl.root && acl.capabilities(req.path).length === 0) throw permissionDenied();
+        if (acl && !acl.root && noCapability(acl.capabilities(req.path))) throw permissionDenied();
         if (!resolved) throw notFound(`no handler for route "${req.path}". route entry not found.`);
         throw new WardenError(404, "unsupported path");
       }
@@ -102,7 +102,7 @@ export class RequestPipeline {
           return parseFields(def.fields, input);
         } catch (e) {
           // An unauthorised caller learns nothing about a path's fields.
-          if (acl && !acl.root && acl.capabilities(req.path).length === 0) throw permissionDenied();
+          if (acl && !acl.root && noCapability(acl.capabilities(req.path))) throw permissionDenied();
           throw e;
         }
       })();
@@ -198,6 +198,11 @@ export class RequestPipeline {
       clientTokenAccessor: caller?.record.accessor ?? "",
     };
   }
+}
+
+/** ACL.capabilities answers ["deny"] (never []) when no rule grants anything. */
+function noCapability(caps: string[]): boolean {
+  return caps.every((c) => c === "deny");
 }
 
 function callerFacts(caller: Caller): AuditAuthInfo {

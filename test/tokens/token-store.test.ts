@@ -113,6 +113,11 @@ t("create: root/sudo options — orphan, period, custom id, num_uses, explicit_m
   assert.is(capped.body.auth.lease_duration, 60);
   const cl = await s.request("GET", "auth/token/lookup-self", { token: capped.body.auth.client_token });
   assert.is(cl.body.data.explicit_max_ttl, 60);
+  // An expiring root token cannot mint a non-expiring root token.
+  const expiringRoot = await mint(s, { ttl: "1h" });
+  const forever = await create(s, { policies: ["root"] }, expiringRoot);
+  assert.is(forever.status, 400);
+  assert.match(forever.body.errors[0], /non-expiring root/);
   const neg = await create(s, { num_uses: -1 });
   assert.is(neg.status, 400);
   const limited = await create(s, { policies: ["creator"], num_uses: 3, ttl: "1h" });
@@ -281,6 +286,12 @@ t("bound_cidrs: the loopback range works, another range is refused", async ({ s 
   assert.equal(lookup.body.data.bound_cidrs, ["10.0.0.0/8"]);
   const mapped = await mint(s, { policies: ["reader"], ttl: "1h", bound_cidrs: ["::ffff:127.0.0.1/128"] });
   assert.is(await selfStatus(s, mapped), 200, "an IPv4-mapped CIDR matches the same IPv4 peer");
+  // A child inherits its parent's binding; an orphan does not.
+  await s.request("PUT", "sys/policies/acl/creator-bound", { body: { policy: CREATOR } });
+  const boundParent = await mint(s, { policies: ["creator-bound"], ttl: "1h", bound_cidrs: ["127.0.0.1/32"] });
+  const kid = await create(s, { ttl: "10m" }, boundParent);
+  const kidLook = await s.request("POST", "auth/token/lookup-accessor", { body: { accessor: kid.body.auth.accessor } });
+  assert.equal(kidLook.body.data.bound_cidrs, ["127.0.0.1/32"]);
   const bad = await create(s, { ttl: "1h", bound_cidrs: ["not-a-cidr"] });
   assert.is(bad.status, 400);
 });

@@ -205,6 +205,16 @@ t("path traversal never bypasses authentication", async ({ s, reader }) => {
   assert.ok(ok.status === 200 || ok.status === 400, `root via .. -> ${ok.status}`);
 });
 
+t("writes read the body only (never the query), and refuse a trailing slash", async ({ s }) => {
+  const r = await s.request("POST", "auth/token/create?ttl=5s&policies=evil", { body: { ttl: "1h" } });
+  assert.is(r.status, 200);
+  assert.is(r.body.auth.lease_duration, 3600);
+  assert.equal(r.body.auth.policies, ["root"]);
+  const slash = await s.request("POST", "sys/policies/acl/x/", { body: { policy: 'path "x" { capabilities = ["read"] }' } });
+  assert.is(slash.status, 400);
+  assert.match(slash.body.errors[0], /ending in '\/'/);
+});
+
 t("unrecognized parameters produce Vault's warning", async ({ s }) => {
   const r = await s.request("POST", "auth/token/create", { body: { ttl: "1h", bogus: 1, other: "x" } });
   assert.is(r.status, 200);

@@ -1,4 +1,5 @@
 /** The server's registry of builtin auth methods. Later plugins append to this list. */
 import { alicloudPlugin } from "./alicloud/backend.js";
+import { ociPlugin } from "./oci/backend.js";
 
-export const builtinPlugins = [alicloudPlugin];
+export const builtinPlugins = [alicloudPlugin, ociPlugin];

@@ -1,0 +1,48 @@
+/**
+ * The `oci` auth method: OCI API-key users (and instances) log in with an OCI signature v1 request,
+ * verified by OCI itself either Vault's way (authenticateClient + filterGroupMembership) or
+ * Infisical's way (GetUser replay), with the local checks both of them lack.
+ */
+import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { readConfig } from "./config-entry.js";
+import { configPath } from "./path-config.js";
+import { loginPath } from "./path-login.js";
+import { roleListPath, rolePath } from "./path-role.js";
+import { canonicalRoleName, getRole, userAllowed } from "./role-entry.js";
+
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/**
+ * Renewal re-checks the login's grounds without calling OCI: the mount is still configured in the
+ * same mode for the same tenancy, the role still exists, and it still admits the principal (one of
+ * the groups that matched at login is still in ocid_list; or the user is still allow-listed).
+ */
+export const renewOci: RenewHandler = async (req) => {
+  const roleName = canonicalRoleName(text(req.internal.role_name) ?? "");
+  const principal = text(req.internal.principal_id);
+  const mode = text(req.internal.mode);
+  const cfg = await readConfig(req.storage);
+  const role = roleName === undefined ? undefined : await getRole(req.storage, roleName);
+  let ok = !!cfg && !!role && !!principal && cfg.mode === mode && cfg.home_tenancy_id === req.internal.tenancy_id;
+  if (ok && mode === "authenticate_client") {
+    const groups = Array.isArray(req.internal.groups) ? (req.internal.groups as unknown[]) : [];
+    ok = groups.some((g) => typeof g === "string" && role!.ocid_list.includes(g));
+  } else if (ok) {
+    ok = userAllowed(role!, principal!, text(req.internal.user_name) ?? "");
+  }
+  if (!ok) {
+    req.log.info("oci: renewal refused, role or config gone, or no longer admitting the principal", { role: roleName });
+    throw permissionDenied();
+  }
+  return { ttl: role!.token.ttl, maxTtl: role!.token.maxTtl, period: role!.token.period };
+};
+
+export const ociPlugin = definePlugin({
+  type: "oci",
+  sdkVersion: SDK_VERSION,
+  description: "Oracle Cloud Infrastructure API-key principals, proven by an OCI signature v1 request",
+  paths: [configPath, rolePath, roleListPath, loginPath],
+  renew: renewOci,
+  // Regional hosts are auth.<region>.oraclecloud.com / identity.<region>.oraclecloud.com, built from config.
+  outboundHosts: [],
+});

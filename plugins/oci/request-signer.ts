@@ -1,0 +1,43 @@
+/**
+ * Signature v1 signing (oci-auth.md §3.1-§3.3), for the two places warden signs: the CLI's login
+ * payload (a GET, `date (request-target) host`, as the Vault CLI's Go SDK signs) and warden's own
+ * calls to the identity data plane (POSTs, which also sign the body headers).
+ */
+import { createHash, sign, type KeyObject } from "node:crypto";
+
+export interface SignInput {
+  method: "GET" | "POST";
+  /** Path and query, as sent. */
+  target: string;
+  host: string;
+  keyId: string;
+  privateKey: string | KeyObject;
+  body?: string;
+  /** Which date header to sign: Go SDK / Vault CLI sign `date`, the TS SDK signs `x-date`. */
+  dateHeader?: "date" | "x-date";
+  now?: Date;
+}
+
+/** The headers to send, lower-cased, `authorization` last; `(request-target)` is not among them. */
+export function signRequest(input: SignInput): Record<string, string> {
+  const dateName = input.dateHeader ?? "date";
+  const headers: Record<string, string> = {
+    [dateName]: (input.now ?? new Date()).toUTCString(),
+    host: input.host,
+  };
+  const names = [dateName, "(request-target)", "host"];
+  if (input.method === "POST") {
+    const body = input.body ?? "";
+    headers["content-type"] = "application/json";
+    headers["content-length"] = String(Buffer.byteLength(body, "utf8"));
+    headers["x-content-sha256"] = createHash("sha256").update(body, "utf8").digest("base64");
+    names.push("content-length", "content-type", "x-content-sha256");
+  }
+  const line = (n: string): string =>
+    n === "(request-target)" ? `(request-target): ${input.method.toLowerCase()} ${input.target}` : `${n}: ${headers[n]}`;
+  const signingString = names.map(line).join("\n");
+  const signature = sign("sha256", Buffer.from(signingString, "utf8"), input.privateKey).toString("base64");
+  headers.authorization =
+    `Signature version="1",headers="${names.join(" ")}",keyId="${input.keyId}",algorithm="rsa-sha256",signature="${signature}"`;
+  return headers;
+}

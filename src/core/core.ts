@@ -14,6 +14,9 @@ import { tokenBackend } from "./tokens/token-backend.js";
 import { TokenService } from "./tokens/token-service.js";
 import type { LeaseLimits } from "./tokens/ttl.js";
 import { checkSdkVersion } from "./plugin-compat.js";
+import { identityBackend } from "./identity/identity-backend.js";
+import { IdentityService } from "./identity/identity-service.js";
+import { LockoutService } from "./lockout.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -44,6 +47,7 @@ export class Core {
     readonly tokens: TokenService,
     readonly policies: PolicyService,
     readonly audit: AuditBroker,
+    readonly identity: IdentityService,
     readonly clusterId: string,
     readonly clusterName: string,
     private readonly log: CoreOptions["log"],
@@ -72,11 +76,14 @@ export class Core {
       httpClientFor: () => createHttpClient(),
     });
     const tokens = new TokenService(storage, key, options.limits);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit }));
-    mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts));
+    const identity = new IdentityService(storage);
+    const lockout = new LockoutService(storage.kv);
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout }));
+    mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), identityBackend(storage, identity, mounts));
+    mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
-    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, log: log.child("request") });
-    return new Core(storage, pipeline, mounts, tokens, policies, audit, clusterId, options.clusterName ?? "warden", log);
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
+    return new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
   }
 
   async initialized(): Promise<boolean> {
@@ -118,6 +125,7 @@ export class Core {
         const now = Date.now();
         await this.storage.tokens.revokeExpired(now, 1000);
         await this.storage.kv.pruneClaims(now, 1000);
+        await this.storage.kv.pruneCounted(now, 1000);
       } catch (e) {
         this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
       }

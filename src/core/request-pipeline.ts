@@ -3,6 +3,8 @@ import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
 import type { AuditAuthInfo, AuditBroker, AuditRequestFacts } from "./audit/types.js";
 import type { CoreRequest, CoreResult } from "./framework/core-path.js";
+import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
+import type { LockoutService } from "./lockout.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { AclOperation } from "./policy/types.js";
@@ -37,6 +39,8 @@ export interface PipelineDeps {
   tokens: TokenService;
   policies: PolicyService;
   audit: AuditBroker;
+  identity: IdentityService;
+  lockout: LockoutService;
   log: Logger;
 }
 
@@ -84,12 +88,14 @@ export class RequestPipeline {
 
     let caller: Caller | undefined;
     let lastUse = false;
+    let identity: EntitySnapshot | undefined;
     if (!def?.unauthenticated) {
       caller = await this.deps.tokens.authenticate(req.token, req.clientAddress);
+      identity = await this.entityOf(caller);
       lastUse = await this.deps.tokens.consumeUse(caller);
     }
     try {
-      const acl = caller ? this.deps.policies.aclFor(caller.record.policies) : undefined;
+      const acl = caller ? this.deps.policies.aclFor(caller.record.policies, identity) : undefined;
       if (!resolved || !match || !def) {
         if (acl && !acl.root && noCapability(acl.capabilities(req.path))) throw permissionDenied();
         if (!resolved) throw notFound(`no handler for route "${req.path}". route entry not found.`);
@@ -118,6 +124,7 @@ export class RequestPipeline {
         http: entry.http,
         log: entry.log,
         caller,
+        identity,
         acl,
         sudo: acl?.root ?? false,
       };
@@ -140,8 +147,10 @@ export class RequestPipeline {
       onFacts(facts);
       if (this.deps.audit.active) await this.deps.audit.logRequest(facts);
 
-      const result = (await handler(coreReq)) ?? {};
-      const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown);
+      const result = def.lockout
+        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? ""), req.clientAddress, async () => (await handler(coreReq)) ?? {})
+        : ((await handler(coreReq)) ?? {});
+      const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
       if (this.deps.audit.active) {
         await this.deps.audit.logResponse(facts, {
           data: response.data ?? null,
@@ -157,16 +166,34 @@ export class RequestPipeline {
     }
   }
 
-  private async respond(req: LogicalRequest, isLogin: boolean, entry: MountEntry, result: CoreResult, unknown: string[]): Promise<LogicalResponse> {
+  /** The entity behind a token: gone or disabled means the token no longer works. */
+  private async entityOf(caller: Caller): Promise<EntitySnapshot | undefined> {
+    if (!caller.record.entityId) return undefined;
+    const snap = await this.deps.identity.snapshot(caller.record.entityId);
+    if (!snap || snap.entity.disabled) throw permissionDenied();
+    return snap;
+  }
+
+  private async respond(
+    req: LogicalRequest,
+    isLogin: boolean,
+    entry: MountEntry,
+    result: CoreResult,
+    unknown: string[],
+    callerIdentity: EntitySnapshot | undefined,
+  ): Promise<LogicalResponse> {
     const warnings = [...(result.warnings ?? [])];
     let auth: Record<string, unknown> | undefined;
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, req.path, req.clientAddress);
+      const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
+      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, req.path, req.clientAddress, entity.id);
       warnings.push(...minted.warnings);
-      auth = authBlock(minted.record, minted.token);
+      const snap = await this.deps.identity.snapshot(entity.id);
+      auth = authBlock(minted.record, minted.token, snap?.identityPolicies);
     } else if (result.issued) {
-      auth = authBlock(result.issued.record, result.hideClientToken ? "" : result.issued.token);
+      const snap = result.issued.record.entityId ? await this.deps.identity.snapshot(result.issued.record.entityId) : callerIdentity;
+      auth = authBlock(result.issued.record, result.hideClientToken ? "" : result.issued.token, snap?.identityPolicies);
     }
     const data = result.data;
     const empty = !data && !auth && warnings.length === 0;

@@ -1,5 +1,6 @@
 import type { Fields } from "../../sdk/fields.js";
 import type { HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
+import type { EntitySnapshot } from "../identity/identity-service.js";
 import type { Acl } from "../policy/types.js";
 import type { Caller, Minted } from "../tokens/token-service.js";
 
@@ -9,6 +10,8 @@ import type { Caller, Minted } from "../tokens/token-service.js";
  */
 export interface CoreRequest<F extends Fields = Fields> extends PluginRequest<F> {
   caller: Caller | undefined;
+  /** The caller's entity, when its token has one. */
+  identity: EntitySnapshot | undefined;
   acl: Acl | undefined;
   /** The winning ACL rule grants sudo on this path (or the caller is root). */
   sudo: boolean;

@@ -2,7 +2,14 @@ import { badRequest } from "../../sdk/errors.js";
 import type { PolicyStore } from "../../storage/types.js";
 import { compileAcl } from "./acl.js";
 import { DEFAULT_POLICY_TEXT, normalizePolicyName, parsePolicy } from "./parse.js";
-import type { Acl, Policy } from "./types.js";
+import type { Acl, Policy, TemplateContext } from "./types.js";
+
+/** The identity facts an ACL may depend on (templated paths) — a subset of the entity snapshot. */
+export interface AclIdentity {
+  entity: { id: string; name: string; metadata: Record<string, string> };
+  identityPolicies: string[];
+  version: number;
+}
 
 /**
  * Policies as the core uses them: parsed once when written or loaded, and compiled into one ACL
@@ -56,16 +63,29 @@ export class PolicyService {
     this.aclCache.clear();
   }
 
-  /** The compiled ACL of a token's policies. Unknown names simply grant nothing. */
-  aclFor(policies: readonly string[]): Acl {
-    const key = policies.join(",");
+  /**
+   * The compiled ACL of a token's policies plus its entity's. Unknown names grant nothing. Policies
+   * with {{identity...}} templates are compiled per entity (and per entity version, so a metadata
+   * change is seen at once).
+   */
+  aclFor(tokenPolicies: readonly string[], identity?: AclIdentity): Acl {
+    const names = identity && identity.identityPolicies.length > 0 ? [...new Set([...tokenPolicies, ...identity.identityPolicies])] : tokenPolicies;
+    if (names.includes("root")) return this.cached("root", () => compileAcl([{ name: "root", rules: [], templated: false }]));
+    const policies = names.flatMap((p) => this.parsed.get(p) ?? []);
+    const templated = identity !== undefined && policies.some((p) => p.templated);
+    const key = templated ? `${names.join(",")}|${identity.entity.id}@${identity.version}` : names.join(",");
+    return this.cached(key, () => {
+      const ctx: TemplateContext | undefined = identity
+        ? { entityId: identity.entity.id, entityName: identity.entity.name, entityMetadata: identity.entity.metadata }
+        : undefined;
+      return compileAcl(policies, ctx);
+    });
+  }
+
+  private cached(key: string, build: () => Acl): Acl {
     let acl = this.aclCache.get(key);
     if (!acl) {
-      if (policies.includes("root")) {
-        acl = compileAcl([{ name: "root", rules: [], templated: false }]);
-      } else {
-        acl = compileAcl(policies.flatMap((p) => this.parsed.get(p) ?? []));
-      }
+      acl = build();
       if (this.aclCache.size > 10_000) this.aclCache.clear();
       this.aclCache.set(key, acl);
     }

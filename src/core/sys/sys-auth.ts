@@ -24,6 +24,7 @@ const tuneFields = {
   max_lease_ttl: { type: "string" },
   description: { type: "string" },
   token_type: { type: "string" },
+  user_lockout_config: { type: "map" },
 } as const;
 
 /** "" keeps, "system" (or 0) inherits, anything else is a duration. */
@@ -46,7 +47,35 @@ function mountConfig(raw: Record<string, unknown>, previous: Record<string, unkn
     if (!["default-service", "service"].includes(String(raw.token_type))) throw badRequest(`invalid token_type "${String(raw.token_type).slice(0, 20)}"`);
     config.token_type = raw.token_type;
   }
+  if (raw.user_lockout_config !== undefined) config.user_lockout_config = lockoutSetting(raw.user_lockout_config);
   return config;
+}
+
+/** Vault's user_lockout_config, validated here so a bad value never reaches a login. */
+function lockoutSetting(raw: unknown): Record<string, unknown> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw badRequest("user_lockout_config must be a map");
+  const c = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) {
+    switch (k) {
+      case "lockout_threshold": {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 1000) throw badRequest("lockout_threshold must be an integer from 1 to 1000");
+        out[k] = n;
+        break;
+      }
+      case "lockout_duration":
+      case "lockout_counter_reset":
+        out[k] = parseDurationSeconds(v, k);
+        break;
+      case "disable_lockout":
+        out[k] = v === true || v === "true";
+        break;
+      default:
+        throw badRequest(`unknown user_lockout_config key "${k.slice(0, 40)}"`);
+    }
+  }
+  return out;
 }
 
 function mountView(entry: MountEntry): Record<string, unknown> {
@@ -80,6 +109,7 @@ function tuneView(entry: MountEntry, tokens: TokenService): Record<string, unkno
     max_lease_ttl: limits.maxTtl,
     force_no_cache: false,
     token_type: String(entry.record.config.token_type ?? "default-service"),
+    user_lockout_config: entry.record.config.user_lockout_config ?? null,
   };
 }
 

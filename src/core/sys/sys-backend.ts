@@ -3,15 +3,17 @@ import type { AuditBroker } from "../audit/types.js";
 import { corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { PolicyService } from "../policy/policy-service.js";
+import type { LockoutService } from "../lockout.js";
 import type { TokenService } from "../tokens/token-service.js";
 import { sysAuditPaths } from "./sys-audit.js";
 import { sysAuthPaths } from "./sys-auth.js";
+import { sysLockoutPaths } from "./sys-lockout.js";
 import { sysPolicyPaths } from "./sys-policy.js";
 
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker }): PluginDefinition {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService }): PluginDefinition {
   return {
     type: "system",
     sdkVersion: SDK_VERSION,
@@ -20,6 +22,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysAuthPaths(deps.mounts, deps.tokens),
       ...sysPolicyPaths(deps.policies),
       ...sysAuditPaths(deps.audit),
+      ...sysLockoutPaths(deps.lockout),
       corePath({
         pattern: "capabilities-self",
         fields: capabilityFields,

@@ -32,7 +32,16 @@ const accessorField = { accessor: { type: "string" } } as const;
 const renewFields = { increment: { type: "duration" } } as const;
 
 /** auth/token/*: Vault's token store API. */
-export function tokenBackend(tokens: TokenService, mounts: MountTable): PluginDefinition {
+/** Identity policies of a token's entity (none when it has no entity). */
+export type IdentityPoliciesOf = (entityId: string) => Promise<string[]>;
+
+export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): PluginDefinition {
+  const view = async (record: TokenRecord, id: string) => ({
+    data: lookupData(record, id, Date.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
+  });
+  const selfView = (req: CoreRequest) => ({
+    data: lookupData(req.caller!.record, req.caller!.token, Date.now(), req.identity?.identityPolicies ?? []),
+  });
   const tokenMountLimits = () => effectiveLimits(tokens.systemLimits, mounts.get("auth/token/")?.limits ?? { defaultTtl: 0, maxTtl: 0 });
 
   const create = (orphanEndpoint: boolean) => async (req: CoreRequest<typeof createFields>): Promise<CoreResult> => {
@@ -119,6 +128,11 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable): PluginDe
     return { token, record };
   };
 
+  const operandPair = async (req: CoreRequest<typeof tokenField>): Promise<[TokenRecord, string]> => {
+    const { token, record } = await operand(req);
+    return [record, token];
+  };
+
   const byAccessor = async (req: CoreRequest<typeof accessorField>): Promise<TokenRecord> => {
     const accessor = req.data.accessor?.trim();
     if (!accessor) throw badRequest("missing accessor");
@@ -163,22 +177,22 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable): PluginDe
         pattern: "lookup",
         fields: tokenField,
         operations: {
-          read: async (req) => lookupSelfOr(req, operand),
-          update: async (req) => lookupSelfOr(req, operand),
+          read: async (req) => (req.data.token ? view(...(await operandPair(req))) : selfView(req)),
+          update: async (req) => (req.data.token ? view(...(await operandPair(req))) : selfView(req)),
         },
       }),
       corePath({
         pattern: "lookup-self",
         fields: {},
         operations: {
-          read: async (req) => ({ data: lookupData(req.caller!.record, req.caller!.token) }),
-          update: async (req) => ({ data: lookupData(req.caller!.record, req.caller!.token) }),
+          read: async (req) => selfView(req),
+          update: async (req) => selfView(req),
         },
       }),
       corePath({
         pattern: "lookup-accessor",
         fields: accessorField,
-        operations: { update: async (req) => ({ data: lookupData(await byAccessor(req), "") }) },
+        operations: { update: async (req) => view(await byAccessor(req), "") },
       }),
       corePath({
         pattern: "renew",
@@ -256,13 +270,4 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable): PluginDe
       }),
     ],
   };
-}
-
-async function lookupSelfOr(
-  req: CoreRequest<typeof tokenField>,
-  operand: (req: CoreRequest<typeof tokenField>) => Promise<{ token: string; record: TokenRecord }>,
-): Promise<CoreResult> {
-  if (!req.data.token) return { data: lookupData(req.caller!.record, req.caller!.token) };
-  const { token, record } = await operand(req);
-  return { data: lookupData(record, token) };
 }

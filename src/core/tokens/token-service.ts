@@ -131,7 +131,7 @@ export class TokenService {
   }
 
   /** A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken). */
-  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined): Promise<Minted & { warnings: string[] }> {
+  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string): Promise<Minted & { warnings: string[] }> {
     const params = auth.token;
     if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
     const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
@@ -163,7 +163,7 @@ export class TokenService {
         maxTtl: params.maxTtl,
         period: params.period,
         renewable: true,
-        entityId: "",
+        entityId,
         boundCidrs: params.boundCidrs,
         role: "",
         auth: { alias: auth.alias.name, metadata: { ...auth.metadata }, internal: { ...auth.internal } },

@@ -5,7 +5,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
+import type { EntityAliasRecord, EntityRecord, GroupRecord, MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
 
 interface Ctx {
   s: Storage;
@@ -57,6 +57,49 @@ export function mount(overrides: Partial<MountRecord> = {}): MountRecord {
   };
 }
 
+export function entity(overrides: Partial<EntityRecord> = {}): EntityRecord {
+  seq++;
+  return {
+    id: `ent-${seq}`,
+    name: `entity_${seq}`,
+    policies: ["default"],
+    metadata: {},
+    disabled: false,
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function entityAlias(entityId: string, overrides: Partial<EntityAliasRecord> = {}): EntityAliasRecord {
+  seq++;
+  return {
+    id: `alias-${seq}`,
+    entityId,
+    mountAccessor: "auth_approle_1",
+    name: `principal-${seq}`,
+    metadata: {},
+    createdAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function group(overrides: Partial<GroupRecord> = {}): GroupRecord {
+  seq++;
+  return {
+    id: `grp-${seq}`,
+    name: `group_${seq}`,
+    policies: [],
+    memberEntityIds: [],
+    metadata: {},
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
 /** Settles every promise and splits the outcomes, so one rejection cannot hide the others. */
 async function settle<T>(ps: Promise<T>[]): Promise<{ ok: T[]; errors: unknown[] }> {
   const rs = await Promise.allSettled(ps);
@@ -82,6 +125,8 @@ export function storageContract(name: string, open: OpenStorage): void {
   revocationSuite(name, open);
   mountPolicySystemSuite(name, open);
   kvSuite(name, open);
+  countedSuite(name, open);
+  identitySuite(name, open);
 }
 
 function tokenSuite(name: string, open: OpenStorage) {
@@ -289,6 +334,37 @@ function revocationSuite(name: string, open: OpenStorage) {
     assert.is(await s.tokens.revokeExpired(now, 100), 0);
   });
 
+  t("revokeByEntity removes the entity's tokens with their descendants, and nothing else", async ({ s }) => {
+    const a1 = token({ entityId: "ent-a" });
+    const a1child = token({ parentHash: a1.idHash });
+    const a1grandchild = token({ parentHash: a1child.idHash, entityId: "ent-b" });
+    const a2 = token({ entityId: "ent-a", path: "auth/approle/login" });
+    const b1 = token({ entityId: "ent-b" });
+    const b1child = token({ parentHash: b1.idHash, entityId: "ent-b" });
+    const none = token({ entityId: "" });
+    const noneChild = token({ parentHash: none.idHash });
+    const prefixLike = token({ entityId: "ent-a2" });
+    const all = [a1, a1child, a1grandchild, a2, b1, b1child, none, noneChild, prefixLike];
+    for (const x of all) await s.tokens.insert(x);
+    assert.is(await s.tokens.revokeByEntity("ent-a"), 4);
+    for (const x of [a1, a1child, a1grandchild, a2]) assert.is(await s.tokens.get(x.idHash), undefined);
+    for (const x of [b1, b1child, none, noneChild, prefixLike]) assert.equal(await s.tokens.get(x.idHash), x);
+    assert.is(await s.tokens.revokeByEntity("ent-a"), 0);
+    assert.is(await s.tokens.revokeByEntity("missing"), 0);
+    assert.is(await s.tokens.count(), 5);
+    assert.is(await s.tokens.revokeByEntity("ent-b"), 2);
+    assert.is(await s.tokens.count(), 3);
+  });
+
+  t("revokeByEntity(''): tokens without an entity are not an entity's tokens", async ({ s }) => {
+    const none = token({ entityId: "" });
+    const child = token({ parentHash: none.idHash });
+    await s.tokens.insert(none);
+    await s.tokens.insert(child);
+    assert.is(await s.tokens.revokeByEntity(""), 0);
+    assert.is(await s.tokens.count(), 2);
+  });
+
   t.run();
 }
 
@@ -430,6 +506,368 @@ function kvSuite(name: string, open: OpenStorage) {
     assert.is(await s.kv.claimOnce("ns", "forever", now + 60_000), false);
     // Pruned ones were really gone (claimable again).
     assert.is(await s.kv.claimOnce("ns", "old0", now + 60_000), true);
+  });
+
+  t.run();
+}
+
+function countedSuite(name: string, open: OpenStorage) {
+  const t = makeSuite(`${name}: counted entries and counters`, open);
+  const NOW = 1_700_000_000_000;
+
+  t("putCounted / peekCounted / takeCounted: JSON values round-trip and uses count down", async ({ s }) => {
+    const value = { secret: "x", nested: [1, { ok: true }], none: null };
+    await s.kv.putCounted("ns", "k", value, 2, NOW + 60_000);
+    assert.equal(await s.kv.peekCounted("ns", "k", NOW), { value, usesLeft: 2, expiresAt: NOW + 60_000 });
+    assert.equal(await s.kv.takeCounted("ns", "k", NOW), { value, usesLeft: 1 });
+    assert.equal(await s.kv.peekCounted("ns", "k", NOW), { value, usesLeft: 1, expiresAt: NOW + 60_000 });
+    assert.equal(await s.kv.takeCounted("ns", "k", NOW), { value, usesLeft: -1 });
+    assert.is(await s.kv.takeCounted("ns", "k", NOW), undefined);
+    assert.is(await s.kv.peekCounted("ns", "k", NOW), undefined);
+    // Used up, but still listed until pruned or deleted.
+    assert.equal(await s.kv.listCounted("ns", ""), ["k"]);
+    assert.is(await s.kv.takeCounted("ns", "missing", NOW), undefined);
+    assert.is(await s.kv.peekCounted("ns", "missing", NOW), undefined);
+    assert.is(await s.kv.takeCounted("other", "k", NOW), undefined);
+  });
+
+  t("counted entries are separate from get/put keys", async ({ s }) => {
+    await s.kv.put("ns", "k", "plain");
+    await s.kv.putCounted("ns", "k", "counted", 1, 0);
+    assert.is(await s.kv.get("ns", "k"), "plain");
+    assert.equal(await s.kv.listKeys("ns", ""), ["k"]);
+    assert.equal(await s.kv.takeCounted("ns", "k", NOW), { value: "counted", usesLeft: -1 });
+    assert.is(await s.kv.get("ns", "k"), "plain");
+    assert.is(await s.kv.delete("ns", "k"), true);
+    assert.equal(await s.kv.listCounted("ns", ""), ["k"]);
+  });
+
+  t("takeCounted: uses=1 under 50 concurrent calls, exactly one success with usesLeft -1", async ({ s }) => {
+    await s.kv.putCounted("ns", "once", { id: 1 }, 1, 0);
+    const { ok, errors } = await settle(Array.from({ length: 50 }, () => s.kv.takeCounted("ns", "once", NOW)));
+    assert.is(errors.length, 0);
+    const taken = ok.filter((r) => r !== undefined);
+    assert.equal(taken, [{ value: { id: 1 }, usesLeft: -1 }]);
+    assert.is(ok.filter((r) => r === undefined).length, 49);
+    assert.is(await s.kv.peekCounted("ns", "once", NOW), undefined);
+  });
+
+  t("takeCounted: uses=3 under 50 concurrent calls, exactly 3 successes (2, 1, -1)", async ({ s }) => {
+    await s.kv.putCounted("ns", "three", "v", 3, NOW + 1000);
+    const { ok, errors } = await settle(Array.from({ length: 50 }, () => s.kv.takeCounted("ns", "three", NOW)));
+    assert.is(errors.length, 0);
+    const left = ok.flatMap((r) => (r ? [r.usesLeft] : [])).sort((a, b) => b - a);
+    assert.equal(left, [2, 1, -1]);
+    assert.is(ok.filter((r) => r === undefined).length, 47);
+  });
+
+  t("takeCounted: unlimited (uses 0) always succeeds with usesLeft 0", async ({ s }) => {
+    await s.kv.putCounted("ns", "many", [1], 0, 0);
+    const { ok, errors } = await settle(Array.from({ length: 30 }, () => s.kv.takeCounted("ns", "many", NOW)));
+    assert.is(errors.length, 0);
+    assert.equal(ok, Array.from({ length: 30 }, () => ({ value: [1], usesLeft: 0 })));
+    assert.equal(await s.kv.peekCounted("ns", "many", NOW), { value: [1], usesLeft: 0, expiresAt: 0 });
+  });
+
+  t("takeCounted / peekCounted: expired entries are undefined, at and after expiresAt", async ({ s }) => {
+    await s.kv.putCounted("ns", "exp", "v", 5, NOW);
+    await s.kv.putCounted("ns", "expUnlimited", "v", 0, NOW - 1);
+    assert.equal(await s.kv.peekCounted("ns", "exp", NOW - 1), { value: "v", usesLeft: 5, expiresAt: NOW });
+    assert.is(await s.kv.peekCounted("ns", "exp", NOW), undefined);
+    assert.is(await s.kv.takeCounted("ns", "exp", NOW), undefined);
+    assert.is(await s.kv.takeCounted("ns", "exp", NOW + 1), undefined);
+    assert.is(await s.kv.takeCounted("ns", "expUnlimited", NOW), undefined);
+    // A failed take on an expired entry consumed nothing.
+    assert.equal(await s.kv.takeCounted("ns", "exp", NOW - 1), { value: "v", usesLeft: 4 });
+  });
+
+  t("putCounted replaces an entry, including a used-up one", async ({ s }) => {
+    await s.kv.putCounted("ns", "k", "old", 1, 0);
+    assert.equal(await s.kv.takeCounted("ns", "k", NOW), { value: "old", usesLeft: -1 });
+    await s.kv.putCounted("ns", "k", "new", 2, NOW + 5);
+    assert.equal(await s.kv.peekCounted("ns", "k", NOW), { value: "new", usesLeft: 2, expiresAt: NOW + 5 });
+    await s.kv.putCounted("ns", "k", "newer", 0, 0);
+    assert.equal(await s.kv.takeCounted("ns", "k", NOW), { value: "newer", usesLeft: 0 });
+  });
+
+  t("deleteCounted reports; listCounted: literal prefix, sorted, per namespace", async ({ s }) => {
+    for (const k of ["sid/b", "sid/a", "sid_x", "Sid/c", "acc/1"]) await s.kv.putCounted("ns", k, 1, 1, 0);
+    await s.kv.putCounted("other", "sid/zz", 1, 1, 0);
+    assert.equal(await s.kv.listCounted("ns", "sid/"), ["sid/a", "sid/b"]);
+    assert.equal(await s.kv.listCounted("ns", "sid_"), ["sid_x"]);
+    assert.equal(await s.kv.listCounted("ns", ""), ["Sid/c", "acc/1", "sid/a", "sid/b", "sid_x"]);
+    assert.is(await s.kv.deleteCounted("ns", "sid/a"), true);
+    assert.is(await s.kv.deleteCounted("ns", "sid/a"), false);
+    assert.is(await s.kv.takeCounted("ns", "sid/a", NOW), undefined);
+    assert.equal(await s.kv.listCounted("ns", "sid/"), ["sid/b"]);
+    assert.equal(await s.kv.listCounted("other", ""), ["sid/zz"]);
+  });
+
+  t("pruneCounted removes expired and used-up entries of every namespace, at most `limit`", async ({ s }) => {
+    for (let i = 0; i < 3; i++) await s.kv.putCounted("a", `old${i}`, i, 1, NOW - 1000 - i);
+    await s.kv.putCounted("b", "usedUp", 1, 1, 0);
+    assert.is((await s.kv.takeCounted("b", "usedUp", NOW))?.usesLeft, -1);
+    await s.kv.putCounted("b", "expiredAndUsedUp", 1, 1, NOW + 10);
+    assert.is((await s.kv.takeCounted("b", "expiredAndUsedUp", NOW))?.usesLeft, -1);
+    await s.kv.putCounted("a", "live", 1, 1, NOW + 60_000);
+    await s.kv.putCounted("a", "forever", 1, 0, 0);
+    await s.kv.putCounted("a", "lastUseLeft", 1, 2, 0);
+    assert.is((await s.kv.takeCounted("a", "lastUseLeft", NOW))?.usesLeft, 1);
+    const later = NOW + 20;
+    assert.is(await s.kv.pruneCounted(later, 2), 2);
+    assert.is(await s.kv.pruneCounted(later, 100), 3);
+    assert.is(await s.kv.pruneCounted(later, 100), 0);
+    assert.equal(await s.kv.listCounted("a", ""), ["forever", "lastUseLeft", "live"]);
+    assert.equal(await s.kv.listCounted("b", ""), []);
+    assert.equal(await s.kv.takeCounted("a", "lastUseLeft", later), { value: 1, usesLeft: -1 });
+  });
+
+  t("bumpCounter: 20 concurrent bumps give counts 1..20, each exactly once", async ({ s }) => {
+    const { ok, errors } = await settle(Array.from({ length: 20 }, () => s.kv.bumpCounter("ns", "user:bob", 60_000, NOW)));
+    assert.is(errors.length, 0);
+    assert.equal(
+      [...ok].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.is(await s.kv.bumpCounter("ns", "user:bob", 60_000, NOW + 1), 21);
+    // Other keys and namespaces count separately.
+    assert.is(await s.kv.bumpCounter("ns", "user:alice", 60_000, NOW), 1);
+    assert.is(await s.kv.bumpCounter("other", "user:bob", 60_000, NOW), 1);
+  });
+
+  t("bumpCounter: the window runs from the first bump; once passed, the count restarts at 1", async ({ s }) => {
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW), 1);
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW + 500), 2);
+    // Bumps inside the window do not extend it.
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW + 999), 3);
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW + 1000), 1);
+    // The new window started at NOW + 1000.
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW + 1999), 2);
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, NOW + 2000), 1);
+  });
+
+  t("resetCounter starts the count over; resetting a missing counter is fine", async ({ s }) => {
+    for (let i = 0; i < 3; i++) await s.kv.bumpCounter("ns", "k", 60_000, NOW);
+    await s.kv.bumpCounter("ns", "kept", 60_000, NOW);
+    await s.kv.resetCounter("ns", "k");
+    await s.kv.resetCounter("ns", "missing");
+    assert.is(await s.kv.bumpCounter("ns", "k", 60_000, NOW), 1);
+    assert.is(await s.kv.bumpCounter("ns", "kept", 60_000, NOW), 2);
+  });
+
+  t("deleteNamespace drops its counted entries and counters, not other namespaces'", async ({ s }) => {
+    await s.kv.putCounted("gone", "c", "v", 0, 0);
+    await s.kv.putCounted("kept", "c", "v", 0, 0);
+    for (let i = 0; i < 3; i++) {
+      await s.kv.bumpCounter("gone", "n", 60_000, NOW);
+      await s.kv.bumpCounter("kept", "n", 60_000, NOW);
+    }
+    await s.kv.deleteNamespace("gone");
+    assert.equal(await s.kv.listCounted("gone", ""), []);
+    assert.is(await s.kv.takeCounted("gone", "c", NOW), undefined);
+    assert.is(await s.kv.bumpCounter("gone", "n", 60_000, NOW), 1);
+    assert.equal(await s.kv.listCounted("kept", ""), ["c"]);
+    assert.equal(await s.kv.takeCounted("kept", "c", NOW), { value: "v", usesLeft: 0 });
+    assert.is(await s.kv.bumpCounter("kept", "n", 60_000, NOW), 4);
+  });
+
+  t.run();
+}
+
+function identitySuite(name: string, open: OpenStorage) {
+  const t = makeSuite(`${name}: identity`, open);
+
+  t("entities: insert, get, getByName, list, update, delete", async ({ s }) => {
+    const e = entity({ policies: ["a", "b"], metadata: { team: "ci", "x-y": "z" }, disabled: true });
+    const f = entity();
+    assert.is(await s.identity.insertEntity(e), true);
+    assert.is(await s.identity.insertEntity(f), true);
+    assert.equal(await s.identity.getEntity(e.id), e);
+    assert.equal(await s.identity.getEntityByName(e.name), e);
+    assert.is(await s.identity.getEntity("missing"), undefined);
+    assert.is(await s.identity.getEntityByName("missing"), undefined);
+    assert.equal(byId(await s.identity.listEntities()), byId([e, f]));
+    const changed = { ...e, name: "renamed", policies: ["c"], metadata: {}, disabled: false, updatedAt: e.updatedAt + 1 };
+    assert.is(await s.identity.updateEntity(changed), true);
+    assert.equal(await s.identity.getEntity(e.id), changed);
+    assert.equal(await s.identity.getEntityByName("renamed"), changed);
+    assert.is(await s.identity.getEntityByName(e.name), undefined);
+    assert.equal(await s.identity.getEntity(f.id), f);
+    assert.is(await s.identity.updateEntity(entity({ id: "missing" })), false);
+    assert.is(await s.identity.getEntity("missing"), undefined);
+    assert.is(await s.identity.deleteEntity(e.id), true);
+    assert.is(await s.identity.deleteEntity(e.id), false);
+    assert.is(await s.identity.getEntity(e.id), undefined);
+    assert.equal(await s.identity.listEntities(), [f]);
+  });
+
+  t("entities: a taken id or name gives false and keeps the original", async ({ s }) => {
+    const e = entity();
+    const f = entity();
+    await s.identity.insertEntity(e);
+    await s.identity.insertEntity(f);
+    assert.is(await s.identity.insertEntity(entity({ id: e.id })), false);
+    assert.is(await s.identity.insertEntity(entity({ name: e.name })), false);
+    // Renaming onto another entity's name is refused; keeping one's own name is not a clash.
+    assert.is(await s.identity.updateEntity({ ...f, name: e.name, policies: ["x"] }), false);
+    assert.equal(await s.identity.getEntity(f.id), f);
+    assert.is(await s.identity.updateEntity({ ...f, policies: ["x"] }), true);
+    assert.equal(await s.identity.getEntity(e.id), e);
+    assert.is((await s.identity.listEntities()).length, 2);
+  });
+
+  t("entities: 20 concurrent inserts of one name, exactly one wins", async ({ s }) => {
+    const { ok, errors } = await settle(Array.from({ length: 20 }, () => s.identity.insertEntity(entity({ name: "race" }))));
+    assert.is(errors.length, 0);
+    assert.is(ok.filter(Boolean).length, 1);
+    assert.is((await s.identity.listEntities()).length, 1);
+  });
+
+  t("aliases: insert, get, find, list, aliasesOf, update, delete", async ({ s }) => {
+    const e = entity();
+    const f = entity();
+    await s.identity.insertEntity(e);
+    await s.identity.insertEntity(f);
+    const a1 = entityAlias(e.id, { mountAccessor: "auth_alicloud_1", name: "acs:ram::1:role/x", metadata: { k: "v" } });
+    const a2 = entityAlias(e.id, { mountAccessor: "auth_oci_1", name: "ocid1.instance.x" });
+    const b1 = entityAlias(f.id, { mountAccessor: "auth_alicloud_1", name: "acs:ram::1:role/y" });
+    for (const a of [a1, a2, b1]) assert.is(await s.identity.insertAlias(a), true);
+    assert.equal(await s.identity.getAlias(a1.id), a1);
+    assert.equal(await s.identity.findAlias("auth_alicloud_1", "acs:ram::1:role/x"), a1);
+    assert.is(await s.identity.findAlias("auth_oci_1", "acs:ram::1:role/x"), undefined);
+    assert.is(await s.identity.findAlias("auth_alicloud_1", "ACS:RAM::1:ROLE/X"), undefined);
+    assert.is(await s.identity.getAlias("missing"), undefined);
+    assert.equal(byId(await s.identity.listAliases()), byId([a1, a2, b1]));
+    assert.equal(byId(await s.identity.aliasesOf(e.id)), byId([a1, a2]));
+    assert.equal(await s.identity.aliasesOf("missing"), []);
+    // Moving an alias to another entity and renaming it.
+    const moved = { ...a2, entityId: f.id, name: "ocid1.instance.z", metadata: { n: "1" } };
+    assert.is(await s.identity.updateAlias(moved), true);
+    assert.equal(await s.identity.getAlias(a2.id), moved);
+    assert.is(await s.identity.findAlias("auth_oci_1", "ocid1.instance.x"), undefined);
+    assert.equal(byId(await s.identity.aliasesOf(f.id)), byId([b1, moved]));
+    assert.is(await s.identity.updateAlias(entityAlias(e.id, { id: "missing" })), false);
+    assert.is(await s.identity.getAlias("missing"), undefined);
+    assert.is(await s.identity.deleteAlias(a1.id), true);
+    assert.is(await s.identity.deleteAlias(a1.id), false);
+    assert.is(await s.identity.findAlias("auth_alicloud_1", "acs:ram::1:role/x"), undefined);
+    // Deleting an alias leaves its entity.
+    assert.equal(await s.identity.getEntity(e.id), e);
+  });
+
+  t("aliases: a taken id or (mountAccessor, name) gives false; the same name on another mount is fine", async ({ s }) => {
+    const e = entity();
+    await s.identity.insertEntity(e);
+    const a = entityAlias(e.id, { mountAccessor: "m1", name: "p" });
+    const b = entityAlias(e.id, { mountAccessor: "m1", name: "q" });
+    assert.is(await s.identity.insertAlias(a), true);
+    assert.is(await s.identity.insertAlias(b), true);
+    assert.is(await s.identity.insertAlias(entityAlias(e.id, { mountAccessor: "m1", name: "p" })), false);
+    assert.is(await s.identity.insertAlias(entityAlias(e.id, { id: a.id, mountAccessor: "m9", name: "new" })), false);
+    assert.is(await s.identity.insertAlias(entityAlias(e.id, { mountAccessor: "m2", name: "p" })), true);
+    assert.is(await s.identity.updateAlias({ ...b, name: "p" }), false);
+    assert.equal(await s.identity.getAlias(b.id), b);
+    assert.is(await s.identity.updateAlias({ ...b, metadata: { changed: "yes" } }), true);
+    assert.equal(await s.identity.getAlias(a.id), a);
+    assert.is((await s.identity.listAliases()).length, 3);
+  });
+
+  t("deleteEntity drops its aliases (and only its aliases) in the same write", async ({ s }) => {
+    const e = entity();
+    const f = entity();
+    await s.identity.insertEntity(e);
+    await s.identity.insertEntity(f);
+    const ea = [entityAlias(e.id), entityAlias(e.id, { mountAccessor: "m2" })];
+    const fa = entityAlias(f.id);
+    for (const a of [...ea, fa]) await s.identity.insertAlias(a);
+    assert.is(await s.identity.deleteEntity(e.id), true);
+    assert.equal(await s.identity.aliasesOf(e.id), []);
+    for (const a of ea) {
+      assert.is(await s.identity.getAlias(a.id), undefined);
+      assert.is(await s.identity.findAlias(a.mountAccessor, a.name), undefined);
+    }
+    assert.equal(await s.identity.listAliases(), [fa]);
+    assert.equal(await s.identity.getEntity(f.id), f);
+    // The freed (mountAccessor, name) can be used again.
+    assert.is(await s.identity.insertAlias(entityAlias(f.id, { mountAccessor: ea[0].mountAccessor, name: ea[0].name })), true);
+  });
+
+  t("resolveAlias: creates the entity and alias once, then returns the same entity", async ({ s }) => {
+    const e = entity({ metadata: { from: "login" } });
+    const a = entityAlias(e.id, { mountAccessor: "auth_alicloud_1", name: "arn" });
+    assert.equal(await s.identity.resolveAlias(e, a), { entity: e, created: true });
+    assert.equal(await s.identity.getEntity(e.id), e);
+    assert.equal(await s.identity.findAlias("auth_alicloud_1", "arn"), a);
+    const other = entity();
+    const again = entityAlias(other.id, { mountAccessor: "auth_alicloud_1", name: "arn" });
+    assert.equal(await s.identity.resolveAlias(other, again), { entity: e, created: false });
+    assert.is(await s.identity.getEntity(other.id), undefined);
+    assert.is(await s.identity.getAlias(again.id), undefined);
+    // Same name on another mount is another principal.
+    const third = entity();
+    const onOtherMount = entityAlias(third.id, { mountAccessor: "auth_oci_1", name: "arn" });
+    assert.equal(await s.identity.resolveAlias(third, onOtherMount), { entity: third, created: true });
+    assert.is((await s.identity.listEntities()).length, 2);
+    assert.is((await s.identity.listAliases()).length, 2);
+  });
+
+  t("resolveAlias: 30 concurrent first logins of one principal end on one entity, one created", async ({ s }) => {
+    const calls = Array.from({ length: 30 }, () => {
+      const e = entity();
+      return s.identity.resolveAlias(e, entityAlias(e.id, { mountAccessor: "auth_approle_1", name: "role-id-1" }));
+    });
+    const { ok, errors } = await settle(calls);
+    assert.is(errors.length, 0);
+    assert.is(ok.length, 30);
+    assert.is(ok.filter((r) => r.created).length, 1);
+    const ids = new Set(ok.map((r) => r.entity.id));
+    assert.is(ids.size, 1);
+    const [winner] = ids;
+    const entities = await s.identity.listEntities();
+    assert.is(entities.length, 1);
+    assert.is(entities[0].id, winner);
+    const aliases = await s.identity.listAliases();
+    assert.is(aliases.length, 1);
+    assert.is(aliases[0].entityId, winner);
+    for (const r of ok) assert.equal(r.entity, entities[0]);
+  });
+
+  t("groups: insert, get, getByName, list, update, delete; taken id or name gives false", async ({ s }) => {
+    const g = group({ policies: ["ops"], memberEntityIds: ["e1", "e2"], metadata: { k: "v" } });
+    const h = group();
+    assert.is(await s.identity.insertGroup(g), true);
+    assert.is(await s.identity.insertGroup(h), true);
+    assert.is(await s.identity.insertGroup(group({ id: g.id })), false);
+    assert.is(await s.identity.insertGroup(group({ name: g.name })), false);
+    assert.equal(await s.identity.getGroup(g.id), g);
+    assert.equal(await s.identity.getGroupByName(g.name), g);
+    assert.is(await s.identity.getGroup("missing"), undefined);
+    assert.is(await s.identity.getGroupByName("missing"), undefined);
+    assert.equal(byId(await s.identity.listGroups()), byId([g, h]));
+    const changed = { ...g, name: "renamed", policies: [], memberEntityIds: ["e3"], updatedAt: g.updatedAt + 1 };
+    assert.is(await s.identity.updateGroup(changed), true);
+    assert.equal(await s.identity.getGroup(g.id), changed);
+    assert.is(await s.identity.updateGroup({ ...h, name: "renamed" }), false);
+    assert.equal(await s.identity.getGroup(h.id), h);
+    assert.is(await s.identity.updateGroup(group({ id: "missing" })), false);
+    assert.is(await s.identity.deleteGroup(g.id), true);
+    assert.is(await s.identity.deleteGroup(g.id), false);
+    assert.equal(await s.identity.listGroups(), [h]);
+  });
+
+  t("groupsOf: groups listing the entity as a member, matched exactly", async ({ s }) => {
+    const g1 = group({ memberEntityIds: ["e1", "e2"] });
+    const g2 = group({ memberEntityIds: ["e2"] });
+    const g3 = group({ memberEntityIds: ["e10", "e", "E1", "xe1"] });
+    const g4 = group({ memberEntityIds: [] });
+    for (const g of [g1, g2, g3, g4]) await s.identity.insertGroup(g);
+    assert.equal(byId(await s.identity.groupsOf("e1")), [g1]);
+    assert.equal(byId(await s.identity.groupsOf("e2")), byId([g1, g2]));
+    assert.equal(await s.identity.groupsOf("missing"), []);
+    assert.equal(await s.identity.groupsOf(""), []);
+    await s.identity.updateGroup({ ...g2, memberEntityIds: ["e1"] });
+    assert.equal(byId(await s.identity.groupsOf("e1")), byId([g1, { ...g2, memberEntityIds: ["e1"] }]));
+    assert.equal(await s.identity.groupsOf("e2"), [g1]);
   });
 
   t.run();

@@ -68,6 +68,28 @@ t("migrations: recorded once, idempotent on reopen", async () => {
   }
 });
 
+t("migrations: a version-1 database upgrades in place, keeping its tokens", async () => {
+  const path = freshPath();
+  const old = token({ entityId: "ent-old" });
+  let s = await openSqliteStorage({ path });
+  await s.tokens.insert(old);
+  await s.close();
+  // Take the file back to version 1 (what a previous release left behind).
+  const raw = new Database(path);
+  raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE identity_groups;
+    DROP TABLE counted; DROP TABLE counters; DELETE FROM schema_migrations WHERE version > 1;`);
+  raw.close();
+  s = await openSqliteStorage({ path });
+  try {
+    assert.equal(s.connection.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), sqliteMigrations.length);
+    assert.equal(await s.tokens.get(old.idHash), old);
+    assert.is(await s.kv.bumpCounter("ns", "k", 1000, 1), 1);
+    assert.is(await s.tokens.revokeByEntity("ent-old"), 1);
+  } finally {
+    await s.close();
+  }
+});
+
 t("migrations: a database from a newer build is refused", async () => {
   const path = freshPath();
   await (await openSqliteStorage({ path })).close();
@@ -85,7 +107,25 @@ t("migrations: a database from a newer build is refused", async () => {
 t("migrations: the SQL creates exactly the drizzle schema (columns, nullability, indexes)", async () => {
   const s = await openSqliteStorage({ path: ":memory:" });
   try {
-    const tables: SQLiteTable[] = [schema.tokens, schema.mounts, schema.policies, schema.kv, schema.claims, schema.system];
+    const tables: SQLiteTable[] = [
+      schema.tokens,
+      schema.mounts,
+      schema.policies,
+      schema.kv,
+      schema.claims,
+      schema.system,
+      schema.counted,
+      schema.counters,
+      schema.entities,
+      schema.entityAliases,
+      schema.groups,
+    ];
+    // Every table the migrations create is described in the schema (nothing created and forgotten).
+    const created = s.connection
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+      .pluck()
+      .all();
+    assert.equal(created, tables.map((tb) => getTableConfig(tb).name).sort(), "tables");
     for (const table of tables) {
       const cfg = getTableConfig(table);
       const info = s.connection.prepare(`SELECT name, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid`).all(cfg.name) as {
@@ -217,7 +257,43 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.kv.delete("n", "k");
     await s.kv.claimOnce("n", "c", 1);
     await s.kv.pruneClaims(10, 10);
+    await s.kv.putCounted("n", "c", { v: 1 }, 2, 0);
+    await s.kv.peekCounted("n", "c", 1);
+    await s.kv.takeCounted("n", "c", 1);
+    await s.kv.listCounted("n", "");
+    await s.kv.pruneCounted(10, 10);
+    await s.kv.deleteCounted("n", "c");
+    await s.kv.bumpCounter("n", "b", 1000, 1);
+    await s.kv.bumpCounter("n", "b", 1000, 2);
+    await s.kv.resetCounter("n", "b");
     await s.kv.deleteNamespace("n");
+    await s.tokens.revokeByEntity("e");
+    const e = { id: "e", name: "e", policies: [], metadata: {}, disabled: false, createdAt: 1, updatedAt: 1 };
+    const a = { id: "a", entityId: "e", mountAccessor: "m", name: "p", metadata: {}, createdAt: 1 };
+    const g = { id: "g", name: "g", policies: [], memberEntityIds: ["e"], metadata: {}, createdAt: 1, updatedAt: 1 };
+    await s.identity.insertEntity(e);
+    await s.identity.updateEntity(e);
+    await s.identity.updateEntity({ ...e, id: "other" });
+    await s.identity.getEntity("e");
+    await s.identity.getEntityByName("e");
+    await s.identity.listEntities();
+    await s.identity.insertAlias(a);
+    await s.identity.updateAlias(a);
+    await s.identity.getAlias("a");
+    await s.identity.findAlias("m", "p");
+    await s.identity.listAliases();
+    await s.identity.aliasesOf("e");
+    await s.identity.resolveAlias(e, a);
+    await s.identity.resolveAlias({ ...e, id: "e2", name: "e2" }, { ...a, id: "a2", name: "p2" });
+    await s.identity.deleteAlias("a");
+    await s.identity.deleteEntity("e");
+    await s.identity.insertGroup(g);
+    await s.identity.updateGroup(g);
+    await s.identity.getGroup("g");
+    await s.identity.getGroupByName("g");
+    await s.identity.listGroups();
+    await s.identity.groupsOf("e");
+    await s.identity.deleteGroup("g");
     await s.system.put("k", "v");
     await s.system.putIfAbsent("k", "v");
     await s.system.get("k");

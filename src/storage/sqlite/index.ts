@@ -8,6 +8,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Logger } from "../../sdk/plugin.js";
 import { sqliteMigrations } from "../migrations/sqlite/index.js";
 import type { Storage } from "../types.js";
+import { SqliteIdentityStore } from "./identity-store.js";
 import { SqliteKvStore } from "./kv-store.js";
 import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
@@ -45,6 +46,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       connection: conn,
       batch,
       tokens: new SqliteTokenStore(db, batch),
+      identity: new SqliteIdentityStore(db, batch),
       mounts: new SqliteMountStore(db, batch),
       policies: new SqlitePolicyStore(db, batch),
       kv: new SqliteKvStore(db, batch),

@@ -2,15 +2,22 @@
  * Plugin key/value space and the replay cache. claimOnce is a single upsert whose UPDATE branch only
  * fires when the existing claim has expired, so "inserted or replaced an expired one" is exactly
  * "changes = 1" and concurrent claims of one key can never both win.
+ *
+ * Counted entries and counters follow the same rule: takeCounted is one UPDATE ... RETURNING that
+ * only matches a live entry, and bumpCounter one upsert ... RETURNING, so no two callers can take the
+ * same use or see the same count.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { KvStore } from "../types.js";
 import { startsWith, ph, type Db } from "./prepared.js";
-import { claims, kv } from "./schema.js";
+import { claims, counted, counters, kv } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
 function prepare(db: Db) {
   const key = and(eq(kv.namespace, ph("namespace")), eq(kv.key, ph("key")));
+  const countedKey = and(eq(counted.namespace, ph("namespace")), eq(counted.key, ph("key")));
+  // Live: not used up (-1) and not expired (expires_at 0 = never).
+  const countedLive = sql`${counted.uses} >= 0 AND (${counted.expiresAt} = 0 OR ${counted.expiresAt} > ${ph("now")})`;
   return {
     get: db.select({ value: kv.value }).from(kv).where(key).prepare(),
     put: db
@@ -27,6 +34,8 @@ function prepare(db: Db) {
       .prepare(),
     deleteNamespace: db.delete(kv).where(eq(kv.namespace, ph("namespace"))).prepare(),
     deleteNamespaceClaims: db.delete(claims).where(eq(claims.namespace, ph("namespace"))).prepare(),
+    deleteNamespaceCounted: db.delete(counted).where(eq(counted.namespace, ph("namespace"))).prepare(),
+    deleteNamespaceCounters: db.delete(counters).where(eq(counters.namespace, ph("namespace"))).prepare(),
     // expires_at 0 means a claim that never expires, so it is never replaced or pruned.
     claimOnce: db
       .insert(claims)
@@ -43,6 +52,61 @@ function prepare(db: Db) {
         // The table is WITHOUT ROWID, so the bounded batch is picked by its primary key.
         sql`(${claims.namespace}, ${claims.key}) IN (SELECT namespace, key FROM ${claims} WHERE expires_at > 0 AND expires_at <= ${ph("now")} LIMIT ${ph("limit")})`,
       )
+      .prepare(),
+    putCounted: db
+      .insert(counted)
+      .values({ namespace: ph("namespace"), key: ph("key"), value: ph("value"), uses: ph("uses"), expiresAt: ph("expiresAt") })
+      .onConflictDoUpdate({
+        target: [counted.namespace, counted.key],
+        set: { value: sql`excluded.value`, uses: sql`excluded.uses`, expiresAt: sql`excluded.expires_at` },
+      })
+      .prepare(),
+    // uses 0 (unlimited) stays 0; 1 becomes -1 (this was the last use); more counts down.
+    takeCounted: db
+      .update(counted)
+      .set({
+        uses: sql`CASE WHEN ${counted.uses} = 0 THEN 0 WHEN ${counted.uses} = 1 THEN -1 ELSE ${counted.uses} - 1 END`,
+      })
+      .where(and(countedKey, countedLive))
+      .returning({ value: counted.value, uses: counted.uses })
+      .prepare(),
+    peekCounted: db
+      .select({ value: counted.value, usesLeft: counted.uses, expiresAt: counted.expiresAt })
+      .from(counted)
+      .where(and(countedKey, countedLive))
+      .prepare(),
+    deleteCounted: db.delete(counted).where(countedKey).prepare(),
+    listCounted: db
+      .select({ key: counted.key })
+      .from(counted)
+      .where(and(eq(counted.namespace, ph("namespace")), startsWith(counted.key, ph("prefix"))))
+      .orderBy(counted.key)
+      .prepare(),
+    // Each UNION branch reads its partial index (UNION also drops rows both expired and used up); the
+    // compound is wrapped in a derived table so the outer delete goes by primary key instead of a scan.
+    pruneCounted: db
+      .delete(counted)
+      .where(
+        sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM (SELECT namespace, key FROM ${counted} WHERE expires_at > 0 AND expires_at <= ${ph("now")} UNION SELECT namespace, key FROM ${counted} WHERE uses = -1 LIMIT ${ph("limit")}))`,
+      )
+      .prepare(),
+    // A window that has ended (window_ends_at <= now) restarts at 1 with a new window; SET expressions
+    // all read the row as it was before the update.
+    bumpCounter: db
+      .insert(counters)
+      .values({ namespace: ph("namespace"), key: ph("key"), count: 1, windowEndsAt: ph("windowEndsAt") })
+      .onConflictDoUpdate({
+        target: [counters.namespace, counters.key],
+        set: {
+          count: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN 1 ELSE ${counters.count} + 1 END`,
+          windowEndsAt: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN excluded.window_ends_at ELSE ${counters.windowEndsAt} END`,
+        },
+      })
+      .returning({ count: counters.count })
+      .prepare(),
+    resetCounter: db
+      .delete(counters)
+      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key"))))
       .prepare(),
   };
 }
@@ -82,6 +146,8 @@ export class SqliteKvStore implements KvStore {
     return this.batch.writeAtomic(() => {
       this.#q.deleteNamespace.run({ namespace });
       this.#q.deleteNamespaceClaims.run({ namespace });
+      this.#q.deleteNamespaceCounted.run({ namespace });
+      this.#q.deleteNamespaceCounters.run({ namespace });
     });
   }
 
@@ -91,5 +157,51 @@ export class SqliteKvStore implements KvStore {
 
   pruneClaims(now: number, limit: number): Promise<number> {
     return this.batch.write(() => this.#q.pruneClaims.run({ now, limit }).changes);
+  }
+
+  putCounted(namespace: string, key: string, value: unknown, uses: number, expiresAt: number): Promise<void> {
+    if (value === undefined) return Promise.reject(new TypeError("kv.putCounted: value must not be undefined"));
+    // -1 is the stored "used up" marker, not something to put.
+    if (!Number.isSafeInteger(uses) || uses < 0) return Promise.reject(new RangeError(`kv.putCounted: uses must be an integer >= 0, got ${uses}`));
+    return this.batch.write(() => {
+      this.#q.putCounted.run({ namespace, key, value, uses, expiresAt });
+    });
+  }
+
+  takeCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number } | undefined> {
+    return this.batch.write(() => {
+      const row = this.#q.takeCounted.get({ namespace, key, now });
+      return row && { value: row.value, usesLeft: row.uses };
+    });
+  }
+
+  async peekCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number; expiresAt: number } | undefined> {
+    return this.#q.peekCounted.get({ namespace, key, now });
+  }
+
+  deleteCounted(namespace: string, key: string): Promise<boolean> {
+    return this.batch.write(() => this.#q.deleteCounted.run({ namespace, key }).changes > 0);
+  }
+
+  async listCounted(namespace: string, prefix: string): Promise<string[]> {
+    return this.#q.listCounted.all({ namespace, prefix }).map((r) => r.key);
+  }
+
+  pruneCounted(now: number, limit: number): Promise<number> {
+    return this.batch.write(() => this.#q.pruneCounted.run({ now, limit }).changes);
+  }
+
+  bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number> {
+    return this.batch.write(() => {
+      const row = this.#q.bumpCounter.get({ namespace, key, now, windowEndsAt: now + windowMs });
+      if (!row) throw new Error("kv.bumpCounter: upsert returned no row");
+      return row.count;
+    });
+  }
+
+  resetCounter(namespace: string, key: string): Promise<void> {
+    return this.batch.write(() => {
+      this.#q.resetCounter.run({ namespace, key });
+    });
   }
 }

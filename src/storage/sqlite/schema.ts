@@ -38,6 +38,8 @@ export const tokens = table(
     index("tokens_path").on(t.path),
     // Non-expiring tokens (0) are never swept, so they stay out of the sweeper's index.
     index("tokens_expires_at").on(t.expiresAt).where(sql`expires_at > 0`),
+    // revokeByEntity (migration 0002).
+    index("tokens_entity_id").on(t.entityId),
   ],
 );
 
@@ -87,3 +89,74 @@ export const system = table("system", {
   key: str("key").primaryKey(),
   value: str("value").notNull(),
 });
+
+/** Counted entries: a value that can be taken `uses` times (0 = unlimited, -1 = used up) until expiry. */
+export const counted = table(
+  "counted",
+  {
+    namespace: str("namespace").notNull(),
+    key: str("key").notNull(),
+    value: json("value").$type<unknown>().notNull(),
+    uses: int("uses").notNull(),
+    expiresAt: epochMs("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.namespace, t.key] }),
+    index("counted_expires_at").on(t.expiresAt).where(sql`expires_at > 0`),
+    // -1 is the only used-up value (takeCounted writes it; putCounted refuses negative uses).
+    index("counted_used_up").on(t.uses).where(sql`uses = -1`),
+  ],
+);
+
+/** Windowed counters (rate limits, lockouts): the window starts with the first bump after the last one ended. */
+export const counters = table(
+  "counters",
+  {
+    namespace: str("namespace").notNull(),
+    key: str("key").notNull(),
+    count: int("count").notNull(),
+    windowEndsAt: epochMs("window_ends_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.key] })],
+);
+
+export const entities = table(
+  "entities",
+  {
+    id: str("id").primaryKey(),
+    name: str("name").notNull(),
+    policies: json("policies").$type<string[]>().notNull(),
+    metadata: json("metadata").$type<Record<string, string>>().notNull(),
+    disabled: bool("disabled").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("entities_name").on(t.name)],
+);
+
+export const entityAliases = table(
+  "entity_aliases",
+  {
+    id: str("id").primaryKey(),
+    entityId: str("entity_id").notNull(),
+    mountAccessor: str("mount_accessor").notNull(),
+    name: str("name").notNull(),
+    metadata: json("metadata").$type<Record<string, string>>().notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("entity_aliases_entity_id").on(t.entityId), uniqueIndex("entity_aliases_mount_name").on(t.mountAccessor, t.name)],
+);
+
+export const groups = table(
+  "identity_groups",
+  {
+    id: str("id").primaryKey(),
+    name: str("name").notNull(),
+    policies: json("policies").$type<string[]>().notNull(),
+    memberEntityIds: json("member_entity_ids").$type<string[]>().notNull(),
+    metadata: json("metadata").$type<Record<string, string>>().notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("identity_groups_name").on(t.name)],
+);

@@ -50,6 +50,15 @@ function prepare(db: Db) {
         ),
       )
       .prepare(),
+    // '' is "no entity" (root and orphan tokens), never an entity to revoke by.
+    revokeByEntity: db
+      .delete(tokens)
+      .where(
+        withDescendants(
+          sql`SELECT ${root.idHash} FROM ${tokens} AS ${root} WHERE ${root.entityId} = ${ph("entityId")} AND ${root.entityId} <> ''`,
+        ),
+      )
+      .prepare(),
     listAccessors: db.select({ accessor: tokens.accessor }).from(tokens).orderBy(tokens.accessor).prepare(),
     count: db.select({ n: count() }).from(tokens).prepare(),
   };
@@ -106,6 +115,10 @@ export class SqliteTokenStore implements TokenStore {
 
   revokeExpired(now: number, limit: number): Promise<number> {
     return this.batch.write(() => this.#q.revokeExpired.run({ now, limit }).changes);
+  }
+
+  revokeByEntity(entityId: string): Promise<number> {
+    return this.batch.write(() => this.#q.revokeByEntity.run({ entityId }).changes);
   }
 
   async listAccessors(): Promise<string[]> {

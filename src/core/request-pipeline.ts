@@ -143,15 +143,18 @@ export class RequestPipeline {
       if (!handler && operation === "create") handler = def.operations.update as typeof handler;
       if (!handler) throw unsupportedOperation();
 
-      const facts = this.requestFacts(req, entry, operation, caller);
-      onFacts(facts);
-      if (this.deps.audit.active) await this.deps.audit.logRequest(facts);
+      // Audit entries are only built when a device listens: the hot path pays nothing otherwise.
+      const facts = this.deps.audit.active ? this.requestFacts(req, entry, operation, caller) : undefined;
+      if (facts) {
+        onFacts(facts);
+        await this.deps.audit.logRequest(facts);
+      }
 
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? ""), req.clientAddress, async () => (await handler(coreReq)) ?? {})
         : ((await handler(coreReq)) ?? {});
       const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
-      if (this.deps.audit.active) {
+      if (facts) {
         await this.deps.audit.logResponse(facts, {
           data: response.data ?? null,
           warnings: response.warnings ?? null,

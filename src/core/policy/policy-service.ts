@@ -18,7 +18,7 @@ export interface AclIdentity {
 export class PolicyService {
   private readonly parsed = new Map<string, Policy>();
   private readonly texts = new Map<string, string>();
-  private readonly aclCache = new Map<string, Acl>();
+  private readonly aclCache = new Map<string, { acl: Acl; templated: boolean }>();
 
   constructor(private readonly store: PolicyStore) {}
 
@@ -70,26 +70,32 @@ export class PolicyService {
    */
   aclFor(tokenPolicies: readonly string[], identity?: AclIdentity): Acl {
     const names = identity && identity.identityPolicies.length > 0 ? [...new Set([...tokenPolicies, ...identity.identityPolicies])] : tokenPolicies;
-    if (names.includes("root")) return this.cached("root", () => compileAcl([{ name: "root", rules: [], templated: false }]));
-    const policies = names.flatMap((p) => this.parsed.get(p) ?? []);
-    const templated = identity !== undefined && policies.some((p) => p.templated);
-    const key = templated ? `${names.join(",")}|${identity.entity.id}@${identity.version}` : names.join(",");
-    return this.cached(key, () => {
-      const ctx: TemplateContext | undefined = identity
-        ? { entityId: identity.entity.id, entityName: identity.entity.name, entityMetadata: identity.entity.metadata }
-        : undefined;
-      return compileAcl(policies, ctx);
-    });
-  }
-
-  private cached(key: string, build: () => Acl): Acl {
-    let acl = this.aclCache.get(key);
+    const key = names.join(",");
+    // The common case costs one join and one map lookup: a set without templates is shared by all.
+    const hit = this.aclCache.get(key);
+    if (hit && !hit.templated) return hit.acl;
+    const policies = names.includes("root") ? [] : names.flatMap((p) => this.parsed.get(p) ?? []);
+    const templated = policies.some((p) => p.templated);
+    if (!templated) {
+      const acl = names.includes("root") ? compileAcl([{ name: "root", rules: [], templated: false }]) : compileAcl(policies);
+      this.remember(key, { acl, templated: false });
+      return acl;
+    }
+    if (!hit) this.remember(key, { acl: compileAcl(policies), templated: true });
+    if (!identity) return this.aclCache.get(key)!.acl;
+    const entityKey = `${key}|${identity.entity.id}@${identity.version}`;
+    let acl = this.aclCache.get(entityKey)?.acl;
     if (!acl) {
-      acl = build();
-      if (this.aclCache.size > 10_000) this.aclCache.clear();
-      this.aclCache.set(key, acl);
+      const ctx: TemplateContext = { entityId: identity.entity.id, entityName: identity.entity.name, entityMetadata: identity.entity.metadata };
+      acl = compileAcl(policies, ctx);
+      this.remember(entityKey, { acl, templated: false });
     }
     return acl;
+  }
+
+  private remember(key: string, value: { acl: Acl; templated: boolean }): void {
+    if (this.aclCache.size > 10_000) this.aclCache.clear();
+    this.aclCache.set(key, value);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { StorageConfig } from "../config/server-config.js";
 import type { Logger } from "../sdk/plugin.js";
+import { openPostgresStorage } from "./postgres/index.js";
 import { openSqliteStorage } from "./sqlite/index.js";
 import type { Storage } from "./types.js";
 
@@ -9,6 +10,12 @@ export async function openStorage(config: StorageConfig, log: Logger): Promise<S
     case "sqlite":
       return openSqliteStorage({ path: config.path, log });
     case "postgresql":
-      throw new Error('storage "postgresql" is not available in this build yet');
+      // haEnabled is for leader election (periodic work), which lives above the storage adapter.
+      return openPostgresStorage({
+        connectionUrl: config.connectionUrl,
+        tablePrefix: config.tablePrefix,
+        maxConnections: config.maxConnections,
+        log,
+      });
   }
 }

@@ -1,0 +1,14 @@
+/**
+ * Every PostgreSQL migration, oldest first. Append only; versions are dense and start at 1. A migration
+ * is a function of the table prefix, because one database may hold several wardens' tables (the prefix
+ * is validated as a plain identifier by the config parser before it gets here).
+ */
+import * as m0001 from "./0001_init.js";
+
+export interface PgMigration {
+  readonly version: number;
+  readonly name: string;
+  sql(prefix: string): string;
+}
+
+export const postgresMigrations: readonly PgMigration[] = [m0001];

@@ -1,0 +1,42 @@
+/** ACL policy sources. put is an upsert so create and update are one statement each. */
+import { eq, sql } from "drizzle-orm";
+import type { PolicyRecord, PolicyStore } from "../types.js";
+import { affected, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import type { PgTables } from "./schema.js";
+
+function prepare(db: Db, { policies }: PgTables) {
+  return {
+    list: db.select().from(policies).orderBy(policies.name).prepare("pol_list"),
+    get: db.select().from(policies).where(eq(policies.name, ph("name"))).prepare("pol_get"),
+    put: db
+      .insert(policies)
+      .values(placeholdersFor(policies))
+      .onConflictDoUpdate({ target: policies.name, set: { text: sql`excluded.text`, updatedAt: sql`excluded.updated_at` } })
+      .prepare("pol_put"),
+    delete: db.delete(policies).where(eq(policies.name, ph("name"))).prepare("pol_delete"),
+  };
+}
+
+export class PgPolicyStore implements PolicyStore {
+  readonly #q: ReturnType<typeof prepare>;
+
+  constructor(db: Db, tables: PgTables) {
+    this.#q = prepare(db, tables);
+  }
+
+  async list(): Promise<PolicyRecord[]> {
+    return this.#q.list.execute();
+  }
+
+  async get(name: string): Promise<PolicyRecord | undefined> {
+    return (await this.#q.get.execute({ name }))[0];
+  }
+
+  async put(policy: PolicyRecord): Promise<void> {
+    await this.#q.put.execute(bind(policy));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return affected(await this.#q.delete.execute({ name })) > 0;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Helpers for statements prepared once at open. Each is a NAMED statement: node-postgres parses it
+ * once per pooled connection and afterwards only sends Bind/Execute, and drizzle builds its SQL text
+ * once instead of per call. Names only need to be unique per pool, and each Storage owns its pool.
+ */
+import { getTableColumns, sql, type Column, type Placeholder, type Table } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+
+export type Db = NodePgDatabase;
+
+export type Placeholders<T extends Table> = { [K in keyof T["$inferInsert"] & string]-?: Placeholder<K> };
+
+/** One placeholder per column, named after the property, so a record binds as-is. */
+export function placeholdersFor<T extends Table>(table: T): Placeholders<T> {
+  const out: Record<string, Placeholder> = {};
+  for (const key of Object.keys(getTableColumns(table))) out[key] = sql.placeholder(key);
+  return out as Placeholders<T>;
+}
+
+/** Records are interfaces (no index signature); this is the one place they are viewed as bind values. */
+export function bind(record: object): Record<string, unknown> {
+  return record as Record<string, unknown>;
+}
+
+export const ph = <N extends string>(name: N) => sql.placeholder(name);
+
+/**
+ * "starts with" as an index range: column >= prefix AND column < successor(prefix), under the
+ * columns' "C" collation (code point order). Unlike LIKE, `_`, `%` and case are literal. An empty
+ * successor means "no upper bound" (the empty prefix, or one made only of U+10FFFF).
+ */
+export const startsWith = (column: Column, prefix: Placeholder, end: Placeholder) =>
+  sql`(${column} >= ${prefix}::text AND (${end}::text = '' OR ${column} < ${end}::text))`;
+
+/** The smallest string greater than every string that starts with `prefix` (code point order). */
+export function prefixEnd(prefix: string): string {
+  const cps = Array.from(prefix, (c) => c.codePointAt(0)!);
+  while (cps.length > 0) {
+    const last = cps.pop()!;
+    if (last < 0x10ffff) {
+      // Surrogate code points cannot occur in text; step over them.
+      cps.push(last + 1 === 0xd800 ? 0xe000 : last + 1);
+      return String.fromCodePoint(...cps);
+    }
+  }
+  return "";
+}
+
+/** Rows affected by a statement without RETURNING (node-postgres QueryResult). */
+export const affected = (r: { rowCount: number | null }) => r.rowCount ?? 0;

@@ -1,0 +1,132 @@
+/**
+ * Tokens. Every method is ONE prepared statement, atomic on its own, so use counts and revocations are
+ * exact across any number of nodes sharing the database: `use` is an UPDATE ... RETURNING whose WHERE
+ * is re-checked by PostgreSQL on the latest row version when two updates collide; revocations are one
+ * DELETE over a recursive CTE of the parent_hash tree; revokeOrphan un-parents the children and deletes
+ * the token in one statement with a data-modifying CTE.
+ */
+import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
+import { affected, bind, ph, placeholdersFor, prefixEnd, startsWith, type Db } from "./prepared.js";
+import type { PgTables } from "./schema.js";
+
+function prepare(db: Db, { tokens }: PgTables) {
+  const root = alias(tokens, "root");
+  const child = alias(tokens, "child");
+  // Ids reachable from `seed` through parent_hash; UNION (not UNION ALL) so a corrupt cycle terminates.
+  // A seed that is a bare parameter must say COLLATE "C": both terms of the CTE need one collation.
+  const withDescendants = (seed: SQL) =>
+    sql`${tokens.idHash} IN (WITH RECURSIVE tree(h) AS (${seed} UNION SELECT ${child.idHash} FROM ${tokens} AS ${child} JOIN tree ON ${child.parentHash} = tree.h) SELECT h FROM tree)`;
+
+  return {
+    insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare("tok_insert"),
+    get: db.select().from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare("tok_get"),
+    getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare("tok_get_acc"),
+    use: db
+      .update(tokens)
+      .set({ numUses: sql`CASE WHEN ${tokens.numUses} = 1 THEN -1 ELSE ${tokens.numUses} - 1 END` })
+      .where(and(eq(tokens.idHash, ph("idHash")), gt(tokens.numUses, 0)))
+      .returning({ numUses: tokens.numUses })
+      .prepare("tok_use"),
+    renew: db
+      .update(tokens)
+      .set({
+        ttl: sql`${ph("ttl")}::integer`,
+        expiresAt: sql`${ph("expiresAt")}::bigint`,
+        lastRenewalAt: sql`${ph("lastRenewalAt")}::bigint`,
+      })
+      .where(eq(tokens.idHash, ph("idHash")))
+      .prepare("tok_renew"),
+    revokeTree: db
+      .delete(tokens)
+      .where(withDescendants(sql`SELECT ${ph("idHash")}::text COLLATE "C"`))
+      .prepare("tok_revoke_tree"),
+    // Both parts see the same snapshot and commit together: no moment where the children point at a
+    // deleted parent, and no second round trip.
+    revokeOrphan: db
+      .with(
+        db
+          .$with("orphaned", { one: sql<number>`1` })
+          .as(sql`UPDATE ${tokens} SET parent_hash = NULL WHERE parent_hash = ${ph("idHash")}::text RETURNING 1`),
+      )
+      .delete(tokens)
+      .where(eq(tokens.idHash, ph("idHash")))
+      .prepare("tok_revoke_orphan"),
+    revokeByPathPrefix: db
+      .delete(tokens)
+      .where(withDescendants(sql`SELECT ${root.idHash} FROM ${tokens} AS ${root} WHERE ${startsWith(root.path, ph("prefix"), ph("end"))}`))
+      .prepare("tok_revoke_prefix"),
+    // The inner LIMIT bounds the roots (oldest first, via the partial index); the walk takes their subtrees.
+    revokeExpired: db
+      .delete(tokens)
+      .where(
+        withDescendants(
+          sql`SELECT h FROM (SELECT ${root.idHash} AS h FROM ${tokens} AS ${root} WHERE ${root.expiresAt} > 0 AND ${root.expiresAt} <= ${ph("now")}::bigint ORDER BY ${root.expiresAt} LIMIT ${ph("limit")}::bigint) expired`,
+        ),
+      )
+      .prepare("tok_revoke_expired"),
+    revokeByEntity: db
+      .delete(tokens)
+      .where(withDescendants(sql`SELECT ${root.idHash} FROM ${tokens} AS ${root} WHERE ${root.entityId} = ${ph("entityId")}::text AND ${root.entityId} <> ''`))
+      .prepare("tok_revoke_entity"),
+    listAccessors: db.select({ accessor: tokens.accessor }).from(tokens).orderBy(tokens.accessor).prepare("tok_list_acc"),
+    count: db.select({ n: count() }).from(tokens).prepare("tok_count"),
+  };
+}
+
+export class PgTokenStore implements TokenStore {
+  readonly #q: ReturnType<typeof prepare>;
+
+  constructor(db: Db, tables: PgTables) {
+    this.#q = prepare(db, tables);
+  }
+
+  async insert(token: TokenRecord): Promise<void> {
+    await this.#q.insert.execute(bind(token));
+  }
+
+  async get(idHash: string): Promise<TokenRecord | undefined> {
+    return (await this.#q.get.execute({ idHash }))[0];
+  }
+
+  async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {
+    return (await this.#q.getByAccessor.execute({ accessor }))[0];
+  }
+
+  async use(idHash: string): Promise<number | undefined> {
+    return (await this.#q.use.execute({ idHash }))[0]?.numUses;
+  }
+
+  async renew(idHash: string, r: TokenRenewal): Promise<boolean> {
+    return affected(await this.#q.renew.execute({ idHash, ttl: r.ttl, expiresAt: r.expiresAt, lastRenewalAt: r.lastRenewalAt })) > 0;
+  }
+
+  async revokeTree(idHash: string): Promise<number> {
+    return affected(await this.#q.revokeTree.execute({ idHash }));
+  }
+
+  async revokeOrphan(idHash: string): Promise<number> {
+    return affected(await this.#q.revokeOrphan.execute({ idHash }));
+  }
+
+  async revokeByPathPrefix(pathPrefix: string): Promise<number> {
+    return affected(await this.#q.revokeByPathPrefix.execute({ prefix: pathPrefix, end: prefixEnd(pathPrefix) }));
+  }
+
+  async revokeExpired(now: number, limit: number): Promise<number> {
+    return affected(await this.#q.revokeExpired.execute({ now, limit }));
+  }
+
+  async revokeByEntity(entityId: string): Promise<number> {
+    return affected(await this.#q.revokeByEntity.execute({ entityId }));
+  }
+
+  async listAccessors(): Promise<string[]> {
+    return (await this.#q.listAccessors.execute()).map((r) => r.accessor);
+  }
+
+  async count(): Promise<number> {
+    return (await this.#q.count.execute())[0]?.n ?? 0;
+  }
+}

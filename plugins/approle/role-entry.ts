@@ -1,0 +1,93 @@
+/**
+ * An AppRole role as stored: its public role_id, the per-role HMAC key that secret ids are stored
+ * under, the secret-id constraints and the token settings. Kept at `role/<lower-cased name>`, with a
+ * second key `role-id/<sha256(role_id)>` -> name, so a login finds its role in one read.
+ *
+ * `keyId` names the role's namespace for secret ids and accessors. It is random per role
+ * *incarnation*: deleting a role and creating one with the same name gives a new keyId, so no old
+ * secret id, accessor or token renewal can ever carry over to the new role.
+ */
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { badRequest, type StorageView, type TokenParams } from "warden/sdk";
+
+export interface RoleEntry {
+  name: string;
+  roleId: string;
+  /** Base64 of 32 random bytes: HMAC-SHA256 key for this role's secret ids. */
+  hmacKey: string;
+  /** Hex of 16 random bytes: prefix of this role's secret-id and accessor keys. */
+  keyId: string;
+  bindSecretId: boolean;
+  secretIdBoundCidrs: string[];
+  /** 0 = unlimited. */
+  secretIdNumUses: number;
+  /** Seconds; 0 = never expires. */
+  secretIdTtl: number;
+  localSecretIds: boolean;
+  /** The deprecated `bound_cidr_list` was used, so reads echo it. */
+  legacyBoundCidrList?: boolean;
+  token: TokenParams;
+}
+
+// Vault's GenericNameRegex, ASCII only, so no Unicode case folding can merge two names.
+const ROLE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,510}[A-Za-z0-9_])?$/;
+
+/** The one canonical form of a role name (lower-cased), or a 400. */
+export function canonicalRoleName(input: string | undefined): string {
+  if (input === undefined || !ROLE_NAME.test(input)) throw badRequest("invalid role name");
+  return input.toLowerCase();
+}
+
+export function newRoleKeys(): Pick<RoleEntry, "hmacKey" | "keyId"> {
+  return { hmacKey: randomBytes(32).toString("base64"), keyId: randomBytes(16).toString("hex") };
+}
+
+export const newRoleId = (): string => randomUUID();
+
+const roleKey = (name: string): string => `role/${name}`;
+// role_id can be any operator-chosen text (slashes included): hashing makes it a safe key.
+const roleIdKey = (roleId: string): string => `role-id/${createHash("sha256").update(roleId, "utf8").digest("hex")}`;
+
+export async function getRole(storage: StorageView, name: string): Promise<RoleEntry | undefined> {
+  const entry = await storage.get<RoleEntry>(roleKey(name));
+  return entry && typeof entry.roleId === "string" && typeof entry.keyId === "string" && entry.token ? entry : undefined;
+}
+
+/** The role a role_id belongs to; the index is re-checked against the role so a stale one is ignored. */
+export async function getRoleByRoleId(storage: StorageView, roleId: string): Promise<RoleEntry | undefined> {
+  const idx = await storage.get<{ name: string }>(roleIdKey(roleId));
+  if (!idx || typeof idx.name !== "string") return undefined;
+  const role = await getRole(storage, idx.name);
+  return role && role.roleId === roleId ? role : undefined;
+}
+
+/** True when `roleId` is free, or already belongs to the role named `name`. */
+export async function roleIdAvailable(storage: StorageView, roleId: string, name: string): Promise<boolean> {
+  const owner = await getRoleByRoleId(storage, roleId);
+  return owner === undefined || owner.name === name;
+}
+
+/** Stores the role and moves its role_id index when the role_id changed. */
+export async function putRole(storage: StorageView, entry: RoleEntry, previousRoleId?: string): Promise<void> {
+  await storage.put(roleIdKey(entry.roleId), { name: entry.name });
+  await storage.put(roleKey(entry.name), entry);
+  if (previousRoleId !== undefined && previousRoleId !== entry.roleId) await storage.delete(roleIdKey(previousRoleId));
+}
+
+export async function deleteRoleEntry(storage: StorageView, entry: RoleEntry): Promise<void> {
+  await storage.delete(roleKey(entry.name));
+  const idx = await storage.get<{ name: string }>(roleIdKey(entry.roleId));
+  if (idx?.name === entry.name) await storage.delete(roleIdKey(entry.roleId));
+}
+
+export async function listRoles(storage: StorageView): Promise<string[]> {
+  return (await storage.list("role/")).filter((k) => !k.endsWith("/")).sort();
+}
+
+/** The role named in the URL of a write that needs it to exist. */
+export async function requireRole(storage: StorageView, rawName: string | undefined): Promise<RoleEntry> {
+  const name = canonicalRoleName(rawName);
+  const role = await getRole(storage, name);
+  if (!role) throw badRequest(`role "${name}" does not exist`);
+  return role;
+}

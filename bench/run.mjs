@@ -1,0 +1,286 @@
+// warden benchmarks: real servers pinned to one core (taskset), the load generator on another,
+// everything on 127.0.0.1, every run bounded. Reports RATIOS against yardsticks measured in the same
+// run (a bare node:http server; the STS emulator's own rate), never absolute numbers alone.
+//
+//   npm run bench                         # every scenario
+//   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud startup-1m
+//   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
+//            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
+//
+// Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodies.mjs";
+import { runLoad } from "./lib/load.mjs";
+import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
+import { topFrames } from "./lib/profile-top.mjs";
+import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
+import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
+import { countStatements } from "./count-statements.mjs";
+
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", "startup-1m"];
+const TARGETS = {
+  "lookup-self": { ratio: 0.5, vs: "bare node:http" },
+  "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
+  "startup-1m": { maxMs: 1000 },
+  // "login-approle": slot for the client-secret/AppRole login target (later issue).
+};
+
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seconds: { type: "string", default: "8" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "50" },
+    tool: { type: "string" },
+    rows: { type: "string", default: "1000000" },
+    "server-core": { type: "string", default: "0" },
+    "loader-core": { type: "string", default: "1" },
+    "sts-core": { type: "string", default: "1" },
+    "cpu-prof": { type: "boolean", default: false },
+  },
+});
+
+// The orchestrator itself (polling, fetches) stays off the server's core.
+if (!process.env.WARDEN_BENCH_CHILD && tasksetAvailable()) {
+  const r = spawnSync("taskset", ["-c", opt["loader-core"], process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, WARDEN_BENCH_CHILD: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+
+installCleanup();
+const wanted = positionals.length ? positionals : SCENARIOS;
+for (const s of wanted) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"; one of ${SCENARIOS.join(", ")}`);
+const seconds = Number(opt.seconds);
+const warmup = Number(opt.warmup);
+const connections = Number(opt.connections);
+const SERVER = Number(opt["server-core"]);
+const LOADER = Number(opt["loader-core"]);
+const STS_CORE = Number(opt["sts-core"]);
+const machine = machineInfo();
+const tool = opt.tool ?? (machine.wrk ? "wrk" : "autocannon");
+if (tool === "wrk" && !machine.wrk) throw new Error("--tool wrk: wrk is not installed (apt-get install -y wrk)");
+const tmp = mkdtempSync(join(tmpdir(), "warden-bench-"));
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+const profDir = join(ROOT, "bench", "results", "profiles");
+const wardenNodeArgs = (name) => (opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+
+const log = (...a) => console.error("[bench]", ...a);
+const results = { date: new Date().toISOString(), machine, tool, seconds, warmup, connections, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
+
+/** Warm-up then the measured run, same target, same loader. */
+async function measure(label, load) {
+  log(`${label}: warm-up ${warmup}s`);
+  if (warmup > 0) await runLoad({ ...load, seconds: warmup, linesFile: load.warmLinesFile ?? load.linesFile });
+  log(`${label}: ${seconds}s with ${connections} connections (${tool})`);
+  const r = await runLoad({ ...load, seconds });
+  log(`${label}: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${JSON.stringify(r.cpu_pct)}`);
+  return r;
+}
+
+const base = { tool, connections, loaderCore: LOADER };
+
+async function withProfile(name, child) {
+  if (!opt["cpu-prof"]) return undefined;
+  await stop(child);
+  const f = readdirSync(profDir).find((x) => x === `${name}.cpuprofile`);
+  return f ? { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15) } : undefined;
+}
+
+let bare;
+async function bareRate() {
+  if (bare) return bare;
+  const port = await freePort();
+  const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "bare-server.mjs"), String(port)]);
+  await waitForOutput(child, "listening");
+  bare = await measure("bare node:http", { ...base, url: `http://127.0.0.1:${port}`, method: "GET", path: "/v1/sys/health", watch: { server: child.pid } });
+  await stop(child);
+  results.scenarios.bare = bare;
+  return bare;
+}
+
+async function scenarioHealth() {
+  const b = await bareRate();
+  const w = await startWarden({ core: SERVER, dataDir: join(tmp, "health"), nodeArgs: wardenNodeArgs("health") });
+  const r = await measure("warden sys/health", { ...base, url: w.url, method: "GET", path: "/v1/sys/health", watch: { server: w.child.pid } });
+  r.profile = await withProfile("health", w.child);
+  await stop(w.child);
+  results.scenarios.health = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
+}
+
+async function scenarioLookup() {
+  const b = await bareRate();
+  const w = await startWarden({ core: SERVER, dataDir: join(tmp, "lookup"), nodeArgs: wardenNodeArgs("lookup-self") });
+  const token = await childToken(w.url);
+  const r = await measure("warden lookup-self", {
+    ...base,
+    url: w.url,
+    method: "GET",
+    path: "/v1/auth/token/lookup-self",
+    headers: { "X-Vault-Token": token },
+    watch: { server: w.child.pid },
+  });
+  r.profile = await withProfile("lookup-self", w.child);
+  await stop(w.child);
+  const ratio = round(r.rps / b.rps);
+  results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
+}
+
+async function scenarioStatements() {
+  log("statements: counting SQLite statements per request (preload wrapper, unpinned, sequential requests)");
+  const r = await countStatements({ requests: 500 });
+  for (const [k, v] of Object.entries(r)) log(`statements: ${k} = ${v.perRequest}/request`);
+  results.scenarios.statements = r;
+}
+
+async function lines(name, count, make) {
+  log(`signing ${count} fresh requests for ${name}`);
+  return writeLines(join(tmp, `${name}.lines`), count, make);
+}
+
+async function scenarioLogin() {
+  // 1. The yardstick: the emulator alone on the server core, fed freshly signed GetCallerIdentity calls
+  //    (exactly the request warden forwards: POST, every parameter in the query).
+  let port = await freePort();
+  let sts = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
+  await waitForOutput(sts, "listening");
+  const stsLoad = { ...base, url: `http://127.0.0.1:${port}`, method: "POST", path: "/", mode: "path", watch: { server: sts.pid } };
+  const warmFile = await lines("sts-warm", Math.max(20_000, warmup * 40_000), stsPath);
+  log("STS emulator: warm-up");
+  const warm = await runLoad({ ...stsLoad, seconds: Math.max(1, warmup), linesFile: warmFile });
+  const stsFile = await lines("sts", Math.ceil(Math.max(warm.rps, 1000) * 1.6 * seconds) + 5000, stsPath);
+  log(`STS emulator: ${seconds}s`);
+  const emu = await runLoad({ ...stsLoad, seconds, linesFile: stsFile });
+  log(`STS emulator: ${emu.rps} req/s, p99 ${emu.p99_ms} ms, non-2xx ${emu.non2xx}, cpu ${JSON.stringify(emu.cpu_pct)}`);
+  await stop(sts);
+  results.scenarios["sts-emulator"] = emu;
+
+  // 2. warden logins through a fresh emulator on its own core (it shares the loader's).
+  port = await freePort();
+  sts = spawnPinned(STS_CORE, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
+  await waitForOutput(sts, "listening");
+  const w = await startWarden({ core: SERVER, dataDir: join(tmp, "login"), nodeArgs: wardenNodeArgs("login-alicloud") });
+  await configureAlicloud(w.url, port, BENCH_ROLE, ROLE_ARN);
+  const cap = Math.max(emu.rps, 1000) * 1.5;
+  const loginWarm = await lines("login-warm", Math.ceil(cap * Math.max(1, warmup)) + 2000, loginBody);
+  const loginFile = await lines("login", Math.ceil(cap * seconds) + 5000, loginBody);
+  const r = await measure("warden alicloud login", {
+    ...base,
+    url: w.url,
+    method: "POST",
+    path: "/v1/auth/alicloud/login",
+    headers: { "Content-Type": "application/json" },
+    mode: "body",
+    linesFile: loginFile,
+    warmLinesFile: loginWarm,
+    watch: { server: w.child.pid, sts: sts.pid },
+  });
+  r.profile = await withProfile("login-alicloud", w.child);
+  await stop(w.child);
+  await stop(sts);
+  const ratio = round(r.rps / emu.rps);
+  results.scenarios["login-alicloud"] = { ...r, baseline: "sts-emulator", baselineRps: emu.rps, ratio, target: TARGETS["login-alicloud"].ratio, pass: ratio >= TARGETS["login-alicloud"].ratio };
+}
+
+async function scenarioStartup() {
+  const rows = Number(opt.rows);
+  const dir = join(tmp, "startup");
+  mkdirSync(dir, { recursive: true });
+  await initDataDir(dir);
+  const runs = 3;
+  const bareStart = [];
+  const empty = [];
+  for (let i = 0; i < runs; i++) bareStart.push((await timeBareStart(SERVER)).ms);
+  for (let i = 0; i < runs; i++) empty.push((await timeWardenStart(dir, SERVER)).ms);
+  log(`startup: bare node ${median(bareStart)} ms, warden on an empty db ${median(empty)} ms; inserting ${rows} token rows`);
+  const fill = fillTokens(dir, rows);
+  // Flush the freshly written GB to disk first: otherwise the first start's fsync waits on writeback.
+  spawnSync("sync");
+  const size = dbSizeMiB(dir);
+  log(`startup: inserted ${fill.count} rows in ${fill.insertMs} ms, db ${size} MiB`);
+  const full = [];
+  let rss = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await timeWardenStart(dir, SERVER);
+    full.push(r.ms);
+    rss = r.rssMiB;
+  }
+  // The profiled start is an extra, untimed run: --cpu-prof slows start-up itself.
+  if (opt["cpu-prof"]) await timeWardenStart(dir, SERVER, wardenNodeArgs("startup-1m"));
+  const ms = median(full);
+  log(`startup: ${fill.count} tokens -> first healthy answer in ${full.join(", ")} ms (median ${ms})`);
+  const profile = opt["cpu-prof"] ? { file: "bench/results/profiles/startup-1m.cpuprofile", top: topFrames(join(profDir, "startup-1m.cpuprofile"), 15) } : undefined;
+  results.scenarios["startup-1m"] = {
+    rows: fill.count,
+    dbMiB: size,
+    insertMs: fill.insertMs,
+    runsMs: full,
+    ms,
+    maxMs: Math.max(...full),
+    emptyDbMs: median(empty),
+    bareNodeMs: median(bareStart),
+    rssMiB: rss,
+    target: TARGETS["startup-1m"].maxMs,
+    pass: ms < TARGETS["startup-1m"].maxMs,
+    profile,
+  };
+}
+
+const round = (x) => Math.round(x * 100) / 100;
+
+if (opt["cpu-prof"]) mkdirSync(profDir, { recursive: true });
+const run = { health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+function save() {
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(ROOT, "bench", "results", "latest.md"), markdown(results));
+}
+// Saved after every scenario, so a failure late in a run keeps what was measured.
+for (const s of SCENARIOS) {
+  if (!wanted.includes(s)) continue;
+  await run[s]();
+  save();
+}
+console.log(markdown(results));
+
+function markdown(r) {
+  const S = r.scenarios;
+  const out = [];
+  out.push(`### Benchmarks (${r.date.slice(0, 10)})`, "");
+  out.push(
+    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL + synchronous=FULL.`,
+    "",
+  );
+  out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---:|---|---:|");
+  const row = (name, x, target) => {
+    if (!x) return;
+    const t = target === undefined ? "" : `>= ${target}`;
+    const ok = x.pass === undefined ? "" : x.pass ? "PASS" : "**MISS**";
+    out.push(`| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.baseline ?? "-"} | ${x.baselineRps ?? "-"} | ${x.ratio ?? "-"} | ${t} | ${ok} | ${x.cpu_pct?.server ?? "-"} % |`);
+  };
+  row("bare node:http (GET)", S.bare);
+  row("warden sys/health", S.health);
+  row("warden token lookup-self", S["lookup-self"], TARGETS["lookup-self"].ratio);
+  row("STS emulator GetCallerIdentity", S["sts-emulator"]);
+  row("warden alicloud login", S["login-alicloud"], TARGETS["login-alicloud"].ratio);
+  out.push("| AppRole / client-secret login | _target comes with a later issue_ | | | | | | | | |");
+  out.push("");
+  if (S["startup-1m"]) {
+    const s = S["startup-1m"];
+    out.push(
+      `Start-up with ${s.rows.toLocaleString("en")} stored tokens (${s.dbMiB} MiB on disk): **${s.ms} ms** to the first 200 on sys/health (runs: ${s.runsMs.join(", ")} ms; target < ${s.target} ms: ${s.pass ? "PASS" : "**MISS**"}). Empty database: ${s.emptyDbMs} ms; bare node:http start: ${s.bareNodeMs} ms; RSS after start ${s.rssMiB} MiB.`,
+      "",
+    );
+  }
+  if (S.statements) {
+    const parts = Object.entries(S.statements).map(([k, v]) => `${k} ${v.perRequest}`);
+    out.push(`SQLite statements per request (counted by a bench-only better-sqlite3 wrapper): ${parts.join(", ")}.`, "");
+  }
+  if (S["login-alicloud"]) out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}.`, "");
+  return out.join("\n") + "\n";
+}

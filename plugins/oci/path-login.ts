@@ -22,11 +22,11 @@ import { getUser } from "./get-user.js";
 import { checkGetUserBinding, checkLoginBinding } from "./login-binding.js";
 import { isOcid } from "./ocid.js";
 import { roleForLogin, userAllowed, type RoleEntry } from "./role-entry.js";
-import { DATE_WINDOW_SECONDS, readSignedHeaders, type SignedHeaders } from "./signed-headers.js";
+import { DATE_WINDOW_SECONDS, headerMapFromInput, readSignedHeaders, type SignedHeaders } from "./signed-headers.js";
 
 const loginFields = {
   role: { type: "string", required: true, description: "Name of the role (from the path)" },
-  request_headers: { type: "header", description: "The signed request's headers, incl. authorization and (request-target)" },
+  request_headers: { type: "map", description: "The signed request's headers, incl. authorization and (request-target)" },
   user_ocid: { type: "string", description: "get_user mode: the OCID of the signing user" },
 } as const;
 
@@ -50,7 +50,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   const { name, role } = await roleForLogin(req.storage, rawRole);
   if (role.token.boundCidrs.length > 0 && !addressInCidrs(req.clientAddress, role.token.boundCidrs)) throw permissionDenied();
   if (!req.has("request_headers")) throw badRequest("missing request_headers");
-  const headerMap = req.data.request_headers!;
+  const headerMap = headerMapFromInput(req.data.request_headers!);
   const signed = readSignedHeaders(headerMap, Date.now());
   if (signed.keyId.tenancy !== cfg.home_tenancy_id) throw permissionDenied();
 

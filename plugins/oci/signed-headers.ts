@@ -4,7 +4,7 @@
  * listed header present, and the signed date within the skew window. What comes out is the signed
  * subset only: nothing the client sent outside the signature is ever forwarded.
  */
-import { badRequest, permissionDenied } from "warden/sdk";
+import { badRequest, parseHeaderMap, permissionDenied } from "warden/sdk";
 import { parseAuthorization, type KeyId } from "./authorization.js";
 
 /** OCI refuses signatures more than 5 minutes off; warden holds the same line. */
@@ -38,6 +38,34 @@ export function parseHttpDate(value: string): number | undefined {
   // Reject rollovers (Feb 31) and a weekday that does not match the date.
   if (date.getUTCDate() !== d || date.getUTCHours() !== hh || DAYS[date.getUTCDay()] !== m[1]) return undefined;
   return ms;
+}
+
+const PSEUDO = "(request-target)";
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The login's `request_headers` as a header map. The SDK's `header` field type refuses
+ * `(request-target)` (not an HTTP token), yet Vault's CLI sends it, so the field is taken as a plain
+ * map: the pseudo-header is lifted out here and everything else goes through the SDK's parser
+ * (lower-casing, case-variant duplicates refused, control characters and size capped).
+ */
+export function headerMapFromInput(input: Record<string, unknown>): Record<string, string[]> {
+  const rest: Record<string, unknown> = {};
+  let target: string[] | undefined;
+  for (const [k, v] of Object.entries(input)) {
+    if (k.toLowerCase() !== PSEUDO) {
+      rest[k] = v;
+      continue;
+    }
+    if (target !== undefined) throw badRequest(`request_headers repeats the header ${PSEUDO}`);
+    const values = Array.isArray(v) ? v : [v];
+    if (values.some((x) => typeof x !== "string" || x.length > 2048 || CONTROL.test(x))) throw badRequest(`request_headers has an invalid value for ${PSEUDO}`);
+    target = values as string[];
+  }
+  const map = parseHeaderMap(rest, "request_headers");
+  if (target !== undefined) map[PSEUDO] = target;
+  return map;
 }
 
 function single(map: Record<string, string[]>, name: string): string | undefined {

@@ -14,7 +14,8 @@ export interface LoginRequest {
 export interface LoginMethod {
   /** Extra help shown by `warden login -h`. */
   help: string;
-  build(data: Record<string, KvValue>, mount: string, env: Env): Promise<LoginRequest>;
+  /** `address` is warden's address as this client reaches it (oci signs its host). */
+  build(data: Record<string, KvValue>, mount: string, env: Env, address?: string): Promise<LoginRequest>;
 }
 
 /** The signature plugins/alicloud/cli.ts exports (written by the alicloud engineer). */
@@ -87,7 +88,52 @@ const alicloud: LoginMethod = {
   },
 };
 
-const registry: Record<string, LoginMethod> = { alicloud };
+/** The signature plugins/oci/cli.ts exports (written by the oci engineer). */
+type OciLoginFromConfigFile = (opts: {
+  address: string;
+  mount: string;
+  role: string;
+  env: Env;
+  profile?: string;
+}) => { path: string; body: Record<string, unknown> };
+
+const OCI_CLI_MODULE = new URL("../../plugins/oci/cli.js", import.meta.url).href;
+const OCI_KEYS = new Set(["auth_type", "role", "mount", "profile"]);
+
+const oci: LoginMethod = {
+  help: `-method=oci: auth_type=apikey role=ROLE [mount=PATH] [profile=NAME]
+      Signs GET /v1/auth/<mount>/login/<role> for warden's host with the API key of the OCI config
+      file (OCI_CONFIG_FILE, else ~/.oci/config; profile DEFAULT), as Vault's CLI does, and sends
+      only the signed headers. (Instance principals, auth_type=instance, are not supported.)`,
+  async build(data, mount, env, address) {
+    for (const k of Object.keys(data)) if (!OCI_KEYS.has(k)) throw new UsageError(`unknown oci login argument: ${k}`);
+    const authType = single(data, "auth_type");
+    if (authType !== "apikey" && authType !== "ak") throw new UsageError("auth_type=apikey is required for -method=oci");
+    const role = single(data, "role");
+    if (!role) throw new UsageError("role is required for -method=oci");
+    if (!address) throw new UsageError("the server address is needed to sign an oci login");
+    let mod: { ociLoginFromConfigFile?: unknown };
+    try {
+      mod = (await import(OCI_CLI_MODULE)) as { ociLoginFromConfigFile?: unknown };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") throw new Error("the oci login helper (plugins/oci/cli) is not part of this build");
+      throw e;
+    }
+    if (typeof mod.ociLoginFromConfigFile !== "function") throw new Error("plugins/oci/cli does not export ociLoginFromConfigFile");
+    const mountArg = single(data, "mount")?.replace(/^\/+|\/+$/g, "");
+    const profile = single(data, "profile");
+    const req = (mod.ociLoginFromConfigFile as OciLoginFromConfigFile)({
+      address,
+      mount: mountArg || mount,
+      role,
+      env,
+      ...(profile ? { profile } : {}),
+    });
+    return { path: req.path, body: { ...req.body } };
+  },
+};
+
+const registry: Record<string, LoginMethod> = { alicloud, oci };
 
 /** Any method not in the registry: the KEY=VALUE arguments are the login body, as `warden write` would send. */
 const generic: LoginMethod = {

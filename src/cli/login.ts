@@ -2,6 +2,7 @@
 // checks the given token with GET auth/token/lookup-self; every other method goes through
 // login-methods.ts and is sent without any token header, as Vault's CLI does.
 import { parseKeyValues, UsageError, type ParsedArgs } from "./args.js";
+import { resolveAddress } from "./client.js";
 import { clientFor, CONNECTION_FLAGS, FIELD_FLAGS, formatOf, FORMAT_FLAGS, type Command, type Ctx } from "./command.js";
 import { authRows, fieldValue, kvTable, toJson, warningsText, type SecretLike } from "./format.js";
 import { loginMethod, loginMethodsHelp } from "./login-methods.js";
@@ -57,7 +58,7 @@ async function loginWithToken(args: ParsedArgs, ctx: Ctx): Promise<SecretLike> {
 async function loginWithMethod(method: string, args: ParsedArgs, ctx: Ctx): Promise<SecretLike> {
   const mount = (args.strings.path || method).replace(/^\/+|\/+$/g, "");
   const data = await parseKeyValues(args.positional, ctx.stdin);
-  const req = await loginMethod(method).build(data, mount, ctx.env);
+  const req = await loginMethod(method).build(data, mount, ctx.env, resolveAddress(args.strings.address, ctx.env));
   ctx.doing = "authenticating";
   const res = await clientFor(args, ctx).request("PUT", req.path, { body: req.body, noToken: true });
   const secret = res.body as SecretLike | null;

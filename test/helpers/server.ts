@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,28 @@ import { builtinPlugins } from "../../plugins/index.js";
 import { type ServerConfig, devServerConfig } from "../../src/config/server-config.js";
 import type { PluginDefinition } from "../../src/sdk/plugin.js";
 import { type RunningServer, startServer } from "../../src/server/boot.js";
+import { dropDatabase, ensureDatabase } from "./pg.js";
+
+/**
+ * The storage every test server runs on: SQLite (default) or, with WARDEN_TEST_STORAGE=postgresql, a
+ * throw-away PostgreSQL database per data directory (so a restart test that reuses its directory
+ * reopens the same database). Anything else is a typo and fails loudly.
+ */
+export const TEST_STORAGE: "sqlite" | "postgresql" = (() => {
+  const v = process.env.WARDEN_TEST_STORAGE ?? "sqlite";
+  if (v !== "sqlite" && v !== "postgresql") throw new Error(`WARDEN_TEST_STORAGE must be "sqlite" or "postgresql", not ${JSON.stringify(v)}`);
+  return v;
+})();
+
+/** Databases of data directories the harness did not create: dropped when the test process is done. */
+const lingering = new Set<string>();
+process.once("beforeExit", () => {
+  void Promise.allSettled([...lingering].map((name) => dropDatabase(name)));
+});
+
+function pgDatabaseFor(dataDir: string): string {
+  return `warden_test_${createHash("sha256").update(dataDir).digest("hex").slice(0, 20)}`;
+}
 
 export interface TestResponse {
   status: number;
@@ -25,7 +48,13 @@ export interface RequestOptions {
 export interface TestServer {
   url: string;
   rootToken: string;
+  /**
+   * Temporary directory of the server. Under SQLite it holds the database file; under PostgreSQL it
+   * holds no database (tests that scan it for secrets then scan nothing of the storage).
+   */
   dataDir: string;
+  /** Which storage this server runs on (see TEST_STORAGE). */
+  storage: "sqlite" | "postgresql";
   server: RunningServer;
   /** Captured log lines (JSON text) of the server. */
   logs: string[];
@@ -44,13 +73,23 @@ export interface TestServerOptions {
 }
 
 /**
- * A real warden server on 127.0.0.1 (random port) over a real SQLite file in a temporary directory,
- * initialised with a root token. Requests go over real HTTP.
+ * A real warden server on 127.0.0.1 (random port) over a real SQLite file in a temporary directory
+ * (or a throw-away PostgreSQL database, see TEST_STORAGE), initialised with a root token. Requests go
+ * over real HTTP.
  */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "warden-test-"));
   const config = devServerConfig({ listenAddress: "127.0.0.1:0", dataDir });
   config.logLevel = "debug";
+  let pgDatabase: string | undefined;
+  if (TEST_STORAGE === "postgresql") {
+    pgDatabase = pgDatabaseFor(dataDir);
+    // A directory the harness just made is new, so its database must be too (not one left by a crash).
+    if (!opts.dataDir) await dropDatabase(pgDatabase);
+    else lingering.add(pgDatabase);
+    const db = await ensureDatabase(pgDatabase);
+    config.storage = { type: "postgresql", connectionUrl: db.url, tablePrefix: "warden", maxConnections: 8, haEnabled: false };
+  }
   opts.configure?.(config);
   const logs: string[] = [];
   const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l) });
@@ -84,12 +123,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       rootToken = v;
     },
     dataDir,
+    storage: TEST_STORAGE,
     server,
     logs,
     request,
     async close() {
       await server.close();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (pgDatabase) await dropDatabase(pgDatabase);
+      }
     },
   } as TestServer;
 }

@@ -3,8 +3,14 @@
 // another's results), two at a time, and ends with the plain totals line CI reads:
 // "N passed, N failed". uvu's own summary per file is parsed for the counts; a file that exits
 // non-zero without reporting failures counts as one failure.
+//
+// Storage passes: by default every file runs once as it always did (SQLite for the end-to-end
+// harness), then the end-to-end suites (every file that uses test/helpers/server) run a second time
+// with WARDEN_TEST_STORAGE=postgresql, each server on a throw-away PostgreSQL database. Setting
+// WARDEN_TEST_STORAGE yourself runs a single pass on that storage. The totals line sums both passes.
+// An unreachable PostgreSQL fails the PostgreSQL pass; it is never skipped silently.
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -37,12 +43,12 @@ function counts(output) {
   return { total, passed, skipped, found: /Total:/.test(text) };
 }
 
-function runOne(file) {
+function runOne(file, env) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, [file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: "0" },
+      env: { ...process.env, ...env, FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -62,22 +68,69 @@ function runOne(file) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const queue = [...files];
-async function worker() {
-  for (let file = queue.shift(); file; file = queue.shift()) {
-    const r = await runOne(file);
-    const c = counts(r.output);
-    let fileFailed = c.total - c.passed - c.skipped;
-    if (r.code !== 0 && fileFailed === 0) fileFailed = 1;
-    passed += c.passed;
-    failed += fileFailed;
-    skipped += c.skipped;
-    const name = relative(root, r.file);
-    process.stdout.write(`${fileFailed ? "FAIL" : "ok  "} ${name} (${c.passed} passed, ${fileFailed} failed, ${r.ms} ms)\n`);
-    if (fileFailed) process.stdout.write(strip(r.output).replace(/^/gm, "    ") + "\n");
+
+async function runPass(label, list, env) {
+  const queue = [...list];
+  const tag = label ? `[${label}] ` : "";
+  async function worker() {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const r = await runOne(file, env);
+      const c = counts(r.output);
+      let fileFailed = c.total - c.passed - c.skipped;
+      if (r.code !== 0 && fileFailed === 0) fileFailed = 1;
+      passed += c.passed;
+      failed += fileFailed;
+      skipped += c.skipped;
+      const name = relative(root, r.file);
+      process.stdout.write(`${fileFailed ? "FAIL" : "ok  "} ${tag}${name} (${c.passed} passed, ${fileFailed} failed, ${r.ms} ms)\n`);
+      if (fileFailed) process.stdout.write(strip(r.output).replace(/^/gm, "    ") + "\n");
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+/** The end-to-end suites: files that start real servers through the shared harness. */
+const usesHarness = (file) => /helpers\/server\.js/.test(readFileSync(file, "utf8"));
+
+/** Connects once, so an unreachable server is one clear failure instead of N slow ones. */
+async function postgresReachable() {
+  const url = process.env.WARDEN_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const { default: pg } = await import("pg");
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await c.connect();
+    await c.query("SELECT 1");
+    return { ok: true, url };
+  } catch (err) {
+    return { ok: false, url, error: String(err) };
+  } finally {
+    await c.end().catch(() => {});
   }
 }
-await Promise.all(Array.from({ length: parallel }, worker));
+
+async function runPostgresPass(list) {
+  if (list.length === 0) return;
+  const pg = await postgresReachable();
+  if (!pg.ok) {
+    failed += 1;
+    process.stdout.write(
+      `FAIL [postgresql] PostgreSQL is unreachable at ${pg.url} (${pg.error}); ${list.length} suites not run.\n` +
+        "     Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n",
+    );
+    return;
+  }
+  await runPass("postgresql", list, { WARDEN_TEST_STORAGE: "postgresql" });
+}
+
+const chosen = process.env.WARDEN_TEST_STORAGE;
+if (chosen === "postgresql") {
+  await runPostgresPass(files);
+} else if (chosen) {
+  await runPass(chosen, files, {});
+} else {
+  await runPass("", files, {});
+  await runPostgresPass(files.filter(usesHarness));
+}
 if (files.length === 0) failed += 1;
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
 process.exitCode = failed > 0 ? 1 : 0;

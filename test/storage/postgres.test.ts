@@ -272,6 +272,23 @@ t("lost connections: a terminated backend fails only in-flight work; ping recove
   }
 });
 
+t("a failing statement's error names the failure, not the bound values, and keeps its SQLSTATE", async () => {
+  const s = await open();
+  try {
+    const secretish = token({ accessor: "dup", meta: { note: "s3cr3t-value" } });
+    await s.tokens.insert(token({ accessor: "dup" }));
+    try {
+      await s.tokens.insert(secretish);
+      assert.unreachable("duplicate accessor inserted");
+    } catch (err) {
+      assert.is((err as { code?: string }).code, "23505");
+      assert.not.match(String((err as Error).message), /s3cr3t-value|h0{10}/);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
 t("ping is false after close", async () => {
   const s = await open();
   await s.close();

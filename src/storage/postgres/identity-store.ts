@@ -10,7 +10,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { EntityAliasRecord, EntityRecord, GroupRecord, IdentityStore } from "../types.js";
 import { isUniqueViolation } from "./errors.js";
-import { affected, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { affected, bind, type Db, ph, placeholdersFor, rethrowDriverError, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { entities, entityAliases: aliases, groups }: PgTables) {
@@ -115,7 +115,7 @@ export class PgIdentityStore implements IdentityStore {
     private readonly db: Db,
     private readonly tables: PgTables,
   ) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async getEntity(id: string): Promise<EntityRecord | undefined> {
@@ -177,7 +177,7 @@ export class PgIdentityStore implements IdentityStore {
       await tx.insert(entities).values(entity);
       await tx.insert(entityAliases).values({ ...alias, entityId: entity.id });
       return { entity, created: true };
-    });
+    }).catch(rethrowDriverError);
   }
 
   async getGroup(id: string): Promise<GroupRecord | undefined> {

@@ -9,7 +9,7 @@
  */
 import { and, eq, gte, or, sql } from "drizzle-orm";
 import type { KvStore } from "../types.js";
-import { affected, ph, prefixEnd, startsWith, type Db } from "./prepared.js";
+import { affected, type Db, ph, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
@@ -123,7 +123,7 @@ export class PgKvStore implements KvStore {
     tables: PgTables,
     private readonly now: () => number = Date.now,
   ) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {

@@ -5,7 +5,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import type { MountRecord, MountStore } from "../types.js";
-import { affected, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { affected, bind, type Db, ph, placeholdersFor, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { mounts }: PgTables) {
@@ -33,7 +33,7 @@ export class PgMountStore implements MountStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async list(): Promise<MountRecord[]> {

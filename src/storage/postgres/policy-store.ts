@@ -1,7 +1,7 @@
 /** ACL policy sources. put is an upsert so create and update are one statement each. */
 import { eq, sql } from "drizzle-orm";
 import type { PolicyRecord, PolicyStore } from "../types.js";
-import { affected, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { affected, bind, type Db, ph, placeholdersFor, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { policies }: PgTables) {
@@ -21,7 +21,7 @@ export class PgPolicyStore implements PolicyStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async list(): Promise<PolicyRecord[]> {

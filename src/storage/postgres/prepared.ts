@@ -48,3 +48,26 @@ export function prefixEnd(prefix: string): string {
 
 /** Rows affected by a statement without RETURNING (node-postgres QueryResult). */
 export const affected = (r: { rowCount: number | null }) => r.rowCount ?? 0;
+
+interface Executable {
+  execute(...args: never[]): Promise<unknown>;
+}
+
+/**
+ * drizzle wraps every driver error in one whose message carries the SQL text AND the bound values
+ * (token hashes, plugin data). Errors travel to logs and, in places, to operators, so the statements
+ * built here rethrow the driver's own error instead: its message names the failure, not the data,
+ * and its SQLSTATE `code` stays for isStorageUnavailable / isUniqueViolation.
+ */
+export function withDriverErrors<T extends Record<string, Executable>>(statements: T): T {
+  for (const st of Object.values(statements)) {
+    const execute = st.execute.bind(st) as (...args: unknown[]) => Promise<unknown>;
+    (st as { execute: (...args: unknown[]) => Promise<unknown> }).execute = (...args) =>
+      execute(...args).catch(rethrowDriverError);
+  }
+  return statements;
+}
+
+export function rethrowDriverError(err: unknown): never {
+  throw err instanceof Error && err.cause instanceof Error ? err.cause : err;
+}

@@ -1,7 +1,7 @@
 /** Small system records (init state, keys). putIfAbsent is one INSERT ... DO NOTHING RETURNING: exactly one racer wins, on any node. */
 import { eq, sql } from "drizzle-orm";
 import type { SystemStore } from "../types.js";
-import { ph, type Db } from "./prepared.js";
+import { type Db, ph, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { system }: PgTables) {
@@ -22,7 +22,7 @@ export class PgSystemStore implements SystemStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async get(key: string): Promise<string | undefined> {

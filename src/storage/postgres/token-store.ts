@@ -8,7 +8,7 @@
 import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
-import { affected, bind, ph, placeholdersFor, prefixEnd, startsWith, type Db } from "./prepared.js";
+import { affected, bind, type Db, ph, placeholdersFor, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { tokens }: PgTables) {
@@ -79,7 +79,7 @@ export class PgTokenStore implements TokenStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = prepare(db, tables);
+    this.#q = withDriverErrors(prepare(db, tables));
   }
 
   async insert(token: TokenRecord): Promise<void> {

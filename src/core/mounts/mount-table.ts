@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
-import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
+import type { Logger, MountInfo, PluginDefinition } from "../../sdk/plugin.js";
 import type { MountRecord, Storage } from "../../storage/types.js";
 import { PathMatcher } from "../framework/path-matcher.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
-import { mountStorageView } from "./storage-view.js";
+import { type CachedStorageView, mountStorageView } from "./storage-view.js";
 
 /** A live mount: its record, the backend serving it, and the services handed to that backend. */
 export interface MountEntry {
@@ -13,7 +13,7 @@ export interface MountEntry {
   info: MountInfo;
   backend: PluginDefinition;
   matcher: PathMatcher;
-  storage: StorageView;
+  storage: CachedStorageView;
   http: HttpClient;
   log: Logger;
   /** Mount's own lease limits (0 = inherit the system's). */

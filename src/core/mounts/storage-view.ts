@@ -1,16 +1,57 @@
 import type { StorageView } from "../../sdk/plugin.js";
 import type { KvStore } from "../../storage/types.js";
 
+/** A StorageView the core can also tell to forget cached values (writes made by another node). */
+export interface CachedStorageView extends StorageView {
+  invalidate(key?: string): void;
+}
+
+const MAX_CACHED = 10_000;
+const ABSENT = "\u0000absent";
+
 /**
  * A mount's private slice of the key/value store: the namespace is the mount's uuid, so a plugin
  * can neither see nor touch another mount's keys, and unmounting drops exactly its data.
+ *
+ * Plain get/put keys (role and config entries, read on every login) are cached here as their JSON
+ * text, so a hit costs a JSON.parse instead of a database read and callers never share an object.
+ * Every write through this view updates the cache first; writes elsewhere reach it via invalidate().
+ * Counted entries and claims are never cached: they must be exact.
  */
-export function mountStorageView(kv: KvStore, namespace: string): StorageView {
+export function mountStorageView(kv: KvStore, namespace: string): CachedStorageView {
+  const cache = new Map<string, string>();
+  // Bumped by every write: a read that started before a write must not cache what it read.
+  let generation = 0;
+  const remember = (key: string, text: string): void => {
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, text);
+  };
   return {
-    get: async <T>(key: string) => (await kv.get(namespace, key)) as T | undefined,
-    put: (key, value) => kv.put(namespace, key, value),
-    delete: async (key) => {
-      await kv.delete(namespace, key);
+    async get<T>(key: string): Promise<T | undefined> {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit === ABSENT ? undefined : (JSON.parse(hit) as T);
+      const started = generation;
+      const value = await kv.get(namespace, key);
+      if (started === generation) remember(key, value === undefined ? ABSENT : JSON.stringify(value));
+      return value as T | undefined;
+    },
+    async put(key, value) {
+      generation++;
+      cache.delete(key);
+      try {
+        await kv.put(namespace, key, value);
+      } finally {
+        cache.delete(key);
+      }
+    },
+    async delete(key) {
+      generation++;
+      cache.delete(key);
+      try {
+        await kv.delete(namespace, key);
+      } finally {
+        cache.delete(key);
+      }
     },
     async list(prefix) {
       const keys = await kv.listKeys(namespace, prefix);
@@ -30,5 +71,10 @@ export function mountStorageView(kv: KvStore, namespace: string): StorageView {
       (await kv.peekCounted(namespace, key, Date.now())) as { value: T; usesLeft: number; expiresAt: number } | undefined,
     deleteCounted: (key) => kv.deleteCounted(namespace, key),
     listCounted: (prefix) => kv.listCounted(namespace, prefix),
+    invalidate(key) {
+      generation++;
+      if (key === undefined) cache.clear();
+      else cache.delete(key);
+    },
   };
 }

@@ -4,7 +4,7 @@ import type { AuthResult } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { Storage, StoredAuth, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
-import { newAccessor, newServiceToken, tokenHash } from "./token-id.js";
+import { newAccessor, newServiceToken, tokenHasher } from "./token-id.js";
 import { calculateTtl, effectiveLimits, type LeaseLimits } from "./ttl.js";
 
 /** Everything a new token is made of; the one minting path takes nothing else. */
@@ -43,14 +43,14 @@ export interface Caller {
 const TOKEN_SHAPE = /^[A-Za-z0-9._-]{1,256}$/;
 
 export class TokenService {
+  readonly hash: (token: string) => string;
+
   constructor(
     private readonly storage: Storage,
-    private readonly key: Buffer,
+    key: Buffer,
     readonly systemLimits: LeaseLimits,
-  ) {}
-
-  hash(token: string): string {
-    return tokenHash(this.key, token);
+  ) {
+    this.hash = tokenHasher(key);
   }
 
   /**

@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { newAccessor, newServiceToken, randomBase62, tokenHash, tokenHasher } from "../../src/core/tokens/token-id.js";
+
+test("the precomputed hasher is exactly HMAC-SHA256, for short, block-size and long keys", () => {
+  for (const size of [16, 32, 64, 65, 200]) {
+    const key = randomBytes(size);
+    const h = tokenHasher(key);
+    for (const token of ["hvs.abc", "", "é-unicode-ü", "x".repeat(1000)]) assert.is(h(token), tokenHash(key, token), `key ${size}, token ${token.slice(0, 10)}`);
+  }
+});
+
+test("tokens and accessors have the documented shape and do not repeat", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const t = newServiceToken();
+    assert.match(t, /^hvs\.[0-9A-Za-z]{32}$/);
+    assert.match(newAccessor(), /^[0-9A-Za-z]{24}$/);
+    assert.not.ok(seen.has(t));
+    seen.add(t);
+  }
+});
+
+test("base62 characters are close to uniform (no modulo bias)", () => {
+  const counts = new Map<string, number>();
+  const text = randomBase62(62 * 2000);
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  assert.is(counts.size, 62);
+  for (const n of counts.values()) assert.ok(n > 1600 && n < 2400, `count ${n}`);
+});
+
+test.run();

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
 import { type ServerConfig, devServerConfig } from "../../src/config/server-config.js";
 import type { PluginDefinition } from "../../src/sdk/plugin.js";
 import { type RunningServer, startServer } from "../../src/server/boot.js";
+import pg from "pg";
 import { dropDatabase, ensureDatabase } from "./pg.js";
 
 /**
@@ -55,6 +56,11 @@ export interface TestServer {
   dataDir: string;
   /** Which storage this server runs on (see TEST_STORAGE). */
   storage: "sqlite" | "postgresql";
+  /**
+   * Everything the storage holds, as text, for leak scans that must work on both backends: the SQLite
+   * files (latin1) or every row of the PostgreSQL tables (as row text).
+   */
+  storageText(): Promise<string>;
   server: RunningServer;
   /** Captured log lines (JSON text) of the server. */
   logs: string[];
@@ -91,6 +97,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     config.storage = { type: "postgresql", connectionUrl: db.url, tablePrefix: "warden", maxConnections: 8, haEnabled: false };
   }
   opts.configure?.(config);
+  const storageText = async (): Promise<string> => {
+    if (config.storage.type === "sqlite") {
+      const dir = config.storage.path.replace(/[^/]*$/, "");
+      const base = config.storage.path.slice(dir.length);
+      return readdirSync(dir)
+        .filter((f) => f.startsWith(base))
+        .map((f) => readFileSync(join(dir, f)).toString("latin1"))
+        .join("\n");
+    }
+    const c = new pg.Client({ connectionString: config.storage.connectionUrl });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      const parts: string[] = [];
+      for (const { tablename } of rows) {
+        const r = await c.query<{ t: string }>(`SELECT coalesce(string_agg(x::text, E'\\n'), '') AS t FROM "${tablename}" x`);
+        parts.push(r.rows[0]!.t);
+      }
+      return parts.join("\n");
+    } finally {
+      await c.end();
+    }
+  };
   const logs: string[] = [];
   const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l) });
   const request = async (method: string, path: string, ro: RequestOptions = {}): Promise<TestResponse> => {
@@ -124,6 +153,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     dataDir,
     storage: TEST_STORAGE,
+    storageText,
     server,
     logs,
     request,

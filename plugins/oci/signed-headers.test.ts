@@ -45,6 +45,9 @@ test("required coverage, presence and single values are 400s", () => {
   assert.is(status(() => readSignedHeaders({ ...ok, authorization: [auth("(request-target) host")] }, NOW)), 400);
   assert.is(status(() => readSignedHeaders({ ...ok, authorization: [auth("date (request-target) host x-extra")] }, NOW)), 400);
   assert.is(status(() => readSignedHeaders({ ...ok, host: ["a", "b"] }, NOW)), 400);
+  for (const extra of ["content-length", "transfer-encoding", "connection"]) {
+    assert.is(status(() => readSignedHeaders({ ...ok, [extra]: ["1"], authorization: [auth(`date (request-target) host ${extra}`)] }, NOW)), 400, extra);
+  }
   assert.is(status(() => readSignedHeaders({ ...ok, authorization: [] }, NOW)), 400);
   assert.is(status(() => readSignedHeaders({ ...ok, date: ["yesterday"] }, NOW)), 400);
   // get_user clients (Infisical style) send no (request-target) pseudo-header.

@@ -41,6 +41,7 @@ export function parseHttpDate(value: string): number | undefined {
 }
 
 const PSEUDO = "(request-target)";
+const SIGNABLE = new Set([PSEUDO, "host", "date", "x-date", "accept", "content-type", "user-agent", "opc-request-id"]);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -89,6 +90,9 @@ export function readSignedHeaders(map: Record<string, string[]>, now: number): S
     if (!names.includes(required)) throw badRequest(`the signature must cover ${required}`);
   }
   if (!names.includes("date") && !names.includes("x-date")) throw badRequest("the signature must cover date or x-date");
+  // Logins are signed GETs: a signed body or hop-by-hop header (content-length, transfer-encoding,
+  // connection) would change how the replayed request is framed, so only these may be signed.
+  if (names.some((n) => !SIGNABLE.has(n))) throw badRequest("the signature covers a header a login may not carry");
   const values = new Map<string, string>([["authorization", authorization]]);
   for (const name of names) {
     const v = single(map, name);

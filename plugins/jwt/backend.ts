@@ -1,0 +1,33 @@
+/**
+ * The `jwt` auth method (Vault's jwt method, role_type "jwt"): workloads log in with a JWT from an
+ * external issuer (GitHub Actions, Kubernetes service accounts, any OIDC provider), verified against
+ * the issuer's discovery document / JWKS or static PEM keys.
+ */
+import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { configPath } from "./path-config.js";
+import { loginPath } from "./path-login.js";
+import { roleListPath, rolePath } from "./path-role.js";
+import { canonicalRoleName, getRole } from "./role-entry.js";
+
+/**
+ * Renewal (Vault's pathLoginRenew): the role must still exist; its current TTLs apply. The JWT
+ * itself is not presented again, so nothing else of the login can be re-checked.
+ */
+export const renewJwt: RenewHandler = async (req) => {
+  const raw = typeof req.internal.role === "string" ? req.internal.role : "";
+  const name = canonicalRoleName(raw);
+  const role = name === undefined ? undefined : await getRole(req.storage, name);
+  if (!role) {
+    req.log.info("jwt: renewal refused, role no longer exists", { role: raw.slice(0, 128) });
+    throw permissionDenied(`role ${raw.slice(0, 128)} does not exist during renewal`);
+  }
+  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
+};
+
+export const jwtPlugin = definePlugin({
+  type: "jwt",
+  sdkVersion: SDK_VERSION,
+  description: "JWTs from an external issuer (GitHub Actions, Kubernetes, any OIDC provider), verified by its keys",
+  paths: [configPath, rolePath, roleListPath, loginPath],
+  renew: renewJwt,
+});

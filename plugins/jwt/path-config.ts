@@ -1,0 +1,113 @@
+/**
+ * `config`: where the verification keys come from (exactly one of oidc_discovery_url, jwks_url,
+ * jwt_validation_pubkeys), bound_issuer, jwt_supported_algs and default_role, as Vault's jwt method.
+ *
+ * A write replaces the whole config (as in Vault) and is validated by actually fetching the
+ * discovery document / JWKS once (or parsing the PEMs), so a typo is a 400 at write time with the
+ * reason, not a stream of failed logins later.
+ */
+import { badRequest, definePath, type PluginRequest, type StorageView } from "warden/sdk";
+import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
+import { checkHttpUrl, KeySourceError, parsePublicPem } from "./key-source.js";
+import { primeKeys } from "./keyset-cache.js";
+
+export interface ConfigEntry {
+  oidc_discovery_url?: string;
+  jwks_url?: string;
+  jwt_validation_pubkeys?: string[];
+  bound_issuer?: string;
+  jwt_supported_algs: string[];
+  default_role?: string;
+}
+
+const CONFIG_KEY = "config";
+
+export async function readConfig(storage: StorageView): Promise<ConfigEntry | undefined> {
+  return storage.get<ConfigEntry>(CONFIG_KEY);
+}
+
+const fields = {
+  oidc_discovery_url: { type: "string", description: "Issuer URL; keys come from its /.well-known/openid-configuration jwks_uri" },
+  oidc_discovery_ca_pem: { type: "string", description: "Not supported (see README): the CA for the discovery URL" },
+  jwks_url: { type: "string", description: "URL of a JWKS with the issuer's public keys" },
+  jwks_ca_pem: { type: "string", description: "Not supported (see README): the CA for the JWKS URL" },
+  jwt_validation_pubkeys: { type: "string_slice", description: "PEM public keys (or certificates) that sign the tokens" },
+  bound_issuer: { type: "string", description: "The value the iss claim must equal" },
+  jwt_supported_algs: { type: "comma_string_slice", description: "Accepted signing algorithms (default RS256; none and HS* refused)" },
+  default_role: { type: "lowercase_string", description: "Role used when a login names none" },
+} as const;
+
+type ConfigFields = typeof fields;
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s.trim() === "" ? undefined : s.trim());
+
+async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
+  const d = req.data;
+  const discovery = nonEmpty(d.oidc_discovery_url);
+  const jwksUrl = nonEmpty(d.jwks_url);
+  const pems = (d.jwt_validation_pubkeys ?? []).filter((p) => p.trim() !== "");
+  const sources = [discovery, jwksUrl, pems.length ? "pems" : undefined].filter((x) => x !== undefined);
+  if (sources.length !== 1) {
+    throw badRequest("exactly one of 'oidc_discovery_url', 'jwks_url', or 'jwt_validation_pubkeys' must be set");
+  }
+  // The SDK's HttpClient takes no per-request CA, and disabling verification is not an option: a
+  // private CA is refused clearly instead of being stored and silently ignored.
+  if (nonEmpty(d.jwks_ca_pem) || nonEmpty(d.oidc_discovery_ca_pem)) {
+    throw badRequest("jwks_ca_pem and oidc_discovery_ca_pem are not supported by warden yet: serve the keys with a certificate from a public CA, or use jwt_validation_pubkeys");
+  }
+
+  const entry: ConfigEntry = { jwt_supported_algs: validateAlgs(d.jwt_supported_algs ?? []) };
+  if (discovery) entry.oidc_discovery_url = checkUrl(discovery, "oidc_discovery_url");
+  if (jwksUrl) entry.jwks_url = checkUrl(jwksUrl, "jwks_url");
+  if (pems.length) {
+    pems.forEach((p, i) => parsePublicPem(p, i));
+    entry.jwt_validation_pubkeys = pems;
+  }
+  const issuer = nonEmpty(d.bound_issuer);
+  if (issuer) entry.bound_issuer = issuer;
+  const role = nonEmpty(d.default_role);
+  if (role) entry.default_role = role;
+
+  try {
+    await primeKeys(req.mount.accessor, req.http, entry);
+  } catch (e) {
+    if (!(e instanceof KeySourceError)) throw e;
+    throw badRequest(`${discovery ? "error checking oidc discovery URL" : "error checking jwks URL"}: ${e.message}`);
+  }
+  await req.storage.put(CONFIG_KEY, entry);
+}
+
+function checkUrl(u: string, field: string): string {
+  try {
+    return checkHttpUrl(u, field);
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
+}
+
+export const configPath = definePath({
+  pattern: "config",
+  fields,
+  operations: {
+    create: writeConfig,
+    update: writeConfig,
+    read: async (req) => {
+      const c = await readConfig(req.storage);
+      if (!c) return;
+      return {
+        data: {
+          oidc_discovery_url: c.oidc_discovery_url ?? "",
+          oidc_discovery_ca_pem: "",
+          jwks_url: c.jwks_url ?? "",
+          jwks_ca_pem: "",
+          jwt_validation_pubkeys: c.jwt_validation_pubkeys ?? [],
+          bound_issuer: c.bound_issuer ?? "",
+          jwt_supported_algs: c.jwt_supported_algs ?? [...DEFAULT_ALGS],
+          default_role: c.default_role ?? "",
+        },
+      };
+    },
+  },
+  existenceCheck: async (req) => (await readConfig(req.storage)) !== undefined,
+  help: "Configure where the JWT signing keys come from, and the accepted issuer and algorithms.",
+});

@@ -1,0 +1,94 @@
+/**
+ * Test-only: a tiny OIDC provider on 127.0.0.1 (node:http) serving a discovery document and a JWKS
+ * whose keys a test can add, rotate and remove, with switchable misbehaviour (redirects, slow or
+ * broken answers) and hit counters, so tests can assert exactly how often warden fetched.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TestKey } from "./test-support.js";
+
+export interface ProviderFaults {
+  /** Answer the discovery document with a 302 to this URL. */
+  discoveryRedirect?: string;
+  /** Announce this issuer instead of our own URL. */
+  discoveryIssuer?: string;
+  /** Answer the JWKS with a 302 to this URL. */
+  jwksRedirect?: string;
+  /** Delay the JWKS answer this long. */
+  jwksDelayMs?: number;
+  /** Answer the JWKS with this status (and an empty body). */
+  jwksStatus?: number;
+  /** Answer the JWKS with this raw body. */
+  jwksBody?: string;
+}
+
+export interface TestProvider {
+  /** The issuer (and discovery base) URL: http://127.0.0.1:<port>. */
+  url: string;
+  jwksUrl: string;
+  /** The keys published in the JWKS, in order. */
+  published: TestKey[];
+  hits: { discovery: number; jwks: number };
+  faults: ProviderFaults;
+  close(): Promise<void>;
+}
+
+export async function startProvider(keys: TestKey[] = []): Promise<TestProvider> {
+  const p: TestProvider = {
+    url: "",
+    jwksUrl: "",
+    published: [...keys],
+    hits: { discovery: 0, jwks: 0 },
+    faults: {},
+    close: async () => {},
+  };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/.well-known/openid-configuration") {
+      p.hits.discovery++;
+      if (p.faults.discoveryRedirect) {
+        res.writeHead(302, { location: p.faults.discoveryRedirect }).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          issuer: p.faults.discoveryIssuer ?? p.url,
+          jwks_uri: p.jwksUrl,
+          response_types_supported: ["id_token"],
+          subject_types_supported: ["public"],
+          id_token_signing_alg_values_supported: ["RS256", "ES256", "EdDSA"],
+        }),
+      );
+      return;
+    }
+    if (path === "/keys") {
+      p.hits.jwks++;
+      const answer = (): void => {
+        if (res.destroyed) return;
+        if (p.faults.jwksRedirect) {
+          res.writeHead(302, { location: p.faults.jwksRedirect }).end();
+        } else if (p.faults.jwksStatus) {
+          res.writeHead(p.faults.jwksStatus).end();
+        } else {
+          res.writeHead(200, { "content-type": "application/jwk-set+json" });
+          res.end(p.faults.jwksBody ?? JSON.stringify({ keys: p.published.map((k) => k.publicJwk) }));
+        }
+      };
+      if (p.faults.jwksDelayMs) setTimeout(answer, p.faults.jwksDelayMs);
+      else answer();
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  p.url = `http://127.0.0.1:${port}`;
+  p.jwksUrl = `${p.url}/keys`;
+  p.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return p;
+}

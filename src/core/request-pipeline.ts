@@ -32,6 +32,8 @@ export interface LogicalResponse {
   auth?: Record<string, unknown> | null;
   errors?: string[];
   headers?: Record<string, string>;
+  /** A body to send without the envelope (see CoreResult.raw). */
+  raw?: Record<string, unknown>;
 }
 
 export interface PipelineDeps {
@@ -151,7 +153,7 @@ export class RequestPipeline {
       }
 
       const result = def.lockout
-        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? ""), req.clientAddress, async () => (await handler(coreReq)) ?? {})
+        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, async () => (await handler(coreReq)) ?? {})
         : ((await handler(coreReq)) ?? {});
       const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
       if (facts) {
@@ -185,6 +187,7 @@ export class RequestPipeline {
     unknown: string[],
     callerIdentity: EntitySnapshot | undefined,
   ): Promise<LogicalResponse> {
+    if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     const warnings = [...(result.warnings ?? [])];
     let auth: Record<string, unknown> | undefined;
     if (result.auth) {

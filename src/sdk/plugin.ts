@@ -108,7 +108,8 @@ export interface PathDefinition<F extends Fields = Fields> {
   /**
    * Login paths with lockout (Vault's user lockout): the field naming the principal. The core counts
    * failures thrown with `invalidCredentials()` per (mount, that value, client address), refuses
-   * logins while locked, and resets the count on success. Other errors never count.
+   * logins while locked, and resets the count on success. Other errors never count. The value is
+   * trimmed before keying (ids often come from files ending in a newline).
    */
   lockout?: { aliasField: string };
   help?: string;

@@ -17,6 +17,10 @@ import { checkSdkVersion } from "./plugin-compat.js";
 import { identityBackend } from "./identity/identity-backend.js";
 import { IdentityService } from "./identity/identity-service.js";
 import { LockoutService } from "./lockout.js";
+import { OidcIssuer } from "./identity/oidc/issuer.js";
+import { oidcPaths } from "./identity/oidc/oidc-paths.js";
+import { OidcAdmin } from "./identity/oidc/oidc-service.js";
+import { OidcStore } from "./identity/oidc/oidc-store.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -39,6 +43,10 @@ const CLUSTER_KEY = "cluster/id";
 export class Core {
   private initializedCache = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The identity-token issuer (identity/oidc/*); set once in boot. */
+  oidc!: { admin: OidcAdmin; issuer: OidcIssuer };
+  /** scheme://host:port clients reach this server at: api_addr, else the first listener (see boot.ts). */
+  apiAddress = "http://127.0.0.1:8200";
 
   private constructor(
     readonly storage: Storage,
@@ -79,11 +87,19 @@ export class Core {
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv);
     mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout }));
-    mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), identityBackend(storage, identity, mounts));
+    // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
+    const oidcStore = new OidcStore(storage.kv);
+    const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
+    let core: Core | undefined;
+    const oidcIssuer = new OidcIssuer(oidcStore, storage.identity, () => core?.apiAddress ?? "");
+    const identityDef = identityBackend(storage, identity, mounts);
+    mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
     const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
-    return new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
+    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
+    core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
+    return core;
   }
 
   async initialized(): Promise<boolean> {
@@ -128,6 +144,12 @@ export class Core {
         await this.storage.kv.pruneCounted(now, 1000);
       } catch (e) {
         this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+      try {
+        // Every node runs it; OidcStore's per-generation claim lets one node win each rotation.
+        await this.oidc.admin.periodic(Date.now());
+      } catch (e) {
+        this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
       }
     };
     const timer = setInterval(() => void tidy(), intervalMs);

@@ -57,6 +57,7 @@ function requestToken(rawHeaders: string[]): string | undefined {
 function envelope(res: LogicalResponse, path: string, requestId: string): Response {
   if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
+  if (res.raw) return json(res.status, res.raw, res.headers);
   const body: Record<string, unknown> = {
     request_id: requestId,
     lease_id: "",

@@ -79,10 +79,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await core.close();
     throw e;
   }
-  core.startBackgroundJobs();
   const first = listeners[0]!;
   const scheme = config.listeners[0]!.tlsDisable ? "http" : "https";
   const host = first.address.family === "IPv6" ? `[${first.address.address}]` : first.address.address;
+  // The default OIDC issuer: known only now that the listener has its (possibly random) port.
+  core.apiAddress = config.apiAddr ?? `${scheme}://${host}:${first.address.port}`;
+  core.startBackgroundJobs();
   return {
     core,
     listeners,

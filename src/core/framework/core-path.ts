@@ -22,6 +22,11 @@ export interface CoreResult extends HandlerResult {
   issued?: Minted;
   /** Keep the response's `auth.client_token` empty (renew-accessor). */
   hideClientToken?: boolean;
+  /**
+   * Answer this JSON body as is, without Vault's envelope, with these headers (e.g. Cache-Control):
+   * documents read by non-Vault clients such as OIDC discovery and JWKS.
+   */
+  raw?: { body: Record<string, unknown>; headers?: Record<string, string> };
 }
 
 export interface CorePathDefinition<F extends Fields> extends Omit<PathDefinition<F>, "operations" | "existenceCheck"> {

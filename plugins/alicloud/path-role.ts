@@ -6,10 +6,9 @@
 import {
   badRequest,
   definePath,
-  emptyTokenParams,
   legacyTokenFields,
   tokenFields,
-  tokenParamsFromFields,
+  tokenParamsFromRequest,
   tokenParamsToData,
   type PluginRequest,
 } from "warden/sdk";
@@ -31,13 +30,6 @@ function nameOf(req: PluginRequest<RoleFields>): string {
   return name;
 }
 
-/** The supplied/values view tokenParamsFromFields expects, built from the request. */
-function tokenInput(req: PluginRequest<RoleFields>): { values: Record<string, unknown>; supplied: Set<string> } {
-  const names = [...Object.keys(tokenFields), ...Object.keys(legacyTokenFields)];
-  const supplied = new Set(names.filter((n) => req.has(n as keyof RoleFields & string)));
-  return { values: req.data as Record<string, unknown>, supplied };
-}
-
 async function writeRole(req: PluginRequest<RoleFields>): Promise<void> {
   const name = nameOf(req);
   const existing = await getRole(req.storage, name);
@@ -49,7 +41,7 @@ async function writeRole(req: PluginRequest<RoleFields>): Promise<void> {
     arn = parsed.full;
   }
   if (arn === undefined) throw badRequest("the arn is required to create a role");
-  const token = tokenParamsFromFields(tokenInput(req), existing?.token ?? emptyTokenParams());
+  const token = tokenParamsFromRequest(req, existing?.token);
   await putRole(req.storage, name, { arn, token });
 }
 

@@ -6,10 +6,9 @@
 import {
   badRequest,
   definePath,
-  emptyTokenParams,
   legacyTokenFields,
   tokenFields,
-  tokenParamsFromFields,
+  tokenParamsFromRequest,
   tokenParamsToData,
   type PluginRequest,
 } from "warden/sdk";
@@ -41,11 +40,6 @@ function ocids(list: string[], field: string, ...kinds: Parameters<typeof isOcid
   return unique;
 }
 
-function tokenInput(req: PluginRequest<RoleFields>): { values: Record<string, unknown>; supplied: Set<string> } {
-  const names = [...Object.keys(tokenFields), ...Object.keys(legacyTokenFields)];
-  return { values: req.data as Record<string, unknown>, supplied: new Set(names.filter((n) => req.has(n as keyof RoleFields & string))) };
-}
-
 async function writeRole(req: PluginRequest<RoleFields>): Promise<void> {
   const name = nameOf(req);
   const existing = await getRole(req.storage, name);
@@ -59,7 +53,7 @@ async function writeRole(req: PluginRequest<RoleFields>): Promise<void> {
   if ((cfg?.mode ?? "authenticate_client") === "authenticate_client" && ocidList.length === 0) {
     throw badRequest("ocid_list is required (at least one group or dynamic-group OCID)");
   }
-  const token = tokenParamsFromFields(tokenInput(req), existing?.token ?? emptyTokenParams());
+  const token = tokenParamsFromRequest(req, existing?.token);
   await putRole(req.storage, name, { ocid_list: ocidList, allowed_user_ocids: users, allowed_usernames: names, token });
 }
 

@@ -3,7 +3,7 @@
  * authenticate_client mode; user OCIDs and names for get_user mode) and the token settings it
  * grants. Stored at `role/<lower-cased name>`: the name is canonicalised once, at the edge.
  */
-import { permissionDenied, type StorageView, type TokenParams } from "warden/sdk";
+import { canonicalRoleName, roleStore, type TokenParams } from "warden/sdk";
 
 export interface RoleEntry {
   ocid_list: string[];
@@ -15,39 +15,17 @@ export interface RoleEntry {
 /** Vault's MaxOCIDsPerRole. */
 export const MAX_OCIDS = 100;
 
-// Vault's GenericNameRegex, ASCII only (no /i or /u: "K" and "ſ" must not fold into k and s).
-const ROLE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,126}[A-Za-z0-9_])?$/;
+const roles = roleStore<RoleEntry>((v): v is RoleEntry => {
+  const e = v as RoleEntry | undefined;
+  return typeof e === "object" && e !== null && Array.isArray(e.ocid_list) && typeof e.token === "object";
+});
 
-export function canonicalRoleName(input: string): string | undefined {
-  return ROLE_NAME.test(input) ? input.toLowerCase() : undefined;
-}
-
-const key = (name: string): string => `role/${name}`;
-
-export async function getRole(storage: StorageView, name: string): Promise<RoleEntry | undefined> {
-  const e = await storage.get<RoleEntry>(key(name));
-  return e && Array.isArray(e.ocid_list) && e.token ? e : undefined;
-}
-
-export async function putRole(storage: StorageView, name: string, entry: RoleEntry): Promise<void> {
-  await storage.put(key(name), entry);
-}
-
-export async function deleteRole(storage: StorageView, name: string): Promise<void> {
-  await storage.delete(key(name));
-}
-
-export async function listRoles(storage: StorageView): Promise<string[]> {
-  return (await storage.list("role/")).filter((k) => !k.endsWith("/")).sort();
-}
-
-/** The role for a login, or the same 403 a refused principal gets (no role enumeration). */
-export async function roleForLogin(storage: StorageView, input: string): Promise<{ name: string; role: RoleEntry }> {
-  const name = canonicalRoleName(input);
-  const role = name === undefined ? undefined : await getRole(storage, name);
-  if (name === undefined || role === undefined) throw permissionDenied();
-  return { name, role };
-}
+export { canonicalRoleName };
+export const getRole = roles.get;
+export const putRole = roles.put;
+export const deleteRole = roles.delete;
+export const listRoles = roles.list;
+export const roleForLogin = roles.forLogin;
 
 /** get_user mode: empty allow-lists admit any user of the home tenancy; otherwise either list may match. */
 export function userAllowed(role: RoleEntry, userOcid: string, userName: string): boolean {

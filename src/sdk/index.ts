@@ -9,3 +9,4 @@ export * from "./cidr.js";
 export * from "./token-params.js";
 export * from "./plugin.js";
 export * from "./http-client.js";
+export * from "./roles.js";

@@ -75,7 +75,7 @@ export async function startProvider(keys: TestKey[] = []): Promise<TestProvider>
           res.end(p.faults.jwksBody ?? JSON.stringify({ keys: p.published.map((k) => k.publicJwk) }));
         }
       };
-      if (p.faults.jwksDelayMs) setTimeout(answer, p.faults.jwksDelayMs);
+      if (p.faults.jwksDelayMs) setTimeout(answer, p.faults.jwksDelayMs).unref();
       else answer();
       return;
     }

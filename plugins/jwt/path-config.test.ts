@@ -1,0 +1,141 @@
+import { generateKeyPairSync } from "node:crypto";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { WardenError, type HandlerResult } from "warden/sdk";
+import { fetchLimits } from "./key-source.js";
+import { fetchCount } from "./keyset-cache.js";
+import { configPath } from "./path-config.js";
+import { harness, makeKey, type TestKey } from "./test-support.js";
+import { startProvider, type TestProvider } from "./test-provider.js";
+
+interface Ctx {
+  p: TestProvider;
+  key: TestKey;
+}
+
+async function rejects(p: Promise<unknown>, status: number, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, WardenError);
+    assert.is((e as WardenError).status, status, (e as Error).message);
+    assert.match((e as WardenError).errors[0]!, re);
+    return;
+  }
+  assert.unreachable(`expected a ${status} matching ${re}`);
+}
+
+const t = suite<Ctx>("jwt config");
+
+t.before(async (ctx) => {
+  ctx.key = await makeKey("RS256");
+  ctx.p = await startProvider([ctx.key]);
+});
+t.after(async ({ p }) => p.close());
+t.before.each(({ p }) => {
+  p.faults = {};
+});
+
+t("exactly one key source", async ({ p, key }) => {
+  const h = harness();
+  const msg = /^exactly one of 'oidc_discovery_url', 'jwks_url', or 'jwt_validation_pubkeys' must be set$/;
+  await rejects(h.call(configPath, "update", {}), 400, msg);
+  await rejects(h.call(configPath, "update", { bound_issuer: "x" }), 400, msg);
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url, jwks_url: p.jwksUrl }), 400, msg);
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwt_validation_pubkeys: [key.publicPem] }), 400, msg);
+  assert.is(await h.storage.get("config"), undefined, "nothing stored");
+});
+
+t("algorithms: RS256 by default; none and HS* refused with a clear message; unknown refused", async ({ key }) => {
+  const h = harness();
+  await h.call(configPath, "update", { jwt_validation_pubkeys: key.publicPem });
+  const read = (await h.call(configPath, "read", {})) as HandlerResult;
+  assert.equal(read.data!.jwt_supported_algs, ["RS256"]);
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: key.publicPem, jwt_supported_algs: "RS256,none" }), 400, /"none" is not allowed/);
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: key.publicPem, jwt_supported_algs: ["HS256"] }), 400, /HS256 is not allowed: HMAC/);
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: key.publicPem, jwt_supported_algs: "RS1" }), 400, /unsupported algorithm "RS1"/);
+  await h.call(configPath, "update", { jwt_validation_pubkeys: key.publicPem, jwt_supported_algs: "ES256, EdDSA, ES256" });
+  assert.equal(((await h.call(configPath, "read", {})) as HandlerResult).data!.jwt_supported_algs, ["ES256", "EdDSA"]);
+});
+
+t("jwt_validation_pubkeys: PEM public keys and certificates only; a private key is refused and not stored", async ({ key }) => {
+  const h = harness();
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pkcs8 = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: [pkcs8] }), 400, /is a private key/);
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: ["-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"] }), 400, /error parsing public key/);
+  assert.is(await h.storage.get("config"), undefined);
+  const { publicKey } = generateKeyPairSync("x25519");
+  await rejects(h.call(configPath, "update", { jwt_validation_pubkeys: [publicKey.export({ type: "spki", format: "pem" }).toString()] }), 400, /unsupported key type/);
+  await h.call(configPath, "update", { jwt_validation_pubkeys: [key.publicPem], bound_issuer: "https://iss", default_role: "Dev" });
+  const read = ((await h.call(configPath, "read", {})) as HandlerResult).data!;
+  assert.equal(read.jwt_validation_pubkeys, [key.publicPem]);
+  assert.is(read.bound_issuer, "https://iss");
+  assert.is(read.default_role, "dev");
+  assert.is(read.jwks_url, "");
+});
+
+t("private CAs are refused clearly (the SDK HttpClient has no per-request CA)", async ({ p }) => {
+  const h = harness();
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwks_ca_pem: "-----BEGIN CERTIFICATE-----" }), 400, /jwks_ca_pem and oidc_discovery_ca_pem are not supported/);
+});
+
+t("discovery: fetched once at write; issuer must match; redirects, errors and bad JSON are 400s", async ({ p }) => {
+  const h = harness();
+  await h.call(configPath, "update", { oidc_discovery_url: `${p.url}/` });
+  assert.is(fetchCount(h.accessor), 1, "keys fetched (and cached) at write time");
+  const hits = { ...p.hits };
+  p.faults.discoveryIssuer = "https://someone-else.example";
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url }), 400, /^error checking oidc discovery URL: issuer did not match/);
+  p.faults = { discoveryRedirect: `${p.url}/.well-known/openid-configuration` };
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url }), 400, /redirects are not followed \(status 302\)/);
+  p.faults = { jwksStatus: 500 };
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url }), 400, /fetching the JWKS failed: status 500/);
+  p.faults = { jwksBody: "not json" };
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url }), 400, /the JWKS is not valid JSON/);
+  p.faults = { jwksBody: JSON.stringify({ keys: "nope" }) };
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url }), 400, /has no "keys" list/);
+  assert.is(p.hits.discovery, hits.discovery + 5);
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: "ftp://x" }), 400, /must be an http\(s\) URL/);
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: "http://u:p@127.0.0.1:1" }), 400, /credentials/);
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: "http://127.0.0.1:1" }), 400, /error checking oidc discovery URL: fetching the discovery document failed/);
+});
+
+t("jwks_url: a redirect, an oversized body and a slow answer are refused within the timeout", async ({ p }) => {
+  const h = harness();
+  p.faults = { jwksRedirect: "http://169.254.169.254/latest" };
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl }), 400, /^error checking jwks URL: .*redirects are not followed/);
+  p.faults = { jwksBody: JSON.stringify({ keys: [], pad: "x".repeat(300 * 1024) }) };
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl }), 400, /fetching the JWKS failed: response too large/);
+  const saved = fetchLimits.timeoutMs;
+  fetchLimits.timeoutMs = 300;
+  p.faults = { jwksDelayMs: 3000 };
+  const started = Date.now();
+  try {
+    await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl }), 400, /fetching the JWKS failed: timeout/);
+  } finally {
+    fetchLimits.timeoutMs = saved;
+  }
+  assert.ok(Date.now() - started < 1500, "bounded by the timeout");
+  p.faults = {};
+  await h.call(configPath, "update", { jwks_url: p.jwksUrl });
+  assert.is(((await h.call(configPath, "read", {})) as HandlerResult).data!.jwks_url, p.jwksUrl);
+});
+
+t("a JWKS keeps only public signing members: oct keys, enc keys and private parts are dropped", async ({ p, key }) => {
+  const h = harness();
+  p.faults = {
+    jwksBody: JSON.stringify({
+      keys: [
+        { kty: "oct", k: "c2VjcmV0", kid: "hmac" },
+        { ...key.publicJwk, kid: "enc", use: "enc" },
+        { ...key.publicJwk, kid: "leaky", d: "private-exponent", p: "x", q: "y" },
+      ],
+    }),
+  };
+  await h.call(configPath, "update", { jwks_url: p.jwksUrl });
+  // Only "leaky" survives, stripped; nothing private reaches storage (keys are never stored anyway).
+  assert.not.match(JSON.stringify([...h.storage.data.values()]), /private-exponent/);
+});
+
+t.run();

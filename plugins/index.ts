@@ -2,5 +2,6 @@
 import { alicloudPlugin } from "./alicloud/backend.js";
 import { ociPlugin } from "./oci/backend.js";
 import { approlePlugin } from "./approle/backend.js";
+import { jwtPlugin } from "./jwt/backend.js";
 
-export const builtinPlugins = [alicloudPlugin, ociPlugin, approlePlugin];
+export const builtinPlugins = [alicloudPlugin, ociPlugin, approlePlugin, jwtPlugin];

@@ -133,7 +133,26 @@ const oci: LoginMethod = {
   },
 };
 
-const registry: Record<string, LoginMethod> = { alicloud, oci };
+/** jwt: nothing to sign; the token usually comes from a file (jwt=@path), whose newline is trimmed. */
+const JWT_KEYS = new Set(["role", "jwt", "mount"]);
+
+const jwt: LoginMethod = {
+  help: `-method=jwt: jwt=@FILE|-|TOKEN [role=ROLE] [mount=PATH]
+      Sends PUT auth/<path>/login with {role, jwt}, as Vault's jwt method expects. The token is
+      read from a file (e.g. /var/run/secrets/kubernetes.io/serviceaccount/token), stdin (jwt=-)
+      or the argument, and trimmed of surrounding whitespace. Without role= the mount's
+      default_role applies.`,
+  async build(data, mount) {
+    for (const k of Object.keys(data)) if (!JWT_KEYS.has(k)) throw new UsageError(`unknown jwt login argument: ${k}`);
+    const token = single(data, "jwt")?.trim();
+    if (!token) throw new UsageError("jwt is required for -method=jwt (jwt=@file, jwt=- or the token)");
+    const role = single(data, "role")?.trim();
+    const mountArg = single(data, "mount")?.replace(/^\/+|\/+$/g, "");
+    return { path: `auth/${mountArg || mount}/login`, body: role ? { role, jwt: token } : { jwt: token } };
+  },
+};
+
+const registry: Record<string, LoginMethod> = { alicloud, oci, jwt };
 
 /** Any method not in the registry: the KEY=VALUE arguments are the login body, as `warden write` would send. */
 const generic: LoginMethod = {

@@ -3,7 +3,7 @@
  * `role/<lower-cased name>`; the name is canonicalised once, at the edge, and only that form is ever
  * used as a key (so "Dev" and "dev" can never be two roles or two replay/lockout keys).
  */
-import { canonicalRoleName, roleStore, type TokenParams } from "warden/sdk";
+import { canonicalRoleName, roleStore as defineRoleStore, type TokenParams } from "warden/sdk";
 
 export interface RoleEntry {
   /** The bound ARN as the operator wrote it: acs:ram::<account>:role/<name>. */
@@ -11,14 +11,14 @@ export interface RoleEntry {
   token: TokenParams;
 }
 
-const roles = roleStore<RoleEntry>((v): v is RoleEntry => {
+export const roleStore = defineRoleStore<RoleEntry>((v): v is RoleEntry => {
   const e = v as RoleEntry | undefined;
   return typeof e === "object" && e !== null && typeof e.arn === "string" && typeof e.token === "object";
 });
 
 export { canonicalRoleName };
-export const getRole = roles.get;
-export const putRole = roles.put;
-export const deleteRole = roles.delete;
-export const listRoles = roles.list;
-export const roleForLogin = roles.forLogin;
+export const getRole = roleStore.get;
+export const putRole = roleStore.put;
+export const deleteRole = roleStore.delete;
+export const listRoles = roleStore.list;
+export const roleForLogin = roleStore.forLogin;

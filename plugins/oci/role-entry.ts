@@ -3,7 +3,7 @@
  * authenticate_client mode; user OCIDs and names for get_user mode) and the token settings it
  * grants. Stored at `role/<lower-cased name>`: the name is canonicalised once, at the edge.
  */
-import { canonicalRoleName, roleStore, type TokenParams } from "warden/sdk";
+import { canonicalRoleName, roleStore as defineRoleStore, type TokenParams } from "warden/sdk";
 
 export interface RoleEntry {
   ocid_list: string[];
@@ -15,17 +15,17 @@ export interface RoleEntry {
 /** Vault's MaxOCIDsPerRole. */
 export const MAX_OCIDS = 100;
 
-const roles = roleStore<RoleEntry>((v): v is RoleEntry => {
+export const roleStore = defineRoleStore<RoleEntry>((v): v is RoleEntry => {
   const e = v as RoleEntry | undefined;
   return typeof e === "object" && e !== null && Array.isArray(e.ocid_list) && typeof e.token === "object";
 });
 
 export { canonicalRoleName };
-export const getRole = roles.get;
-export const putRole = roles.put;
-export const deleteRole = roles.delete;
-export const listRoles = roles.list;
-export const roleForLogin = roles.forLogin;
+export const getRole = roleStore.get;
+export const putRole = roleStore.put;
+export const deleteRole = roleStore.delete;
+export const listRoles = roleStore.list;
+export const roleForLogin = roleStore.forLogin;
 
 /** get_user mode: empty allow-lists admit any user of the home tenancy; otherwise either list may match. */
 export function userAllowed(role: RoleEntry, userOcid: string, userName: string): boolean {

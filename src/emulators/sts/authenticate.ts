@@ -51,6 +51,7 @@ export function authenticateSignedRequest(
   if (identity.securityToken !== undefined) {
     if (token === undefined || token === "") throw stsErrors.missingSecurityToken();
     if (!constantTimeEqual(token, identity.securityToken)) throw stsErrors.securityTokenMismatch();
+    if (identity.expiresAt !== undefined && ctx.now() >= identity.expiresAt) throw stsErrors.securityTokenExpired();
   } else if (token !== undefined && token !== "") {
     // A long-term key presented with a token is as wrong as a token for another key.
     throw stsErrors.securityTokenMismatch();

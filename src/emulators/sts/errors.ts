@@ -50,6 +50,27 @@ export const stsErrors = {
   missingSecurityToken: () => e(400, "MissingSecurityToken", "SecurityToken is mandatory for this access key."),
   securityTokenMismatch: () =>
     e(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."),
+  securityTokenExpired: () => e(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."),
+  // AssumeRoleWithOIDC (STS error-code catalogue, api-sts-2015-04-01-errorcodes). Codes marked
+  // [inferred] are not in that catalogue; they are the closest documented code with our message.
+  oidcInvalid: (message: string) => e(401, "AuthenticationFail.OIDCToken.Invalid", message),
+  oidcInvalidSignature: () => e(401, "AuthenticationFail.OIDCToken.InvalidSignature", "OIDC token validate failed: invalid signature."),
+  oidcExpired: () => e(401, "AuthenticationFail.OIDCToken.Expired", "This JsonWebToken is expired."),
+  // [inferred] the catalogue has no separate code for an iat older than IssuanceLimitTime.
+  oidcIssuedTooLongAgo: () =>
+    e(401, "AuthenticationFail.OIDCToken.Expired", "The OIDC token was issued earlier than the IssuanceLimitTime of the OIDC provider allows."),
+  oidcAudience: () => e(401, "AuthenticationFail.OIDCToken.AudienceNotMatch", "Invalid audience."),
+  oidcIssuer: () => e(401, "AuthenticationFail.OIDCToken.IssuerNotMatch", "The issuer in the OIDC Token doesn't match the OIDC Provider registered."),
+  oidcIssuerBroken: (issuer: string) =>
+    e(401, "AuthenticationFail.OIDCToken.IssuerConfigurationBroken", `Get public keys from OIDC Provider failed, the issuer is ${issuer}.`),
+  noSuchProvider: () => e(401, "AuthenticationFail.NoPermission", "No such OIDC Provider registered."),
+  noPermission: () => e(401, "AuthenticationFail.NoPermission", "There is no permission"),
+  roleNotFound: (arn: string) => e(404, "EntityNotExist.Role", `The role not exists: ${arn}. `),
+  // [inferred] parameter-validation codes for the two bounded parameters.
+  invalidRoleSessionName: () =>
+    e(400, "InvalidParameter.RoleSessionName", "The parameter RoleSessionName must be 2 to 64 characters of letters, digits, '.', '@', '-' or '_'."),
+  invalidDurationSeconds: (max: number) =>
+    e(400, "InvalidParameter.DurationSeconds", `The parameter DurationSeconds must be between 900 and ${max}.`),
   internalError: () =>
     e(500, "InternalError", "STS Server Internal Error happened, please send the RequestId to us."),
 } as const;

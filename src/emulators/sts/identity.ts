@@ -13,6 +13,8 @@ export interface StsIdentity {
   sessionName?: string;
   userName?: string;
   userId?: string;
+  /** Epoch ms after which the credentials stop working (temporary credentials from AssumeRoleWithOIDC). */
+  expiresAt?: number;
 }
 
 /** Field order follows the real API's JSON (alphabetical), which keeps fixtures readable. */

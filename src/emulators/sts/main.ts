@@ -1,9 +1,12 @@
-// `npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]`
+// `npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]
+//                          [--oidc file.json] [--allow-http-issuer]`
 // Runs the emulator in the foreground for the dev-server walk-through until SIGINT/SIGTERM.
+// --oidc names a JSON file {"providers": [OidcProviderConfig...], "roles": [OidcRoleConfig...]}.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEMO_IDENTITY } from "./demo-identity.js";
 import { arnOf, type StsIdentity } from "./identity.js";
+import type { OidcProviderConfig, OidcRoleConfig } from "./oidc-config.js";
 import { startStsEmulator } from "./server.js";
 
 function loadIdentities(path: string): StsIdentity[] {
@@ -12,24 +15,36 @@ function loadIdentities(path: string): StsIdentity[] {
   return parsed as StsIdentity[];
 }
 
+function loadOidc(path: string): { providers: OidcProviderConfig[]; roles: OidcRoleConfig[] } {
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as { providers?: unknown; roles?: unknown };
+  if (!Array.isArray(parsed.providers ?? []) || !Array.isArray(parsed.roles ?? [])) throw new Error(`${path}: expected {"providers": [...], "roles": [...]}`);
+  return { providers: (parsed.providers ?? []) as OidcProviderConfig[], roles: (parsed.roles ?? []) as OidcRoleConfig[] };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: "9001" },
       host: { type: "string", default: "127.0.0.1" },
       identities: { type: "string" },
+      oidc: { type: "string" },
+      "allow-http-issuer": { type: "boolean", default: false },
     },
     strict: true,
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
   const extra = values.identities ? loadIdentities(values.identities) : [];
+  const oidc = values.oidc ? loadOidc(values.oidc) : { providers: [], roles: [] };
 
   const emulator = await startStsEmulator({
     host: values.host,
     port,
     identities: [{ ...DEMO_IDENTITY }, ...extra],
     log: (line) => console.log(`[sts-emulator] ${line}`),
+    oidcProviders: oidc.providers,
+    oidcRoles: oidc.roles,
+    allowHttpIssuer: values["allow-http-issuer"],
   });
 
   console.log(`AliCloud STS emulator listening on ${emulator.url}`);
@@ -41,6 +56,8 @@ async function main(): Promise<void> {
   console.log(`  ALICLOUD_SECRET_KEY           ${DEMO_IDENTITY.accessKeySecret}`);
   console.log(`  ALICLOUD_ACCESS_KEY_STS_TOKEN ${DEMO_IDENTITY.securityToken}`);
   for (const i of extra) console.log(`Loaded identity ${i.accessKeyId} -> ${arnOf(i)}`);
+  for (const p of oidc.providers) console.log(`OIDC provider ${p.arn} -> issuer ${p.issuerUrl}`);
+  for (const r of oidc.roles) console.log(`OIDC role ${r.arn} trusts ${r.providerArn}`);
 
   const stop = (signal: string): void => {
     console.log(`[sts-emulator] ${signal}: shutting down`);

@@ -14,15 +14,21 @@ function escapeXml(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function renderXml(root: string, fields: Readonly<Record<string, string>>): string {
-  const inner = Object.entries(fields)
-    .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+/** Answers nest one level at most (AssumeRoleWithOIDC's Credentials, AssumedRoleUser, ...). */
+export type AnswerFields = Readonly<Record<string, string | Readonly<Record<string, string>>>>;
+
+function xmlElements(fields: AnswerFields): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `<${k}>${typeof v === "string" ? escapeXml(v) : xmlElements(v)}</${k}>`)
     .join("");
-  return `<?xml version='1.0' encoding='UTF-8'?><${root}>${inner}</${root}>`;
+}
+
+export function renderXml(root: string, fields: AnswerFields): string {
+  return `<?xml version='1.0' encoding='UTF-8'?><${root}>${xmlElements(fields)}</${root}>`;
 }
 
 /** `xmlRoot` names the envelope element: "<Action>Response" for answers, "Error" for errors. */
-export function render(format: ResponseFormat, xmlRoot: string, fields: Readonly<Record<string, string>>): RenderedBody {
+export function render(format: ResponseFormat, xmlRoot: string, fields: AnswerFields): RenderedBody {
   return format === "XML"
     ? { contentType: XML_CONTENT_TYPE, body: renderXml(xmlRoot, fields) }
     : { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(fields) };

@@ -9,11 +9,13 @@ import { errorFields, StsError, stsErrors } from "./errors.js";
 import { applyFault, STS_FAULTS, type FaultOutcome, type StsFault } from "./faults.js";
 import { validateIdentity, type StsIdentity } from "./identity.js";
 import { NonceCache } from "./nonce-cache.js";
+import { validateProvider, validateRole, type OidcProviderConfig, type OidcRoleConfig } from "./oidc-config.js";
 import { render, type ResponseFormat } from "./render.js";
 import { groupQuery, isFormContentType, parseRpcParams } from "./rpc-params.js";
 
 export type { StsIdentity } from "./identity.js";
 export type { StsFault } from "./faults.js";
+export type { OidcProviderConfig, OidcRoleConfig } from "./oidc-config.js";
 
 export interface RecordedRequest {
   method: string;
@@ -29,6 +31,10 @@ export interface StsEmulator {
   requests: RecordedRequest[];
   setFault(f: StsFault | null): void;
   addIdentity(i: StsIdentity): void;
+  /** RAM CreateOIDCProvider: an issuer AssumeRoleWithOIDC accepts tokens from. */
+  addOidcProvider(p: OidcProviderConfig): void;
+  /** A RAM role whose trust policy names an OIDC provider, with conditions. */
+  addOidcRole(r: OidcRoleConfig): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +46,15 @@ export interface StsEmulatorOptions {
   maxSkewSeconds?: number;
   /** One line per answered request; never carries secrets or signatures. */
   log?: (line: string) => void;
+  oidcProviders?: OidcProviderConfig[];
+  oidcRoles?: OidcRoleConfig[];
+  /**
+   * RAM only registers https issuers. Tests run warden over plain http on loopback; this lets them,
+   * and nothing else changes (the fetch, the checks and the answers are the same).
+   */
+  allowHttpIssuer?: boolean;
+  /** Clock for token lifetimes and credential expiry (tests move it). */
+  now?: () => number;
 }
 
 // Form bodies for GetCallerIdentity are a few hundred bytes; anything near this is not a client.
@@ -100,6 +115,25 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     identities.set(i.accessKeyId, { ...i });
   };
   for (const i of opts.identities) addIdentity(i);
+  const providers = new Map<string, OidcProviderConfig>();
+  const oidcRoles = new Map<string, OidcRoleConfig>();
+  const addOidcProvider = (p: OidcProviderConfig): void => {
+    validateProvider(p, opts.allowHttpIssuer === true);
+    providers.set(p.arn, { ...p, clientIds: [...p.clientIds] });
+  };
+  const addOidcRole = (r: OidcRoleConfig): void => {
+    validateRole(r);
+    oidcRoles.set(r.arn, structuredClone(r));
+  };
+  for (const p of opts.oidcProviders ?? []) addOidcProvider(p);
+  for (const r of opts.oidcRoles ?? []) addOidcRole(r);
+  const now = opts.now ?? Date.now;
+  const federation = {
+    provider: (arn: string) => providers.get(arn),
+    role: (arn: string) => oidcRoles.get(arn),
+    addIdentity: (i: StsIdentity) => identities.set(i.accessKeyId, i),
+    now,
+  };
 
   const nonces = new NonceCache(2 * maxSkewMs + NONCE_MARGIN_MS);
   const requests: RecordedRequest[] = [];
@@ -160,22 +194,26 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       if (!params.Version) throw stsErrors.missingParameter("Version");
       if (!definition.versions.includes(params.Version)) throw stsErrors.invalidVersion();
 
-      const identity = authenticateSignedRequest(method, params, {
-        findIdentity: (id) => identities.get(id),
-        nonces,
-        maxSkewMs,
-        now: Date.now,
-      });
-      const answer = definition.handle({ params, requestId, identity });
+      const identity =
+        definition.authentication === "signature"
+          ? authenticateSignedRequest(method, params, {
+              findIdentity: (id) => identities.get(id),
+              nonces,
+              maxSkewMs,
+              now,
+            })
+          : null;
+      const answer = await definition.handle({ params, requestId, identity, federation });
       const genuine = (): void => {
         const out = render(format, `${params.Action}Response`, answer);
         send(res, 200, out.contentType, out.body, requestId);
       };
-      if (fault === null) {
+      // Faults distort GetCallerIdentity answers (flat, signed calls); anonymous actions answer genuinely.
+      if (fault === null || definition.authentication !== "signature") {
         genuine();
         finish(200, "");
       } else {
-        const outcome = applyFault(fault, answer, requestId);
+        const outcome = applyFault(fault, answer as Record<string, string>, requestId);
         deliver(res, outcome, genuine, requestId);
         finish(outcome.kind === "respond" ? outcome.status : "held", `fault=${fault}`);
       }
@@ -212,6 +250,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       fault = f;
     },
     addIdentity,
+    addOidcProvider,
+    addOidcRole,
     close() {
       // Idempotent: a test may close early (e.g. to prove close() does not wait for a hung request).
       closing ??= new Promise<void>((resolve, reject) => {

@@ -3,26 +3,12 @@
  * once per pooled connection and afterwards only sends Bind/Execute, and drizzle builds its SQL text
  * once instead of per call. Names only need to be unique per pool, and each Storage owns its pool.
  */
-import { getTableColumns, sql, type Column, type Placeholder, type Table } from "drizzle-orm";
+import { sql, type Column, type Placeholder } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 
 export type Db = NodePgDatabase;
 
-export type Placeholders<T extends Table> = { [K in keyof T["$inferInsert"] & string]-?: Placeholder<K> };
-
-/** One placeholder per column, named after the property, so a record binds as-is. */
-export function placeholdersFor<T extends Table>(table: T): Placeholders<T> {
-  const out: Record<string, Placeholder> = {};
-  for (const key of Object.keys(getTableColumns(table))) out[key] = sql.placeholder(key);
-  return out as Placeholders<T>;
-}
-
-/** Records are interfaces (no index signature); this is the one place they are viewed as bind values. */
-export function bind(record: object): Record<string, unknown> {
-  return record as Record<string, unknown>;
-}
-
-export const ph = <N extends string>(name: N) => sql.placeholder(name);
+export { bind, ph, placeholdersFor, type Placeholders } from "../drizzle-helpers.js";
 
 /**
  * "starts with" as an index range: column >= prefix AND column < successor(prefix), under the

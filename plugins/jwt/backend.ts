@@ -3,11 +3,11 @@
  * external issuer (GitHub Actions, Kubernetes service accounts, any OIDC provider), verified against
  * the issuer's discovery document / JWKS or static PEM keys.
  */
-import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { canonicalRoleName, definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
 import { configPath } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath } from "./path-role.js";
-import { canonicalRoleName, getRole } from "./role-entry.js";
+import { roleStore } from "./role-entry.js";
 
 /**
  * Renewal (Vault's pathLoginRenew): the role must still exist; its current TTLs apply. The JWT
@@ -16,7 +16,7 @@ import { canonicalRoleName, getRole } from "./role-entry.js";
 export const renewJwt: RenewHandler = async (req) => {
   const raw = typeof req.internal.role === "string" ? req.internal.role : "";
   const name = canonicalRoleName(raw);
-  const role = name === undefined ? undefined : await getRole(req.storage, name);
+  const role = name === undefined ? undefined : await roleStore.get(req.storage, name);
   if (!role) {
     req.log.info("jwt: renewal refused, role no longer exists", { role: raw.slice(0, 128) });
     throw permissionDenied(`role ${raw.slice(0, 128)} does not exist during renewal`);

@@ -46,7 +46,7 @@ t.before.each(async (ctx) => {
     bound_issuer: ISS,
   });
   await ctx.h.call(rolePath, "create", {
-    name: "ci",
+    role: "ci",
     bound_audiences: "warden",
     bound_claims: { repository: "acme/app" },
     claim_mappings: { repository: "repo", "/job/workflow": "workflow" },
@@ -102,13 +102,13 @@ t("time claims: expired, not yet valid, issued in the future, exp missing; leewa
   await rejects(login(h, await sign(rsa, noExp)), 400, /exp is required/);
   await rejects(login(h, await sign(rsa, ghClaims({ exp: "tomorrow" }))), 400, /invalid exp claim: not a number/);
   // -1 disables every leeway: a token one second past exp is refused.
-  await h.call(rolePath, "update", { name: "ci", clock_skew_leeway: -1, expiration_leeway: "-1", not_before_leeway: -1 });
+  await h.call(rolePath, "update", { role: "ci", clock_skew_leeway: -1, expiration_leeway: "-1", not_before_leeway: -1 });
   await rejects(login(h, await sign(rsa, ghClaims({ exp: now - 2 }))), 400, /token is expired/);
 });
 
 t("max_jwt_lifetime bounds how far in the future exp may be", async ({ h, rsa }) => {
   assert.ok(await login(h, await sign(rsa, ghClaims({ exp: nowSec() + 86400 * 365 }))), "no bound by default (Vault)");
-  await h.call(rolePath, "update", { name: "ci", max_jwt_lifetime: "1h" });
+  await h.call(rolePath, "update", { role: "ci", max_jwt_lifetime: "1h" });
   await rejects(login(h, await sign(rsa, ghClaims({ exp: nowSec() + 7200 }))), 400, /max_jwt_lifetime/);
   assert.ok(await login(h, await sign(rsa, ghClaims({ exp: nowSec() + 3000 }))));
 });
@@ -121,7 +121,7 @@ t("issuer, audience and subject rules (Vault's messages)", async ({ h, rsa }) =>
   await rejects(login(h, await sign(rsa, noAud)), 400, /aud claim does not match any bound audience/);
   assert.ok(await login(h, await sign(rsa, ghClaims({ aud: ["x", "warden"] }))), "any bound audience in an aud list");
 
-  await h.call(rolePath, "create", { name: "noaud", bound_subject: "svc", user_claim: "sub" });
+  await h.call(rolePath, "create", { role: "noaud", bound_subject: "svc", user_claim: "sub" });
   await rejects(login(h, await sign(rsa, ghClaims({ sub: "svc" })), "noaud"), 400, /^audience claim found in JWT but no audiences bound to the role$/);
   assert.ok(await login(h, await sign(rsa, { ...noAud, sub: "svc" }), "noaud"));
   await rejects(login(h, await sign(rsa, { ...noAud, sub: "other" }), "noaud"), 400, /invalid subject \(sub\) claim/);
@@ -168,7 +168,7 @@ t("a non-object payload and a tampered signature are refused", async ({ h, rsa }
 });
 
 t("bound CIDRs refuse other addresses with 403, and an unknown address fails closed", async ({ h, rsa }) => {
-  await h.call(rolePath, "update", { name: "ci", token_bound_cidrs: "10.0.0.0/8" });
+  await h.call(rolePath, "update", { role: "ci", token_bound_cidrs: "10.0.0.0/8" });
   const jwt = await sign(rsa, ghClaims());
   await rejects(login(h, jwt), 403, /permission denied/);
   h.clientAddress = undefined;
@@ -185,7 +185,7 @@ t("without config the login is a 400, not a 500", async ({ rsa }) => {
 t("renew: the role's current TTLs while it exists, refused once it is deleted", async ({ h }) => {
   const base = { metadata: {}, alias: "x", policies: [], storage: h.storage, mount: { path: "auth/jwt/", type: "jwt", accessor: h.accessor }, clientAddress: "127.0.0.1", log: h.log };
   assert.equal(await renewJwt({ ...base, internal: { role: "ci" } }), { ttl: 600, maxTtl: 0, period: 0 });
-  await h.call(rolePath, "delete", { name: "ci" });
+  await h.call(rolePath, "delete", { role: "ci" });
   await rejects(renewJwt({ ...base, internal: { role: "ci" } }), 403, /role ci does not exist during renewal/);
   await rejects(renewJwt({ ...base, internal: {} }), 403, /does not exist during renewal/);
 });

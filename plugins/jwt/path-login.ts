@@ -7,10 +7,10 @@
  * signature (which may cost one rate-limited JWKS fetch); then the claims. Every token problem is a
  * 400 with Vault's message; nothing a client sends can produce a 500.
  */
-import { addressInCidrs, badRequest, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
+import { addressInCidrs, badRequest, canonicalRoleName, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
 import { checkBoundClaims, getClaim, mapClaims, normalizeList, scalarString, type Claims } from "./claims.js";
 import { readConfig } from "./path-config.js";
-import { canonicalRoleName, getRole, type RoleEntry } from "./role-entry.js";
+import { roleStore, type RoleEntry } from "./role-entry.js";
 import { checkRegisteredClaims, MAX_JWT_BYTES, TokenError, verifySignature } from "./verify.js";
 
 const loginFields = {
@@ -30,7 +30,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   const requested = (req.data.role ?? "").trim() || config.default_role || "";
   if (requested === "") throw badRequest("missing role");
   const name = canonicalRoleName(requested);
-  const role = name === undefined ? undefined : await getRole(req.storage, name);
+  const role = name === undefined ? undefined : await roleStore.get(req.storage, name);
   if (name === undefined || !role) throw badRequest(`role "${requested.slice(0, 128)}" could not be found`);
 
   if (role.token.boundCidrs.length > 0 && !addressInCidrs(req.clientAddress, role.token.boundCidrs)) {

@@ -1,35 +1,20 @@
 /**
- * `role/:name` (create/read/update/delete) and `role/?` (list), Vault-compatible for role_type
+ * `role/:role` (create/read/update/delete) and `role/?` (list), via the SDK's roleCrudPaths; role_type
  * "jwt". An update keeps every field it does not name (Vault's GetOk semantics); the whole role is
  * then validated as one: a user_claim, and at least one bound constraint, so a role can never accept
  * every token any client of the issuer holds.
  */
-import {
-  badRequest,
-  definePath,
-  emptyTokenParams,
-  legacyTokenFields,
-  parseDurationSeconds,
-  tokenFields,
-  tokenParamsFromFields,
-  tokenParamsToData,
-  type PluginRequest,
-} from "warden/sdk";
+import { badRequest, emptyTokenParams, parseDurationSeconds, roleCrudPaths, type FieldValues, type TokenParams } from "warden/sdk";
 import { scalarString } from "./claims.js";
 import {
-  canonicalRoleName,
   DEFAULT_CLOCK_SKEW,
   DEFAULT_EXPIRATION_LEEWAY,
   DEFAULT_NOT_BEFORE_LEEWAY,
-  deleteRole,
-  getRole,
-  listRoles,
-  putRole,
+  roleStore,
   type RoleEntry,
 } from "./role-entry.js";
 
 const roleFields = {
-  name: { type: "lowercase_string", required: true, description: "Name of the role (lower-cased)" },
   role_type: { type: "string", description: 'Only "jwt" (machine logins); "oidc" is not supported' },
   bound_audiences: { type: "comma_string_slice", description: "The aud claim must hold at least one of these" },
   bound_subject: { type: "string", description: "The sub claim must equal this" },
@@ -43,22 +28,7 @@ const roleFields = {
   expiration_leeway: { type: "string", description: "Extra seconds after exp; 0 = 150s, -1 = none" },
   not_before_leeway: { type: "string", description: "Extra seconds before nbf; 0 = 150s, -1 = none" },
   max_jwt_lifetime: { type: "duration", description: "warden: refuse tokens whose exp is further out than this (0 = no bound)" },
-  ...tokenFields,
-  ...legacyTokenFields,
 } as const;
-
-type RoleFields = typeof roleFields;
-
-function nameOf(req: PluginRequest<RoleFields>): string {
-  const name = canonicalRoleName(req.data.name ?? "");
-  if (name === undefined) throw badRequest("invalid role name");
-  return name;
-}
-
-function tokenInput(req: PluginRequest<RoleFields>): { values: Record<string, unknown>; supplied: Set<string> } {
-  const names = [...Object.keys(tokenFields), ...Object.keys(legacyTokenFields)];
-  return { values: req.data as Record<string, unknown>, supplied: new Set(names.filter((n) => req.has(n as keyof RoleFields & string))) };
-}
 
 /** "-1" disables, anything else is a non-negative duration. */
 function parseLeeway(raw: string | undefined, field: string): number {
@@ -85,7 +55,7 @@ function parseBoundClaims(raw: Record<string, unknown>): Record<string, string |
   return out;
 }
 
-const fresh = (): Omit<RoleEntry, "user_claim"> & { user_claim: string } => ({
+const fresh = (): RoleEntry => ({
   role_type: "jwt",
   bound_audiences: [],
   bound_subject: "",
@@ -102,32 +72,34 @@ const fresh = (): Omit<RoleEntry, "user_claim"> & { user_claim: string } => ({
   token: emptyTokenParams(),
 });
 
-async function writeRole(req: PluginRequest<RoleFields>): Promise<void> {
-  const name = nameOf(req);
-  const existing = await getRole(req.storage, name);
+/** The request's fields applied over the existing role (or the defaults), then validated as a whole. */
+function buildRole(
+  req: { data: Record<string, unknown>; has(field: string): boolean },
+  existing: RoleEntry | undefined,
+  token: TokenParams,
+): RoleEntry {
   const r: RoleEntry = existing ? { ...existing } : fresh();
-  const d = req.data;
+  const d = req.data as Partial<FieldValues<typeof roleFields>>;
   if (req.has("role_type")) {
-    const t = (d.role_type ?? "").trim().toLowerCase();
+    const t = String(d.role_type ?? "").trim().toLowerCase();
     if (t === "oidc") throw badRequest('role_type "oidc" is not supported by warden: only "jwt" roles (machine logins with a JWT) exist');
     if (t !== "jwt" && t !== "") throw badRequest(`invalid 'role_type': ${t.slice(0, 20)}`);
   }
   if (req.has("bound_audiences")) r.bound_audiences = [...new Set(d.bound_audiences ?? [])];
-  if (req.has("bound_subject")) r.bound_subject = (d.bound_subject ?? "").trim();
+  if (req.has("bound_subject")) r.bound_subject = String(d.bound_subject ?? "").trim();
   if (req.has("bound_claims")) r.bound_claims = parseBoundClaims(d.bound_claims ?? {});
   if (req.has("bound_claims_type")) r.bound_claims_type = d.bound_claims_type === "glob" ? "glob" : "string";
-  if (req.has("user_claim")) r.user_claim = (d.user_claim ?? "").trim();
+  if (req.has("user_claim")) r.user_claim = String(d.user_claim ?? "").trim();
   if (req.has("user_claim_json_pointer")) r.user_claim_json_pointer = d.user_claim_json_pointer === true;
-  if (req.has("groups_claim")) r.groups_claim = (d.groups_claim ?? "").trim();
+  if (req.has("groups_claim")) r.groups_claim = String(d.groups_claim ?? "").trim();
   if (req.has("claim_mappings")) r.claim_mappings = { ...(d.claim_mappings ?? {}) };
   if (req.has("clock_skew_leeway")) r.clock_skew_leeway = parseLeeway(d.clock_skew_leeway, "clock_skew_leeway");
   if (req.has("expiration_leeway")) r.expiration_leeway = parseLeeway(d.expiration_leeway, "expiration_leeway");
   if (req.has("not_before_leeway")) r.not_before_leeway = parseLeeway(d.not_before_leeway, "not_before_leeway");
   if (req.has("max_jwt_lifetime")) r.max_jwt_lifetime = d.max_jwt_lifetime ?? 0;
-  r.token = tokenParamsFromFields(tokenInput(req), existing?.token ?? emptyTokenParams());
-
+  r.token = token;
   validateRole(r);
-  await putRole(req.storage, name, r);
+  return r;
 }
 
 /** Whole-role rules, with Vault's messages where Vault has one. */
@@ -162,31 +134,15 @@ function roleData(r: RoleEntry): Record<string, unknown> {
     expiration_leeway: r.expiration_leeway,
     not_before_leeway: r.not_before_leeway,
     max_jwt_lifetime: r.max_jwt_lifetime,
-    ...tokenParamsToData(r.token),
   };
 }
 
-export const rolePath = definePath({
-  pattern: "role/:name",
+export const [rolePath, roleListPath] = roleCrudPaths({
+  store: roleStore,
   fields: roleFields,
-  existenceCheck: async (req) => (await getRole(req.storage, nameOf(req))) !== undefined,
-  operations: {
-    create: writeRole,
-    update: writeRole,
-    read: async (req) => {
-      const role = await getRole(req.storage, nameOf(req));
-      return role ? { data: roleData(role) } : undefined;
-    },
-    delete: async (req) => {
-      await deleteRole(req.storage, nameOf(req));
-    },
-  },
+  write: (req, existing, token) => buildRole(req, existing, token),
+  view: roleData,
+  // Vault's jwt method has no "roles/" alias.
+  listPatterns: ["role/?"],
   help: "Which tokens a role accepts (audiences, subject, claims) and the warden token it grants.",
-});
-
-export const roleListPath = definePath({
-  pattern: "role/?",
-  fields: {},
-  operations: { list: async (req) => ({ data: { keys: await listRoles(req.storage) } }) },
-  help: "List the configured roles.",
 });

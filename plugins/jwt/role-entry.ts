@@ -1,9 +1,9 @@
 /**
  * A role of the jwt method: which tokens it accepts (audiences, subject, claims), how the identity
  * is read from them (user_claim, groups_claim, claim_mappings), the time leeways, and the token
- * settings it grants. Stored at `role/<lower-cased name>`; names are canonicalised once, at the edge.
+ * settings it grants. Stored by the SDK's roleStore at `role/<lower-cased name>`.
  */
-import type { StorageView, TokenParams } from "warden/sdk";
+import { roleStore as sdkRoleStore, type TokenParams } from "warden/sdk";
 
 export interface RoleEntry {
   role_type: "jwt";
@@ -34,28 +34,10 @@ export const DEFAULT_NOT_BEFORE_LEEWAY = 150;
 /** The leeway in effect for a stored value: 0 means the default, a negative value means none. */
 export const effectiveLeeway = (stored: number, dflt: number): number => (stored < 0 ? 0 : stored === 0 ? dflt : stored);
 
-// Vault's GenericNameRegex, ASCII only, so no Unicode case folding can make two names one.
-const ROLE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,126}[A-Za-z0-9_])?$/;
+const isRoleEntry = (v: unknown): v is RoleEntry => {
+  const e = v as Partial<RoleEntry> | undefined;
+  return !!e && typeof e === "object" && e.role_type === "jwt" && typeof e.user_claim === "string" && !!e.token;
+};
 
-export function canonicalRoleName(input: string): string | undefined {
-  return ROLE_NAME.test(input) ? input.toLowerCase() : undefined;
-}
-
-const key = (name: string): string => `role/${name}`;
-
-export async function getRole(storage: StorageView, name: string): Promise<RoleEntry | undefined> {
-  const entry = await storage.get<RoleEntry>(key(name));
-  return entry && entry.role_type === "jwt" && typeof entry.user_claim === "string" && entry.token ? entry : undefined;
-}
-
-export async function putRole(storage: StorageView, name: string, entry: RoleEntry): Promise<void> {
-  await storage.put(key(name), entry);
-}
-
-export async function deleteRole(storage: StorageView, name: string): Promise<void> {
-  await storage.delete(key(name));
-}
-
-export async function listRoles(storage: StorageView): Promise<string[]> {
-  return (await storage.list("role/")).filter((k) => !k.endsWith("/")).sort();
-}
+/** The SDK's role storage (role/<canonical name>), guarded so a foreign value reads as no role. */
+export const roleStore = sdkRoleStore(isRoleEntry);

@@ -45,7 +45,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       kind: "sqlite",
       connection: conn,
       batch,
-      tokens: new SqliteTokenStore(db, batch),
+      tokens: new SqliteTokenStore(db, batch, conn),
       identity: new SqliteIdentityStore(db, batch),
       mounts: new SqliteMountStore(db, batch),
       policies: new SqlitePolicyStore(db, batch),

@@ -78,9 +78,18 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
   const app = new Hono<Env>();
   const startedAt = new Date();
 
+  // A keep-alive connection sends many requests from one peer: normalise its address once.
+  const peerAddress = new WeakMap<object, string | undefined>();
   const address = (c: Context<Env>): string | undefined => {
     const incoming = c.env.incoming;
     const xff = incoming.headers["x-forwarded-for"];
+    if (xff === undefined && listener.forwardedFor.authorizedAddrs.length === 0) {
+      const socket = incoming.socket;
+      if (peerAddress.has(socket)) return peerAddress.get(socket);
+      const peer = clientAddress(socket.remoteAddress, undefined, listener.forwardedFor);
+      peerAddress.set(socket, peer);
+      return peer;
+    }
     return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), listener.forwardedFor);
   };
 
@@ -122,10 +131,12 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
       let data: Record<string, unknown>;
       let path = c.req.path.slice(4);
       if (method === "GET" || method === "DELETE") {
-        const list = method === "GET" && parseListFlag(c.req.query("list"));
+        // Most reads carry no query string: skip URL parsing for them.
+        const hasQuery = (incoming.url ?? "").includes("?");
+        const list = hasQuery && method === "GET" && parseListFlag(c.req.query("list"));
         operation = list ? "list" : method === "GET" ? "read" : "delete";
         if (list && !path.endsWith("/")) path += "/";
-        data = c.req.url.includes("?") ? queryData(c.req.queries()) : Object.create(null);
+        data = hasQuery ? queryData(c.req.queries()) : Object.create(null);
       } else if (method === "PUT" || method === "POST") {
         operation = "write";
         if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");

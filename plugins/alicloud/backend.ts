@@ -4,10 +4,11 @@
  */
 import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
-import { configPath } from "./path-config.js";
+import { configPath, readConfig } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
 import { canonicalRoleName, getRole } from "./role-entry.js";
+import { isStsHost } from "./sts-request.js";
 
 /**
  * Renewal re-checks the grounds of the login without calling STS: the role still exists and the
@@ -34,6 +35,8 @@ export const alicloudPlugin = definePlugin({
   description: "Alibaba Cloud RAM role sessions, proven by a signed STS GetCallerIdentity request",
   paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
   renew: renewAlicloud,
-  // The public STS hosts; regional ones are sts[-vpc].<region>.aliyuncs.com, checked by sts-request.ts.
-  outboundHosts: ["sts.aliyuncs.com"],
+  // The STS hosts a client may have signed for: sts.aliyuncs.com and sts[-vpc].<region>.aliyuncs.com.
+  outboundHosts: [isStsHost],
+  // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
+  configuredEndpoints: async ({ storage }) => [(await readConfig(storage)).sts_endpoint],
 });

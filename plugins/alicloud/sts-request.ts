@@ -118,6 +118,13 @@ function checkAuthorityAndPath(raw: string, url: URL): string {
   return url.hostname;
 }
 
+/** sts.aliyuncs.com, sts.<region>.aliyuncs.com or sts-vpc.<region>.aliyuncs.com: the mount's outbound allow-list. */
+export function isStsHost(host: string): boolean {
+  if (host === GLOBAL_HOST) return true;
+  const m = PUBLIC_HOST.exec(host) ?? VPC_HOST.exec(host);
+  return !!m && REGION_ID.test(m[1]!);
+}
+
 /** The region a host names, after checking the host is one of the three STS host shapes. */
 function regionOfHost(host: string): string | undefined {
   if (host === GLOBAL_HOST) return undefined;

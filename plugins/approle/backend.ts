@@ -50,4 +50,6 @@ export const approlePlugin = definePlugin({
     tidyPath,
   ],
   renew: renewAppRole,
+  // AppRole checks everything against its own storage: it never calls out.
+  outboundHosts: [],
 });

@@ -4,7 +4,7 @@
  * Infisical's way (GetUser replay), with the local checks both of them lack.
  */
 import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
-import { readConfig } from "./config-entry.js";
+import { authOrigin, identityOrigin, readConfig } from "./config-entry.js";
 import { configPath } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath } from "./path-role.js";
@@ -43,6 +43,11 @@ export const ociPlugin = definePlugin({
   description: "Oracle Cloud Infrastructure API-key principals, proven by an OCI signature v1 request",
   paths: [configPath, rolePath, roleListPath, loginPath],
   renew: renewOci,
-  // Regional hosts are auth.<region>.oraclecloud.com / identity.<region>.oraclecloud.com, built from config.
+  // Only the endpoints of the mount's own config: auth/identity.<region>.oraclecloud.com built from
+  // its region, or the operator's auth_endpoint / identity_endpoint. A client never picks the host.
   outboundHosts: [],
+  configuredEndpoints: async ({ storage }) => {
+    const c = await readConfig(storage);
+    return c ? [authOrigin(c), identityOrigin(c)] : [];
+  },
 });

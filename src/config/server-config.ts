@@ -57,6 +57,8 @@ export interface ServerConfig {
   /** Seconds. */
   maxLeaseTtl: number;
   pluginDirectory?: string;
+  /** Milliseconds a plugin handler or renew callback may run (HCL plugin_handler_timeout; default 30 s). */
+  pluginDeadlineMs?: number;
   logLevel: LogLevel;
   apiAddr?: string;
   clusterName?: string;
@@ -76,6 +78,7 @@ const TOP_KEYS = new Set([
   "default_lease_ttl",
   "max_lease_ttl",
   "plugin_directory",
+  "plugin_handler_timeout",
   "log_level",
   "api_addr",
   "cluster_name",
@@ -169,6 +172,8 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
   };
   const pluginDirectory = optString(root.plugin_directory, "plugin_directory");
   if (pluginDirectory !== undefined) config.pluginDirectory = pluginDirectory;
+  const pluginTimeout = duration(root.plugin_handler_timeout, "plugin_handler_timeout");
+  if (pluginTimeout > 0) config.pluginDeadlineMs = pluginTimeout * 1000;
   if (apiAddr !== undefined) config.apiAddr = apiAddr;
   const clusterName = optString(root.cluster_name, "cluster_name");
   if (clusterName !== undefined) config.clusterName = clusterName;

@@ -21,6 +21,11 @@ import { OidcIssuer } from "./identity/oidc/issuer.js";
 import { oidcPaths } from "./identity/oidc/oidc-paths.js";
 import { OidcAdmin } from "./identity/oidc/oidc-service.js";
 import { OidcStore } from "./identity/oidc/oidc-store.js";
+import { PluginCatalog } from "./plugins/catalog.js";
+import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
+import { PluginLoader } from "./plugins/loader.js";
+import { mountAllowOrigin } from "./plugins/outbound.js";
+import { PluginRegistry } from "./plugins/registry.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -33,6 +38,10 @@ export interface CoreOptions {
   policyFiles?: Array<{ name: string; text: string }>;
   clusterName?: string;
   log: ReturnType<typeof createLogger>;
+  /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
+  pluginDirectory?: string;
+  /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
+  pluginDeadlineMs?: number;
 }
 
 const INIT_KEY = "init/done";
@@ -47,6 +56,7 @@ export class Core {
   oidc!: { admin: OidcAdmin; issuer: OidcIssuer };
   /** scheme://host:port clients reach this server at: api_addr, else the first listener (see boot.ts). */
   apiAddress = "http://127.0.0.1:8200";
+  private pluginLoader: PluginLoader | undefined;
 
   private constructor(
     readonly storage: Storage,
@@ -69,11 +79,14 @@ export class Core {
     const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
     const clusterId = (await system.get(CLUSTER_KEY))!;
 
-    const registry = new Map<string, PluginDefinition>();
+    const builtins = new Map<string, PluginDefinition>();
     for (const plugin of options.plugins) {
       checkSdkVersion(plugin);
-      registry.set(plugin.type, plugin);
+      builtins.set(plugin.type, plugin);
     }
+    const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;
+    const loader = new PluginLoader(options.pluginDirectory, deadlineMs);
+    const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
     await policies.load(options.policyFiles);
     const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
@@ -81,12 +94,15 @@ export class Core {
       storage,
       registry,
       log,
-      httpClientFor: () => createHttpClient(),
+      // Every mount gets its own client: its allow-list is its plugin's declared hosts and its config's endpoints.
+      httpClientFor: (record, backend, view, mountLog) =>
+        createHttpClient({ allowOrigin: mountAllowOrigin(backend, view, { path: record.path, type: record.type, accessor: record.accessor }, mountLog) }),
+      deadlineMs,
     });
     const tokens = new TokenService(storage, key, options.limits);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
@@ -99,6 +115,7 @@ export class Core {
     const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
     core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
+    core.pluginLoader = loader;
     return core;
   }
 
@@ -159,6 +176,7 @@ export class Core {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();
   }

@@ -131,7 +131,8 @@ export class RequestPipeline {
         sudo: acl?.root ?? false,
       };
       if (req.operation === "write" && def.existenceCheck) {
-        coreReq.operation = (await (def.existenceCheck as (r: CoreRequest) => Promise<boolean>)(coreReq)) ? "update" : "create";
+        const check = def.existenceCheck as (r: CoreRequest) => Promise<boolean>;
+        coreReq.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(coreReq))) ? "update" : "create";
       }
       const operation: Operation = coreReq.operation;
       if (acl && !acl.root) {
@@ -152,9 +153,11 @@ export class RequestPipeline {
         await this.deps.audit.logRequest(facts);
       }
 
+      // Plugin code runs under the mount's deadline: a hung handler costs this request only.
+      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${resolved.remainder}`, () => handler(coreReq))) ?? {};
       const result = def.lockout
-        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, async () => (await handler(coreReq)) ?? {})
-        : ((await handler(coreReq)) ?? {});
+        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
+        : await call();
       const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
       if (facts) {
         await this.deps.audit.logResponse(facts, {

@@ -10,6 +10,11 @@ export interface OutboundRequest {
   body?: string | Buffer;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /**
+   * PEM CA certificate(s) to trust for this https request instead of the system store (a private
+   * cluster's API server). Certificates are still verified; there is no way to turn that off.
+   */
+  ca?: string;
 }
 
 export interface OutboundResponse {
@@ -27,12 +32,14 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** At most this many requests in flight; the rest wait (bounded amplification). */
   maxConcurrent?: number;
-  /** Called with the origin ("https://host:port") before connecting; return false to refuse. */
-  allowOrigin?: (origin: string) => boolean;
+  /** Called with the origin ("https://host:port") before connecting; false refuses (per-mount allow-list). */
+  allowOrigin?: (origin: string) => boolean | Promise<boolean>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BYTES = 64 * 1024;
+/** Agents kept for distinct private CAs; a mount has one or two, so this only bounds misuse. */
+const MAX_CA_AGENTS = 32;
 
 /** Thrown for every outbound failure; the cause stays server-side. */
 const unavailable = (cause: string): WardenError => {
@@ -51,6 +58,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
   };
+  const caAgents = new Map<string, https.Agent>();
+  const agentFor = (url: URL, ca: string | undefined): http.Agent => {
+    if (url.protocol === "http:") return agents["http:"];
+    if (ca === undefined) return agents["https:"];
+    let agent = caAgents.get(ca);
+    if (!agent) {
+      if (caAgents.size >= MAX_CA_AGENTS) caAgents.delete(caAgents.keys().next().value!);
+      agent = new https.Agent({ keepAlive: true, maxSockets: 256, ca });
+      caAgents.set(ca, agent);
+    }
+    return agent;
+  };
   const maxConcurrent = options.maxConcurrent ?? 256;
   let inFlight = 0;
   const waiting: Array<() => void> = [];
@@ -67,16 +86,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     else inFlight--;
   };
 
-  const send = (req: OutboundRequest): Promise<OutboundResponse> => {
+  const check = async (req: OutboundRequest): Promise<URL> => {
     let url: URL;
     try {
       url = new URL(req.url);
     } catch {
-      return Promise.reject(unavailable("invalid outbound URL"));
+      throw unavailable("invalid outbound URL");
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.reject(unavailable("scheme refused"));
-    if (url.username || url.password) return Promise.reject(unavailable("credentials in URL refused"));
-    if (options.allowOrigin && !options.allowOrigin(url.origin)) return Promise.reject(unavailable("origin refused"));
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw unavailable("scheme refused");
+    if (url.username || url.password) throw unavailable("credentials in URL refused");
+    if (options.allowOrigin && !(await options.allowOrigin(url.origin))) throw unavailable(`origin refused by the mount's allow-list: ${url.origin}`);
+    return url;
+  };
+
+  const send = (req: OutboundRequest, url: URL): Promise<OutboundResponse> => {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
     const lib = url.protocol === "https:" ? https : http;
@@ -94,7 +117,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         {
           method: req.method,
           headers: { "accept-encoding": "identity", ...req.headers },
-          agent: agents[url.protocol as "http:" | "https:"],
+          agent: agentFor(url, req.ca),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -130,9 +153,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     async request(req) {
+      const url = await check(req);
       await acquire();
       try {
-        return await send(req);
+        return await send(req, url);
       } finally {
         release();
       }

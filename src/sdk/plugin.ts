@@ -144,9 +144,21 @@ export interface PluginDefinition {
   paths: AnyPathDefinition[];
   /** Without it, tokens from this method cannot be renewed. */
   renew?: RenewHandler;
-  /** Hosts this method may call, besides any endpoint its own config names. */
-  outboundHosts?: readonly string[];
+  /**
+   * Hosts this method may call, over https on the default port: exact names ("sts.aliyuncs.com") or
+   * rules for families of hosts (regional endpoints). The core's outbound client refuses every other
+   * origin, except those `configuredEndpoints` names. Without either, the mount calls nothing.
+   */
+  outboundHosts?: readonly HostRule[];
+  /**
+   * The endpoints the mount's own config names (operator choices: sts_endpoint, jwks_url...), read
+   * at call time; their exact origins (any scheme and port the operator wrote) are allowed too.
+   */
+  configuredEndpoints?: (ctx: { storage: StorageView; mount: MountInfo }) => Promise<ReadonlyArray<string | undefined>>;
 }
+
+/** A host a plugin may call: an exact lowercase name, or a predicate over lowercase host names. */
+export type HostRule = string | ((host: string) => boolean);
 
 export function definePlugin(def: PluginDefinition): PluginDefinition {
   return def;

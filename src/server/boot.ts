@@ -45,7 +45,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     policyFiles,
     clusterName: config.clusterName,
     log,
+    pluginDirectory: config.pluginDirectory,
+    pluginDeadlineMs: config.pluginDeadlineMs,
   });
+  const stopCatching = catchStrayRejections(log);
   for (const device of config.audit) {
     if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
       await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
@@ -77,6 +80,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } catch (e) {
     for (const l of listeners) await l.close();
     await core.close();
+    stopCatching();
     throw e;
   }
   const first = listeners[0]!;
@@ -92,6 +96,27 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     async close() {
       for (const l of listeners) await l.close();
       await core.close();
+      stopCatching();
     },
+  };
+}
+
+const strayLogs = new Set<{ error(msg: string, fields?: Record<string, unknown>): void }>();
+const onStray = (reason: unknown): void => {
+  for (const log of strayLogs) log.error("unhandled promise rejection (a plugin's floating promise?); the server keeps running", { error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason).slice(0, 200) });
+};
+
+/**
+ * Node ends the process on an unhandled rejection. A plugin that forgets an `await` must not take
+ * the whole server (and every other mount) down with it, so while a server runs such rejections are
+ * logged instead. Synchronous throws in a plugin's own timers are not caught: those are left fatal,
+ * as the process state after them is unknown.
+ */
+function catchStrayRejections(log: { error(msg: string, fields?: Record<string, unknown>): void }): () => void {
+  if (strayLogs.size === 0) process.on("unhandledRejection", onStray);
+  strayLogs.add(log);
+  return () => {
+    strayLogs.delete(log);
+    if (strayLogs.size === 0) process.off("unhandledRejection", onStray);
   };
 }

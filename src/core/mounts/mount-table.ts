@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
-import type { Logger, MountInfo, PluginDefinition } from "../../sdk/plugin.js";
+import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
 import type { MountRecord, Storage } from "../../storage/types.js";
 import { PathMatcher } from "../framework/path-matcher.js";
+import { withDeadline } from "../plugins/deadline.js";
+import type { ResolvedPlugin } from "../plugins/registry.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
 import { type CachedStorageView, mountStorageView } from "./storage-view.js";
 
@@ -20,14 +22,18 @@ export interface MountEntry {
   limits: LeaseLimits;
   /** Built into the server (sys/, auth/token/): cannot be disabled or moved. */
   builtin: boolean;
+  /** Which build serves the mount (sys/auth's running_plugin_version / running_sha256). */
+  running: { version: string; sha256: string; external: boolean };
 }
 
 export interface MountTableDeps {
   storage: Storage;
-  /** Auth method types an operator may enable, by type name. */
-  registry: ReadonlyMap<string, PluginDefinition>;
+  /** Auth method types an operator may enable: builtin, or loaded (pin verified) from the catalog. */
+  registry: { resolve(type: string): Promise<ResolvedPlugin> };
   log: Logger & { child(scope: string): Logger };
-  httpClientFor(mount: MountRecord): HttpClient;
+  httpClientFor(mount: MountRecord, backend: PluginDefinition, storage: StorageView, log: Logger): HttpClient;
+  /** How long a plugin handler or renew callback may run before its request is answered 500. */
+  deadlineMs: number;
 }
 
 const MOUNT_PATH = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
@@ -57,7 +63,7 @@ export class MountTable {
 
   /** Registers a backend the server itself provides (sys/, auth/token/). */
   addBuiltin(record: MountRecord, backend: PluginDefinition): MountEntry {
-    const entry = this.makeEntry(record, backend, true);
+    const entry = this.makeEntry(record, backend, true, { version: "", sha256: "", external: false });
     this.byPath.set(record.path, entry);
     return entry;
   }
@@ -65,13 +71,46 @@ export class MountTable {
   async load(): Promise<void> {
     for (const record of await this.deps.storage.mounts.list()) {
       if (this.byPath.get(record.path)?.builtin) continue;
-      const backend = this.deps.registry.get(record.type);
-      if (!backend) {
-        this.deps.log.error("mount refers to an unknown auth method type; left unmounted", { path: record.path, type: record.type });
+      let plugin: ResolvedPlugin;
+      try {
+        // External plugins are re-read and their pin re-checked here, at every start.
+        plugin = await this.deps.registry.resolve(record.type);
+      } catch (e) {
+        this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
         continue;
       }
-      this.byPath.set(record.path, this.makeEntry(record, backend, false));
+      this.byPath.set(record.path, this.makeEntry(record, plugin.definition, false, running(plugin)));
     }
+  }
+
+  /**
+   * Runs plugin code (a handler, an existence check, a renew callback) under the deadline. The
+   * server's own backends are trusted and run as they are.
+   */
+  guard<T>(entry: MountEntry, what: string, run: () => Promise<T>): Promise<T> {
+    if (entry.builtin) return run();
+    return withDeadline(Promise.resolve().then(run), this.deps.deadlineMs, () => {
+      entry.log.error("plugin call exceeded its deadline; answered 500", { call: what, deadline_ms: this.deps.deadlineMs });
+      return new WardenError(500, "internal error");
+    });
+  }
+
+  /** Mounts served by plugin `type`. */
+  mountsOfType(type: string): MountEntry[] {
+    return [...this.byPath.values()].filter((e) => !e.builtin && e.record.type === type);
+  }
+
+  /**
+   * Loads the mount's plugin again (pin re-checked, a fresh module instance) and swaps it in; the
+   * mount's record, storage and tokens stay. A failed load leaves the running version in place.
+   */
+  async reload(path: string): Promise<MountEntry> {
+    const entry = this.byPath.get(path);
+    if (!entry || entry.builtin) throw badRequest(`no plugin mount at ${path}`);
+    const plugin = await this.deps.registry.resolve(entry.record.type);
+    const next = this.makeEntry(entry.record, plugin.definition, false, running(plugin));
+    this.byPath.set(path, next);
+    return next;
   }
 
   /** Longest mount prefix of `path` ("auth/alicloud/login" -> auth/alicloud/ + "login"). */
@@ -95,8 +134,6 @@ export class MountTable {
 
   async enable(input: { path: string; type: string; description: string; config: Record<string, unknown>; options: Record<string, unknown> }): Promise<MountEntry> {
     const path = canonicalAuthPath(input.path);
-    const backend = this.deps.registry.get(input.type);
-    if (!backend) throw badRequest(`unknown auth method type "${input.type.slice(0, 60)}"`);
     for (const existing of this.byPath.keys()) {
       if (existing.startsWith(path) || path.startsWith(existing)) throw badRequest(`path is already in use at ${existing.slice(5)}`);
     }
@@ -110,8 +147,11 @@ export class MountTable {
       options: input.options,
       createdAt: Date.now(),
     };
+    // Loaded (and, for a catalog plugin, verified) before anything is written: a refused plugin
+    // leaves no mount behind.
+    const plugin = await this.deps.registry.resolve(input.type);
     if (!(await this.deps.storage.mounts.insert(record))) throw badRequest(`path is already in use at ${path.slice(5)}`);
-    const entry = this.makeEntry(record, backend, false);
+    const entry = this.makeEntry(record, plugin.definition, false, running(plugin));
     this.byPath.set(path, entry);
     return entry;
   }
@@ -144,22 +184,27 @@ export class MountTable {
       config: { ...entry.record.config, ...change.config },
     };
     await this.deps.storage.mounts.update(record);
-    const next = this.makeEntry(record, entry.backend, entry.builtin);
+    const next = this.makeEntry(record, entry.backend, entry.builtin, entry.running);
     this.byPath.set(path, next);
     return next;
   }
 
-  private makeEntry(record: MountRecord, backend: PluginDefinition, builtin: boolean): MountEntry {
+  private makeEntry(record: MountRecord, backend: PluginDefinition, builtin: boolean, runningAs: MountEntry["running"]): MountEntry {
+    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
+    const log = this.deps.log.child(record.path);
     return {
       record,
       info: { path: record.path, type: record.type, accessor: record.accessor },
       backend,
       matcher: new PathMatcher(backend),
-      storage: mountStorageView(this.deps.storage.kv, record.uuid),
-      http: this.deps.httpClientFor(record),
-      log: this.deps.log.child(record.path),
+      storage,
+      http: this.deps.httpClientFor(record, backend, storage, log),
+      log,
       limits: limitsOf(record.config),
       builtin,
+      running: runningAs,
     };
   }
 }
+
+const running = (p: ResolvedPlugin): MountEntry["running"] => ({ version: p.version, sha256: p.sha256, external: !p.builtin });

@@ -89,9 +89,9 @@ function mountView(entry: MountEntry): Record<string, unknown> {
     external_entropy_access: false,
     options: Object.keys(r.options).length ? r.options : null,
     uuid: r.uuid,
-    plugin_version: "",
-    running_plugin_version: "builtin",
-    running_sha256: "",
+    plugin_version: entry.running.external ? entry.running.version : "",
+    running_plugin_version: entry.running.external ? entry.running.version : "builtin",
+    running_sha256: entry.running.sha256,
     config: {
       default_lease_ttl: Number(r.config.default_lease_ttl ?? 0),
       max_lease_ttl: Number(r.config.max_lease_ttl ?? 0),

@@ -9,11 +9,13 @@ import { sysAuditPaths } from "./sys-audit.js";
 import { sysAuthPaths } from "./sys-auth.js";
 import { sysLockoutPaths } from "./sys-lockout.js";
 import { sysPolicyPaths } from "./sys-policy.js";
+import type { PluginRegistry } from "../plugins/registry.js";
+import { sysPluginPaths } from "./sys-plugins.js";
 
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService }): PluginDefinition {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry }): PluginDefinition {
   return {
     type: "system",
     sdkVersion: SDK_VERSION,
@@ -23,6 +25,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysPolicyPaths(deps.policies),
       ...sysAuditPaths(deps.audit),
       ...sysLockoutPaths(deps.lockout),
+      ...sysPluginPaths(deps.plugins, deps.mounts),
       corePath({
         pattern: "capabilities-self",
         fields: capabilityFields,

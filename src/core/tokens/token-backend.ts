@@ -150,16 +150,18 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     let limits = tokenMountLimits();
     if (issuer.record.type !== "token") {
       if (!issuer.backend.renew || !record.auth) throw badRequest("this auth type doesn't support renew");
-      current = await issuer.backend.renew({
-        metadata: record.auth.metadata,
-        internal: record.auth.internal,
-        alias: record.auth.alias,
+      const renewPlugin = issuer.backend.renew;
+      const stored = record.auth;
+      current = await mounts.guard(issuer, "renew", () => renewPlugin({
+        metadata: stored.metadata,
+        internal: stored.internal,
+        alias: stored.alias,
         policies: record.policies,
         storage: issuer.storage,
         mount: issuer.info,
         clientAddress: req.clientAddress,
         log: issuer.log,
-      });
+      }));
       limits = effectiveLimits(tokens.systemLimits, issuer.limits);
     }
     const renewed = await tokens.renew(record, increment, limits, current);

@@ -27,6 +27,9 @@ export const cacheTiming = {
 /** The part of the config that says where keys come from. */
 export interface KeySourceConfig {
   oidc_discovery_url?: string;
+  /** What the discovery document said at config time (kept so logins need no discovery fetch). */
+  discovered_issuer?: string;
+  discovered_jwks_uri?: string;
   jwks_url?: string;
   jwt_validation_pubkeys?: string[];
 }
@@ -55,7 +58,7 @@ const MAX_MOUNTS = 1000;
 
 export const fingerprintOf = (c: KeySourceConfig): string =>
   createHash("sha256")
-    .update(JSON.stringify([c.oidc_discovery_url ?? "", c.jwks_url ?? "", c.jwt_validation_pubkeys ?? []]))
+    .update(JSON.stringify([c.oidc_discovery_url ?? "", c.discovered_jwks_uri ?? "", c.jwks_url ?? "", c.jwt_validation_pubkeys ?? []]))
     .digest("hex");
 
 function entryFor(mountKey: string, config: KeySourceConfig): MountKeys {
@@ -64,6 +67,10 @@ function entryFor(mountKey: string, config: KeySourceConfig): MountKeys {
   if (cur && cur.fingerprint === fp) return cur;
   if (byMount.size >= MAX_MOUNTS) byMount.delete(byMount.keys().next().value!);
   const fresh: MountKeys = { fingerprint: fp, fetchedAt: 0, lastAttempt: 0, imported: new Map(), fetches: 0 };
+  if (config.oidc_discovery_url && config.discovered_jwks_uri) {
+    fresh.jwksUri = config.discovered_jwks_uri;
+    fresh.issuer = config.discovered_issuer;
+  }
   if (config.jwt_validation_pubkeys?.length) fresh.pems = config.jwt_validation_pubkeys.map((p, i) => parsePublicPem(p, i));
   byMount.set(mountKey, fresh);
   return fresh;
@@ -76,6 +83,7 @@ function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promi
   e.inflight = (async () => {
     try {
       if (!e.jwksUri) {
+        // Only for a discovery config without stored discovery results (path-config.ts stores them).
         if (config.oidc_discovery_url) {
           const d = await fetchDiscovery(http, config.oidc_discovery_url);
           e.issuer = d.issuer;

@@ -8,11 +8,14 @@
  */
 import { badRequest, definePath, type PluginRequest, type StorageView } from "warden/sdk";
 import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
-import { checkHttpUrl, KeySourceError, parsePublicPem } from "./key-source.js";
+import { checkHttpUrl, fetchDiscovery, KeySourceError, parsePublicPem } from "./key-source.js";
 import { primeKeys } from "./keyset-cache.js";
 
 export interface ConfigEntry {
   oidc_discovery_url?: string;
+  /** From the discovery document, at write time: the issuer it announced and its jwks_uri. */
+  discovered_issuer?: string;
+  discovered_jwks_uri?: string;
   jwks_url?: string;
   jwt_validation_pubkeys?: string[];
   bound_issuer?: string;
@@ -21,9 +24,24 @@ export interface ConfigEntry {
 }
 
 const CONFIG_KEY = "config";
+/** The config being validated by a write: its endpoints are allowed only while that write runs. */
+const PENDING_KEY = "config-pending";
 
 export async function readConfig(storage: StorageView): Promise<ConfigEntry | undefined> {
   return storage.get<ConfigEntry>(CONFIG_KEY);
+}
+
+/**
+ * The origins this mount may fetch from (the core's per-mount allow-list): the discovery URL, its
+ * jwks_uri and the jwks_url of the stored config, and of a config write still being validated.
+ */
+export async function configuredEndpoints(storage: StorageView): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of [await readConfig(storage), await storage.get<ConfigEntry>(PENDING_KEY)]) {
+    if (!c) continue;
+    for (const u of [c.oidc_discovery_url, c.discovered_jwks_uri, c.jwks_url]) if (u) out.push(u);
+  }
+  return out;
 }
 
 const fields = {
@@ -68,13 +86,24 @@ async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
   const role = nonEmpty(d.default_role);
   if (role) entry.default_role = role;
 
+  // Fetch once before storing. The core lets a mount fetch only from endpoints its config names,
+  // so the candidate config is recorded as pending for the duration of the check.
+  await req.storage.put(PENDING_KEY, entry);
   try {
+    if (discovery) {
+      const d = await fetchDiscovery(req.http, discovery);
+      entry.discovered_issuer = d.issuer;
+      entry.discovered_jwks_uri = d.jwksUri;
+      await req.storage.put(PENDING_KEY, entry);
+    }
     await primeKeys(req.mount.accessor, req.http, entry);
+    await req.storage.put(CONFIG_KEY, entry);
   } catch (e) {
     if (!(e instanceof KeySourceError)) throw e;
     throw badRequest(`${discovery ? "error checking oidc discovery URL" : "error checking jwks URL"}: ${e.message}`);
+  } finally {
+    await req.storage.delete(PENDING_KEY);
   }
-  await req.storage.put(CONFIG_KEY, entry);
 }
 
 function checkUrl(u: string, field: string): string {

@@ -4,7 +4,7 @@
  * the issuer's discovery document / JWKS or static PEM keys.
  */
 import { canonicalRoleName, definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
-import { configPath } from "./path-config.js";
+import { configPath, configuredEndpoints } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath } from "./path-role.js";
 import { roleStore } from "./role-entry.js";
@@ -30,4 +30,7 @@ export const jwtPlugin = definePlugin({
   description: "JWTs from an external issuer (GitHub Actions, Kubernetes, any OIDC provider), verified by its keys",
   paths: [configPath, rolePath, roleListPath, loginPath],
   renew: renewJwt,
+  // No fixed hosts: keys come only from where the operator's config points (see path-config.ts).
+  outboundHosts: [],
+  configuredEndpoints: ({ storage }) => configuredEndpoints(storage),
 });

@@ -3,8 +3,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { WardenError, type HandlerResult } from "warden/sdk";
 import { fetchLimits } from "./key-source.js";
-import { fetchCount } from "./keyset-cache.js";
-import { configPath } from "./path-config.js";
+import { candidateKeys, fetchCount, forgetMount } from "./keyset-cache.js";
+import { configPath, configuredEndpoints } from "./path-config.js";
 import { harness, makeKey, type TestKey } from "./test-support.js";
 import { startProvider, type TestProvider } from "./test-provider.js";
 
@@ -136,6 +136,47 @@ t("a JWKS keeps only public signing members: oct keys, enc keys and private part
   await h.call(configPath, "update", { jwks_url: p.jwksUrl });
   // Only "leaky" survives, stripped; nothing private reaches storage (keys are never stored anyway).
   assert.not.match(JSON.stringify([...h.storage.data.values()]), /private-exponent/);
+});
+
+t("under a per-mount allow-list of the config's endpoints: the write validates, logins refetch, nothing else is reachable", async ({ key }) => {
+  // The discovery document points at a JWKS on another origin (as Google's does): allowed because
+  // the discovery announced it; the pending entry is gone after the write.
+  const keysHost = await startProvider([key]);
+  const idp = await startProvider([]);
+  const refused: string[] = [];
+  const h = harness({
+    allowOrigin: async (origin, storage) => {
+      const ok = (await configuredEndpoints(storage)).some((u) => new URL(u).origin === origin);
+      if (!ok) refused.push(origin);
+      return ok;
+    },
+  });
+  try {
+    const realJwks = idp.jwksUrl;
+    idp.jwksUrl = keysHost.jwksUrl; // announced in idp's discovery document
+    await h.call(configPath, "update", { oidc_discovery_url: idp.url });
+    assert.equal(refused, []);
+    assert.is(await h.storage.get("config-pending"), undefined);
+    const stored = (await h.storage.get<Record<string, string>>("config"))!;
+    assert.is(stored.discovered_jwks_uri, keysHost.jwksUrl);
+    assert.is(stored.discovered_issuer, idp.url);
+    assert.equal(await configuredEndpoints(h.storage), [idp.url, keysHost.jwksUrl]);
+    // A fresh cache (restart, another node) needs no discovery fetch: the stored jwks_uri is used.
+    forgetMount(h.accessor);
+    const before = idp.hits.discovery;
+    const found = await candidateKeys(h.accessor, h.http, h.log, stored, { alg: "RS256", kid: key.kid });
+    assert.is(found.keys.length, 1);
+    assert.is(found.discoveredIssuer, idp.url);
+    assert.is(idp.hits.discovery, before);
+    // A failed write leaves neither a pending entry nor a changed config.
+    await rejects(h.call(configPath, "update", { jwks_url: "http://127.0.0.1:1/keys" }), 400, /error checking jwks URL/);
+    assert.is(await h.storage.get("config-pending"), undefined);
+    assert.is((await h.storage.get<Record<string, string>>("config"))!.oidc_discovery_url, idp.url);
+    idp.jwksUrl = realJwks;
+  } finally {
+    await keysHost.close();
+    await idp.close();
+  }
 });
 
 t.run();

@@ -26,9 +26,14 @@ export interface Harness {
   call(path: PathDefinition<any>, op: Operation, input: object): Promise<HandlerResult | void>;
 }
 
-export function harness(opts: { timeoutMs?: number } = {}): Harness {
+/**
+ * `allowOrigin` mimics the core's per-mount allow-list (it is given the harness' storage): pass
+ * one to test that the plugin only fetches from where its config points.
+ */
+export function harness(opts: { timeoutMs?: number; allowOrigin?: (origin: string, storage: MemoryStorage) => Promise<boolean> } = {}): Harness {
   const storage = new MemoryStorage();
-  const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000 });
+  const allow = opts.allowOrigin;
+  const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000, ...(allow ? { allowOrigin: (o: string) => allow(o, storage) } : {}) });
   const log = recordingLogger();
   const accessor = `auth_jwt_${randomUUID().slice(0, 8)}`;
   const h: Harness = {

@@ -120,7 +120,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     request,
     read: (path, token) => request("GET", path, { token }),
     write: (path, body = {}, token) => request("PUT", path, { body, token }),
-    list: (path, token) => request("LIST", path, { token }),
+    list: (path, token) => request("GET", `${path}${path.includes("?") ? "&" : "?"}list=true`, { token }),
     delete: (path, token) => request("DELETE", path, { token }),
     async enableAuth(path, type, mountConfig) {
       expect(await request("POST", `sys/auth/${path}`, { body: { type, config: mountConfig } }), 204, `enabling ${type} at auth/${path}`);

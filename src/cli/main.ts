@@ -12,6 +12,7 @@ import { columns } from "./format.js";
 import { deleteCommand, listCommand, readCommand, writeCommand } from "./kv.js";
 import { loginCommand } from "./login.js";
 import { operatorInitCommand } from "./operator.js";
+import { pluginCommands } from "./plugin.js";
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from "./policy.js";
 import { statusCommand } from "./status.js";
 import { tokenCreateCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from "./token.js";
@@ -39,9 +40,10 @@ const COMMANDS: Command[] = [
   auditDisableCommand,
   operatorInitCommand,
   statusCommand,
+  ...pluginCommands,
 ];
 
-const GROUPS = ["token", "auth", "policy", "audit", "operator"];
+const GROUPS = ["token", "auth", "policy", "audit", "operator", "plugin"];
 
 function overview(): string {
   const rows = [["server", "Start a warden server"], ...COMMANDS.map((c) => [c.name, c.summary])];

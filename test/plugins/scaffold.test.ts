@@ -1,0 +1,62 @@
+// `warden plugin new` end to end, offline: scaffold into a temporary folder (node_modules linked to
+// this checkout), run the scaffold's own `npm test`, then deploy its built file through the catalog
+// like an operator would, pinned with `warden plugin sha256`.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { pluginSha256 } from "../../src/sdk/testing/pin.js";
+import { pluginDir, register, serverWithPlugins } from "./fixtures.js";
+
+const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const warden = (args: string[], cwd?: string): string => execFileSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
+
+test("scaffold, its own tests pass as generated, and its build mounts through the catalog", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "warden-scaffold-"));
+  const dir = join(parent, "acme");
+  try {
+    const out = warden(["plugin", "new", "acme", `-dir=${dir}`, "-link"]);
+    assert.match(out, /Scaffolded acme/);
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    assert.match(pkg.devDependencies.warden, /^file:\//);
+    assert.is(pkg.peerDependencies.warden, "^0.1.0");
+    // The generated test command, as its author runs it (no network: node_modules is linked).
+    const env = { ...process.env, npm_config_offline: "true", npm_config_update_notifier: "false" };
+    const testOut = execFileSync("npm", ["test", "--silent"], { cwd: dir, encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
+    assert.match(testOut.replace(/\x1b\[[0-9;]*m/g, ""), /Passed:\s+2/);
+
+    const built = join(dir, "dist", "src", "index.js");
+    const pin = warden(["plugin", "sha256", built]).trim();
+    assert.is(pin, pluginSha256(built));
+    const p = pluginDir();
+    copyFileSync(built, join(p.dir, "acme.js"));
+    const s = await serverWithPlugins(p.dir);
+    try {
+      assert.is((await register(s, "acme", "acme.js", pin, "v0.1.0")).status, 204);
+      await s.enableAuth("acme", "acme");
+      assert.is((await s.write("auth/acme/config", { allowed_names: "bob", token_policies: "ops" })).status, 204);
+      const auth = await s.login("auth/acme/login", { name: "bob" });
+      assert.equal(auth.token_policies, ["default", "ops"]);
+    } finally {
+      await s.close();
+      rmSync(p.dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test("plugin new refuses a bad name and an existing folder", () => {
+  const parent = mkdtempSync(join(tmpdir(), "warden-scaffold-"));
+  try {
+    assert.throws(() => warden(["plugin", "new", "Bad_Name", `-dir=${join(parent, "x")}`]));
+    assert.throws(() => warden(["plugin", "new", "dup", `-dir=${parent}`]));
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test.run();

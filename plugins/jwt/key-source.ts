@@ -5,7 +5,7 @@
  * the public members of each JWK are kept: a JWKS that leaks a private "d" or publishes an "oct"
  * secret can never turn into a signing key or an HMAC secret here.
  */
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import { badRequest, type HttpClient } from "warden/sdk";
 
 /** Knobs for fetches; a test seam (tests shorten the timeout), otherwise constants. */
@@ -31,7 +31,7 @@ export interface PublicJwk {
 /** A fetch failure with a message fit for the operator (never the body of the remote answer). */
 export class KeySourceError extends Error {}
 
-async function getJson(http: HttpClient, url: string, maxBytes: number, what: string): Promise<unknown> {
+async function getJson(http: HttpClient, url: string, maxBytes: number, what: string, ca: string | undefined): Promise<unknown> {
   let res;
   try {
     res = await http.request({
@@ -40,6 +40,8 @@ async function getJson(http: HttpClient, url: string, maxBytes: number, what: st
       headers: { accept: "application/json" },
       timeoutMs: fetchLimits.timeoutMs,
       maxResponseBytes: maxBytes,
+      // A private CA (jwks_ca_pem / oidc_discovery_ca_pem) replaces the system store; still verified.
+      ...(ca ? { ca } : {}),
     });
   } catch (e) {
     // The SDK client keeps the real cause (timeout, size, network) in `cause`, never in the message.
@@ -63,9 +65,9 @@ export interface Discovery {
   jwksUri: string;
 }
 
-export async function fetchDiscovery(http: HttpClient, discoveryUrl: string): Promise<Discovery> {
+export async function fetchDiscovery(http: HttpClient, discoveryUrl: string, ca?: string): Promise<Discovery> {
   const url = `${trimSlash(discoveryUrl)}/.well-known/openid-configuration`;
-  const doc = await getJson(http, url, fetchLimits.maxDiscoveryBytes, "the discovery document");
+  const doc = await getJson(http, url, fetchLimits.maxDiscoveryBytes, "the discovery document", ca);
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new KeySourceError("the discovery document is not a JSON object");
   const { issuer, jwks_uri: jwksUri } = doc as Record<string, unknown>;
   if (typeof issuer !== "string" || typeof jwksUri !== "string") throw new KeySourceError("the discovery document lacks issuer or jwks_uri");
@@ -77,8 +79,8 @@ export async function fetchDiscovery(http: HttpClient, discoveryUrl: string): Pr
   return { issuer, jwksUri };
 }
 
-export async function fetchJwks(http: HttpClient, jwksUrl: string): Promise<PublicJwk[]> {
-  const doc = await getJson(http, jwksUrl, fetchLimits.maxJwksBytes, "the JWKS");
+export async function fetchJwks(http: HttpClient, jwksUrl: string, ca?: string): Promise<PublicJwk[]> {
+  const doc = await getJson(http, jwksUrl, fetchLimits.maxJwksBytes, "the JWKS", ca);
   const keys = doc !== null && typeof doc === "object" ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys)) throw new KeySourceError('the JWKS has no "keys" list');
   if (keys.length > fetchLimits.maxKeys) throw new KeySourceError(`the JWKS has more than ${fetchLimits.maxKeys} keys`);
@@ -135,4 +137,22 @@ export function parsePublicPem(pem: string, index: number): KeyObject {
     throw badRequest(`error parsing public key: jwt_validation_pubkeys[${index}] has an unsupported key type`);
   }
   return key;
+}
+
+/**
+ * Validates a CA field (jwks_ca_pem, oidc_discovery_ca_pem): one or more PEM certificates and nothing
+ * else, so a typo is a 400 at write time rather than every fetch failing TLS later.
+ */
+export function parseCaPem(pem: string, field: string): string {
+  if (/PRIVATE KEY/.test(pem)) throw badRequest(`${field} must hold certificates only, not a private key`);
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw badRequest(`${field} is not a PEM certificate`);
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch {
+      throw badRequest(`${field} holds a certificate that cannot be parsed`);
+    }
+  }
+  return blocks.join("\n") + "\n";
 }

@@ -31,6 +31,9 @@ export interface KeySourceConfig {
   discovered_issuer?: string;
   discovered_jwks_uri?: string;
   jwks_url?: string;
+  /** Private CAs for the discovery URL (and the JWKS it names) / for jwks_url. */
+  oidc_discovery_ca_pem?: string;
+  jwks_ca_pem?: string;
   jwt_validation_pubkeys?: string[];
 }
 
@@ -58,7 +61,7 @@ const MAX_MOUNTS = 1000;
 
 export const fingerprintOf = (c: KeySourceConfig): string =>
   createHash("sha256")
-    .update(JSON.stringify([c.oidc_discovery_url ?? "", c.discovered_jwks_uri ?? "", c.jwks_url ?? "", c.jwt_validation_pubkeys ?? []]))
+    .update(JSON.stringify([c.oidc_discovery_url ?? "", c.discovered_jwks_uri ?? "", c.jwks_url ?? "", c.jwt_validation_pubkeys ?? [], c.oidc_discovery_ca_pem ?? "", c.jwks_ca_pem ?? ""]))
     .digest("hex");
 
 function entryFor(mountKey: string, config: KeySourceConfig): MountKeys {
@@ -85,7 +88,7 @@ function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promi
       if (!e.jwksUri) {
         // Only for a discovery config without stored discovery results (path-config.ts stores them).
         if (config.oidc_discovery_url) {
-          const d = await fetchDiscovery(http, config.oidc_discovery_url);
+          const d = await fetchDiscovery(http, config.oidc_discovery_url, config.oidc_discovery_ca_pem);
           e.issuer = d.issuer;
           e.jwksUri = d.jwksUri;
         } else {
@@ -93,7 +96,8 @@ function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promi
         }
       }
       e.fetches++;
-      const keys = await fetchJwks(http, e.jwksUri!);
+      // Vault's rule: a discovery config's CA covers the provider's JWKS too.
+      const keys = await fetchJwks(http, e.jwksUri!, config.oidc_discovery_url ? config.oidc_discovery_ca_pem : config.jwks_ca_pem);
       e.jwks = keys;
       e.imported = new Map();
       e.fetchedAt = Date.now();

@@ -75,9 +75,32 @@ t("jwt_validation_pubkeys: PEM public keys and certificates only; a private key 
   assert.is(read.jwks_url, "");
 });
 
-t("private CAs are refused clearly (the SDK HttpClient has no per-request CA)", async ({ p }) => {
+t("private CAs: jwks_ca_pem / oidc_discovery_ca_pem trust a provider the system store does not", async ({ key, p }) => {
+  const tls = await startProvider([key], { tls: true });
+  try {
+    const h = harness();
+    // Without the CA the certificate is not trusted: verification is never skipped.
+    await rejects(h.call(configPath, "update", { jwks_url: tls.jwksUrl }), 400, /^error checking jwks URL: fetching the JWKS failed: network: DEPTH_ZERO_SELF_SIGNED_CERT$/);
+    await h.call(configPath, "update", { jwks_url: tls.jwksUrl, jwks_ca_pem: tls.ca });
+    const read = ((await h.call(configPath, "read", {})) as HandlerResult).data!;
+    assert.is(read.jwks_ca_pem, tls.ca);
+    await rejects(h.call(configPath, "update", { oidc_discovery_url: tls.url }), 400, /fetching the discovery document failed/);
+    await h.call(configPath, "update", { oidc_discovery_url: tls.url, oidc_discovery_ca_pem: tls.ca });
+    assert.is(fetchCount(h.accessor), 1, "discovery and its JWKS fetched with the discovery CA");
+    // Another provider's certificate does not vouch for this one.
+    const other = await startProvider([key], { tls: true });
+    await rejects(h.call(configPath, "update", { jwks_url: tls.jwksUrl, jwks_ca_pem: other.ca }), 400, /fetching the JWKS failed: network: /);
+    await other.close();
+  } finally {
+    await tls.close();
+  }
   const h = harness();
-  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwks_ca_pem: "-----BEGIN CERTIFICATE-----" }), 400, /jwks_ca_pem and oidc_discovery_ca_pem are not supported/);
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwks_ca_pem: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----" }), 400, /jwks_ca_pem holds a certificate that cannot be parsed/);
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwks_ca_pem: "hello" }), 400, /jwks_ca_pem is not a PEM certificate/);
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, jwks_ca_pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() }), 400, /certificates only/);
+  await rejects(h.call(configPath, "update", { oidc_discovery_url: p.url, jwks_ca_pem: "x" }), 400, /jwks_ca_pem can only be set with jwks_url/);
+  await rejects(h.call(configPath, "update", { jwks_url: p.jwksUrl, oidc_discovery_ca_pem: "x" }), 400, /oidc_discovery_ca_pem can only be set with oidc_discovery_url/);
 });
 
 t("discovery: fetched once at write; issuer must match; redirects, errors and bad JSON are 400s", async ({ p }) => {

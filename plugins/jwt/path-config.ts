@@ -8,7 +8,7 @@
  */
 import { badRequest, definePath, type PluginRequest, type StorageView } from "warden/sdk";
 import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
-import { checkHttpUrl, fetchDiscovery, KeySourceError, parsePublicPem } from "./key-source.js";
+import { checkHttpUrl, fetchDiscovery, KeySourceError, parseCaPem, parsePublicPem } from "./key-source.js";
 import { primeKeys } from "./keyset-cache.js";
 
 export interface ConfigEntry {
@@ -17,6 +17,8 @@ export interface ConfigEntry {
   discovered_issuer?: string;
   discovered_jwks_uri?: string;
   jwks_url?: string;
+  oidc_discovery_ca_pem?: string;
+  jwks_ca_pem?: string;
   jwt_validation_pubkeys?: string[];
   bound_issuer?: string;
   jwt_supported_algs: string[];
@@ -46,9 +48,9 @@ export async function configuredEndpoints(storage: StorageView): Promise<string[
 
 const fields = {
   oidc_discovery_url: { type: "string", description: "Issuer URL; keys come from its /.well-known/openid-configuration jwks_uri" },
-  oidc_discovery_ca_pem: { type: "string", description: "Not supported (see README): the CA for the discovery URL" },
+  oidc_discovery_ca_pem: { type: "string", description: "PEM CA certificate(s) for the discovery URL and the JWKS it names" },
   jwks_url: { type: "string", description: "URL of a JWKS with the issuer's public keys" },
-  jwks_ca_pem: { type: "string", description: "Not supported (see README): the CA for the JWKS URL" },
+  jwks_ca_pem: { type: "string", description: "PEM CA certificate(s) for jwks_url" },
   jwt_validation_pubkeys: { type: "string_slice", description: "PEM public keys (or certificates) that sign the tokens" },
   bound_issuer: { type: "string", description: "The value the iss claim must equal" },
   jwt_supported_algs: { type: "comma_string_slice", description: "Accepted signing algorithms (default RS256; none and HS* refused)" },
@@ -68,15 +70,17 @@ async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
   if (sources.length !== 1) {
     throw badRequest("exactly one of 'oidc_discovery_url', 'jwks_url', or 'jwt_validation_pubkeys' must be set");
   }
-  // The SDK's HttpClient takes no per-request CA, and disabling verification is not an option: a
-  // private CA is refused clearly instead of being stored and silently ignored.
-  if (nonEmpty(d.jwks_ca_pem) || nonEmpty(d.oidc_discovery_ca_pem)) {
-    throw badRequest("jwks_ca_pem and oidc_discovery_ca_pem are not supported by warden yet: serve the keys with a certificate from a public CA, or use jwt_validation_pubkeys");
-  }
+  // A CA that belongs to no configured URL would be stored and silently unused: refuse it.
+  const jwksCa = nonEmpty(d.jwks_ca_pem);
+  const discoveryCa = nonEmpty(d.oidc_discovery_ca_pem);
+  if (jwksCa && !jwksUrl) throw badRequest("jwks_ca_pem can only be set with jwks_url");
+  if (discoveryCa && !discovery) throw badRequest("oidc_discovery_ca_pem can only be set with oidc_discovery_url");
 
   const entry: ConfigEntry = { jwt_supported_algs: validateAlgs(d.jwt_supported_algs ?? []) };
   if (discovery) entry.oidc_discovery_url = checkUrl(discovery, "oidc_discovery_url");
   if (jwksUrl) entry.jwks_url = checkUrl(jwksUrl, "jwks_url");
+  if (jwksCa) entry.jwks_ca_pem = parseCaPem(jwksCa, "jwks_ca_pem");
+  if (discoveryCa) entry.oidc_discovery_ca_pem = parseCaPem(discoveryCa, "oidc_discovery_ca_pem");
   if (pems.length) {
     pems.forEach((p, i) => parsePublicPem(p, i));
     entry.jwt_validation_pubkeys = pems;
@@ -91,7 +95,7 @@ async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
   await req.storage.put(PENDING_KEY, entry);
   try {
     if (discovery) {
-      const d = await fetchDiscovery(req.http, discovery);
+      const d = await fetchDiscovery(req.http, discovery, entry.oidc_discovery_ca_pem);
       entry.discovered_issuer = d.issuer;
       entry.discovered_jwks_uri = d.jwksUri;
       await req.storage.put(PENDING_KEY, entry);
@@ -126,9 +130,9 @@ export const configPath = definePath({
       return {
         data: {
           oidc_discovery_url: c.oidc_discovery_url ?? "",
-          oidc_discovery_ca_pem: "",
+          oidc_discovery_ca_pem: c.oidc_discovery_ca_pem ?? "",
           jwks_url: c.jwks_url ?? "",
-          jwks_ca_pem: "",
+          jwks_ca_pem: c.jwks_ca_pem ?? "",
           jwt_validation_pubkeys: c.jwt_validation_pubkeys ?? [],
           bound_issuer: c.bound_issuer ?? "",
           jwt_supported_algs: c.jwt_supported_algs ?? [...DEFAULT_ALGS],

@@ -3,8 +3,13 @@
  * whose keys a test can add, rotate and remove, with switchable misbehaviour (redirects, slow or
  * broken answers) and hit counters, so tests can assert exactly how often warden fetched.
  */
-import { createServer, type Server } from "node:http";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestKey } from "./test-support.js";
 
 export interface ProviderFaults {
@@ -30,10 +35,25 @@ export interface TestProvider {
   published: TestKey[];
   hits: { discovery: number; jwks: number };
   faults: ProviderFaults;
+  /** With `tls: true`: the self-signed certificate the provider presents (its own CA). */
+  ca?: string;
   close(): Promise<void>;
 }
 
-export async function startProvider(keys: TestKey[] = []): Promise<TestProvider> {
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl, as the kubernetes example does). */
+function selfSigned(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), "jwt-provider-"));
+  try {
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=jwt-test-provider", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    return { key: readFileSync(key), cert: readFileSync(cert) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startProvider(keys: TestKey[] = [], opts: { tls?: boolean } = {}): Promise<TestProvider> {
   const p: TestProvider = {
     url: "",
     jwksUrl: "",
@@ -42,7 +62,7 @@ export async function startProvider(keys: TestKey[] = []): Promise<TestProvider>
     faults: {},
     close: async () => {},
   };
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "").split("?")[0];
     if (path === "/.well-known/openid-configuration") {
       p.hits.discovery++;
@@ -80,10 +100,18 @@ export async function startProvider(keys: TestKey[] = []): Promise<TestProvider>
       return;
     }
     res.writeHead(404).end();
-  });
+  };
+  let server: Server;
+  if (opts.tls) {
+    const tls = selfSigned();
+    p.ca = tls.cert.toString("utf8");
+    server = createHttpsServer(tls, handler);
+  } else {
+    server = createServer(handler);
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  p.url = `http://127.0.0.1:${port}`;
+  p.url = `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`;
   p.jwksUrl = `${p.url}/keys`;
   p.close = () =>
     new Promise<void>((resolve) => {

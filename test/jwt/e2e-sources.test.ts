@@ -78,6 +78,24 @@ t("jwt_validation_pubkeys: ES256 and EdDSA keys from PEMs; a token by a key not 
   assert.equal(read.body.data.jwt_validation_pubkeys, [ec.publicPem, ed.publicPem]);
 });
 
+t("jwks_url over https with a private CA (jwks_ca_pem): the certificate is verified against it", async ({ s, rsa }) => {
+  const tls = await startProvider([rsa], { tls: true });
+  try {
+    assert.is((await s.request("POST", "sys/auth/k8s-tls", { body: { type: "jwt" } })).status, 204);
+    const untrusted = await s.request("PUT", "auth/k8s-tls/config", { body: { jwks_url: tls.jwksUrl, bound_issuer: ISS } });
+    assert.is(untrusted.status, 400);
+    assert.match(untrusted.body.errors[0], /fetching the JWKS failed: network: DEPTH_ZERO_SELF_SIGNED_CERT/);
+    const cfg = await s.request("PUT", "auth/k8s-tls/config", { body: { jwks_url: tls.jwksUrl, jwks_ca_pem: tls.ca, bound_issuer: ISS } });
+    assert.is(cfg.status, 204, cfg.text);
+    assert.is((await s.request("PUT", "auth/k8s-tls/role/builder", { body: role })).status, 204);
+    const r = await s.request("PUT", "auth/k8s-tls/login", { token: null, body: { role: "builder", jwt: await sign(rsa, k8sClaims()) } });
+    assert.is(r.status, 200, r.text);
+    assert.ok(tls.hits.jwks >= 1);
+  } finally {
+    await tls.close();
+  }
+});
+
 t("a discovery document that redirects is refused at config time; nothing is stored", async ({ s, p }) => {
   p.faults = { discoveryRedirect: "http://169.254.169.254/latest/meta-data" };
   const r = await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } });

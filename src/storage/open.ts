@@ -10,8 +10,8 @@ export async function openStorage(config: StorageConfig, log: Logger): Promise<S
     case "sqlite":
       return openSqliteStorage({ path: config.path, log });
     case "postgresql":
-      // haEnabled is for leader election (periodic work), which lives above the storage adapter.
       return openPostgresStorage({
+        haEnabled: config.haEnabled,
         connectionUrl: config.connectionUrl,
         tablePrefix: config.tablePrefix,
         maxConnections: config.maxConnections,

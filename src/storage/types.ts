@@ -247,7 +247,65 @@ export interface Storage {
   readonly policies: PolicyStore;
   readonly kv: KvStore;
   readonly system: SystemStore;
+  /** Cross-node cache invalidation (in-process only on SQLite). */
+  readonly changes: ChangeFeed;
+  /** Leader election for periodic work (always leader on SQLite). */
+  readonly ha: LeaderElection;
   /** Cheap liveness probe for sys/health. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * A change to state some node may hold in memory. `key` narrows it ("" = anything under the topic).
+ */
+export interface Change {
+  topic: ChangeTopic;
+  key: string;
+}
+
+/**
+ * "policy": a policy name. "mount": a mount path. "kv": "<namespace>\n<key>" of a plain key/value
+ * entry (plugin roles and config, OIDC, catalog). "identity": an entity id ("" = several, e.g. a
+ * group changed). "system": a SystemStore key (the audit device table). "*": changes may have been
+ * missed (the feed reconnected): drop every cache.
+ */
+export type ChangeTopic = "policy" | "mount" | "kv" | "identity" | "system" | "*";
+
+/**
+ * How nodes on one database tell each other that cached state changed. The adapters publish for
+ * every write of a cacheable record themselves, after the write committed, so no write path can
+ * forget; a listener that re-reads on a notice sees the write. A node does not hear its own
+ * publications: its write path updates its own caches directly. Notices are hints, never the data.
+ */
+export interface ChangeFeed {
+  /** Never rejects: a lost notice is covered by the reconnect rule (a "*" drops every cache). */
+  publish(topic: Exclude<ChangeTopic, "*">, key: string): Promise<void>;
+  subscribe(listener: (change: Change) => void): () => void;
+}
+
+/** The advertisement of one node taking part in leader election. */
+export interface HaNode {
+  nodeId: string;
+  apiAddress: string;
+  hostname: string;
+  version: string;
+  isLeader: boolean;
+  /** Epoch ms this node became leader (leaders only). */
+  leaderSince?: number;
+}
+
+/**
+ * One leader among the nodes of a database, for periodic work (tidy, key rotation, pruning). Every
+ * node still serves every request; only housekeeping is the leader's.
+ */
+export interface LeaderElection {
+  /** False when there is nothing to elect (SQLite, or PostgreSQL without ha_enabled): always leader. */
+  readonly enabled: boolean;
+  /** Starts campaigning (idempotent); `onChange` hears every gain or loss of leadership. */
+  start(self: Pick<HaNode, "apiAddress" | "hostname" | "version">, onChange?: (leader: boolean) => void): void;
+  isLeader(): boolean;
+  /** Live nodes (the leader first); never throws, [] when the database cannot be asked. */
+  nodes(): Promise<HaNode[]>;
+  stop(): Promise<void>;
 }

@@ -7,6 +7,8 @@ import type Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Logger } from "../../sdk/plugin.js";
 import { sqliteMigrations } from "../migrations/sqlite/index.js";
+import { localChangeFeed, soleLeader } from "../local-cluster.js";
+import { announceWrites } from "../notifying.js";
 import type { Storage } from "../types.js";
 import { SqliteIdentityStore } from "./identity-store.js";
 import { SqliteKvStore } from "./kv-store.js";
@@ -41,16 +43,25 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
     const batch = new WriteBatch(conn);
     const ping = conn.prepare("SELECT 1").pluck();
     let closed = false;
+    const changes = localChangeFeed(opts.path);
+    const stores = announceWrites(
+      {
+        identity: new SqliteIdentityStore(db, batch),
+        mounts: new SqliteMountStore(db, batch),
+        policies: new SqlitePolicyStore(db, batch),
+        kv: new SqliteKvStore(db, batch),
+        system: new SqliteSystemStore(db, batch),
+      },
+      changes,
+    );
     return {
       kind: "sqlite",
       connection: conn,
       batch,
       tokens: new SqliteTokenStore(db, batch, conn),
-      identity: new SqliteIdentityStore(db, batch),
-      mounts: new SqliteMountStore(db, batch),
-      policies: new SqlitePolicyStore(db, batch),
-      kv: new SqliteKvStore(db, batch),
-      system: new SqliteSystemStore(db, batch),
+      ...stores,
+      changes,
+      ha: soleLeader(),
       async ping() {
         if (closed) return false;
         try {
@@ -62,6 +73,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       async close() {
         if (closed) return;
         closed = true;
+        changes.close();
         batch.close();
         try {
           // Fold the WAL back into the main file so a stopped server leaves one file behind.

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
+import { CacheSync } from "./cluster/cache-sync.js";
 import type { AuditBroker } from "./audit/types.js";
 import type { createLogger } from "./logger.js";
 import { MountTable } from "./mounts/mount-table.js";
@@ -54,6 +56,8 @@ export class Core {
   private timers: NodeJS.Timeout[] = [];
   /** The identity-token issuer (identity/oidc/*); set once in boot. */
   oidc!: { admin: OidcAdmin; issuer: OidcIssuer };
+  /** Follows other nodes' writes into this node's caches; more caches register with `on`. */
+  cluster!: CacheSync;
   /** scheme://host:port clients reach this server at: api_addr, else the first listener (see boot.ts). */
   apiAddress = "http://127.0.0.1:8200";
   private pluginLoader: PluginLoader | undefined;
@@ -102,7 +106,7 @@ export class Core {
     const tokens = new TokenService(storage, key, options.limits);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
@@ -115,6 +119,7 @@ export class Core {
     const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
     core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
+    core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
     core.pluginLoader = loader;
     return core;
   }
@@ -153,7 +158,10 @@ export class Core {
 
   /** Periodic housekeeping in small bounded steps, so no pass ever scans the whole store. */
   startBackgroundJobs(intervalMs = 2000): void {
+    // Every node serves requests; only the elected one does housekeeping (always this one on SQLite).
+    this.storage.ha.start({ apiAddress: this.apiAddress, hostname: hostname(), version: WARDEN_VERSION });
     const tidy = async (): Promise<void> => {
+      if (!this.storage.ha.isLeader()) return;
       try {
         const now = Date.now();
         await this.storage.tokens.revokeExpired(now, 1000);
@@ -163,7 +171,7 @@ export class Core {
         this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
       }
       try {
-        // Every node runs it; OidcStore's per-generation claim lets one node win each rotation.
+        // The leader runs it; OidcStore's per-generation claim still makes a rotation happen once.
         await this.oidc.admin.periodic(Date.now());
       } catch (e) {
         this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
@@ -176,6 +184,7 @@ export class Core {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.cluster?.close();
     this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();

@@ -1,6 +1,7 @@
 import { WardenError, badRequest, isWardenError, notFound, permissionDenied, unsupportedOperation } from "../sdk/errors.js";
 import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
+import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import type { AuditAuthInfo, AuditBroker, AuditRequestFacts } from "./audit/types.js";
 import type { CoreRequest, CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
@@ -78,6 +79,8 @@ export class RequestPipeline {
       if (e.status >= 500 && e.status !== 503) this.deps.log.error("request failed", { path: req.path, status: e.status, error: e.message });
       return e;
     }
+    // The database is away: say so (503, the client may retry) instead of a 500 or a hang.
+    if (isStorageUnavailable(e)) return new WardenError(503, STORAGE_UNAVAILABLE);
     this.deps.log.error("unexpected error", { path: req.path, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     return new WardenError(500, "internal error");
   }

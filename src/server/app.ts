@@ -6,6 +6,7 @@ import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
+import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { type ForwardedForOptions, clientAddress } from "./client-address.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
 
@@ -29,6 +30,7 @@ function json(status: number, body: unknown, extra?: Record<string, string>): Re
 
 function errorResponse(e: unknown): Response {
   if (isWardenError(e)) return json(e.status, { errors: e.errors }, e.headers);
+  if (isStorageUnavailable(e)) return json(503, { errors: [STORAGE_UNAVAILABLE] });
   return json(500, { errors: ["internal error"] });
 }
 
@@ -111,7 +113,7 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
   // Vault: any other method on sys/health is 405, not a logical request.
   app.all("/v1/sys/health", () => json(405, { errors: [] }));
   app.get("/v1/sys/seal-status", async () => json(200, await sealStatusBody(core)));
-  app.get("/v1/sys/leader", () => json(200, leaderBody(core, listener.advertisedAddress, startedAt)));
+  app.get("/v1/sys/leader", async () => json(200, await leaderBody(core, listener.advertisedAddress, startedAt)));
   app.get("/v1/sys/init", async () => json(200, { initialized: await core.initialized() }));
   app.on(["PUT", "POST"], "/v1/sys/init", async () => {
     try {

@@ -116,6 +116,31 @@ class Broker implements AuditBroker {
     });
   }
 
+  sync(): Promise<void> {
+    return this.locked(async () => {
+      const table = await loadDeviceTable(this.system);
+      const next = new Map<string, Device>();
+      for (const info of table) {
+        const current = this.devices.get(info.path);
+        if (current && JSON.stringify(current.info) === JSON.stringify(info)) {
+          next.set(info.path, current);
+          continue;
+        }
+        const { config } = parseFileOptions(info.options);
+        const key = await ensureDeviceKey(this.system, info.path);
+        const sink = await openFileDevice(config, false, (e) =>
+          this.opts.onError(`audit device ${info.path} cannot open its file, writes will fail: ${describe(e)}`),
+        );
+        next.set(info.path, this.makeDevice(info, config, key, sink));
+      }
+      const gone = [...this.devices.values()].filter((d) => next.get(d.info.path) !== d);
+      // Swapped in one step: a request is audited by the old set or the new one, never by none.
+      this.devices.clear();
+      for (const [path, d] of next) this.devices.set(path, d);
+      for (const d of gone) await d.sink.close().catch((e) => this.opts.onError(`audit device ${d.info.path} failed to close: ${describe(e)}`));
+    });
+  }
+
   list(): AuditDeviceInfo[] {
     return [...this.devices.values()].map((d) => cloneInfo(d.info));
   }

@@ -67,5 +67,7 @@ export interface AuditBroker {
   list(): AuditDeviceInfo[];
   /** sys/audit-hash/:path: "hmac-sha256:<hex>" with that device's key; undefined if no such device. */
   hash(path: string, input: string): string | undefined;
+  /** Re-reads the device table (another node enabled or disabled a device). */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,12 +21,15 @@ export interface EntitySnapshot {
 export class IdentityService {
   private readonly cache = new Map<string, EntitySnapshot>();
   private version = 0;
+  /** Bumped by invalidate() only: a snapshot read that overlapped one is not cached. */
+  private epoch = 0;
 
   constructor(private readonly storage: Storage) {}
 
   /** Drops cached snapshots (all, or one entity's). */
   invalidate(entityId?: string): void {
     this.version++;
+    this.epoch++;
     if (entityId === undefined) this.cache.clear();
     else this.cache.delete(entityId);
   }
@@ -34,6 +37,7 @@ export class IdentityService {
   async snapshot(entityId: string): Promise<EntitySnapshot | undefined> {
     const cached = this.cache.get(entityId);
     if (cached) return cached;
+    const epoch = this.epoch;
     const entity = await this.storage.identity.getEntity(entityId);
     if (!entity) return undefined;
     const groups = await this.storage.identity.groupsOf(entityId);
@@ -43,7 +47,8 @@ export class IdentityService {
       version: ++this.version,
     };
     if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(entityId, snap);
+    // Changed (here or on another node) while we read: use what we read, but do not keep it.
+    if (epoch === this.epoch) this.cache.set(entityId, snap);
     return snap;
   }
 

@@ -58,6 +58,8 @@ export function limitsOf(config: Record<string, unknown>): LeaseLimits {
  */
 export class MountTable {
   private readonly byPath = new Map<string, MountEntry>();
+  /** Bumped before and after every local change: sync() repeats a read that overlapped one. */
+  private writes = 0;
 
   constructor(private readonly deps: MountTableDeps) {}
 
@@ -150,9 +152,11 @@ export class MountTable {
     // Loaded (and, for a catalog plugin, verified) before anything is written: a refused plugin
     // leaves no mount behind.
     const plugin = await this.deps.registry.resolve(input.type);
+    this.writes++;
     if (!(await this.deps.storage.mounts.insert(record))) throw badRequest(`path is already in use at ${path.slice(5)}`);
     const entry = this.makeEntry(record, plugin.definition, false, running(plugin));
     this.byPath.set(path, entry);
+    this.writes++;
     return entry;
   }
 
@@ -163,13 +167,16 @@ export class MountTable {
     if (!entry) return;
     if (entry.builtin) throw badRequest(`cannot disable the ${path.slice(5)} mount`);
     // Stop routing first so no new token is minted while the old ones are being revoked.
+    this.writes++;
     this.byPath.delete(path);
     try {
       await this.deps.storage.tokens.revokeByPathPrefix(path);
       await this.deps.storage.kv.deleteNamespace(entry.record.uuid);
       await this.deps.storage.mounts.delete(path);
+      this.writes++;
     } catch (e) {
       this.byPath.set(path, entry);
+      this.writes++;
       throw e;
     }
   }
@@ -183,10 +190,38 @@ export class MountTable {
       description: change.description ?? entry.record.description,
       config: { ...entry.record.config, ...change.config },
     };
+    this.writes++;
     await this.deps.storage.mounts.update(record);
     const next = this.makeEntry(record, entry.backend, entry.builtin, entry.running);
     this.byPath.set(path, next);
+    this.writes++;
     return next;
+  }
+
+  /**
+   * Brings the table in line with storage after another node mounted, unmounted or tuned (the
+   * cluster change feed calls it). Unchanged entries, and with them their caches, stay.
+   */
+  async sync(): Promise<void> {
+    for (;;) {
+      const seen = this.writes;
+      const records = await this.deps.storage.mounts.list();
+      const changed: Array<{ record: MountRecord; plugin: ResolvedPlugin }> = [];
+      for (const record of records) {
+        const current = this.byPath.get(record.path);
+        if (current?.builtin || (current && sameRecord(current.record, record))) continue;
+        try {
+          changed.push({ record, plugin: await this.deps.registry.resolve(record.type) });
+        } catch (e) {
+          this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      if (seen !== this.writes) continue;
+      const live = new Set(records.map((r) => r.path));
+      for (const [path, entry] of this.byPath) if (!entry.builtin && !live.has(path)) this.byPath.delete(path);
+      for (const { record, plugin } of changed) this.byPath.set(record.path, this.makeEntry(record, plugin.definition, false, running(plugin)));
+      return;
+    }
   }
 
   private makeEntry(record: MountRecord, backend: PluginDefinition, builtin: boolean, runningAs: MountEntry["running"]): MountEntry {
@@ -208,3 +243,6 @@ export class MountTable {
 }
 
 const running = (p: ResolvedPlugin): MountEntry["running"] => ({ version: p.version, sha256: p.sha256, external: !p.builtin });
+
+const sameRecord = (a: MountRecord, b: MountRecord): boolean =>
+  a.uuid === b.uuid && a.type === b.type && a.accessor === b.accessor && a.description === b.description && JSON.stringify(a.config) === JSON.stringify(b.config) && JSON.stringify(a.options) === JSON.stringify(b.options);

@@ -19,6 +19,8 @@ export class PolicyService {
   private readonly parsed = new Map<string, Policy>();
   private readonly texts = new Map<string, string>();
   private readonly aclCache = new Map<string, { acl: Acl; templated: boolean }>();
+  /** Bumped before and after every local write: a refresh that overlapped one reads again. */
+  private writes = 0;
 
   constructor(private readonly store: PolicyStore) {}
 
@@ -45,7 +47,9 @@ export class PolicyService {
     const name = normalizePolicyName(rawName);
     if (text.trim() === "") throw badRequest("'policy' parameter not supplied or empty");
     const policy = await parsePolicy(name, text);
+    this.writes++;
     await this.store.put({ name, text, updatedAt: Date.now() });
+    this.writes++;
     this.parsed.set(name, policy);
     this.texts.set(name, text);
     this.aclCache.clear();
@@ -57,10 +61,40 @@ export class PolicyService {
     const name = normalizeForLookup(rawName);
     if (name === "default") throw badRequest("cannot delete default policy");
     if (name === "root") throw badRequest("cannot delete root policy");
+    this.writes++;
     await this.store.delete(name);
+    this.writes++;
     this.parsed.delete(name);
     this.texts.delete(name);
     this.aclCache.clear();
+  }
+
+  /**
+   * Re-reads one policy (or, without a name, all of them) after another node changed it. A read
+   * that overlapped a local write is repeated, so an older read never replaces a newer write.
+   */
+  async refresh(name?: string): Promise<void> {
+    for (;;) {
+      const seen = this.writes;
+      const records = name === undefined ? await this.store.list() : [await this.store.get(name)];
+      if (seen !== this.writes) continue;
+      const parsed = await Promise.all(records.map(async (r) => (r ? { r, p: await parsePolicy(r.name, r.text) } : undefined)));
+      if (seen !== this.writes) continue;
+      if (name === undefined) {
+        this.parsed.clear();
+        this.texts.clear();
+      } else {
+        this.parsed.delete(name);
+        this.texts.delete(name);
+      }
+      for (const x of parsed) {
+        if (!x) continue;
+        this.parsed.set(x.r.name, x.p);
+        this.texts.set(x.r.name, x.r.text);
+      }
+      this.aclCache.clear();
+      return;
+    }
   }
 
   /**

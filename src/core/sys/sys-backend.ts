@@ -11,11 +11,13 @@ import { sysLockoutPaths } from "./sys-lockout.js";
 import { sysPolicyPaths } from "./sys-policy.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
+import type { LeaderElection } from "../../storage/types.js";
+import { sysHaPaths } from "./sys-ha.js";
 
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry }): PluginDefinition {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection }): PluginDefinition {
   return {
     type: "system",
     sdkVersion: SDK_VERSION,
@@ -26,6 +28,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysAuditPaths(deps.audit),
       ...sysLockoutPaths(deps.lockout),
       ...sysPluginPaths(deps.plugins, deps.mounts),
+      ...sysHaPaths(deps.ha),
       corePath({
         pattern: "capabilities-self",
         fields: capabilityFields,

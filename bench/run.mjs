@@ -3,7 +3,7 @@
 // run (a bare node:http server; the STS emulator's own rate), never absolute numbers alone.
 //
 //   npm run bench                         # every scenario
-//   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud startup-1m
+//   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
@@ -18,10 +18,11 @@ import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
 import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
-import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
+import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
+import { startPgNodes } from "./lib/cluster.mjs";
 
-const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", "startup-1m"];
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", "startup-1m", "cluster"];
 const TARGETS = {
   "lookup-self": { ratio: 0.5, vs: "bare node:http" },
   "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
@@ -234,7 +235,62 @@ async function scenarioStartup() {
 const round = (x) => Math.round(x * 100) / 100;
 
 if (opt["cpu-prof"]) mkdirSync(profDir, { recursive: true });
-const run = { health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+/**
+ * Multi-node: approle login and lookup-self with 1, 2 and 3 nodes on one PostgreSQL database, against
+ * 1 node on SQLite measured in the same run. The load is split evenly over the nodes (one loader per
+ * node, connections divided); the nodes share the server core(s), PostgreSQL runs unpinned.
+ */
+async function scenarioCluster() {
+  const secrets = Number(opt.seconds);
+  const bodyLines = (file, body) => writeLines(join(tmp, file), 300_000, () => body);
+  async function prepare(url, token) {
+    await api(url, "POST", "sys/auth/approle", { token, body: { type: "approle" } });
+    await api(url, "POST", "auth/approle/role/bench", { token, body: { role_id: "bench-role-id", token_policies: ["default"], token_ttl: "1h" } });
+    const secret = (await api(url, "POST", "auth/approle/role/bench/secret-id", { token, body: {} })).data.secret_id;
+    const child = (await api(url, "POST", "auth/token/create", { token, body: { policies: ["default"], ttl: "1h" } })).auth.client_token;
+    return { body: JSON.stringify({ role_id: "bench-role-id", secret_id: secret }), child };
+  }
+  async function loadAll(label, urls, pids, kind, setup) {
+    const per = Math.max(1, Math.floor(connections / urls.length));
+    const linesFile = kind === "login" ? await bodyLines(`approle-${label}.lines`, setup.body) : undefined;
+    const one = (url) =>
+      kind === "login"
+        ? { ...base, connections: per, url, method: "POST", path: "/v1/auth/approle/login", headers: { "content-type": "application/json" }, linesFile, mode: "body" }
+        : { ...base, connections: per, url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": setup.child } };
+    if (warmup > 0) await Promise.all(urls.map((u) => runLoad({ ...one(u), seconds: warmup })));
+    log(`cluster ${label} ${kind}: ${secrets}s, ${urls.length} node(s) x ${per} connections`);
+    const rs = await Promise.all(urls.map((u, i) => runLoad({ ...one(u), seconds: secrets, watch: { server: pids[i] } })));
+    return {
+      rps: rs.reduce((a, r) => a + r.rps, 0),
+      p50_ms: Math.max(...rs.map((r) => r.p50_ms)),
+      p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
+      non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+      server_cpu_pct: rs.map((r) => r.cpu_pct.server),
+    };
+  }
+  const out = {};
+  const sq = await startWarden({ core: SERVER, dataDir: join(tmp, "cluster-sqlite") });
+  const sqSetup = await prepare(sq.url, ROOT_TOKEN);
+  for (const kind of ["login", "lookup"]) out[`sqlite-1 ${kind}`] = await loadAll("sqlite-1", [sq.url], [sq.child.pid], kind, sqSetup);
+  await stop(sq.child);
+  for (const n of [1, 2, 3]) {
+    const c = await startPgNodes(n, { core: SERVER, tmp });
+    try {
+      const setup = await prepare(c.urls[0], c.root);
+      for (const kind of ["login", "lookup"]) out[`postgresql-${n} ${kind}`] = await loadAll(`postgresql-${n}`, c.urls, c.pids, kind, setup);
+    } finally {
+      await c.close();
+    }
+  }
+  for (const [k, v] of Object.entries(out)) {
+    const kind = k.split(" ")[1];
+    v.ratio_vs_sqlite_1 = round(v.rps / out[`sqlite-1 ${kind}`].rps);
+  }
+  results.scenarios.cluster = out;
+}
+
+const run = { cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
@@ -280,6 +336,15 @@ function markdown(r) {
   if (S.statements) {
     const parts = Object.entries(S.statements).map(([k, v]) => `${k} ${v.perRequest}`);
     out.push(`SQLite statements per request (counted by a bench-only better-sqlite3 wrapper): ${parts.join(", ")}.`, "");
+  }
+  if (S.cluster) {
+    out.push("Multi-node (approle login, lookup-self): N warden nodes on one PostgreSQL vs 1 node on SQLite, same run; load split evenly over the nodes.", "");
+    out.push("| setup | request | req/s | p50 ms | p99 ms | non-2xx | ratio vs SQLite 1 node | node CPU % |", "|---|---|---:|---:|---:|---:|---:|---|");
+    for (const [k, v] of Object.entries(S.cluster)) {
+      const [setup, kind] = k.split(" ");
+      out.push(`| ${setup} | ${kind === "login" ? "approle login" : "lookup-self"} | ${v.rps} | ${v.p50_ms} | ${v.p99_ms} | ${v.non2xx} | ${v.ratio_vs_sqlite_1} | ${v.server_cpu_pct.join(" / ")} |`);
+    }
+    out.push("");
   }
   if (S["login-alicloud"]) out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}.`, "");
   return out.join("\n") + "\n";

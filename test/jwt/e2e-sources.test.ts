@@ -27,7 +27,7 @@ const k8sClaims = (extra: Record<string, unknown> = {}) =>
 
 t.before(async (ctx) => {
   cacheTiming.refetchCooldownMs = 200;
-  fetchLimits.timeoutMs = 400;
+  fetchLimits.timeoutMs = 1200;
   ctx.rsa = await makeKey("RS256", "sa-1");
   ctx.ec = await makeKey("ES256");
   ctx.ed = await makeKey("EdDSA");
@@ -106,28 +106,28 @@ t("a discovery document that redirects is refused at config time; nothing is sto
 });
 
 t("a slow JWKS times out within the bound at config time", async ({ s, p }) => {
-  p.faults = { jwksDelayMs: 1500 };
+  p.faults = { jwksDelayMs: 5000 };
   const started = Date.now();
   const r = await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } });
   const took = Date.now() - started;
   p.faults = {};
   assert.is(r.status, 400, r.text);
   assert.match(r.body.errors[0], /fetching the JWKS failed: timeout/);
-  assert.ok(took < 2000, `took ${took} ms`);
+  assert.ok(took < 4000, `took ${took} ms`);
 });
 
 t("a slow JWKS during a login's refetch is bounded too; cached keys keep working", async ({ s, p, rsa }) => {
   assert.is((await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } })).status, 204);
   assert.is((await s.request("PUT", "auth/disc/role/builder", { body: role })).status, 204);
   await sleep(250);
-  p.faults = { jwksDelayMs: 1500 };
+  p.faults = { jwksDelayMs: 5000 };
   const unknown = await makeKey("RS256", "sa-rotated");
   const started = Date.now();
   const r = await s.request("PUT", "auth/disc/login", { token: null, body: { role: "builder", jwt: await sign(unknown, k8sClaims({ iss: p.url })) } });
   const took = Date.now() - started;
   assert.is(r.status, 400, r.text);
   assert.match(r.body.errors[0], /no key found for kid "sa-rotated"/);
-  assert.ok(took < 2000, `took ${took} ms`);
+  assert.ok(took < 4000, `took ${took} ms`);
   const ok = await s.request("PUT", "auth/disc/login", { token: null, body: { role: "builder", jwt: await sign(rsa, k8sClaims({ iss: p.url })) } });
   assert.is(ok.status, 200, ok.text);
   p.faults = {};

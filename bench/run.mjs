@@ -3,7 +3,8 @@
 // run (a bare node:http server; the STS emulator's own rate), never absolute numbers alone.
 //
 //   npm run bench                         # every scenario
-//   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud startup-1m cluster
+//   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
+//                                         #   login-approle login-jwt oidc-token-mint login-oci startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
@@ -21,13 +22,14 @@ import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenSt
 import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
 import { startPgNodes } from "./lib/cluster.mjs";
+import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
 
-const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", "startup-1m", "cluster"];
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "startup-1m", "cluster"];
 const TARGETS = {
   "lookup-self": { ratio: 0.5, vs: "bare node:http" },
   "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
   "startup-1m": { maxMs: 1000 },
-  // "login-approle": slot for the client-secret/AppRole login target (later issue).
+  ...IDENTITY_TARGETS,
 };
 
 const { values: opt, positionals } = parseArgs({
@@ -126,10 +128,23 @@ async function scenarioLookup() {
     headers: { "X-Vault-Token": token },
     watch: { server: w.child.pid },
   });
+  // The same request for a token that carries an entity (an approle login token): entity resolution
+  // (identity policies, disabled check) must not make lookup-self slower.
+  const { token: withEntity } = await entityToken(w.url);
+  const re = await measure("warden lookup-self (token with an entity)", {
+    ...base,
+    url: w.url,
+    method: "GET",
+    path: "/v1/auth/token/lookup-self",
+    headers: { "X-Vault-Token": withEntity },
+    watch: { server: w.child.pid },
+  });
   r.profile = await withProfile("lookup-self", w.child);
   await stop(w.child);
   const ratio = round(r.rps / b.rps);
   results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
+  const ratioE = round(re.rps / b.rps);
+  results.scenarios["lookup-self-entity"] = { ...re, baseline: "bare", baselineRps: b.rps, ratio: ratioE, target: TARGETS["lookup-self"].ratio, pass: ratioE >= TARGETS["lookup-self"].ratio };
 }
 
 async function scenarioStatements() {
@@ -290,7 +305,8 @@ async function scenarioCluster() {
   results.scenarios.cluster = out;
 }
 
-const run = { cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
+const run = { ...identity, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
@@ -321,11 +337,13 @@ function markdown(r) {
   };
   row("bare node:http (GET)", S.bare);
   row("warden sys/health", S.health);
-  row("warden token lookup-self", S["lookup-self"], TARGETS["lookup-self"].ratio);
+  row("warden token lookup-self (child token, no entity)", S["lookup-self"], TARGETS["lookup-self"].ratio);
+  row("warden token lookup-self (approle token, with entity)", S["lookup-self-entity"], TARGETS["lookup-self"].ratio);
   row("STS emulator GetCallerIdentity", S["sts-emulator"]);
   row("warden alicloud login", S["login-alicloud"], TARGETS["login-alicloud"].ratio);
-  out.push("| AppRole / client-secret login | _target comes with a later issue_ | | | | | | | | |");
+  identityRows(S, row);
   out.push("");
+  out.push(...identityNotes(S));
   if (S["startup-1m"]) {
     const s = S["startup-1m"];
     out.push(

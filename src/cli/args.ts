@@ -13,6 +13,8 @@ export interface FlagSpec {
   /** One line for the help text. */
   usage: string;
   default?: string | boolean;
+  /** A short spelling Vault also accepts (-f for -force). */
+  alias?: string;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -53,7 +55,8 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedArgs
     }
     const body = arg.replace(/^--?/, "");
     const eq = body.indexOf("=");
-    const name = eq === -1 ? body : body.slice(0, eq);
+    const written = eq === -1 ? body : body.slice(0, eq);
+    const name = specs[written] ? written : (Object.keys(specs).find((k) => specs[k]!.alias === written) ?? written);
     let value: string | undefined = eq === -1 ? undefined : body.slice(eq + 1);
     const spec = specs[name];
     if (!spec) throw new UsageError(`flag provided but not defined: -${name}`);

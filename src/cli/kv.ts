@@ -54,7 +54,7 @@ Writing with no data requires -force.
     ...CONNECTION_FLAGS,
     ...FORMAT_FLAGS,
     ...FIELD_FLAGS,
-    force: { kind: "bool", usage: "Allow a write with no data." },
+    force: { kind: "bool", usage: "Allow a write with no data (also -f).", alias: "f" },
   },
   async run(args, ctx) {
     const [raw, ...kv] = expectArgs(args, 1, Infinity, "PATH [KEY=VALUE...]");

@@ -57,6 +57,10 @@ test("write: lone - merges a JSON object from stdin; no data needs -force", asyn
   r = await runCli(["write", "-force", "a/b"], { env: env() });
   assert.is(r.code, 0, r.stderr);
   assert.equal(last().json, {});
+  srv.requests.length = 0;
+  r = await runCli(["write", "-f", "a/b"], { env: env() });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(srv.requests.length, 1, "-f is Vault's short spelling of -force");
 });
 
 test("write: a response with auth prints the token table", async () => {

@@ -20,6 +20,8 @@ export interface EntitySnapshot {
  */
 export class IdentityService {
   private readonly cache = new Map<string, EntitySnapshot>();
+  /** (mount accessor, alias name) -> entity id: a repeat login costs no identity read at all. */
+  private readonly aliases = new Map<string, string>();
   private version = 0;
   /** Bumped by invalidate() only: a snapshot read that overlapped one is not cached. */
   private epoch = 0;
@@ -32,6 +34,8 @@ export class IdentityService {
     this.epoch++;
     if (entityId === undefined) this.cache.clear();
     else this.cache.delete(entityId);
+    // Aliases can move between entities or vanish with one: any identity write drops them all.
+    this.aliases.clear();
   }
 
   async snapshot(entityId: string): Promise<EntitySnapshot | undefined> {
@@ -57,10 +61,17 @@ export class IdentityService {
    * entity cannot log in.
    */
   async resolveLogin(mountAccessor: string, aliasName: string, aliasMetadata: Record<string, string>, mountType: string): Promise<EntityRecord> {
-    const existing = await this.storage.identity.findAlias(mountAccessor, aliasName);
+    const aliasKey = `${mountAccessor}\n${aliasName}`;
+    const epoch = this.epoch;
+    let entityId = this.aliases.get(aliasKey);
+    if (entityId === undefined) entityId = (await this.storage.identity.findAlias(mountAccessor, aliasName))?.entityId;
     let entity: EntityRecord | undefined;
-    if (existing) {
-      entity = (await this.snapshot(existing.entityId))?.entity;
+    if (entityId !== undefined) {
+      entity = (await this.snapshot(entityId))?.entity;
+      if (entity && epoch === this.epoch) {
+        if (this.aliases.size > 100_000) this.aliases.clear();
+        this.aliases.set(aliasKey, entity.id);
+      }
     }
     if (!entity) {
       const now = Date.now();

@@ -130,7 +130,9 @@ export interface KvStore {
   deleteNamespace(namespace: string): Promise<void>;
   /**
    * Inserts (namespace, key) with an expiry; true when inserted, false when a live entry exists.
-   * An expired entry is replaced. One atomic statement.
+   * An expired entry is replaced. One atomic statement. Its answer may precede its durability (an
+   * embedded adapter commits it with the next group commit): anything that depends on the claim is
+   * written after it and so is never durable without it.
    */
   claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean>;
   /** Removes expired claims (periodic). */

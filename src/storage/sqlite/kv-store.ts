@@ -151,8 +151,13 @@ export class SqliteKvStore implements KvStore {
     });
   }
 
+  /**
+   * Answered before the commit (writeEager): the claim is one atomic statement, seen at once by every
+   * later claim, and a login that follows it writes its token later, so the token never outlives a
+   * lost claim. Saves one fsync wait on every signed login.
+   */
   claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean> {
-    return this.batch.write(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now: this.now() }).changes > 0);
+    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now: this.now() }).changes > 0);
   }
 
   pruneClaims(now: number, limit: number): Promise<number> {

@@ -67,6 +67,23 @@ export class WriteBatch {
     });
   }
 
+  /**
+   * A write whose answer may be given before its commit: it runs now inside this tick's transaction
+   * (so every later statement on the connection, another claim included, sees it) and its promise
+   * settles at once; the batch commits it with the rest. Only for records whose loss in a crash is
+   * harmless because anything that depends on them is written later, hence committed no earlier.
+   */
+  writeEager<T>(run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
+    try {
+      this.#ensureOpen();
+      return Promise.resolve(run());
+    } catch (err) {
+      this.#afterFailure(err);
+      return Promise.reject(err);
+    }
+  }
+
   /** A multi-statement write: all of it or none of it, via a SAVEPOINT inside the batch. */
   writeAtomic<T>(run: () => T): Promise<T> {
     return this.write(() => {

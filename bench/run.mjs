@@ -11,7 +11,7 @@
 // Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodies.mjs";
@@ -74,7 +74,8 @@ const profDir = join(ROOT, "bench", "results", "profiles");
 const wardenNodeArgs = (name) => (opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 
 const log = (...a) => console.error("[bench]", ...a);
-const results = { date: new Date().toISOString(), machine, tool, seconds, warmup, connections, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
+const loadNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
+const results = { date: new Date().toISOString(), load: { start: loadNow() }, machine, tool, seconds, warmup, connections, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
 
 /** Warm-up then the measured run, same target, same loader. */
 async function measure(label, load) {
@@ -308,6 +309,7 @@ async function scenarioCluster() {
 const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
 const run = { ...identity, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
+  results.load.end = loadNow();
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(join(ROOT, "bench", "results", "latest.md"), markdown(results));
@@ -325,7 +327,7 @@ function markdown(r) {
   const out = [];
   out.push(`### Benchmarks (${r.date.slice(0, 10)})`, "");
   out.push(
-    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL + synchronous=FULL.`,
+    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL + synchronous=FULL.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
     "",
   );
   out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---:|---|---:|");

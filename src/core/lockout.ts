@@ -62,12 +62,16 @@ export class LockoutService {
     if (config.disabled || alias === "") return run();
     const address = clientAddress ?? "unknown";
     const key = keyOf(entry.record.accessor, alias, address);
-    const lock = (await this.kv.get(NAMESPACE, `lock/${key}`)) as LockRecord | undefined;
     const now = Date.now();
+    const [lock, failures] = await Promise.all([
+      this.kv.get(NAMESPACE, `lock/${key}`) as Promise<LockRecord | undefined>,
+      this.kv.peekCounter(NAMESPACE, key, now),
+    ]);
     if (lock && lock.until > now) throw lockedOut();
     try {
       const result = await run();
-      await this.kv.resetCounter(NAMESPACE, key);
+      // Reads, not writes, on the common path: a login only resets what a failure left behind.
+      if (failures > 0) await this.kv.resetCounter(NAMESPACE, key);
       if (lock) await this.kv.delete(NAMESPACE, `lock/${key}`);
       return result;
     } catch (e) {

@@ -27,7 +27,9 @@ export interface StorageView {
   /**
    * Takes one use in one atomic statement: the value and the uses left after this one (0 for
    * unlimited, -1 when this was the last), or undefined when missing, expired or used up. Under any
-   * concurrency, an entry with k uses is taken exactly k times.
+   * concurrency, an entry with k uses is taken exactly k times. The answer may come before the use
+   * is durable (embedded storage commits it with the next batch); a login's token is always written
+   * after it, so a crash can never leave a token whose use was given back.
    */
   takeCounted<T = unknown>(key: string): Promise<{ value: T; usesLeft: number } | undefined>;
   /** Reads a counted entry without using it; undefined when missing, expired or used up. */

@@ -145,7 +145,8 @@ export interface KvStore {
   /**
    * Takes one use, atomically (one statement): returns the value and the uses left after this one
    * (0 for unlimited entries, -1 when this was the last use), or undefined when the entry is missing,
-   * expired or used up.
+   * expired or used up. As with claimOnce, the answer may precede durability: what depends on the use
+   * (the token of a login) is written after it and so never survives a crash without it.
    */
   takeCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number } | undefined>;
   /** Reads a counted entry without taking a use; undefined when missing, expired or used up. */
@@ -161,6 +162,8 @@ export interface KvStore {
    */
   bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number>;
   resetCounter(namespace: string, key: string): Promise<void>;
+  /** The count of a windowed counter, 0 when absent or its window has passed (one prepared read). */
+  peekCounter(namespace: string, key: string, now: number): Promise<number>;
 }
 
 /** Small system records: init state, server keys, audit device table. */

@@ -655,6 +655,18 @@ function countedSuite(name: string, open: OpenStorage) {
     assert.is(await s.kv.bumpCounter("ns", "kept", 60_000, NOW), 2);
   });
 
+  t("peekCounter reads a live count without changing it; 0 when absent, reset or past its window", async ({ s }) => {
+    assert.is(await s.kv.peekCounter("ns", "p", NOW), 0);
+    await s.kv.bumpCounter("ns", "p", 1000, NOW);
+    await s.kv.bumpCounter("ns", "p", 1000, NOW);
+    assert.is(await s.kv.peekCounter("ns", "p", NOW + 10), 2);
+    assert.is(await s.kv.peekCounter("ns", "p", NOW + 10), 2, "a peek takes nothing");
+    assert.is(await s.kv.peekCounter("other", "p", NOW + 10), 0);
+    assert.is(await s.kv.peekCounter("ns", "p", NOW + 1000), 0, "the window has passed");
+    await s.kv.resetCounter("ns", "p");
+    assert.is(await s.kv.peekCounter("ns", "p", NOW + 10), 0);
+  });
+
   t("deleteNamespace drops its counted entries and counters, not other namespaces'", async ({ s }) => {
     await s.kv.putCounted("gone", "c", "v", 0, 0);
     await s.kv.putCounted("kept", "c", "v", 0, 0);

@@ -108,6 +108,11 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
       })
       .returning({ count: counters.count })
       .prepare("ctr_bump"),
+    peekCounter: db
+      .select({ count: counters.count })
+      .from(counters)
+      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEnd} > ${ph("now")}::bigint`))
+      .prepare("ctr_peek"),
     resetCounter: db
       .delete(counters)
       .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key"))))
@@ -184,6 +189,11 @@ export class PgKvStore implements KvStore {
   async bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number> {
     const rows = await this.#q.bumpCounter.execute({ namespace, key, now, windowEnd: now + windowMs });
     return rows[0]!.count;
+  }
+
+  async peekCounter(namespace: string, key: string, now: number): Promise<number> {
+    const rows = await this.#q.peekCounter.execute({ namespace, key, now });
+    return rows[0] ? Number(rows[0].count) : 0;
   }
 
   async resetCounter(namespace: string, key: string): Promise<void> {

@@ -104,6 +104,11 @@ function prepare(db: Db) {
       })
       .returning({ count: counters.count })
       .prepare(),
+    peekCounter: db
+      .select({ count: counters.count })
+      .from(counters)
+      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEndsAt} > ${ph("now")}`))
+      .prepare(),
     resetCounter: db
       .delete(counters)
       .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key"))))
@@ -173,8 +178,9 @@ export class SqliteKvStore implements KvStore {
     });
   }
 
+  /** Answered before the commit, like claimOnce: the token a login mints after it commits after it. */
   takeCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number } | undefined> {
-    return this.batch.write(() => {
+    return this.batch.writeEager(() => {
       const row = this.#q.takeCounted.get({ namespace, key, now });
       return row && { value: row.value, usesLeft: row.uses };
     });
@@ -202,6 +208,10 @@ export class SqliteKvStore implements KvStore {
       if (!row) throw new Error("kv.bumpCounter: upsert returned no row");
       return row.count;
     });
+  }
+
+  async peekCounter(namespace: string, key: string, now: number): Promise<number> {
+    return this.#q.peekCounter.get({ namespace, key, now })?.count ?? 0;
   }
 
   resetCounter(namespace: string, key: string): Promise<void> {

@@ -1,19 +1,32 @@
+import type { IncomingMessage } from "node:http";
 import { WardenError, badRequest } from "../sdk/errors.js";
 
 const MAX_DEPTH = 32;
 const MAX_NODES = 5000;
 
-/** Reads at most `maxBytes` of the body while it streams in; more is a 413, never buffered. */
-export async function readBody(body: AsyncIterable<Buffer>, declaredLength: string | undefined, maxBytes: number): Promise<string> {
-  if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw new WardenError(413, "http: request body too large");
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) throw new WardenError(413, "http: request body too large");
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+/**
+ * Reads at most `maxBytes` of the body while it streams in; more is a 413, never buffered. Plain
+ * stream events: an async iterator over the request costs more than the read on small JSON bodies.
+ */
+export function readBody(body: IncomingMessage, declaredLength: string | undefined, maxBytes: number): Promise<string> {
+  if (declaredLength !== undefined && Number(declaredLength) > maxBytes) return Promise.reject(new WardenError(413, "http: request body too large"));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.off("data", onData);
+        body.resume();
+        reject(new WardenError(413, "http: request body too large"));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    body.on("data", onData);
+    body.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    body.once("error", reject);
+  });
 }
 
 /**

@@ -180,6 +180,8 @@ export class RequestPipeline {
   /** The entity behind a token: gone or disabled means the token no longer works. */
   private async entityOf(caller: Caller): Promise<EntitySnapshot | undefined> {
     if (!caller.record.entityId) return undefined;
+    // Read with the token itself: exact on every node, whatever the snapshot cache holds.
+    if (caller.record.entityDisabled) throw permissionDenied();
     const snap = await this.deps.identity.snapshot(caller.record.entityId);
     if (!snap || snap.entity.disabled) throw permissionDenied();
     return snap;

@@ -41,6 +41,11 @@ export interface TokenRecord {
   role: string;
   /** What the issuing auth method needs to renew: alias, metadata, internal data. */
   auth: StoredAuth | null;
+  /**
+   * Set by `get` (never stored): the token's entity is disabled. Read in the same statement as the
+   * token, so an entity disabled on one node stops its tokens on every node at the next request.
+   */
+  entityDisabled?: true;
 }
 
 export interface StoredAuth {

@@ -334,6 +334,22 @@ function revocationSuite(name: string, open: OpenStorage) {
     assert.is(await s.tokens.revokeExpired(now, 100), 0);
   });
 
+  t("get reads the entity's disabled flag with the token, in the same statement", async ({ s }) => {
+    const on = entity();
+    const off = entity({ disabled: true });
+    assert.ok(await s.identity.insertEntity(on));
+    assert.ok(await s.identity.insertEntity(off));
+    const plain = token();
+    const ofOn = token({ entityId: on.id });
+    const ofOff = token({ entityId: off.id });
+    for (const t of [plain, ofOn, ofOff]) await s.tokens.insert(t);
+    assert.is((await s.tokens.get(plain.idHash))!.entityDisabled, undefined);
+    assert.is((await s.tokens.get(ofOn.idHash))!.entityDisabled, undefined);
+    assert.is((await s.tokens.get(ofOff.idHash))!.entityDisabled, true);
+    assert.ok(await s.identity.updateEntity({ ...off, disabled: false }));
+    assert.is((await s.tokens.get(ofOff.idHash))!.entityDisabled, undefined, "enabling again is seen by the next read");
+  });
+
   t("revokeByEntity removes the entity's tokens with their descendants, and nothing else", async ({ s }) => {
     const a1 = token({ entityId: "ent-a" });
     const a1child = token({ parentHash: a1.idHash });

@@ -11,7 +11,7 @@ import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
 import { affected, bind, type Db, ph, placeholdersFor, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
 import type { PgTables } from "./schema.js";
 
-function prepare(db: Db, { tokens }: PgTables) {
+function prepare(db: Db, { tokens, entities }: PgTables) {
   const root = alias(tokens, "root");
   const child = alias(tokens, "child");
   // Ids reachable from `seed` through parent_hash; UNION (not UNION ALL) so a corrupt cycle terminates.
@@ -21,7 +21,13 @@ function prepare(db: Db, { tokens }: PgTables) {
 
   return {
     insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare("tok_insert"),
-    get: db.select().from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare("tok_get"),
+    // The entity's disabled flag comes in the same statement: a disable on any node counts at once.
+    get: db
+      .select({ token: tokens, entityDisabled: entities.disabled })
+      .from(tokens)
+      .leftJoin(entities, eq(entities.id, tokens.entityId))
+      .where(eq(tokens.idHash, ph("idHash")))
+      .prepare("tok_get"),
     getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare("tok_get_acc"),
     use: db
       .update(tokens)
@@ -87,7 +93,10 @@ export class PgTokenStore implements TokenStore {
   }
 
   async get(idHash: string): Promise<TokenRecord | undefined> {
-    return (await this.#q.get.execute({ idHash }))[0];
+    const row = (await this.#q.get.execute({ idHash }))[0];
+    if (!row) return undefined;
+    const record = row.token as TokenRecord;
+    return row.entityDisabled === true ? { ...record, entityDisabled: true } : record;
   }
 
   async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {

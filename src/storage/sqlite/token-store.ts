@@ -66,26 +66,29 @@ function prepare(db: Db) {
 }
 
 /** The row of the hot read, as better-sqlite3 returns it in array mode (column order of the SELECT). */
-type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null];
+type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, number | null];
 
 /**
  * lookup-self and every authenticated request read one token row. Drizzle's generic row mapping
  * (a type check and a decoder per column) cost more than the read itself in a profile, so this one
  * statement is a raw prepared statement in array mode with a hand-written mapper. A test holds it
- * equal to the drizzle read.
+ * equal to the drizzle read. The entity's disabled flag comes with it (a LEFT JOIN on the primary
+ * key), so a disabled entity stops its tokens without a second statement.
  */
 function prepareHotRead(conn: Database.Database) {
   return conn
     .prepare(
-      `SELECT id_hash, accessor, parent_hash, policies, path, mount_accessor, meta, display_name, num_uses, created_at, ttl,
-              expires_at, explicit_max_ttl, max_ttl, period, renewable, last_renewal_at, entity_id, bound_cidrs, role, auth
-         FROM tokens WHERE id_hash = ?`,
+      `SELECT t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
+              t.created_at, t.ttl, t.expires_at, t.explicit_max_ttl, t.max_ttl, t.period, t.renewable, t.last_renewal_at,
+              t.entity_id, t.bound_cidrs, t.role, t.auth, e.disabled
+         FROM tokens t LEFT JOIN entities e ON e.id = t.entity_id
+        WHERE t.id_hash = ?`,
     )
     .raw(true);
 }
 
 function fromRow(r: TokenRow): TokenRecord {
-  return {
+  const record: TokenRecord = {
     idHash: r[0],
     accessor: r[1],
     parentHash: r[2],
@@ -108,6 +111,8 @@ function fromRow(r: TokenRow): TokenRecord {
     role: r[19],
     auth: r[20] === null ? null : (JSON.parse(r[20]) as TokenRecord["auth"]),
   };
+  if (r[21] === 1) record.entityDisabled = true;
+  return record;
 }
 
 export class SqliteTokenStore implements TokenStore {

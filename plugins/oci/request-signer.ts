@@ -3,7 +3,20 @@
  * payload (a GET, `date (request-target) host`, as the Vault CLI's Go SDK signs) and warden's own
  * calls to the identity data plane (POSTs, which also sign the body headers).
  */
-import { createHash, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
+
+/** Parsing a PEM costs more than the RSA signature itself: each key is parsed once. */
+const parsedKeys = new Map<string, KeyObject>();
+function keyObject(key: string | KeyObject): KeyObject {
+  if (typeof key !== "string") return key;
+  let parsed = parsedKeys.get(key);
+  if (!parsed) {
+    parsed = createPrivateKey(key);
+    if (parsedKeys.size >= 16) parsedKeys.clear();
+    parsedKeys.set(key, parsed);
+  }
+  return parsed;
+}
 
 export interface SignInput {
   method: "GET" | "POST";
@@ -36,7 +49,7 @@ export function signRequest(input: SignInput): Record<string, string> {
   const line = (n: string): string =>
     n === "(request-target)" ? `(request-target): ${input.method.toLowerCase()} ${input.target}` : `${n}: ${headers[n]}`;
   const signingString = names.map(line).join("\n");
-  const signature = sign("sha256", Buffer.from(signingString, "utf8"), input.privateKey).toString("base64");
+  const signature = sign("sha256", Buffer.from(signingString, "utf8"), keyObject(input.privateKey)).toString("base64");
   headers.authorization =
     `Signature version="1",headers="${names.join(" ")}",keyId="${input.keyId}",algorithm="rsa-sha256",signature="${signature}"`;
   return headers;

@@ -61,7 +61,11 @@ export interface TokenRenewal {
 }
 
 export interface TokenStore {
-  insert(token: TokenRecord): Promise<void>;
+  /**
+   * Inserts; false when the token has a parent that no longer exists (revoked meanwhile), atomically
+   * with that check, so a child can never outlive a parent revoked while it was being created.
+   */
+  insert(token: TokenRecord): Promise<boolean>;
   /** The hot path: one prepared read by primary key. */
   get(idHash: string): Promise<TokenRecord | undefined>;
   getByAccessor(accessor: string): Promise<TokenRecord | undefined>;

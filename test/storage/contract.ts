@@ -334,6 +334,18 @@ function revocationSuite(name: string, open: OpenStorage) {
     assert.is(await s.tokens.revokeExpired(now, 100), 0);
   });
 
+  t("a child whose parent is gone is refused, and no child outlives a parent revoked meanwhile", async ({ s }) => {
+    assert.is(await s.tokens.insert(token({ parentHash: "no-such-parent" })), false);
+    const parent = token();
+    assert.is(await s.tokens.insert(parent), true);
+    const children = Array.from({ length: 20 }, () => token({ parentHash: parent.idHash }));
+    const inserted = children.map((c) => s.tokens.insert(c));
+    const revoked = s.tokens.revokeTree(parent.idHash);
+    await Promise.all([...inserted, revoked]);
+    assert.is(await s.tokens.get(parent.idHash), undefined);
+    for (const c of children) assert.is(await s.tokens.get(c.idHash), undefined, "a child survived its revoked parent");
+  });
+
   t("get reads the entity's disabled flag with the token, in the same statement", async ({ s }) => {
     const on = entity();
     const off = entity({ disabled: true });

@@ -126,7 +126,8 @@ export class TokenService {
       role: spec.role,
       auth: spec.auth,
     };
-    await this.storage.tokens.insert(record);
+    // A parent revoked while its child was being made takes the child with it: refuse it.
+    if (!(await this.storage.tokens.insert(record))) throw permissionDenied();
     return { token, record };
   }
 

@@ -48,6 +48,10 @@ export function isStorageUnavailable(err: unknown): boolean {
 }
 
 /** A unique_violation: the row a write would create or rename to already exists. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return driverError(err)?.code === "23503";
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   return driverError(err)?.code === "23505";
 }

@@ -9,6 +9,7 @@ import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
 import { affected, bind, type Db, ph, placeholdersFor, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
+import { isForeignKeyViolation } from "./errors.js";
 import type { PgTables } from "./schema.js";
 
 function prepare(db: Db, { tokens, entities }: PgTables) {
@@ -88,8 +89,19 @@ export class PgTokenStore implements TokenStore {
     this.#q = withDriverErrors(prepare(db, tables));
   }
 
-  async insert(token: TokenRecord): Promise<void> {
-    await this.#q.insert.execute(bind(token));
+  /**
+   * The parent check is the foreign key (migration 0002, ON DELETE CASCADE): PostgreSQL locks the parent
+   * row for the insert, so a concurrent revocation either sees the child (and deletes it) or makes the
+   * insert fail — never a child that outlives its parent.
+   */
+  async insert(token: TokenRecord): Promise<boolean> {
+    try {
+      await this.#q.insert.execute(bind(token));
+      return true;
+    } catch (err) {
+      if (isForeignKeyViolation(err)) return false;
+      throw err;
+    }
   }
 
   async get(idHash: string): Promise<TokenRecord | undefined> {

@@ -21,6 +21,7 @@ function prepare(db: Db) {
 
   return {
     insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare(),
+    parentExists: db.select({ one: sql<number>`1` }).from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
     get: db.select().from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
     getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare(),
     use: db
@@ -128,9 +129,12 @@ export class SqliteTokenStore implements TokenStore {
     this.#hotRead = prepareHotRead(conn);
   }
 
-  insert(token: TokenRecord): Promise<void> {
-    return this.batch.write(() => {
+  /** The parent check and the insert are one transaction (a savepoint in the batch). */
+  insert(token: TokenRecord): Promise<boolean> {
+    return this.batch.writeAtomic(() => {
+      if (token.parentHash !== null && this.#q.parentExists.get({ idHash: token.parentHash }) === undefined) return false;
       this.#q.insert.run(bind(token));
+      return true;
     });
   }
 

@@ -4,6 +4,7 @@
  * is validated as a plain identifier by the config parser before it gets here).
  */
 import * as m0001 from "./0001_init.js";
+import * as m0002 from "./0002_token_parent_fk.js";
 
 export interface PgMigration {
   readonly version: number;
@@ -11,4 +12,4 @@ export interface PgMigration {
   sql(prefix: string): string;
 }
 
-export const postgresMigrations: readonly PgMigration[] = [m0001];
+export const postgresMigrations: readonly PgMigration[] = [m0001, m0002];

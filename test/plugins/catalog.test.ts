@@ -129,6 +129,13 @@ t("reload: re-register a new build, reload by plugin or by mount, no restart", a
   assert.is(byMount.status, 200, byMount.text);
   assert.is((await s.write("sys/plugins/reload/backend", { mounts: "token" })).status, 400);
   assert.is((await s.write("sys/plugins/reload/backend", {})).status, 400);
+  // scope=global stamps the stored mount record: every other node's mount sync sees it change and reloads.
+  assert.is((await s.write("sys/plugins/reload/backend", { mounts: "rel-b", scope: "elsewhere" })).status, 400);
+  assert.is((await s.read("sys/auth/rel-b")).body.data.options, null);
+  const global = await s.write("sys/plugins/reload/backend", { mounts: "rel-b", scope: "global" });
+  assert.is(global.status, 200, global.text);
+  assert.match(String((await s.read("sys/auth/rel-b")).body.data.options?.reloaded_at), /^\d{4}-\d\d-\d\dT/);
+  assert.equal((await s.read("auth/rel-b/hello")).body.data, { marker: "v2", calls: 1 });
 });
 
 t("deregister: refused while mounted, then gone", async ({ s, p }) => {

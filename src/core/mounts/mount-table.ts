@@ -106,11 +106,21 @@ export class MountTable {
    * Loads the mount's plugin again (pin re-checked, a fresh module instance) and swaps it in; the
    * mount's record, storage and tokens stay. A failed load leaves the running version in place.
    */
-  async reload(path: string): Promise<MountEntry> {
+  /**
+   * Imports the mount's plugin afresh. `everywhere` (Vault's scope=global) also stamps the stored mount
+   * record, so every other node sees a changed record and reloads it too through its mount sync.
+   */
+  async reload(path: string, everywhere = false): Promise<MountEntry> {
     const entry = this.byPath.get(path);
     if (!entry || entry.builtin) throw badRequest(`no plugin mount at ${path}`);
     const plugin = await this.deps.registry.resolve(entry.record.type);
-    const next = this.makeEntry(entry.record, plugin.definition, false, running(plugin));
+    let record = entry.record;
+    if (everywhere) {
+      record = { ...record, options: { ...record.options, reloaded_at: new Date().toISOString() } };
+      this.writes++;
+      await this.deps.storage.mounts.update(record);
+    }
+    const next = this.makeEntry(record, plugin.definition, false, running(plugin));
     this.byPath.set(path, next);
     return next;
   }

@@ -95,14 +95,15 @@ export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): An
       operations: {
         update: async (req) => {
           const { plugin, mounts: paths, scope } = req.data;
-          if (scope) throw badRequest(`scope "${scope.slice(0, 20)}" is not supported: reload runs on the node that receives it`);
+          // Vault's scopes: none = this node; "global" = every node on the storage.
+          if (scope && scope !== "global") throw badRequest(`scope "${scope.slice(0, 20)}" is not supported: use "global" or none`);
           const hasPaths = (paths ?? []).length > 0;
           if (!!plugin === hasPaths) throw badRequest("give exactly one of plugin or mounts");
           const targets = plugin ? mounts.mountsOfType(plugin) : paths!.map((p) => mounts.get(canonicalAuthPath(p)) ?? badMount(p));
           for (const t of targets) if (t.builtin || !t.running.external) throw badRequest(`${t.record.path.slice(5)} is served by a builtin auth method; nothing to reload`);
           const reloaded: string[] = [];
           for (const t of targets) {
-            await mounts.reload(t.record.path);
+            await mounts.reload(t.record.path, scope === "global");
             reloaded.push(t.record.path.slice(5));
           }
           return { data: { reloaded_mounts: reloaded } };

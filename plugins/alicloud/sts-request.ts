@@ -10,21 +10,7 @@
 import { badRequest, decodeBase64Strict, type OutboundRequest } from "warden/sdk";
 import { encodeQuery } from "./rpc-encoding.js";
 
-export const ALLOWED_PARAMS = new Set([
-  "Action",
-  "Version",
-  "Format",
-  "AccessKeyId",
-  "SignatureMethod",
-  "SignatureVersion",
-  "SignatureNonce",
-  "Signature",
-  "Timestamp",
-  "SecurityToken",
-  "RegionId",
-  "SignatureType",
-]);
-
+/** Parameters every GetCallerIdentity request must carry (signed, exactly once). */
 const REQUIRED_PARAMS = [
   "Action",
   "Version",
@@ -36,6 +22,9 @@ const REQUIRED_PARAMS = [
   "Signature",
   "Timestamp",
 ] as const;
+
+/** The closed set a request may carry: the required ones plus the optional STS token and region. */
+export const ALLOWED_PARAMS = new Set<string>([...REQUIRED_PARAMS, "SecurityToken", "RegionId", "SignatureType"]);
 
 /** How far the signed Timestamp may be from our clock: STS's own window. */
 export const TIMESTAMP_WINDOW_SECONDS = 15 * 60;

@@ -327,4 +327,25 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
   }
 });
 
+t("reads share a short-lived snapshot: own writes are seen at once, another connection's within the refresh", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  try {
+    const tok = token({ idHash: "snap" });
+    await s.tokens.insert(tok);
+    assert.ok(await s.tokens.get("snap"), "a committed write is seen by the next read");
+    await s.tokens.revokeTree("snap");
+    assert.is(await s.tokens.get("snap"), undefined, "and so is a revocation");
+    // A read opens a snapshot; a write from another connection shows up once it is renewed.
+    await s.tokens.get("warm-the-snapshot");
+    const other = new Database(path);
+    other.prepare("INSERT INTO system (key, value) VALUES ('external', 'x')").run();
+    other.close();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.is(await s.system.get("external"), "x");
+  } finally {
+    await s.close();
+  }
+});
+
 t.run();

@@ -128,7 +128,7 @@ export class SqliteKvStore implements KvStore {
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {
-    return this.#q.get.get({ namespace, key })?.value;
+    return this.batch.read(() => this.#q.get.get({ namespace, key }))?.value;
   }
 
   put(namespace: string, key: string, value: unknown): Promise<void> {

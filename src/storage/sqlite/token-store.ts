@@ -139,7 +139,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async get(idHash: string): Promise<TokenRecord | undefined> {
-    const row = this.#hotRead.get(idHash) as TokenRow | undefined;
+    const row = this.batch.read(() => this.#hotRead.get(idHash)) as TokenRow | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 

@@ -8,6 +8,8 @@
  */
 import type Database from "better-sqlite3";
 
+const READ_REFRESH_MS = 250;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -20,7 +22,11 @@ export class WriteBatch {
   readonly #savepoint: Database.Statement;
   readonly #release: Database.Statement;
   readonly #rollbackTo: Database.Statement;
+  readonly #beginRead: Database.Statement;
   #waiters: Waiter[] = [];
+  /** A read transaction is open (no write batch is). */
+  #reading = false;
+  #readSince = 0;
   #open = false;
   #closed = false;
   /** Commits so far; tests use it to check that writes in one tick share a transaction. */
@@ -42,6 +48,38 @@ export class WriteBatch {
     this.#savepoint = db.prepare("SAVEPOINT batch_write");
     this.#release = db.prepare("RELEASE batch_write");
     this.#rollbackTo = db.prepare("ROLLBACK TO batch_write");
+    this.#beginRead = db.prepare("BEGIN");
+  }
+
+  /**
+   * Runs a read inside a read transaction that stays open between write batches. In WAL mode every
+   * autocommit statement opens and closes its own read transaction (shared-memory locking), which
+   * costs more than the primary-key read itself; one long-lived snapshot makes a read ~2 µs instead of
+   * ~3.5. Every write batch ends the snapshot first, so reads after a commit see it; a snapshot older
+   * than READ_REFRESH_MS is renewed so nothing written by another connection stays unseen for long,
+   * and checkpoints are never held back for longer than that.
+   */
+  read<T>(run: () => T): T {
+    if (!this.#open && !this.#closed) {
+      const now = performance.now();
+      if (this.#reading && now - this.#readSince > READ_REFRESH_MS) this.#endRead();
+      if (!this.#reading) {
+        this.#beginRead.run();
+        this.#reading = true;
+        this.#readSince = now;
+        // An idle server must not keep a snapshot (and hold back checkpoints) indefinitely.
+        setTimeout(() => {
+          if (this.#reading && !this.#closed && performance.now() - this.#readSince >= READ_REFRESH_MS) this.#endRead();
+        }, READ_REFRESH_MS + 5).unref();
+      }
+    }
+    return run();
+  }
+
+  #endRead(): void {
+    this.#reading = false;
+    // A read-only transaction: nothing to write, no fsync.
+    this.#commit.run();
   }
 
   /**
@@ -130,11 +168,13 @@ export class WriteBatch {
   /** Commits what is pending, then refuses further writes. */
   close(): void {
     this.flush();
+    if (this.#reading) this.#endRead();
     this.#closed = true;
   }
 
   #ensureOpen(): void {
     if (this.#open) return;
+    if (this.#reading) this.#endRead();
     this.#begin.run();
     this.#open = true;
     const wait = this.#lastCommitAt + this.minCommitIntervalMs - performance.now();

@@ -12,7 +12,7 @@ import {
   listRoles,
   putRole,
   requireRole,
-  roleIdAvailable,
+  claimRoleId,
   type RoleEntry,
 } from "./role-entry.js";
 import { deleteAllSecrets } from "./secret-store.js";
@@ -24,7 +24,7 @@ const rolePathFields = { ...roleNameField, ...roleWriteFields } as const;
 /** Applies a write to a role and stores it: the one place a role changes. */
 export async function writeRole(storage: StorageView, name: string, existing: RoleEntry | undefined, input: RoleInput): Promise<RoleEntry> {
   const next = applyRoleWrite(name, existing, input);
-  if (next.roleId !== existing?.roleId && !(await roleIdAvailable(storage, next.roleId, name))) {
+  if (next.roleId !== existing?.roleId && !(await claimRoleId(storage, next.roleId, name))) {
     throw badRequest("role_id already in use");
   }
   await putRole(storage, next, existing?.roleId);

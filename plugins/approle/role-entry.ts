@@ -61,15 +61,23 @@ export async function getRoleByRoleId(storage: StorageView, roleId: string): Pro
   return role && role.roleId === roleId ? role : undefined;
 }
 
-/** True when `roleId` is free, or already belongs to the role named `name`. */
-export async function roleIdAvailable(storage: StorageView, roleId: string, name: string): Promise<boolean> {
-  const owner = await getRoleByRoleId(storage, roleId);
-  return owner === undefined || owner.name === name;
+/**
+ * Reserves `roleId` for the role `name`: a free id is taken in one atomic insert, so two roles written at
+ * once with the same custom role_id cannot both get it. An index entry that its role no longer backs
+ * (left by an interrupted write) is taken over. False when another role holds the id.
+ */
+export async function claimRoleId(storage: StorageView, roleId: string, name: string): Promise<boolean> {
+  if (await storage.putIfAbsent(roleIdKey(roleId), { name })) return true;
+  const idx = await storage.get<{ name: string }>(roleIdKey(roleId));
+  if (idx?.name === name) return true;
+  const holder = idx && typeof idx.name === "string" ? await getRole(storage, idx.name) : undefined;
+  if (holder && holder.roleId === roleId) return false;
+  await storage.put(roleIdKey(roleId), { name });
+  return true;
 }
 
-/** Stores the role and moves its role_id index when the role_id changed. */
+/** Stores the role (its role_id already claimed) and drops the index of a role_id it gave up. */
 export async function putRole(storage: StorageView, entry: RoleEntry, previousRoleId?: string): Promise<void> {
-  await storage.put(roleIdKey(entry.roleId), { name: entry.name });
   await storage.put(roleKey(entry.name), entry);
   if (previousRoleId !== undefined && previousRoleId !== entry.roleId) await storage.delete(roleIdKey(previousRoleId));
 }

@@ -11,6 +11,8 @@ export type Operation = "read" | "list" | "create" | "update" | "delete";
 export interface StorageView {
   get<T = unknown>(key: string): Promise<T | undefined>;
   put(key: string, value: unknown): Promise<void>;
+  /** Writes only when the key is free, in one atomic statement: true when this call wrote it (unique names, ids). */
+  putIfAbsent(key: string, value: unknown): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Keys directly under `prefix` ("role/"); deeper levels are listed once, with a trailing "/". */
   list(prefix: string): Promise<string[]>;

@@ -46,6 +46,7 @@ export function announceWrites<S extends Announced>(stores: S, feed: ChangeFeed)
     }),
     kv: delegate(kv, {
       put: after(kv.put.bind(kv), (_r, ns, key) => ["kv", kvKey(ns, key)]),
+      putIfAbsent: after(kv.putIfAbsent.bind(kv), (ok, ns, key) => (ok ? ["kv", kvKey(ns, key)] : undefined)),
       delete: after(kv.delete.bind(kv), (ok, ns, key) => (ok ? ["kv", kvKey(ns, key)] : undefined)),
       // An empty key: everything of the namespace (an unmount, or a catalog dropping its entries).
       deleteNamespace: after(kv.deleteNamespace.bind(kv), (_r, ns) => ["kv", kvKey(ns, "")]),

@@ -132,6 +132,8 @@ export interface PolicyStore {
 export interface KvStore {
   get(namespace: string, key: string): Promise<unknown | undefined>;
   put(namespace: string, key: string, value: unknown): Promise<void>;
+  /** Inserts only when the key is free; true when this call wrote it. One atomic statement. */
+  putIfAbsent(namespace: string, key: string, value: unknown): Promise<boolean>;
   delete(namespace: string, key: string): Promise<boolean>;
   /** Keys starting with `prefix`, as full keys, sorted. */
   listKeys(namespace: string, prefix: string): Promise<string[]>;

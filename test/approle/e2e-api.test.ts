@@ -35,6 +35,20 @@ t("role-id: read and custom update, unique in the mount", async ({ s }) => {
   assert.is((await s.request("POST", "auth/approle/role/second", { body: { role_id: "my-role-id" } })).status, 400);
 });
 
+t("role-id: 10 roles created at once with one custom role_id -> exactly one gets it", async ({ s }) => {
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => s.request("POST", `auth/approle/role/racer-${i}`, { body: { role_id: "contested-id" } })),
+  );
+  assert.is(results.filter((r) => r.status === 204).length, 1, results.map((r) => r.status).join(","));
+  assert.ok(results.filter((r) => r.status !== 204).every((r) => r.status === 400 && /role_id already in use/.test(r.text)));
+  const owners = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await s.request("GET", `auth/approle/role/racer-${i}/role-id`);
+    if (r.status === 200 && r.body.data.role_id === "contested-id") owners.push(i);
+  }
+  assert.is(owners.length, 1);
+});
+
 t("secret-id: generate, list accessors, lookup, destroy; accessor lookup/destroy", async ({ s }) => {
   const g = await s.request("POST", "auth/approle/role/my-role/secret-id", { body: { metadata: '{"host":"ci-1"}' } });
   assert.is(g.status, 200, g.text);

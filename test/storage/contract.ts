@@ -683,6 +683,16 @@ function countedSuite(name: string, open: OpenStorage) {
     assert.is(await s.kv.bumpCounter("ns", "kept", 60_000, NOW), 2);
   });
 
+  t("kv.putIfAbsent: exactly one of 20 concurrent writers of one key wins; the value is the winner's", async ({ s }) => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.kv.putIfAbsent("ns", "unique", { writer: i })));
+    assert.is(results.filter(Boolean).length, 1);
+    const winner = results.indexOf(true);
+    assert.equal(await s.kv.get("ns", "unique"), { writer: winner });
+    assert.is(await s.kv.putIfAbsent("other-ns", "unique", 1), true, "namespaces are separate");
+    await s.kv.delete("ns", "unique");
+    assert.is(await s.kv.putIfAbsent("ns", "unique", "again"), true, "free again once deleted");
+  });
+
   t("peekCounter reads a live count without changing it; 0 when absent, reset or past its window", async ({ s }) => {
     assert.is(await s.kv.peekCounter("ns", "p", NOW), 0);
     await s.kv.bumpCounter("ns", "p", 1000, NOW);

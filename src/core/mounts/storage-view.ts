@@ -44,6 +44,15 @@ export function mountStorageView(kv: KvStore, namespace: string): CachedStorageV
         cache.delete(key);
       }
     },
+    async putIfAbsent(key, value) {
+      generation++;
+      cache.delete(key);
+      try {
+        return await kv.putIfAbsent(namespace, key, value);
+      } finally {
+        cache.delete(key);
+      }
+    },
     async delete(key) {
       generation++;
       cache.delete(key);

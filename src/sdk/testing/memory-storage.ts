@@ -24,6 +24,11 @@ export class MemoryStorage implements StorageView {
   async put(key: string, value: unknown): Promise<void> {
     this.data.set(key, JSON.stringify(value));
   }
+  async putIfAbsent(key: string, value: unknown): Promise<boolean> {
+    if (this.data.has(key)) return false;
+    this.data.set(key, JSON.stringify(value));
+    return true;
+  }
   async delete(key: string): Promise<void> {
     this.data.delete(key);
   }

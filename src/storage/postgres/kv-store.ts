@@ -31,6 +31,11 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
       .values({ namespace: ph("namespace"), key: ph("key"), value: ph("value") })
       .onConflictDoUpdate({ target: [kv.namespace, kv.key], set: { value: sql`excluded.value` } })
       .prepare("kv_put"),
+    putIfAbsent: db
+      .insert(kv)
+      .values({ namespace: ph("namespace"), key: ph("key"), value: ph("value") })
+      .onConflictDoNothing({ target: [kv.namespace, kv.key] })
+      .prepare("kv_put_if_absent"),
     delete: db.delete(kv).where(kvKey).prepare("kv_delete"),
     listKeys: db
       .select({ key: kv.key })
@@ -139,6 +144,11 @@ export class PgKvStore implements KvStore {
     // undefined has no JSON form and would read back as "absent".
     if (value === undefined) throw new TypeError("kv.put: value must not be undefined");
     await this.#q.put.execute({ namespace, key, value });
+  }
+
+  async putIfAbsent(namespace: string, key: string, value: unknown): Promise<boolean> {
+    if (value === undefined) throw new TypeError("kv.putIfAbsent: value must not be undefined");
+    return affected(await this.#q.putIfAbsent.execute({ namespace, key, value })) > 0;
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {

@@ -25,6 +25,11 @@ function prepare(db: Db) {
       .values({ namespace: ph("namespace"), key: ph("key"), value: ph("value") })
       .onConflictDoUpdate({ target: [kv.namespace, kv.key], set: { value: sql`excluded.value` } })
       .prepare(),
+    putIfAbsent: db
+      .insert(kv)
+      .values({ namespace: ph("namespace"), key: ph("key"), value: ph("value") })
+      .onConflictDoNothing({ target: [kv.namespace, kv.key] })
+      .prepare(),
     delete: db.delete(kv).where(key).prepare(),
     listKeys: db
       .select({ key: kv.key })
@@ -137,6 +142,11 @@ export class SqliteKvStore implements KvStore {
     return this.batch.write(() => {
       this.#q.put.run({ namespace, key, value });
     });
+  }
+
+  putIfAbsent(namespace: string, key: string, value: unknown): Promise<boolean> {
+    if (value === undefined) return Promise.reject(new TypeError("kv.putIfAbsent: value must not be undefined"));
+    return this.batch.write(() => this.#q.putIfAbsent.run({ namespace, key, value }).changes > 0);
   }
 
   delete(namespace: string, key: string): Promise<boolean> {

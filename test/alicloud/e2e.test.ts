@@ -195,12 +195,13 @@ t("disabling the mount revokes every token it issued", async (ctx) => {
   assert.is((await s.request("GET", "auth/token/lookup-self", { token })).status, 403);
 });
 
-t("no token, secret key, signature or security token appears in logs or the database file", async (ctx) => {
+t("no token, access key, secret key or security token appears in logs or storage", async (ctx) => {
   const { s } = ctx;
   const logs = s.logs.join("\n");
+  // The SQLite files (WAL included) when there are any, and the storage contents on either engine.
   const files = readdirSync(s.dataDir).map((f) => readFileSync(join(s.dataDir, f)).toString("latin1"));
-  const haystacks = [logs, ...files];
-  const needles = [...ctx.issued, ci.accessKeySecret, ci.securityToken!, s.rootToken];
+  const haystacks = [logs, ...files, await s.storageText()];
+  const needles = [...ctx.issued, ci.accessKeyId, ci.accessKeySecret, ci.securityToken!, s.rootToken];
   for (const needle of needles) {
     for (const h of haystacks) assert.not.ok(h.includes(needle), `found a secret (${needle.slice(0, 6)}...)`);
   }

@@ -154,11 +154,12 @@ t("renewal follows the role; a deleted role refuses it", async (ctx) => {
   assert.ok(refused.status >= 400, refused.text);
 });
 
-t("no secret id, its token or the root token in logs, the audit log or the SQLite files", async (ctx) => {
+t("no secret id, its token or the root token in logs, the audit log or storage", async (ctx) => {
   const { s } = ctx;
   const dir = s.dataDir;
   const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1"));
-  const haystacks = [s.logs.join("\n"), ...files];
+  // The audit log and (on SQLite) the database files, plus the storage contents on either engine.
+  const haystacks = [s.logs.join("\n"), ...files, await s.storageText()];
   assert.ok(files.some((f) => f.includes("auth/approle/login")), "the audit log recorded the logins");
   assert.ok(ctx.secrets.length >= 8);
   for (const needle of [...ctx.secrets, ...ctx.tokens, s.rootToken]) {

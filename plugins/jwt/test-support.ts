@@ -5,63 +5,18 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from "jose";
-import {
-  createHttpClient,
-  parseFields,
-  type HandlerResult,
-  type HttpClient,
-  type Operation,
-  type PathDefinition,
-  type PluginRequest,
-} from "warden/sdk";
-import { MemoryStorage } from "warden/sdk/testing";
-import { recordingLogger } from "../alicloud/test-support.js";
+import { type HandlerHarness, type MemoryStorage, handlerHarness, uniqueAccessor } from "warden/sdk/testing";
 
-export interface Harness {
-  storage: MemoryStorage;
-  http: HttpClient;
-  log: ReturnType<typeof recordingLogger>;
-  accessor: string;
-  clientAddress: string | undefined;
-  call(path: PathDefinition<any>, op: Operation, input: object): Promise<HandlerResult | void>;
-}
+export type Harness = HandlerHarness & { accessor: string };
 
 /**
- * `allowOrigin` mimics the core's per-mount allow-list (it is given the harness' storage): pass
- * one to test that the plugin only fetches from where its config points.
+ * The SDK kit's handler harness on a jwt mount with an accessor of its own (the key cache is keyed by
+ * it). `allowOrigin` mimics the core's per-mount allow-list: pass one to test that the plugin only
+ * fetches from where its config points.
  */
 export function harness(opts: { timeoutMs?: number; allowOrigin?: (origin: string, storage: MemoryStorage) => Promise<boolean> } = {}): Harness {
-  const storage = new MemoryStorage();
-  const allow = opts.allowOrigin;
-  const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000, ...(allow ? { allowOrigin: (o: string) => allow(o, storage) } : {}) });
-  const log = recordingLogger();
-  const accessor = `auth_jwt_${randomUUID().slice(0, 8)}`;
-  const h: Harness = {
-    storage,
-    http,
-    log,
-    accessor,
-    clientAddress: "127.0.0.1",
-    async call(path, op, input) {
-      const handler = path.operations[op];
-      if (!handler) throw new Error(`no ${op} handler on ${path.pattern}`);
-      const parsed = parseFields(path.fields, input as Record<string, unknown>);
-      const req: PluginRequest<any> = {
-        operation: op,
-        path: path.pattern,
-        data: parsed.values,
-        has: (f: string) => parsed.supplied.has(f),
-        storage,
-        mount: { path: "auth/jwt/", type: "jwt", accessor },
-        clientAddress: h.clientAddress,
-        requestHost: "127.0.0.1:8200",
-        http,
-        log,
-      };
-      return handler(req);
-    },
-  };
-  return h;
+  const h = handlerHarness({ type: "jwt", accessor: uniqueAccessor("jwt"), ...opts });
+  return Object.assign(h, { accessor: h.mount.accessor });
 }
 
 export interface TestKey {

@@ -1,10 +1,19 @@
 /**
  * warden/sdk/testing: what plugin authors use in their tests.
- *  - MemoryStorage: a StorageView for calling handlers directly (unit tests);
+ *  - MemoryStorage, handlerHarness, recordingLogger: call handlers directly (unit tests);
  *  - startTestServer: a real server in-process with your plugin, over real HTTP (end-to-end tests);
  *  - assertToken: checks a login's token fields.
  */
 export { MemoryStorage } from "./memory-storage.js";
+export {
+  type HandlerHarness,
+  type HandlerHarnessOptions,
+  type LogLine,
+  type RecordingLogger,
+  handlerHarness,
+  recordingLogger,
+  uniqueAccessor,
+} from "./handler-harness.js";
 export { type RequestOptions, type TestResponse, type TestServer, type TestServerOptions, startTestServer } from "./server.js";
 export { type LoginAuth, type TokenExpectation, assertToken } from "./assertions.js";
 export { pluginSha256 } from "./pin.js";

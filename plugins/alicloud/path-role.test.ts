@@ -1,24 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { WardenError, type HandlerResult } from "warden/sdk";
+import type { HandlerResult } from "warden/sdk";
 import { alicloudPlugin } from "./backend.js";
 import { builtinPlugins } from "../index.js";
 import { configPath } from "./path-config.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
 import { harness } from "./test-support.js";
+import { assertRejects } from "warden/sdk/testing";
 
 const ARN = "acs:ram::1234567890123456:role/DevRole";
-async function fails(p: Promise<unknown>, status: number, message?: string): Promise<void> {
-  try {
-    await p;
-    assert.unreachable("expected an error");
-  } catch (e) {
-    if (!(e instanceof WardenError)) throw e;
-    assert.is(e.status, status, e.message);
-    if (message !== undefined) assert.is(e.message, message);
-  }
-}
-
 test("registry and plugin shape", () => {
   assert.is(builtinPlugins[0], alicloudPlugin);
   assert.is(alicloudPlugin.type, "alicloud");
@@ -60,17 +50,17 @@ test("update keeps unspecified fields; update of a missing role is a 400", async
   await h.call(rolePath, "update", { role: "dev", token_ttl: 60 });
   const data = ((await h.call(rolePath, "read", { role: "dev" })) as HandlerResult).data!;
   assert.equal([data.arn, data.token_policies, data.token_ttl], [ARN, ["a"], 60]);
-  await fails(h.call(rolePath, "update", { role: "ghost", arn: ARN }), 400, "no role found to update for ghost");
+  await assertRejects(h.call(rolePath, "update", { role: "ghost", arn: ARN }), 400, "no role found to update for ghost");
 });
 
 test("arn is required on create and must be a 16-digit-account role ARN", async () => {
   const h = harness();
-  await fails(h.call(rolePath, "create", { role: "dev" }), 400, "the arn is required to create a role");
+  await assertRejects(h.call(rolePath, "create", { role: "dev" }), 400, "the arn is required to create a role");
   for (const arn of ["acs:ram::1234567890123456:user/bob", "acs:ram::1234567890123456:assumed-role/r/s", "acs:ram::123:role/r", "arn:aws:iam::123456789012:role/r", "acs:ram::1234567890123456:role/*", ""]) {
-    await fails(h.call(rolePath, "create", { role: "dev", arn }), 400);
+    await assertRejects(h.call(rolePath, "create", { role: "dev", arn }), 400);
   }
   assert.is(await h.exists(rolePath, { role: "dev" }), false);
-  await fails(h.call(rolePath, "create", { role: "bad/name", arn: ARN }), 400);
+  await assertRejects(h.call(rolePath, "create", { role: "bad/name", arn: ARN }), 400);
 });
 
 test("legacy policies/ttl/max_ttl/period/bound_cidrs are upgraded and echoed", async () => {
@@ -83,8 +73,8 @@ test("legacy policies/ttl/max_ttl/period/bound_cidrs are upgraded and echoed", a
   d = ((await h.call(rolePath, "read", { role: "old" })) as HandlerResult).data!;
   assert.equal(d.token_policies, ["p3"]);
   assert.is(d.policies, undefined);
-  await fails(h.call(rolePath, "update", { role: "old", token_ttl: 7200 }), 400);
-  await fails(h.call(rolePath, "update", { role: "old", token_type: "batch" }), 400);
+  await assertRejects(h.call(rolePath, "update", { role: "old", token_ttl: 7200 }), 400);
+  await assertRejects(h.call(rolePath, "update", { role: "old", token_type: "batch" }), 400);
 });
 
 test("config: sts_endpoint must be a bare http(s) origin", async () => {
@@ -95,7 +85,7 @@ test("config: sts_endpoint must be a bare http(s) origin", async () => {
   await h.call(configPath, "update", { sts_endpoint: "https://sts.internal.example/" });
   assert.equal(((await h.call(configPath, "read", {})) as HandlerResult).data, { sts_endpoint: "https://sts.internal.example" });
   for (const bad of ["ftp://x", "http://u:p@x", "http://x/path", "http://x/?a=1", "http://x/#f", "not a url"]) {
-    await fails(h.call(configPath, "update", { sts_endpoint: bad }), 400);
+    await assertRejects(h.call(configPath, "update", { sts_endpoint: bad }), 400);
   }
   await h.call(configPath, "delete", {});
   assert.equal(((await h.call(configPath, "read", {})) as HandlerResult).data, { sts_endpoint: "" });

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { AuthResult, RenewRequest } from "warden/sdk";
 import { renewAppRole } from "./backend.js";
-import { fails, harness, type Harness } from "./test-support.js";
+import { assertRejects, harness, type Harness } from "./test-support.js";
 
 async function setup(role: Record<string, unknown> = {}, secret: Record<string, unknown> = {}) {
   const h = harness();
@@ -32,11 +32,11 @@ test("login: alias = role_id, metadata role_name + secret metadata, token from r
 test("wrong credentials are counted failures with one message; malformed input is not", async () => {
   const { h, secretId } = await setup();
   for (const body of [{ role_id: "unknown", secret_id: secretId }, { role_id: "ci-role-id", secret_id: "wrong" }]) {
-    const e = await fails(h.call("write", "login", body), 400, "invalid role or secret ID");
+    const e = await assertRejects(h.call("write", "login", body), 400, "invalid role or secret ID");
     assert.ok(counted(e));
   }
-  assert.not.ok(counted(await fails(h.call("write", "login", { secret_id: secretId }), 400, "missing role_id")));
-  assert.not.ok(counted(await fails(h.call("write", "login", { role_id: "ci-role-id" }), 400, "missing secret_id")));
+  assert.not.ok(counted(await assertRejects(h.call("write", "login", { secret_id: secretId }), 400, "missing role_id")));
+  assert.not.ok(counted(await assertRejects(h.call("write", "login", { role_id: "ci-role-id" }), 400, "missing secret_id")));
   assert.not.ok(h.log.text().includes(secretId), "secret never logged");
 });
 
@@ -44,7 +44,7 @@ test("num_uses: exactly k logins, then the entry and its accessor are gone", asy
   const { h, secretId } = await setup({ secret_id_num_uses: 2 });
   await login(h, { role_id: "ci-role-id", secret_id: secretId });
   await login(h, { role_id: "ci-role-id", secret_id: secretId });
-  assert.ok(counted(await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400, "invalid role or secret ID")));
+  assert.ok(counted(await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400, "invalid role or secret ID")));
   assert.is(h.storage.counted.size, 0);
   assert.equal(await h.data("list", "role/ci/secret-id"), { keys: [] });
 });
@@ -61,7 +61,7 @@ test("secret_id_ttl: expired secret is a counted failure", async () => {
   h.storage.now = () => now;
   await login(h, { role_id: "ci-role-id", secret_id: secretId });
   now += 6000;
-  assert.ok(counted(await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400)));
+  assert.ok(counted(await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400)));
 });
 
 test("address refusals: plain 400, same message, no use consumed", async () => {
@@ -73,7 +73,7 @@ test("address refusals: plain 400, same message, no use consumed", async () => {
   ];
   for (const [role, secret] of cases) {
     const { h, secretId } = await setup({ secret_id_num_uses: 1, ...role }, secret);
-    const e = await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400, "invalid role or secret ID");
+    const e = await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400, "invalid role or secret ID");
     assert.not.ok(counted(e), JSON.stringify([role, secret]));
     h.clientAddress = "10.0.0.1";
     await login(h, { role_id: "ci-role-id", secret_id: secretId });
@@ -81,7 +81,7 @@ test("address refusals: plain 400, same message, no use consumed", async () => {
   }
   const { h, secretId } = await setup({ secret_id_bound_cidrs: "127.0.0.0/8" });
   h.clientAddress = undefined;
-  await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400);
+  await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400);
 });
 
 test("the secret's token_bound_cidrs replace the role's in the token", async () => {
@@ -95,16 +95,16 @@ test("bind_secret_id=false: role_id alone logs in from the bound CIDR only", asy
   const auth = await login(h, { role_id: "ci-role-id" });
   assert.equal(auth.metadata, { role_name: "ci" });
   h.clientAddress = "192.0.2.1";
-  await fails(h.call("write", "login", { role_id: "ci-role-id" }), 400);
+  await assertRejects(h.call("write", "login", { role_id: "ci-role-id" }), 400);
 });
 
 test("a destroyed secret or a deleted role no longer logs in", async () => {
   const { h, secretId, accessor } = await setup();
   await h.call("write", "role/ci/secret-id-accessor/destroy", { secret_id_accessor: accessor });
-  await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400);
+  await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400);
   const s2 = await h.data("write", "role/ci/secret-id");
   await h.call("delete", "role/ci");
-  await fails(h.call("write", "login", { role_id: "ci-role-id", secret_id: s2.secret_id }), 400);
+  await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: s2.secret_id }), 400);
 });
 
 test("renew re-reads the role; deleted or re-created role refuses", async () => {
@@ -115,10 +115,10 @@ test("renew re-reads the role; deleted or re-created role refuses", async () => 
   await h.call("write", "role/ci/token-ttl", { token_ttl: 30 });
   assert.is((await renewAppRole(req)).ttl, 30);
   await h.call("delete", "role/ci");
-  await fails(renewAppRole(req), 403);
+  await assertRejects(renewAppRole(req), 403);
   await h.call("write", "role/ci", {});
-  await fails(renewAppRole(req), 403);
-  await fails(renewAppRole({ ...req, internal: {} }), 403);
+  await assertRejects(renewAppRole(req), 403);
+  await assertRejects(renewAppRole({ ...req, internal: {} }), 403);
 });
 
 test.run();

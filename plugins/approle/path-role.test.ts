@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { approlePlugin } from "./backend.js";
 import { builtinPlugins } from "../index.js";
-import { fails, harness } from "./test-support.js";
+import { assertRejects, harness } from "./test-support.js";
 
 test("registered, one unauthenticated path (login) with lockout on role_id, renewable", () => {
   assert.ok(builtinPlugins.includes(approlePlugin));
@@ -45,22 +45,22 @@ test("update keeps unspecified fields; role fields validated", async () => {
   await h.call("write", "role/r", { token_num_uses: 2 });
   const d = await h.data("read", "role/r");
   assert.equal([d.secret_id_num_uses, d.secret_id_ttl, d.secret_id_bound_cidrs, d.token_num_uses], [3, 600, ["10.1.2.3/32", "10.0.0.0/8"], 2]);
-  await fails(h.call("write", "role/r", { secret_id_num_uses: -1 }), 400, "secret_id_num_uses cannot be negative");
-  await fails(h.call("write", "role/r", { secret_id_bound_cidrs: "not-a-cidr" }), 400);
-  await fails(h.call("write", "role/r", { token_ttl: 100, token_max_ttl: 50 }), 400);
-  await fails(h.call("write", "role/r", { local_secret_ids: true }), 400, "local_secret_ids can only be modified during role creation");
-  await fails(h.call("write", "role/bad%name", {}), 404);
-  await fails(h.call("update", "role/ghost", { token_ttl: 1 }), 400, 'role "ghost" does not exist');
+  await assertRejects(h.call("write", "role/r", { secret_id_num_uses: -1 }), 400, "secret_id_num_uses cannot be negative");
+  await assertRejects(h.call("write", "role/r", { secret_id_bound_cidrs: "not-a-cidr" }), 400);
+  await assertRejects(h.call("write", "role/r", { token_ttl: 100, token_max_ttl: 50 }), 400);
+  await assertRejects(h.call("write", "role/r", { local_secret_ids: true }), 400, "local_secret_ids can only be modified during role creation");
+  await assertRejects(h.call("write", "role/bad%name", {}), 404);
+  await assertRejects(h.call("update", "role/ghost", { token_ttl: 1 }), 400, 'role "ghost" does not exist');
 });
 
 test("at least one constraint: bind_secret_id=false needs a CIDR binding", async () => {
   const h = harness();
-  await fails(h.call("write", "role/open", { bind_secret_id: false }), 400, "at least one constraint should be enabled on the role");
+  await assertRejects(h.call("write", "role/open", { bind_secret_id: false }), 400, "at least one constraint should be enabled on the role");
   assert.is(await h.call("read", "role/open"), undefined);
   await h.call("write", "role/open", { bind_secret_id: false, token_bound_cidrs: "127.0.0.1" });
   await h.call("write", "role/open2", { bind_secret_id: "false", secret_id_bound_cidrs: "127.0.0.0/8" });
-  await fails(h.call("delete", "role/open/token-bound-cidrs"), 400, "at least one constraint should be enabled on the role");
-  await fails(h.call("write", "role/open2", { secret_id_bound_cidrs: "" }), 400);
+  await assertRejects(h.call("delete", "role/open/token-bound-cidrs"), 400, "at least one constraint should be enabled on the role");
+  await assertRejects(h.call("write", "role/open2", { secret_id_bound_cidrs: "" }), 400);
 });
 
 test("legacy bound_cidr_list, policies and period are accepted and echoed", async () => {
@@ -79,12 +79,12 @@ test("role-id: random UUID by default, custom settable, unique in the mount", as
   assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   await h.call("write", "role/a/role-id", { role_id: "ci-runner-id" });
   assert.equal(await h.data("read", "role/a/role-id"), { role_id: "ci-runner-id" });
-  await fails(h.call("write", "role/b", { role_id: "ci-runner-id" }), 400, "role_id already in use");
+  await assertRejects(h.call("write", "role/b", { role_id: "ci-runner-id" }), 400, "role_id already in use");
   assert.is(await h.call("read", "role/b"), undefined, "nothing stored by the refused create");
   await h.call("write", "role/b", { role_id: id }, );
   assert.equal(await h.data("read", "role/b/role-id"), { role_id: id }, "the old id was released");
-  await fails(h.call("write", "role/a/role-id", {}), 400, "missing role_id");
-  await fails(h.call("write", "role/ghost/role-id", { role_id: "x" }), 400);
+  await assertRejects(h.call("write", "role/a/role-id", {}), 400, "missing role_id");
+  await assertRejects(h.call("write", "role/ghost/role-id", { role_id: "x" }), 400);
   assert.is(await h.call("read", "role/ghost/role-id"), undefined);
 });
 
@@ -110,8 +110,8 @@ test("per-field sub-paths read, update and reset one setting", async () => {
     assert.equal(await h.data("read", `role/r/${suffix}`), afterDelete, `${suffix} after delete`);
   }
   assert.equal(await h.data("read", "role/r/local-secret-ids"), { local_secret_ids: false });
-  await fails(h.call("write", "role/r/token-ttl", {}), 400, "missing token_ttl");
-  await fails(h.call("write", "role/ghost/token-ttl", { token_ttl: 1 }), 400);
+  await assertRejects(h.call("write", "role/r/token-ttl", {}), 400, "missing token_ttl");
+  await assertRejects(h.call("write", "role/ghost/token-ttl", { token_ttl: 1 }), 400);
   assert.is(await h.call("read", "role/ghost/token-ttl"), undefined);
 });
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { fails, harness } from "./test-support.js";
+import { assertRejects, harness } from "./test-support.js";
 
 async function withRole(role: Record<string, unknown> = {}) {
   const h = harness();
@@ -34,7 +34,7 @@ test("lookup shows properties, never the secret or its HMAC; unknown is empty (2
   assert.not.ok(text.includes(d.secret_id as string) || text.includes(hmac));
   assert.ok(Date.parse(l.expiration_time as string) - Date.parse(l.creation_time as string) === 600_000);
   assert.is(await h.call("write", "role/r/secret-id/lookup", { secret_id: "nope" }), undefined);
-  await fails(h.call("write", "role/r/secret-id/lookup", {}), 400, "missing secret_id");
+  await assertRejects(h.call("write", "role/r/secret-id/lookup", {}), 400, "missing secret_id");
 });
 
 test("list gives the accessors; destroy by value removes secret and accessor", async () => {
@@ -55,15 +55,15 @@ test("accessor lookup/destroy only through the owning role (CVE-2023-24999)", as
   await h.call("write", "role/other", {});
   const d = await h.data("write", "role/r/secret-id");
   const acc = d.secret_id_accessor;
-  await fails(h.call("write", "role/other/secret-id-accessor/lookup", { secret_id_accessor: acc }), 404);
-  await fails(h.call("write", "role/other/secret-id-accessor/destroy", { secret_id_accessor: acc }), 404);
-  await fails(h.call("delete", "role/other/secret-id-accessor/destroy", { secret_id_accessor: acc }), 404);
+  await assertRejects(h.call("write", "role/other/secret-id-accessor/lookup", { secret_id_accessor: acc }), 404);
+  await assertRejects(h.call("write", "role/other/secret-id-accessor/destroy", { secret_id_accessor: acc }), 404);
+  await assertRejects(h.call("delete", "role/other/secret-id-accessor/destroy", { secret_id_accessor: acc }), 404);
   assert.is((await h.data("write", "role/r/secret-id-accessor/lookup", { secret_id_accessor: acc })).secret_id_accessor, acc);
-  await fails(h.call("write", "role/r/secret-id-accessor/lookup", { secret_id_accessor: "../../x" }), 404);
-  await fails(h.call("write", "role/r/secret-id-accessor/lookup", {}), 400, "missing secret_id_accessor");
+  await assertRejects(h.call("write", "role/r/secret-id-accessor/lookup", { secret_id_accessor: "../../x" }), 404);
+  await assertRejects(h.call("write", "role/r/secret-id-accessor/lookup", {}), 400, "missing secret_id_accessor");
   await h.call("write", "role/r/secret-id-accessor/destroy", { secret_id_accessor: acc });
   assert.is(await h.call("write", "role/r/secret-id/lookup", { secret_id: d.secret_id }), undefined);
-  await fails(h.call("write", "role/r/secret-id-accessor/lookup", { secret_id_accessor: acc }), 404);
+  await assertRejects(h.call("write", "role/r/secret-id-accessor/lookup", { secret_id_accessor: acc }), 404);
 });
 
 test("options within the role: CIDR subsets, num_uses and ttl caps, metadata strings", async () => {
@@ -72,15 +72,15 @@ test("options within the role: CIDR subsets, num_uses and ttl caps, metadata str
   assert.equal([ok.secret_id_num_uses, ok.secret_id_ttl], [2, 60]);
   const l = await h.data("write", "role/r/secret-id/lookup", { secret_id: ok.secret_id });
   assert.equal([l.cidr_list, l.token_bound_cidrs], [["10.1.0.0/16", "10.2.3.4/32"], ["192.168.1.0/24"]]);
-  await fails(h.call("write", "role/r/secret-id", { cidr_list: "11.0.0.0/16" }), 400);
-  await fails(h.call("write", "role/r/secret-id", { cidr_list: "0.0.0.0/0" }), 400);
-  await fails(h.call("write", "role/r/secret-id", { token_bound_cidrs: "10.0.0.0/8" }), 400);
-  await fails(h.call("write", "role/r/secret-id", { num_uses: 4 }), 400);
-  await fails(h.call("write", "role/r/secret-id", { num_uses: 0 }), 400, "num_uses cannot be higher than the role's secret_id_num_uses");
-  await fails(h.call("write", "role/r/secret-id", { num_uses: -1 }), 400);
-  await fails(h.call("write", "role/r/secret-id", { ttl: 601 }), 400);
-  await fails(h.call("write", "role/r/secret-id", { metadata: '{"a":1}' }), 400);
-  await fails(h.call("write", "role/r/secret-id", { metadata: "not json" }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { cidr_list: "11.0.0.0/16" }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { cidr_list: "0.0.0.0/0" }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { token_bound_cidrs: "10.0.0.0/8" }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { num_uses: 4 }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { num_uses: 0 }), 400, "num_uses cannot be higher than the role's secret_id_num_uses");
+  await assertRejects(h.call("write", "role/r/secret-id", { num_uses: -1 }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { ttl: 601 }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { metadata: '{"a":1}' }), 400);
+  await assertRejects(h.call("write", "role/r/secret-id", { metadata: "not json" }), 400);
   const defaults = await h.data("write", "role/r/secret-id", { metadata: { a: "b" } });
   assert.equal([defaults.secret_id_num_uses, defaults.secret_id_ttl], [3, 600]);
   assert.is(h.storage.counted.size, 2, "refused requests stored nothing");
@@ -91,8 +91,8 @@ test("unlimited role: any num_uses and ttl; bind_secret_id=false refuses secret 
   const d = await h.data("write", "role/r/secret-id", { num_uses: 10, ttl: "48h" });
   assert.equal([d.secret_id_num_uses, d.secret_id_ttl], [10, 172800]);
   await h.call("write", "role/open", { bind_secret_id: false, token_bound_cidrs: "127.0.0.1" });
-  await fails(h.call("write", "role/open/secret-id", {}), 400, "bind_secret_id is not set on the role");
-  await fails(h.call("write", "role/ghost/secret-id", {}), 400, 'role "ghost" does not exist');
+  await assertRejects(h.call("write", "role/open/secret-id", {}), 400, "bind_secret_id is not set on the role");
+  await assertRejects(h.call("write", "role/ghost/secret-id", {}), 400, 'role "ghost" does not exist');
 });
 
 test("custom-secret-id: registered once, usable, padded or empty values refused", async () => {
@@ -100,9 +100,9 @@ test("custom-secret-id: registered once, usable, padded or empty values refused"
   const d = await h.data("write", "role/r/custom-secret-id", { secret_id: "operator-chosen-secret-value-0001", num_uses: 2 });
   assert.is(d.secret_id, "operator-chosen-secret-value-0001");
   assert.is(d.secret_id_num_uses, 2);
-  await fails(h.call("write", "role/r/custom-secret-id", { secret_id: "operator-chosen-secret-value-0001" }), 400, "SecretID is already registered");
-  await fails(h.call("write", "role/r/custom-secret-id", { secret_id: " padded " }), 400);
-  await fails(h.call("write", "role/r/custom-secret-id", {}), 400, "missing secret_id");
+  await assertRejects(h.call("write", "role/r/custom-secret-id", { secret_id: "operator-chosen-secret-value-0001" }), 400, "SecretID is already registered");
+  await assertRejects(h.call("write", "role/r/custom-secret-id", { secret_id: " padded " }), 400);
+  await assertRejects(h.call("write", "role/r/custom-secret-id", {}), 400, "missing secret_id");
   const short = await h.call("write", "role/r/custom-secret-id", { secret_id: "short" });
   assert.ok(short && short.warnings && short.warnings.length === 1);
   assert.is((await h.data("write", "role/r/secret-id/lookup", { secret_id: "operator-chosen-secret-value-0001" })).secret_id_num_uses, 2);

@@ -3,9 +3,8 @@
  * existence check picking create or update), over the SDK's in-memory storage, with a recording
  * logger. Not imported by the plugin itself.
  */
-import { WardenError, type HandlerResult, type Operation } from "warden/sdk";
+import type { HandlerResult, Operation } from "warden/sdk";
 import { type HandlerHarness, handlerHarness } from "warden/sdk/testing";
-import * as assert from "uvu/assert";
 import { approlePlugin } from "./backend.js";
 
 export { MemoryStorage, recordingLogger } from "warden/sdk/testing";
@@ -25,16 +24,4 @@ export function harness(): Harness {
   });
 }
 
-/** Asserts the promise fails with a WardenError of this status (and message, when given). */
-export async function fails(p: Promise<unknown>, status: number, message?: string | RegExp): Promise<WardenError> {
-  try {
-    await p;
-  } catch (e) {
-    if (!(e instanceof WardenError)) throw e;
-    assert.is(e.status, status, e.message);
-    if (typeof message === "string") assert.is(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return e;
-  }
-  return assert.unreachable("expected an error") as never;
-}
+export { assertRejects } from "warden/sdk/testing";

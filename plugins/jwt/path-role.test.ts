@@ -1,20 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { WardenError, type HandlerResult } from "warden/sdk";
+import type { HandlerResult } from "warden/sdk";
 import { roleListPath, rolePath } from "./path-role.js";
 import { harness } from "./test-support.js";
+import { assertRejects } from "warden/sdk/testing";
 
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, WardenError);
-    assert.is((e as WardenError).status, 400, (e as Error).message);
-    assert.match((e as WardenError).errors[0]!, re);
-    return;
-  }
-  assert.unreachable(`expected a 400 matching ${re}`);
-}
+const rejects = (p: Promise<unknown>, re: RegExp) => assertRejects(p, 400, re);
 
 const read = async (h: ReturnType<typeof harness>, role: string) => ((await h.call(rolePath, "read", { role })) as HandlerResult | undefined)?.data;
 

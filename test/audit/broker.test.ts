@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { createAuditBroker } from "../../src/core/audit/broker.js";
 import { DEPTH_MARKER } from "../../src/core/audit/hash.js";
 import type { AuditBroker } from "../../src/core/audit/types.js";
-import { WardenError } from "../../src/sdk/errors.js";
 import {
   MemorySystem, SECRETS, authedRequest, callerAuth, expectedHash, loginRequest, loginResponse, readLines, removeDir, tempDir,
 } from "./helpers.js";
+import { assertRejects } from "../../src/sdk/testing/assertions.js";
 
 async function setup(options: Record<string, string> = {}, path = "file") {
   const dir = await tempDir();
@@ -19,19 +19,6 @@ async function setup(options: Record<string, string> = {}, path = "file") {
   await broker.enable({ path, type: "file", description: "test", options: { file_path: file, ...options } });
   const key = () => system.map.get(`audit/key/${path.endsWith("/") ? path : path + "/"}`)!;
   return { dir, file, system, errors, broker, key };
-}
-
-async function rejects(p: Promise<unknown>, status: number, text?: RegExp): Promise<WardenError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, WardenError);
-    const w = e as WardenError;
-    assert.is(w.status, status);
-    if (text) assert.match(w.message, text);
-    return w;
-  }
-  throw new assert.Assertion({ message: "expected a rejection", operator: "rejects", expects: status, actual: "resolved" } as any);
 }
 
 test("no devices: inactive, logging is a no-op that succeeds", async () => {
@@ -165,7 +152,7 @@ test("log_raw=true writes clear values; only the exact string enables it", async
   // sys/audit-hash still answers with the key.
   assert.is(broker.hash("file", "x"), expectedHash(key(), "x"));
   for (const v of ["yes", "1", "TRUE", "True"]) {
-    await rejects(broker.enable({ path: "raw" + v.length + v.toLowerCase(), type: "file", description: "", options: { file_path: join(dir, "b.log"), log_raw: v } }), 400, /log_raw/);
+    await assertRejects(broker.enable({ path: "raw" + v.length + v.toLowerCase(), type: "file", description: "", options: { file_path: join(dir, "b.log"), log_raw: v } }), 400, /log_raw/);
   }
   await broker.close();
   await removeDir(dir);
@@ -226,8 +213,8 @@ test("fail closed: directory removed -> 500 and an operator error", async () => 
   const { broker, dir, errors } = await setup();
   await broker.logRequest(loginRequest());
   await rm(dir, { recursive: true, force: true });
-  await rejects(broker.logRequest(loginRequest()), 500, /internal error/);
-  await rejects(broker.logResponse(loginRequest(), loginResponse()), 500);
+  await assertRejects(broker.logRequest(loginRequest()), 500, /internal error/);
+  await assertRejects(broker.logResponse(loginRequest(), loginResponse()), 500);
   assert.ok(errors.some((m) => m.includes("file/") && m.includes("ENOENT")));
   assert.not.ok(errors.some((m) => m.includes(SECRETS.secretId)));
   await broker.close();
@@ -241,7 +228,7 @@ test("fail closed: a directory in place of the file -> 500; file recreated if on
   assert.equal((await readLines(file)).map((l) => l.request.id), ["after-rm"]);
   await rm(file);
   await mkdir(file);
-  await rejects(broker.logRequest(loginRequest()), 500);
+  await assertRejects(broker.logRequest(loginRequest()), 500);
   // Once the path is a file again, writes resume.
   await rm(file, { recursive: true });
   await writeFile(file, '{"partial":');
@@ -263,7 +250,7 @@ test("one of two devices failing still succeeds; the healthy one has the entry",
   assert.equal((await readLines(good)).map((l) => l.request.id), ["one-ok"]);
   assert.ok(errors.some((m) => m.includes("file/")));
   await rm(other, { recursive: true, force: true });
-  await rejects(broker.logRequest(loginRequest()), 500);
+  await assertRejects(broker.logRequest(loginRequest()), 500);
   await broker.close();
 });
 
@@ -275,7 +262,7 @@ test("startup with an unreachable file: the device stays and fails closed", asyn
   const again = await createAuditBroker(system, { onError: (m) => errors.push(m) });
   assert.is(again.active, true);
   assert.ok(errors.some((m) => m.includes("cannot open")));
-  await rejects(again.logRequest(loginRequest()), 500);
+  await assertRejects(again.logRequest(loginRequest()), 500);
   // The directory comes back: writes succeed again without a restart.
   await mkdir(dir);
   await again.logRequest(loginRequest({ id: "back" }));
@@ -299,23 +286,23 @@ test("enable validation: type, path rules, conflicts, file_path and options", as
   const { broker, dir, file, system } = await setup();
   const opts = (o: Record<string, string>) => ({ path: "x", type: "file" as const, description: "", options: o });
   const ok = join(dir, "other.log");
-  await rejects(broker.enable({ ...opts({ file_path: ok }), type: "syslog" as any }), 400, /type/);
+  await assertRejects(broker.enable({ ...opts({ file_path: ok }), type: "syslog" as any }), 400, /type/);
   for (const p of ["", "Bad", "../x", "a//b", "a/../b", "-a", "a.b", "/a", "a b"]) {
-    await rejects(broker.enable({ ...opts({ file_path: ok }), path: p }), 400, /invalid audit device path/);
+    await assertRejects(broker.enable({ ...opts({ file_path: ok }), path: p }), 400, /invalid audit device path/);
   }
-  await rejects(broker.enable({ ...opts({ file_path: ok }), path: "file/" }), 400, /path already in use/);
-  await rejects(broker.enable({ ...opts({ file_path: ok }), path: "file/sub" }), 400, /path already in use/);
-  await rejects(broker.enable(opts({ file_path: dir })), 400, /is a directory/);
-  await rejects(broker.enable(opts({ file_path: join(dir, "missing", "a.log") })), 400, /does not exist/);
-  await rejects(broker.enable(opts({ file_path: "audit.log" })), 400, /absolute/);
-  await rejects(broker.enable(opts({})), 400, /file_path is required/);
-  await rejects(broker.enable(opts({ file_path: ok, elide_list_responses: "true" })), 400, /unknown option/);
-  await rejects(broker.enable(opts({ file_path: ok, mode: "rw" })), 400, /mode/);
-  await rejects(broker.enable(opts({ file_path: ok, mode: "4755" })), 400, /mode/);
-  await rejects(broker.enable(opts({ file_path: ok, prefix: "a\n{\"forged\":1}" })), 400, /prefix/);
-  await rejects(broker.enable(opts({ file_path: ok, format: "jsonx" })), 400, /format/);
-  await rejects(broker.enable(opts({ file_path: ok, hmac_accessor: "no" })), 400, /hmac_accessor/);
-  await rejects(broker.enable(opts({ file_path: file })), 400, /already used/);
+  await assertRejects(broker.enable({ ...opts({ file_path: ok }), path: "file/" }), 400, /path already in use/);
+  await assertRejects(broker.enable({ ...opts({ file_path: ok }), path: "file/sub" }), 400, /path already in use/);
+  await assertRejects(broker.enable(opts({ file_path: dir })), 400, /is a directory/);
+  await assertRejects(broker.enable(opts({ file_path: join(dir, "missing", "a.log") })), 400, /does not exist/);
+  await assertRejects(broker.enable(opts({ file_path: "audit.log" })), 400, /absolute/);
+  await assertRejects(broker.enable(opts({})), 400, /file_path is required/);
+  await assertRejects(broker.enable(opts({ file_path: ok, elide_list_responses: "true" })), 400, /unknown option/);
+  await assertRejects(broker.enable(opts({ file_path: ok, mode: "rw" })), 400, /mode/);
+  await assertRejects(broker.enable(opts({ file_path: ok, mode: "4755" })), 400, /mode/);
+  await assertRejects(broker.enable(opts({ file_path: ok, prefix: "a\n{\"forged\":1}" })), 400, /prefix/);
+  await assertRejects(broker.enable(opts({ file_path: ok, format: "jsonx" })), 400, /format/);
+  await assertRejects(broker.enable(opts({ file_path: ok, hmac_accessor: "no" })), 400, /hmac_accessor/);
+  await assertRejects(broker.enable(opts({ file_path: file })), 400, /already used/);
   // Nothing of the refused devices was persisted or created.
   assert.equal(broker.list().map((d) => d.path), ["file/"]);
   assert.equal(JSON.parse(system.map.get("audit/devices")!).map((d: { path: string }) => d.path), ["file/"]);

@@ -1,4 +1,5 @@
 import { AssertionError } from "node:assert";
+import { WardenError } from "../errors.js";
 
 /** The `auth` block of a login response, as warden (and Vault) answer it. */
 export interface LoginAuth {
@@ -46,4 +47,22 @@ export function assertToken(auth: LoginAuth | null | undefined, expect: TokenExp
   if (expect.ttl !== undefined && auth.lease_duration !== expect.ttl) fail("lease_duration differs", auth.lease_duration, expect.ttl);
   if (expect.renewable !== undefined && auth.renewable !== expect.renewable) fail("renewable differs", auth.renewable, expect.renewable);
   if (expect.numUses !== undefined && auth.num_uses !== expect.numUses) fail("num_uses differs", auth.num_uses, expect.numUses);
+}
+
+/**
+ * Asserts that `p` rejects with a WardenError of `status` and, when given, a message equal to a string
+ * or matching a RegExp; answers the error. Anything else that is thrown is rethrown as it is.
+ * Framework-neutral: throws AssertionError.
+ */
+export async function assertRejects(p: Promise<unknown>, status: number, expected?: string | RegExp): Promise<WardenError> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof WardenError)) throw e;
+    if (e.status !== status) fail(`expected status ${status}, got ${e.status}: ${e.message}`, e.status, status);
+    if (typeof expected === "string" && e.message !== expected) fail("unexpected error message", e.message, expected);
+    if (expected instanceof RegExp && !expected.test(e.message)) fail(`error message does not match ${expected}`, e.message, String(expected));
+    return e;
+  }
+  return fail("expected a rejection", "resolved", status);
 }

@@ -15,5 +15,5 @@ export {
   uniqueAccessor,
 } from "./handler-harness.js";
 export { type RequestOptions, type TestResponse, type TestServer, type TestServerOptions, startTestServer } from "./server.js";
-export { type LoginAuth, type TokenExpectation, assertToken } from "./assertions.js";
+export { type LoginAuth, type TokenExpectation, assertRejects, assertToken } from "./assertions.js";
 export { pluginSha256 } from "./pin.js";

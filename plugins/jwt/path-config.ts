@@ -9,17 +9,10 @@
 import { badRequest, definePath, type PluginRequest, type StorageView } from "warden/sdk";
 import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
 import { checkHttpUrl, fetchDiscovery, KeySourceError, parseCaPem, parsePublicPem } from "./key-source.js";
-import { primeKeys } from "./keyset-cache.js";
+import { type KeySourceConfig, primeKeys } from "./keyset-cache.js";
 
-export interface ConfigEntry {
-  oidc_discovery_url?: string;
-  /** From the discovery document, at write time: the issuer it announced and its jwks_uri. */
-  discovered_issuer?: string;
-  discovered_jwks_uri?: string;
-  jwks_url?: string;
-  oidc_discovery_ca_pem?: string;
-  jwks_ca_pem?: string;
-  jwt_validation_pubkeys?: string[];
+/** Where keys come from (KeySourceConfig), plus what a login checks against. */
+export interface ConfigEntry extends KeySourceConfig {
   bound_issuer?: string;
   jwt_supported_algs: string[];
   default_role?: string;

@@ -1,10 +1,10 @@
 import { rmSync, mkdtempSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { ServerConfig } from "../../src/config/server-config.js";
+import { rawRequest } from "../helpers/raw-http.js";
 import { type TestResponse, type TestServer, startTestServer } from "../helpers/server.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -334,18 +334,7 @@ const xffConfig = (x: Xff) => (c: ServerConfig) => {
 
 /** lookup-self with raw header lines (several X-Forwarded-For lines stay separate on the wire). */
 function rawLookup(s: TestServer, token: string, xff: string[]): Promise<{ status: number; text: string }> {
-  const url = new URL(s.url);
-  // An array value is sent as one header line per element.
-  const headers: Record<string, string | string[]> = { "X-Vault-Token": token, "X-Forwarded-For": xff };
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: "GET", path: "/v1/auth/token/lookup-self", headers, agent: false }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  return rawRequest(s, "GET", "/v1/auth/token/lookup-self", { "X-Vault-Token": token, "X-Forwarded-For": xff });
 }
 
 /**

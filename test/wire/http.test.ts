@@ -1,24 +1,9 @@
 import { request as httpRequest } from "node:http";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { rawRequest } from "../helpers/raw-http.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
-/** A raw request through node:http: the path goes on the wire exactly as given (no URL normalisation). */
-function raw(s: TestServer, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
-  const url = new URL(s.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers, timeout: 10_000, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 const ENVELOPE_KEYS = ["auth", "data", "lease_duration", "lease_id", "renewable", "request_id", "warnings", "wrap_info"];
 
@@ -98,18 +83,7 @@ t("X-Vault-Token wins over Authorization: Bearer; Bearer alone works", async ({ 
 });
 
 t("a duplicated token header is 400, never one of the copies", async ({ s, reader }) => {
-  const url = new URL(s.url);
-  const send = (headers: Record<string, string[]>) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      // An array value goes on the wire as one header line per element.
-      const req = httpRequest({ host: url.hostname, port: url.port, method: "GET", path: "/v1/auth/token/lookup-self", headers, agent: false }, (res) => {
-        let text = "";
-        res.on("data", (d) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  const send = (headers: Record<string, string[]>) => rawRequest(s, "GET", "/v1/auth/token/lookup-self", headers);
   const twice = await send({ "X-Vault-Token": [reader, s.rootToken] });
   assert.is(twice.status, 400);
   assert.match(twice.text, /multiple X-Vault-Token/);
@@ -144,7 +118,7 @@ t("a JSON body without a content type is read as JSON", async ({ s }) => {
   const body = (await r.json()) as any;
   const look = await s.request("GET", "auth/token/lookup-self", { token: body.auth.client_token });
   assert.is(look.body.data.display_name, "token-plain");
-  const none = await raw(s, "POST", "/v1/auth/token/create", { "x-vault-token": s.rootToken }, JSON.stringify({ display_name: "nocontent", ttl: "1h" }));
+  const none = await rawRequest(s, "POST", "/v1/auth/token/create", { "x-vault-token": s.rootToken }, JSON.stringify({ display_name: "nocontent", ttl: "1h" }));
   assert.is(none.status, 200, none.text);
 });
 
@@ -195,13 +169,13 @@ t("path traversal never bypasses authentication", async ({ s, reader }) => {
   const cases = ["/v1/auth/token/../../sys/auth", "/v1/auth/token/%2e%2e/%2e%2e/sys/auth", "/v1/auth/token/..%2F..%2Fsys/auth", "/v1/sys%2Fauth", "//v1/sys/auth", "/v1//sys/auth", "/v1/sys//auth", "/v1/auth/token/lookup-self/../../../sys/auth"];
   for (const p of cases) {
     for (const headers of [{}, { "x-vault-token": reader }] as Record<string, string>[]) {
-      const r = await raw(s, "GET", p, headers);
+      const r = await rawRequest(s, "GET", p, headers);
       assert.ok([400, 403, 404].includes(r.status), `${p} ${JSON.stringify(headers)} -> ${r.status} ${r.text}`);
       assert.not.match(r.text, /"token\/"/, `${p} leaked the auth table`);
     }
   }
   // The normalised route itself still works for root: the check above is not vacuous.
-  const ok = await raw(s, "GET", "/v1/auth/token/../../sys/auth", { "x-vault-token": s.rootToken });
+  const ok = await rawRequest(s, "GET", "/v1/auth/token/../../sys/auth", { "x-vault-token": s.rootToken });
   assert.ok(ok.status === 200 || ok.status === 400, `root via .. -> ${ok.status}`);
 });
 

@@ -8,7 +8,7 @@ import type { EntitySnapshot, IdentityService } from "./identity/identity-servic
 import type { LockoutService } from "./lockout.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
-import type { AclOperation } from "./policy/types.js";
+import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
 import { authBlock } from "./tokens/token-views.js";
 
@@ -102,7 +102,7 @@ export class RequestPipeline {
     try {
       const acl = caller ? this.deps.policies.aclFor(caller.record.policies, identity) : undefined;
       if (!resolved || !match || !def) {
-        if (acl && !acl.root && noCapability(acl.capabilities(req.path))) throw permissionDenied();
+        if (grantsNothing(acl, req.path)) throw permissionDenied();
         if (!resolved) throw notFound(`no handler for route "${req.path}". route entry not found.`);
         throw new WardenError(404, "unsupported path");
       }
@@ -113,7 +113,7 @@ export class RequestPipeline {
           return parseFields(def.fields, input);
         } catch (e) {
           // An unauthorised caller learns nothing about a path's fields.
-          if (acl && !acl.root && noCapability(acl.capabilities(req.path))) throw permissionDenied();
+          if (grantsNothing(acl, req.path)) throw permissionDenied();
           throw e;
         }
       })();
@@ -241,9 +241,12 @@ export class RequestPipeline {
   }
 }
 
-/** ACL.capabilities answers ["deny"] (never []) when no rule grants anything. */
-function noCapability(caps: string[]): boolean {
-  return caps.every((c) => c === "deny");
+/**
+ * A non-root caller with no capability at all on the path: it gets the 403 before any 404 or field
+ * error (Vault checks the ACL before routing). ACL.capabilities answers ["deny"], never [], then.
+ */
+function grantsNothing(acl: Acl | undefined, path: string): boolean {
+  return acl !== undefined && !acl.root && acl.capabilities(path).every((c) => c === "deny");
 }
 
 function callerFacts(caller: Caller): AuditAuthInfo {

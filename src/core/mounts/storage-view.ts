@@ -26,6 +26,20 @@ export function mountStorageView(kv: KvStore, namespace: string): CachedStorageV
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(key, text);
   };
+  /**
+   * Every write drops the key before and after, and bumps the generation both times: a read that
+   * overlapped the write (and may have seen the old value) never fills the cache.
+   */
+  const writing = async <R>(key: string, write: () => Promise<R>): Promise<R> => {
+    generation++;
+    cache.delete(key);
+    try {
+      return await write();
+    } finally {
+      generation++;
+      cache.delete(key);
+    }
+  };
   return {
     async get<T>(key: string): Promise<T | undefined> {
       const hit = cache.get(key);
@@ -35,33 +49,9 @@ export function mountStorageView(kv: KvStore, namespace: string): CachedStorageV
       if (started === generation) remember(key, value === undefined ? ABSENT : JSON.stringify(value));
       return value as T | undefined;
     },
-    async put(key, value) {
-      generation++;
-      cache.delete(key);
-      try {
-        await kv.put(namespace, key, value);
-      } finally {
-        cache.delete(key);
-      }
-    },
-    async putIfAbsent(key, value) {
-      generation++;
-      cache.delete(key);
-      try {
-        return await kv.putIfAbsent(namespace, key, value);
-      } finally {
-        cache.delete(key);
-      }
-    },
-    async delete(key) {
-      generation++;
-      cache.delete(key);
-      try {
-        await kv.delete(namespace, key);
-      } finally {
-        cache.delete(key);
-      }
-    },
+    put: (key, value) => writing(key, () => kv.put(namespace, key, value)),
+    putIfAbsent: (key, value) => writing(key, () => kv.putIfAbsent(namespace, key, value)),
+    delete: (key) => writing(key, async () => void (await kv.delete(namespace, key))),
     async list(prefix) {
       const keys = await kv.listKeys(namespace, prefix);
       const out = new Set<string>();

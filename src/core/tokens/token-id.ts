@@ -1,4 +1,4 @@
-import { createHmac, hash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -26,9 +26,11 @@ export const newAccessor = (): string => randomBase62(24);
 const BLOCK = 64;
 
 /**
- * HMAC-SHA256 keyed once: the padded inner and outer keys are computed up front, so each token hash
- * is two one-shot SHA-256 calls instead of a new Hmac object (it runs on every request). Same
- * output as createHmac("sha256", key) — a test holds it to that.
+ * The only form in which a token is stored or looked up: HMAC-SHA256 under the server's token key, so
+ * a leaked database gives no usable token, and without the key no offline guessing either. Keyed
+ * once: the padded inner and outer keys are computed up front, so each hash is two one-shot SHA-256
+ * calls instead of a new Hmac object (it runs on every request). Same output as
+ * createHmac("sha256", key) — a test holds it to that.
  */
 export function tokenHasher(key: Buffer): (token: string) => string {
   // As in RFC 2104: a key longer than the block is replaced by its hash.
@@ -43,12 +45,4 @@ export function tokenHasher(key: Buffer): (token: string) => string {
     const innerDigest = hash("sha256", Buffer.concat([inner, Buffer.from(token, "utf8")]), "buffer") as unknown as Buffer;
     return hash("sha256", Buffer.concat([outer, innerDigest]), "hex");
   };
-}
-
-/**
- * The only form in which a token is stored or looked up: HMAC-SHA256 under the server's token key.
- * A leaked database gives no usable token, and without the key no offline guessing either.
- */
-export function tokenHash(key: Buffer, token: string): string {
-  return createHmac("sha256", key).update(token).digest("hex");
 }

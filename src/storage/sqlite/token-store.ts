@@ -22,7 +22,6 @@ function prepare(db: Db) {
   return {
     insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare(),
     parentExists: db.select({ one: sql<number>`1` }).from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
-    get: db.select().from(tokens).where(eq(tokens.idHash, ph("idHash"))).prepare(),
     getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare(),
     use: db
       .update(tokens)
@@ -73,7 +72,7 @@ type TokenRow = [string, string, string | null, string, string, string, string, 
  * lookup-self and every authenticated request read one token row. Drizzle's generic row mapping
  * (a type check and a decoder per column) cost more than the read itself in a profile, so this one
  * statement is a raw prepared statement in array mode with a hand-written mapper. A test holds it
- * equal to the drizzle read. The entity's disabled flag comes with it (a LEFT JOIN on the primary
+ * equal to the drizzle-mapped read by accessor. The entity's disabled flag comes with it (a LEFT JOIN on the primary
  * key), so a disabled entity stops its tokens without a second statement.
  */
 function prepareHotRead(conn: Database.Database) {
@@ -141,11 +140,6 @@ export class SqliteTokenStore implements TokenStore {
   async get(idHash: string): Promise<TokenRecord | undefined> {
     const row = this.batch.read(() => this.#hotRead.get(idHash)) as TokenRow | undefined;
     return row === undefined ? undefined : fromRow(row);
-  }
-
-  /** The same read through drizzle's mapping: the reference the hot read is tested against. */
-  async getViaDrizzle(idHash: string): Promise<TokenRecord | undefined> {
-    return this.#q.get.get({ idHash });
   }
 
   async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {

@@ -5,7 +5,7 @@ import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { TokenRecord } from "../../storage/types.js";
 import { type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
-import { effectiveLimits } from "./ttl.js";
+import { calculateTtl, effectiveLimits } from "./ttl.js";
 import { type TokenService, withDefault } from "./token-service.js";
 import { lookupData } from "./token-views.js";
 
@@ -79,19 +79,12 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     const explicitMaxTtl = d.explicit_max_ttl ?? 0;
     const period = d.period ?? 0;
     const requestedTtl = d.ttl ?? d.lease ?? 0;
-    let ttl: number;
-    const warnings: string[] = [];
+    let ttl = 0;
+    let warnings: string[] = [];
     if (policies.includes("root") && requestedTtl === 0 && period === 0 && explicitMaxTtl === 0) {
       if (parent.ttl !== 0) throw badRequest("expiring root tokens cannot create non-expiring root tokens");
-      ttl = 0;
     } else {
-      let maxTtl = limits.maxTtl;
-      if (explicitMaxTtl > 0 && explicitMaxTtl < maxTtl) maxTtl = explicitMaxTtl;
-      ttl = period > 0 ? Math.min(period, maxTtl) : requestedTtl > 0 ? requestedTtl : limits.defaultTtl;
-      if (ttl > maxTtl) {
-        warnings.push(`TTL of "${ttl}s" exceeded the effective max_ttl of "${maxTtl}s"; TTL value is capped accordingly`);
-        ttl = maxTtl;
-      }
+      ({ ttl, warnings } = calculateTtl({ limits, increment: 0, backendTtl: requestedTtl, period, backendMaxTtl: 0, explicitMaxTtl, startMs: now, nowMs: now }));
     }
     const orphan = orphanEndpoint || d.no_parent === true;
     const displayName = `token${d.display_name ? `-${d.display_name}` : ""}`.replace(/[^a-zA-Z0-9-]/g, "-").replace(/-+$/, "");

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Test } from "uvu";
 
 export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -134,3 +135,36 @@ export const sampleAuth = {
   mfa_requirement: null,
   num_uses: 0,
 };
+
+export interface RecordingServer {
+  readonly url: string;
+  readonly requests: Recorded[];
+  /** How requests are answered: one fixed reply or a handler; back to a plain 204 before each test. */
+  answer: Reply | Handler;
+  /** The latest request. */
+  last(): Recorded;
+}
+
+/** One recording server for a whole test file, started and stopped by the file's hooks. */
+export function recordingServer(t: Test): RecordingServer {
+  let srv: FakeServer | undefined;
+  const state: RecordingServer = {
+    get url() {
+      return srv!.url;
+    },
+    get requests() {
+      return srv!.requests;
+    },
+    answer: { status: 204 },
+    last: () => srv!.requests[srv!.requests.length - 1]!,
+  };
+  t.before(async () => {
+    srv = await fakeServer((r) => (typeof state.answer === "function" ? state.answer(r) : state.answer));
+  });
+  t.after(async () => srv!.close());
+  t.before.each(() => {
+    srv!.requests.length = 0;
+    state.answer = { status: 204 };
+  });
+  return state;
+}

@@ -5,23 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { envelope, fakeServer, freshHome, runCli, sampleAuth, type FakeServer, type Reply } from "./harness.js";
+import { envelope, fakeServer, freshHome, runCli, sampleAuth, recordingServer } from "./harness.js";
 
-let reply: Reply = { status: 204 };
-let srv: FakeServer;
+const srv = recordingServer(test);
+
 const env = (extra: Record<string, string> = {}) => ({ WARDEN_ADDR: srv.url, WARDEN_TOKEN: "hvs.ROOT", ...extra });
-const last = () => srv.requests[srv.requests.length - 1]!;
+const last = () => srv.last();
 
-test.before(async () => {
-  srv = await fakeServer(() => reply);
-});
-test.after(async () => {
-  await srv.close();
-});
-test.before.each(() => {
-  srv.requests.length = 0;
-  reply = { status: 204 };
-});
 
 test("write: PUT with string values, token + X-Vault-Request headers, 204 -> Success", async () => {
   const r = await runCli(["write", "/auth/alicloud//role/dev/", "arn=acs:ram::1:role/dev", "ttl=30", "policies=a", "policies=b"], { env: env() });
@@ -64,7 +54,7 @@ test("write: lone - merges a JSON object from stdin; no data needs -force", asyn
 });
 
 test("write: a response with auth prints the token table", async () => {
-  reply = { status: 200, body: envelope({ auth: sampleAuth }) };
+  srv.answer = { status: 200, body: envelope({ auth: sampleAuth }) };
   const r = await runCli(["write", "auth/approle/login", "role_id=r", "secret_id=s"], { env: env() });
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
@@ -79,7 +69,7 @@ test("write: a response with auth prints the token table", async () => {
 });
 
 test("write: API errors are printed in Vault's layout, exit 1", async () => {
-  reply = { status: 403, body: { errors: ["1 error occurred:\n\t* permission denied\n\n"] } };
+  srv.answer = { status: 403, body: { errors: ["1 error occurred:\n\t* permission denied\n\n"] } };
   const r = await runCli(["write", "sys/auth/x", "type=approle"], { env: env() });
   assert.is(r.code, 1);
   assert.is(r.stdout, "");
@@ -90,14 +80,14 @@ test("write: API errors are printed in Vault's layout, exit 1", async () => {
 });
 
 test("errors: a non-JSON body is shown as Raw Message", async () => {
-  reply = { status: 502, raw: "<html>bad gateway</html>" };
+  srv.answer = { status: 502, raw: "<html>bad gateway</html>" };
   const r = await runCli(["read", "x/y"], { env: env() });
   assert.is(r.code, 1);
   assert.ok(r.stderr.includes(`URL: GET ${srv.url}/v1/x/y\nCode: 502. Raw Message:\n\n<html>bad gateway</html>`), r.stderr);
 });
 
 test("read: GET with query data, table output sorted by key", async () => {
-  reply = { status: 200, body: envelope({ data: { zeta: "z", alpha: ["a", "b"], n: 5 } }) };
+  srv.answer = { status: 200, body: envelope({ data: { zeta: "z", alpha: ["a", "b"], n: 5 } }) };
   const r = await runCli(["read", "auth/x/role/dev", "k=v"], { env: env() });
   assert.is(r.code, 0, r.stderr);
   assert.is(last().method, "GET");
@@ -108,7 +98,7 @@ test("read: GET with query data, table output sorted by key", async () => {
 });
 
 test("read: 404 -> 'No value found at', exit 2", async () => {
-  reply = { status: 404, body: { errors: [] } };
+  srv.answer = { status: 404, body: { errors: [] } };
   const r = await runCli(["read", "auth/x/role/none"], { env: env() });
   assert.is(r.code, 2);
   assert.is(r.stderr, "No value found at auth/x/role/none\n");
@@ -117,7 +107,7 @@ test("read: 404 -> 'No value found at', exit 2", async () => {
 
 test("read: -format=json prints the response; -field prints one value bare", async () => {
   const body = envelope({ data: { policies: ["p"], arn: "acs:ram::1:role/x" } });
-  reply = { status: 200, body };
+  srv.answer = { status: 200, body };
   let r = await runCli(["read", "-format=json", "a/b"], { env: env() });
   assert.is(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout), body);
@@ -128,7 +118,7 @@ test("read: -format=json prints the response; -field prints one value bare", asy
 });
 
 test("list: GET ?list=true, Keys table; 404 -> exit 2", async () => {
-  reply = { status: 200, body: envelope({ data: { keys: ["dev", "prod/"] } }) };
+  srv.answer = { status: 200, body: envelope({ data: { keys: ["dev", "prod/"] } }) };
   let r = await runCli(["list", "auth/alicloud/role"], { env: env() });
   assert.is(r.code, 0, r.stderr);
   assert.is(last().method, "GET");
@@ -137,7 +127,7 @@ test("list: GET ?list=true, Keys table; 404 -> exit 2", async () => {
   assert.is(r.stdout, "Keys\n----\ndev\nprod/\n");
   r = await runCli(["list", "-format=json", "auth/alicloud/role"], { env: env() });
   assert.equal(JSON.parse(r.stdout), ["dev", "prod/"]);
-  reply = { status: 404, body: { errors: [] } };
+  srv.answer = { status: 404, body: { errors: [] } };
   r = await runCli(["list", "auth/alicloud/role"], { env: env() });
   assert.is(r.code, 2);
   assert.is(r.stderr, "No value found at auth/alicloud/role/\n");

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { envelope, fakeServer, freshHome, runCli, sampleAuth, type FakeServer, type Recorded, type Reply } from "./harness.js";
+import { envelope, freshHome, runCli, sampleAuth, type Recorded, recordingServer } from "./harness.js";
 
-let srv: FakeServer;
-let handler: (r: Recorded) => Reply = () => ({ status: 204 });
-const last = () => srv.requests[srv.requests.length - 1]!;
+const srv = recordingServer(test);
+
+const last = () => srv.last();
 
 const lookupSelf = (id: string) =>
   envelope({
@@ -26,19 +26,9 @@ const lookupSelf = (id: string) =>
     },
   });
 
-test.before(async () => {
-  srv = await fakeServer((r) => handler(r));
-});
-test.after(async () => {
-  await srv.close();
-});
-test.before.each(() => {
-  srv.requests.length = 0;
-  handler = () => ({ status: 204 });
-});
 
 test("login <token>: GET lookup-self with that token, prints the table, stores ~/.warden-token (0600)", async () => {
-  handler = (r) => (r.path === "/v1/auth/token/lookup-self" ? { status: 200, body: lookupSelf("hvs.GIVEN") } : { status: 404 });
+  srv.answer = (r) => (r.path === "/v1/auth/token/lookup-self" ? { status: 200, body: lookupSelf("hvs.GIVEN") } : { status: 404 });
   const home = freshHome();
   const r = await runCli(["login", "hvs.GIVEN"], { env: { WARDEN_ADDR: srv.url }, home });
   assert.is(r.code, 0, r.stderr);
@@ -64,7 +54,7 @@ test("login <token>: GET lookup-self with that token, prints the table, stores ~
 });
 
 test("login: token from stdin with '-', token=..., -no-store, and a bad token -> exit 1, nothing stored", async () => {
-  handler = (r) =>
+  srv.answer = (r) =>
     r.headers["x-vault-token"] === "hvs.BAD"
       ? { status: 403, body: { errors: ["permission denied"] } }
       : { status: 200, body: lookupSelf(String(r.headers["x-vault-token"])) };
@@ -86,7 +76,7 @@ test("login: token from stdin with '-', token=..., -no-store, and a bad token ->
 });
 
 test("login -token-only prints just the token; an env token triggers a precedence warning", async () => {
-  handler = (r) => ({ status: 200, body: lookupSelf(String(r.headers["x-vault-token"])) });
+  srv.answer = (r) => ({ status: 200, body: lookupSelf(String(r.headers["x-vault-token"])) });
   let r = await runCli(["login", "-token-only", "hvs.ONLY"], { env: { WARDEN_ADDR: srv.url } });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, "hvs.ONLY");
@@ -97,7 +87,7 @@ test("login -token-only prints just the token; an env token triggers a precedenc
 });
 
 test("login -method=approle -path=ci: PUT auth/ci/login with the k=v body and no token header", async () => {
-  handler = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
+  srv.answer = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
   const home = freshHome();
   const r = await runCli(["login", "-method=approle", "role_id=rid", "secret_id=-", "-path=ci"], {
     env: { WARDEN_ADDR: srv.url, WARDEN_TOKEN: "hvs.SHOULD_NOT_BE_SENT" },
@@ -118,7 +108,7 @@ test("login -method=approle -path=ci: PUT auth/ci/login with the k=v body and no
 });
 
 test("login: a login answer without a token is an error and stores nothing", async () => {
-  handler = () => ({ status: 204 });
+  srv.answer = () => ({ status: 204 });
   const home = freshHome();
   const r = await runCli(["login", "-method=approle", "role_id=x"], { env: { WARDEN_ADDR: srv.url }, home });
   assert.is(r.code, 1);
@@ -158,7 +148,7 @@ function decodeLogin(req: Recorded): { body: Record<string, string>; url: URL } 
 
 if (pluginBuilt) {
   test("login -method=alicloud: PUT auth/alicloud/login with role + base64 signed STS URL, no token, secret never printed", async () => {
-    handler = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
+    srv.answer = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
     const r = await runCli(
       ["login", "-method=alicloud", "role=dev", "region=cn-hangzhou", "access_key=LTAI_ARGKEY", `secret_key=${SECRET}`],
       { env: { WARDEN_ADDR: srv.url, WARDEN_TOKEN: "hvs.NOPE" } },
@@ -186,7 +176,7 @@ if (pluginBuilt) {
   });
 
   test("login -method=alicloud: env credentials (with STS token) and -path", async () => {
-    handler = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
+    srv.answer = () => ({ status: 200, body: envelope({ auth: sampleAuth }) });
     const r = await runCli(["login", "-method=alicloud", "-path=ali-prod", "role=ops", "region=ap-southeast-1"], {
       env: {
         WARDEN_ADDR: srv.url,
@@ -219,7 +209,7 @@ if (pluginBuilt) {
     assert.is(r.code, 1);
     assert.match(r.stderr, /no Alibaba Cloud credentials/);
     // Server refuses: error printed, secret still absent.
-    handler = () => ({ status: 400, body: { errors: ["invalid credentials"] } });
+    srv.answer = () => ({ status: 400, body: { errors: ["invalid credentials"] } });
     r = await runCli(["login", "-method=alicloud", "role=dev", "region=cn-hangzhou", "access_key=AK", `secret_key=${SECRET}`], { env: { WARDEN_ADDR: srv.url } });
     assert.is(r.code, 1);
     assert.ok(r.stderr.includes("Code: 400. Errors:\n\n* invalid credentials"), r.stderr);

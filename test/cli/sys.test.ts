@@ -4,24 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { envelope, fakeServer, runCli, type FakeServer, type Recorded, type Reply } from "./harness.js";
+import { envelope, runCli, recordingServer } from "./harness.js";
 
-let srv: FakeServer;
-let handler: (r: Recorded) => Reply = () => ({ status: 204 });
-const last = () => srv.requests[srv.requests.length - 1]!;
+const srv = recordingServer(test);
+
+const last = () => srv.last();
 const run = (args: string[], stdin?: string) =>
   runCli(args, { env: { WARDEN_ADDR: srv.url, WARDEN_TOKEN: "hvs.ROOT" }, ...(stdin === undefined ? {} : { stdin }) });
 
-test.before(async () => {
-  srv = await fakeServer((r) => handler(r));
-});
-test.after(async () => {
-  await srv.close();
-});
-test.before.each(() => {
-  srv.requests.length = 0;
-  handler = () => ({ status: 204 });
-});
 
 test("auth enable: POST sys/auth/<path> with Vault's body; unset TTLs are \"0s\"", async () => {
   let r = await run(["auth", "enable", "alicloud"]);
@@ -48,7 +38,7 @@ test("auth enable: POST sys/auth/<path> with Vault's body; unset TTLs are \"0s\"
 });
 
 test("auth enable: 'path is already in use' is shown in Vault's error layout", async () => {
-  handler = () => ({ status: 400, body: { errors: ["path is already in use at alicloud/"] } });
+  srv.answer = () => ({ status: 400, body: { errors: ["path is already in use at alicloud/"] } });
   const r = await run(["auth", "enable", "alicloud"]);
   assert.is(r.code, 1);
   assert.is(
@@ -62,7 +52,7 @@ test("auth list: table sorted by path, json prints the mount map", async () => {
     "token/": { type: "token", description: "token based credentials", accessor: "auth_token_1a2b3c4d", config: {} },
     "alicloud/": { type: "alicloud", description: "", accessor: "auth_alicloud_5d1c9f2a", plugin_version: "" },
   };
-  handler = () => ({ status: 200, body: { ...mounts, ...(envelope({ data: mounts }) as object) } });
+  srv.answer = () => ({ status: 200, body: { ...mounts, ...(envelope({ data: mounts }) as object) } });
   let r = await run(["auth", "list"]);
   assert.is(r.code, 0, r.stderr);
   assert.is(last().method, "GET");
@@ -110,7 +100,7 @@ test("policy write from a file and from stdin; read; list; delete", async () => 
   assert.is(r.code, 1);
   assert.match(r.stderr, /ENOENT/);
 
-  handler = (req) =>
+  srv.answer = (req) =>
     req.path === "/v1/sys/policies/acl/dev"
       ? { status: 200, body: envelope({ data: { name: "dev", policy: hcl } }) }
       : req.path === "/v1/sys/policies/acl" && req.query.get("list") === "true"
@@ -127,7 +117,7 @@ test("policy write from a file and from stdin; read; list; delete", async () => 
   assert.is(r.code, 0, r.stderr);
   assert.is(last().method, "GET");
   assert.is(r.stdout, "default\ndev\nroot\n");
-  handler = () => ({ status: 204 });
+  srv.answer = () => ({ status: 204 });
   r = await run(["policy", "delete", "dev"]);
   assert.equal([r.code, last().method, last().path], [0, "DELETE", "/v1/sys/policies/acl/dev"]);
   assert.is(r.stdout, "Success! Deleted policy: dev\n");
@@ -142,25 +132,25 @@ test("audit enable/list/disable", async () => {
   r = await run(["audit", "enable", "-path=second", "file", "file_path=stdout"]);
   assert.is(last().path, "/v1/sys/audit/second");
   const devices = { "file/": { type: "file", description: "", options: { file_path: "/var/log/warden.log" }, path: "file/" } };
-  handler = () => ({ status: 200, body: { ...devices, ...(envelope({ data: devices }) as object) } });
+  srv.answer = () => ({ status: 200, body: { ...devices, ...(envelope({ data: devices }) as object) } });
   r = await run(["audit", "list"]);
   assert.is(r.code, 0, r.stderr);
   assert.equal([last().method, last().path], ["GET", "/v1/sys/audit"]);
   assert.is(r.stdout, "Path     Type    Description\n----     ----    -----------\nfile/    file    n/a\n");
-  handler = () => ({ status: 204 });
+  srv.answer = () => ({ status: 204 });
   r = await run(["audit", "disable", "file"]);
   assert.equal([r.code, last().method, last().path], [0, "DELETE", "/v1/sys/audit/file"]);
 });
 
 test("operator init: PUT sys/init without a token, prints the root token", async () => {
-  handler = () => ({ status: 200, body: { root_token: "hvs.FIRSTROOT", keys: [], keys_base64: [] } });
+  srv.answer = () => ({ status: 200, body: { root_token: "hvs.FIRSTROOT", keys: [], keys_base64: [] } });
   let r = await run(["operator", "init"]);
   assert.is(r.code, 0, r.stderr);
   assert.equal([last().method, last().path], ["PUT", "/v1/sys/init"]);
   assert.is(last().headers["x-vault-token"], undefined);
   assert.is((last().json as { secret_shares: number }).secret_shares, 5);
   assert.is(r.stdout, "Root Token: hvs.FIRSTROOT\n");
-  handler = () => ({ status: 400, body: { errors: ["Vault is already initialized"] } });
+  srv.answer = () => ({ status: 400, body: { errors: ["Vault is already initialized"] } });
   r = await run(["operator", "init"]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /Code: 400\. Errors:\n\n\* Vault is already initialized/);
@@ -172,7 +162,7 @@ const sealStatus = (sealed: boolean) => ({
 });
 
 test("status: seal-status then leader, table, exit 0; sealed -> exit 2", async () => {
-  handler = (req) =>
+  srv.answer = (req) =>
     req.path === "/v1/sys/seal-status" ? { status: 200, body: sealStatus(false) } : { status: 200, body: { ha_enabled: false } };
   let r = await run(["status"]);
   assert.is(r.code, 0, r.stderr);
@@ -196,7 +186,7 @@ test("status: seal-status then leader, table, exit 0; sealed -> exit 2", async (
   );
   r = await run(["status", "-format=json"]);
   assert.is(JSON.parse(r.stdout).storage_type, "sqlite");
-  handler = () => ({ status: 200, body: sealStatus(true) });
+  srv.answer = () => ({ status: 200, body: sealStatus(true) });
   srv.requests.length = 0;
   r = await run(["status"]);
   assert.is(r.code, 2);
@@ -205,7 +195,7 @@ test("status: seal-status then leader, table, exit 0; sealed -> exit 2", async (
 });
 
 test("status: unreachable server is exit 1 (not 2)", async () => {
-  handler = () => ({ status: 500, body: { errors: ["internal error"] } });
+  srv.answer = () => ({ status: 500, body: { errors: ["internal error"] } });
   const r = await run(["status"]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^Error checking seal status: Error making API request\./);

@@ -1,23 +1,13 @@
 // warden token lookup / renew / revoke / create: the exact endpoint, method and body per flag.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { envelope, fakeServer, runCli, sampleAuth, type FakeServer, type Reply } from "./harness.js";
+import { envelope, runCli, sampleAuth, recordingServer } from "./harness.js";
 
-let srv: FakeServer;
-let reply: Reply = { status: 204 };
+const srv = recordingServer(test);
+
 const env = { get WARDEN_ADDR() { return srv.url; }, WARDEN_TOKEN: "hvs.CALLER" } as Record<string, string>;
-const last = () => srv.requests[srv.requests.length - 1]!;
+const last = () => srv.last();
 
-test.before(async () => {
-  srv = await fakeServer(() => reply);
-});
-test.after(async () => {
-  await srv.close();
-});
-test.before.each(() => {
-  srv.requests.length = 0;
-  reply = { status: 204 };
-});
 
 async function sent(args: string[]): Promise<{ method: string; path: string; body: unknown; code: number | null; stdout: string; stderr: string }> {
   const r = await runCli(args, { env: { ...env } });
@@ -26,7 +16,7 @@ async function sent(args: string[]): Promise<{ method: string; path: string; bod
 }
 
 test("token lookup: self, token, accessor", async () => {
-  reply = { status: 200, body: envelope({ data: { accessor: "acc-1", policies: ["root"], ttl: 0 } }) };
+  srv.answer = { status: 200, body: envelope({ data: { accessor: "acc-1", policies: ["root"], ttl: 0 } }) };
   let s = await sent(["token", "lookup"]);
   assert.equal([s.code, s.method, s.path, s.body], [0, "GET", "/v1/auth/token/lookup-self", undefined]);
   assert.is(last().headers["x-vault-token"], "hvs.CALLER");
@@ -41,7 +31,7 @@ test("token lookup: self, token, accessor", async () => {
 });
 
 test("token renew: self with integer increment, token, accessor; bad duration is a usage error", async () => {
-  reply = { status: 200, body: envelope({ auth: sampleAuth }) };
+  srv.answer = { status: 200, body: envelope({ auth: sampleAuth }) };
   let s = await sent(["token", "renew", "-increment=30m"]);
   assert.equal([s.code, s.method, s.path, s.body], [0, "PUT", "/v1/auth/token/renew-self", { increment: 1800 }]);
   assert.ok(s.stdout.split("\n").includes("token_duration       1h"), s.stdout);
@@ -76,7 +66,7 @@ test("token revoke: token, -self, -accessor, -mode=orphan", async () => {
 });
 
 test("token create: Vault's TokenCreateRequest body, token printed", async () => {
-  reply = { status: 200, body: envelope({ auth: sampleAuth }) };
+  srv.answer = { status: 200, body: envelope({ auth: sampleAuth }) };
   let s = await sent([
     "token", "create", "-policy=a", "-policy=b,c", "-ttl=1h", "-explicit-max-ttl=24h", "-period=2h",
     "-num-uses=3", "-no-default-policy", "-display-name=ci", "-metadata", "team=ops", "-metadata=env=prod",

@@ -3,8 +3,8 @@
 // (identity data plane) on one port, verifies signature v1 for real, and records every request so a
 // test can assert that warden made no call at all.
 import { randomBytes } from "node:crypto";
+import { listenOn } from "../listen.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { OciError, ociErrors } from "./errors.js";
 import { Tenancy, type OciInstanceSpec, type OciTenancySpec, type OciUserSpec } from "./model.js";
 import { authenticateClient, filterGroupMembership, getUser, type RouteResult } from "./routes.js";
@@ -133,17 +133,9 @@ export async function startOciEmulator(opts: OciEmulatorOptions): Promise<OciEmu
     void handle(req, res);
   });
   const host = opts.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const { port, url } = await listenOn(server, host, opts.port ?? 0);
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     requests,
     tenancy,

@@ -1,8 +1,8 @@
 // A loopback AliCloud STS emulator: a peer of warden, like the real cloud, so it depends on nothing
 // but Node built-ins. It verifies RPC v1 signatures for real and answers with the documented shapes.
 import { randomUUID } from "node:crypto";
+import { listenOn } from "../listen.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { findAction } from "./actions.js";
 import { authenticateSignedRequest } from "./authenticate.js";
 import { errorFields, StsError, stsErrors } from "./errors.js";
@@ -230,19 +230,11 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
   const server = createServer((req, res) => {
     void handle(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const { port, url } = await listenOn(server, host, opts.port ?? 0);
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     requests,
     setFault(f) {

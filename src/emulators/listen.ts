@@ -1,0 +1,17 @@
+// Shared by the emulators (peers of warden, so they use nothing of its core): start listening and
+// say where.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Listens on host:port (0 = any free port) and answers the bound port and the base URL. */
+export async function listenOn(server: Server, host: string, port: number): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { port: bound, url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}` };
+}

@@ -35,9 +35,10 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = createLogger(config.logLevel, "core", opts.logSink);
-  const storage = await openStorage(config.storage, log);
+  // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
   const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  const storage = await openStorage(config.storage, log);
   const core = await Core.boot({
     storage,
     limits: { defaultTtl: config.defaultLeaseTtl, maxTtl: config.maxLeaseTtl },
@@ -47,6 +48,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+  }).catch(async (e: unknown) => {
+    // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
+    await storage.close().catch(() => undefined);
+    throw e;
   });
   const stopCatching = catchStrayRejections(log);
   for (const device of config.audit) {

@@ -31,7 +31,8 @@ export class PolicyService {
       this.texts.set(record.name, record.text);
     }
     if (!this.parsed.has("default")) await this.put("default", DEFAULT_POLICY_TEXT);
-    for (const file of files) await this.put(file.name, file.text);
+    // A file already stored as written costs no parse, no write and no change notice to other nodes.
+    for (const file of files) if (this.texts.get(file.name) !== file.text) await this.put(file.name, file.text);
   }
 
   /** Policy names, always including the implicit `root`. */

@@ -14,6 +14,11 @@ interface Ctx {
 
 const t = suite<Ctx>("jwt key cache");
 const saved = { ...cacheTiming };
+// The cache reads this clock; tests move it instead of sleeping, so a slow machine cannot outlast a cooldown.
+let clockMs = 1_000_000;
+const advance = (ms: number): void => {
+  clockMs += ms;
+};
 
 t.before(async (ctx) => {
   ctx.a = await makeKey("RS256", "key-a");
@@ -23,7 +28,7 @@ t.before(async (ctx) => {
 });
 t.after(async ({ p }) => p.close());
 t.before.each(({ p, a }) => {
-  Object.assign(cacheTiming, saved);
+  Object.assign(cacheTiming, saved, { now: () => clockMs });
   p.faults = {};
   p.published = [a];
   p.hits.jwks = 0;
@@ -46,7 +51,7 @@ t("unknown kid: exactly one refetch, then refused; further unknown kids wait for
   await get(m, p, { alg: "RS256", kid: "key-a" });
   assert.ok((await get(m, p, { alg: "RS256", kid: "made-up-0" })).error);
   assert.is(p.hits.jwks, 1, "no refetch right after a fetch: the cooldown counts from any fetch");
-  await new Promise((r) => setTimeout(r, 250));
+  advance(250);
   const r = await get(m, p, { alg: "RS256", kid: "made-up-1" });
   assert.is(r.error, 'no key found for kid "made-up-1"');
   assert.is(p.hits.jwks, 2, "one refetch");
@@ -59,7 +64,7 @@ t("rotation: a new kid at the provider is picked up by one refetch; the old one 
   const m = "m-rotate";
   cacheTiming.refetchCooldownMs = 50;
   assert.is((await get(m, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
-  await new Promise((r) => setTimeout(r, 60));
+  advance(60);
   p.published = [b];
   assert.is((await get(m, p, { alg: "RS256", kid: "key-b" })).keys.length, 1);
   assert.is(p.hits.jwks, 2);
@@ -111,14 +116,14 @@ t("stale keys stay in use when a refresh fails; the refresh succeeds later", asy
   cacheTiming.maxAgeMs = 30;
   cacheTiming.refetchCooldownMs = 30;
   await get(m, p, { alg: "RS256", kid: "key-a" });
-  await new Promise((r) => setTimeout(r, 40));
+  advance(40);
   p.faults.jwksStatus = 503;
   const h = harness();
   assert.is((await get(m, p, { alg: "RS256", kid: "key-a" }, h)).keys.length, 1, "old keys still verify");
   assert.match(h.log.text(), /refreshing the JWKS failed/);
   assert.is(p.hits.jwks, 2);
   p.faults = {};
-  await new Promise((r) => setTimeout(r, 40));
+  advance(40);
   await get(m, p, { alg: "RS256", kid: "key-a" });
   assert.is(p.hits.jwks, 3);
   forgetMount(m);

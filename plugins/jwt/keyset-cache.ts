@@ -18,10 +18,11 @@ import { upstreamUnavailable, type HttpClient, type Logger } from "warden/sdk";
 import { jwkFitsAlg, keyObjectFitsAlg } from "./algorithms.js";
 import { fetchDiscovery, fetchJwks, KeySourceError, parsePublicPem, type PublicJwk } from "./key-source.js";
 
-/** Timing of refetches; a test seam (tests shorten the cooldown), otherwise constants. */
+/** Timing of refetches; a test seam (tests move the clock past a cooldown instead of sleeping through it). */
 export const cacheTiming = {
   refetchCooldownMs: 10_000,
   maxAgeMs: 60 * 60 * 1000,
+  now: (): number => Date.now(),
 };
 
 /** The part of the config that says where keys come from. */
@@ -82,7 +83,7 @@ function entryFor(mountKey: string, config: KeySourceConfig): MountKeys {
 /** Fetches (discovery if needed, then) the JWKS; coalesces concurrent callers onto one fetch. */
 function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promise<void> {
   if (e.inflight) return e.inflight;
-  e.lastAttempt = Date.now();
+  e.lastAttempt = cacheTiming.now();
   e.inflight = (async () => {
     try {
       if (!e.jwksUri) {
@@ -100,7 +101,7 @@ function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promi
       const keys = await fetchJwks(http, e.jwksUri!, config.oidc_discovery_url ? config.oidc_discovery_ca_pem : config.jwks_ca_pem);
       e.jwks = keys;
       e.imported = new Map();
-      e.fetchedAt = Date.now();
+      e.fetchedAt = cacheTiming.now();
     } finally {
       e.inflight = undefined;
     }
@@ -108,7 +109,7 @@ function refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promi
   return e.inflight;
 }
 
-const cooledDown = (e: MountKeys): boolean => Date.now() - e.lastAttempt >= cacheTiming.refetchCooldownMs;
+const cooledDown = (e: MountKeys): boolean => cacheTiming.now() - e.lastAttempt >= cacheTiming.refetchCooldownMs;
 
 /**
  * Config write: fetch (or parse) the keys once, so a wrong URL is a 400 now rather than failed logins
@@ -152,7 +153,7 @@ export async function candidateKeys(
   if (!e.jwks) {
     if (!cooledDown(e) && !e.inflight) throw upstreamUnavailable("the issuer's keys could not be fetched; try again later");
     await fetchOrUnavailable(e, http, config, log);
-  } else if (Date.now() - e.fetchedAt > cacheTiming.maxAgeMs && cooledDown(e)) {
+  } else if (cacheTiming.now() - e.fetchedAt > cacheTiming.maxAgeMs && cooledDown(e)) {
     await refresh(e, http, config).catch((err) => log.warn("jwt: refreshing the JWKS failed; keeping the cached keys", { reason: String((err as Error).message) }));
   }
 

@@ -48,6 +48,26 @@ export async function waitFor<T>(what: string, ms: number, check: () => Promise<
   }
 }
 
+/**
+ * Caches follow writes made on other nodes through the change feed, a few milliseconds late (more on
+ * a busy machine): a test that writes through one node and then relies on the change on the others
+ * waits here until every node shows it, instead of racing the feed.
+ */
+export async function onEveryNode(c: Cluster, what: string, seen: (node: number) => Promise<boolean>): Promise<void> {
+  await Promise.all(c.nodes.map((_, i) => waitFor(`node ${i} to see ${what}`, CONVERGE_MS, async () => (await seen(i)) || undefined, 10)));
+}
+
+/** How long a change may take to reach every node before a test gives up: generous, a busy CI machine is slow. */
+export const CONVERGE_MS = 15_000;
+
+/** Waits until every node routes the auth mount at `path` (e.g. "approle/"). */
+export const mountEverywhere = (c: Cluster, path: string): Promise<void> =>
+  onEveryNode(c, `the ${path} mount`, async (i) => (await c.req(i, "GET", "sys/auth")).body?.data?.[path] !== undefined);
+
+/** Waits until every node serves the ACL policy `name` with the text it was written with. */
+export const policyEverywhere = (c: Cluster, name: string, text: string): Promise<void> =>
+  onEveryNode(c, `policy ${name}`, async (i) => (await c.req(i, "GET", `sys/policies/acl/${name}`)).body?.data?.policy === text);
+
 /** A TCP relay that can drop every connection and refuse new ones, then let them through again. */
 export class TcpProxy {
   private server!: Server;

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
@@ -28,6 +27,7 @@ import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import type { SealControls } from "./sys/sys-seal.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -44,6 +44,8 @@ export interface CoreOptions {
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** sys/rotate and sys/key-status (the seal manager); absent in cores built without a seal. */
+  seal?: SealControls;
 }
 
 const INIT_KEY = "init/done";
@@ -106,7 +108,7 @@ export class Core {
     const tokens = new TokenService(storage, key, options.limits);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, seal: options.seal }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
@@ -129,9 +131,12 @@ export class Core {
     return this.initializedCache;
   }
 
-  /** sys/init: answered once per storage (several nodes on one database share it). */
+  /**
+   * Issues the first root token. The seal (seal/manager.ts) answers sys/init once per storage and calls
+   * this; a database initialised before the seal existed already has the mark and gets a new root token.
+   */
   async init(rootTokenId?: string): Promise<{ rootToken: string }> {
-    if (!(await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString()))) throw badRequest("already initialized");
+    await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString());
     this.initializedCache = true;
     const minted = await this.tokens.mint({
       id: rootTokenId,

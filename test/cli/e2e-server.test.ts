@@ -87,6 +87,10 @@ t("init once, then configure, log in with alicloud, use and revoke the token", a
   const again = await runCli(["operator", "init"], { env, home: ctx.home });
   assert.is(again.code, 1);
   assert.match(again.stderr, /already initialized/);
+  assert.is((await fetch(`${ctx.url}/v1/sys/health`)).status, 503, "sealed after init");
+  const keys = [...init.stdout.matchAll(/Unseal Key \d+: (\S+)/g)].map((m) => m[1]!);
+  assert.is(keys.length, 5, init.stdout);
+  for (const key of keys.slice(0, 3)) await fetch(`${ctx.url}/v1/sys/unseal`, { method: "PUT", body: JSON.stringify({ key }) });
   assert.is((await fetch(`${ctx.url}/v1/sys/health`)).status, 200);
 
   const admin = { ...env, WARDEN_TOKEN: root! };

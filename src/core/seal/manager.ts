@@ -163,8 +163,9 @@ export class SealManager {
     let recoveryShares = 0;
     let recoveryThreshold = 0;
     if (auto) {
-      recoveryShares = intField(req.recovery_shares, DEFAULT_RECOVERY.shares);
-      recoveryThreshold = intField(req.recovery_threshold, recoveryShares === DEFAULT_RECOVERY.shares ? DEFAULT_RECOVERY.threshold : recoveryShares);
+      // 0 or absent = the CLI's defaults (Vault's CLI sends 0 when no flag is given).
+      recoveryShares = intField(req.recovery_shares, 0) || DEFAULT_RECOVERY.shares;
+      recoveryThreshold = intField(req.recovery_threshold, 0) || Math.min(DEFAULT_RECOVERY.threshold, recoveryShares);
       checkShares(recoveryShares, recoveryThreshold, "recovery");
     } else {
       if (intField(req.recovery_shares, 0) !== 0 || intField(req.recovery_threshold, 0) !== 0) {

@@ -246,6 +246,10 @@ export async function startCluster(count: number, opts: { haEnabled?: boolean; p
     if (init.status !== 200) throw new Error(`init: ${init.status} ${JSON.stringify(init.body)}`);
     const root = init.body.root_token as string;
     await Promise.all(nodes.map((n) => waitFor(`${n.name} to unseal`, CONVERGE_MS, async () => (await n.request("GET", "sys/seal-status")).body?.sealed === false)));
+    // Nodes campaign for leadership once unsealed: wait until one holds it, as before the seal existed.
+    if (opts.haEnabled ?? true) {
+      await waitFor("a leader", CONVERGE_MS, async () => (await Promise.all(nodes.map(async (n) => (await n.request("GET", "sys/leader")).body?.is_self === true))).some(Boolean));
+    }
     return {
       db,
       nodes,

@@ -6,7 +6,8 @@ import type { PluginDefinition } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
-import type { AuditBroker } from "./audit/types.js";
+import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
+import type { AuditDeviceRules } from "./audit/device-rules.js";
 import type { createLogger } from "./logger.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
@@ -44,6 +45,8 @@ export interface CoreOptions {
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
+  audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
 }
 
 const INIT_KEY = "init/done";
@@ -93,7 +96,11 @@ export class Core {
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
     await policies.load(options.policyFiles);
-    const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
+    const audit = await createAuditBroker(system, {
+      onError: (msg: string) => log.error("audit device failed", { error: msg }),
+      rules: options.audit?.rules,
+      configDevices: options.audit?.configDevices,
+    });
     const mounts = new MountTable({
       storage,
       registry,

@@ -8,6 +8,7 @@ import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
+import { protectedAuditDirs } from "./protected-dirs.js";
 
 /** The repository's policies/ folder: loaded at every boot. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -48,17 +49,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+    audit: {
+      rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
+      configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+    },
   }).catch(async (e: unknown) => {
     // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
     await storage.close().catch(() => undefined);
     throw e;
   });
   const stopCatching = catchStrayRejections(log);
-  for (const device of config.audit) {
-    if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
-      await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
-    }
-  }
   const listeners: RunningListener[] = [];
   try {
     for (const l of config.listeners) {

@@ -25,7 +25,7 @@ export interface PinnedFile {
 }
 
 /** The directory holding this server's package.json, so a copied plugin resolves "warden/sdk" to us. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = fileURLToPath(new URL(".", import.meta.url));
   for (;;) {
     const manifest = join(dir, "package.json");

@@ -26,6 +26,7 @@ import { OidcAdmin } from "./identity/oidc/oidc-service.js";
 import { OidcStore } from "./identity/oidc/oidc-store.js";
 import { PluginCatalog } from "./plugins/catalog.js";
 import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
+import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
@@ -45,6 +46,8 @@ export interface CoreOptions {
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** Owner and mode plugin files must have (plugin_file_uid / plugin_file_permissions); default: owned by the server's uid, no group/other write. */
+  pluginFileRules?: PluginFileRules;
   /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
   audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
 }
@@ -92,7 +95,7 @@ export class Core {
       builtins.set(plugin.type, plugin);
     }
     const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;
-    const loader = new PluginLoader(options.pluginDirectory, deadlineMs);
+    const loader = new PluginLoader(options.pluginDirectory, deadlineMs, options.pluginFileRules ?? pluginFileRules(undefined, undefined));
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
     await policies.load(options.policyFiles);

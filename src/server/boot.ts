@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
 import { createLogger } from "../core/logger.js";
+import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
@@ -39,6 +40,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
   const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
+  // A plugin directory others can write to would let them plant code the pin was meant to keep out.
+  if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
   const storage = await openStorage(config.storage, log);
   const core = await Core.boot({
     storage,
@@ -49,6 +53,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+    pluginFileRules: fileRules,
     audit: {
       rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
       configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),

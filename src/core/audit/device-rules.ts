@@ -14,6 +14,7 @@
 import { lstat, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { badRequest, isWardenError } from "../../sdk/errors.js";
+import { errCode } from "./file-device.js";
 
 /** A directory API-enabled audit files must stay out of, and how the refusal names it. */
 export interface ProtectedDir {
@@ -35,8 +36,6 @@ export const NO_RULES: AuditDeviceRules = { allowPrefixing: false, protectedDirs
 export function checkPrefixAllowed(options: Record<string, string>, rules: AuditDeviceRules): void {
   if (options.prefix !== undefined && !rules.allowPrefixing) throw badRequest("audit log prefixing is not allowed");
 }
-
-const errCode = (e: unknown): string => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : "");
 
 /**
  * Where a path ends up once every symlink is followed, including one that does not exist yet: the

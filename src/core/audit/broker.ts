@@ -92,22 +92,22 @@ class Broker implements AuditBroker {
    * stored API device the config file declares with the same options becomes a config device.
    */
   async load(): Promise<void> {
-    const declared = new Map<string, AuditDeviceInfo>();
-    for (const d of this.opts.configDevices ?? []) {
-      inConfig(d.path, () => parseFileOptions(d.options ?? {}));
-      declared.set(inConfig(d.path, () => normalizeDevicePath(d.path)), d);
+    const declared = new Map<string, { decl: AuditDeviceInfo; canonical: Record<string, string> }>();
+    for (const decl of this.opts.configDevices ?? []) {
+      const { canonical } = inConfig(decl.path, () => parseFileOptions(decl.options ?? {}));
+      declared.set(inConfig(decl.path, () => normalizeDevicePath(decl.path)), { decl, canonical });
     }
     const table = await loadDeviceTable(this.system);
     let adopted = false;
     for (const stored of table) {
-      const decl = declared.get(stored.info.path);
-      if (stored.origin === "api" && decl && sameOptions(parseFileOptions(decl.options ?? {}).canonical, stored.info.options)) {
+      const declaration = declared.get(stored.info.path);
+      if (stored.origin === "api" && declaration && sameOptions(declaration.canonical, stored.info.options)) {
         stored.origin = "config";
         adopted = true;
       }
       let config: FileDeviceConfig;
       try {
-        config = await this.admit(stored.info.options, stored.origin);
+        ({ config } = await this.admit(stored.info.options, stored.origin));
       } catch (e) {
         throw new Error(
           `audit device ${stored.info.path} in the device table is refused: ${describe(e)}. To keep it, declare it in the server config ` +
@@ -121,7 +121,7 @@ class Broker implements AuditBroker {
       this.devices.set(stored.info.path, this.makeDevice(stored, config, key, sink));
     }
     if (adopted) await saveDeviceTable(this.system, this.stored());
-    for (const [path, decl] of declared) {
+    for (const [path, { decl }] of declared) {
       if (this.devices.has(path)) continue;
       await this.enable({ ...decl, description: decl.description || "from config" }, "config").catch((e: unknown) => inConfig(decl.path, () => {
         throw e;
@@ -130,11 +130,11 @@ class Broker implements AuditBroker {
   }
 
   /** Options -> device config, under the rules for who enables it. Throws 400 naming the rule broken. */
-  private async admit(options: Record<string, string>, origin: AuditDeviceOrigin): Promise<FileDeviceConfig> {
-    const { config } = parseFileOptions(options);
+  private async admit(options: Record<string, string>, origin: AuditDeviceOrigin): Promise<ReturnType<typeof parseFileOptions>> {
+    const parsed = parseFileOptions(options);
     checkPrefixAllowed(options, this.rules);
-    if (origin === "api") await checkApiFilePath(config.filePath, this.rules);
-    return config;
+    if (origin === "api") await checkApiFilePath(parsed.config.filePath, this.rules);
+    return parsed;
   }
 
   private makeDevice(stored: StoredDevice, config: FileDeviceConfig | undefined, key: Uint8Array, sink: AuditSink): Device {
@@ -157,8 +157,7 @@ class Broker implements AuditBroker {
       if (device.type !== "file") throw badRequest(`unknown audit device type "${String(device.type)}"`);
       const path = normalizeDevicePath(device.path);
       const description = typeof device.description === "string" ? device.description : "";
-      const { canonical } = parseFileOptions(device.options ?? {});
-      const config = await this.admit(device.options ?? {}, origin);
+      const { config, canonical } = await this.admit(device.options ?? {}, origin);
       // Vault refuses a path that is a prefix of another device's, in either direction.
       for (const existing of this.devices.keys()) {
         if (existing.startsWith(path) || path.startsWith(existing)) throw badRequest("path already in use");
@@ -209,7 +208,7 @@ class Broker implements AuditBroker {
         const key = await ensureDeviceKey(this.system, path);
         let device: Device;
         try {
-          const config = await this.admit(stored.info.options, stored.origin);
+          const { config } = await this.admit(stored.info.options, stored.origin);
           const sink = await openFileDevice(config, false, (e) => this.opts.onError(`audit device ${path} cannot open its file, writes will fail: ${describe(e)}`));
           device = this.makeDevice(stored, config, key, sink);
         } catch (e) {

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { canonicalCidrs } from "../sdk/cidr.js";
 import { badRequest, isWardenError } from "../sdk/errors.js";
 import { parseDurationSeconds } from "../sdk/fields.js";
@@ -57,6 +57,14 @@ export interface ServerConfig {
   /** Seconds. */
   maxLeaseTtl: number;
   pluginDirectory?: string;
+  /** plugin_file_uid: the owner every plugin file must have (unset: the server's own uid). */
+  pluginFileUid?: number;
+  /** plugin_file_permissions: the exact mode plugin files must have (unset: any mode without group/other write). */
+  pluginFilePermissions?: number;
+  /** allow_audit_log_prefixing: whether an audit device may have a `prefix` (Vault 1.20.1; default false). */
+  allowAuditLogPrefixing: boolean;
+  /** Absolute path of the config file this came from (its directory is off limits to API-enabled audit files). */
+  configFile?: string;
   /** Milliseconds a plugin handler or renew callback may run (HCL plugin_handler_timeout; default 30 s). */
   pluginDeadlineMs?: number;
   logLevel: LogLevel;
@@ -78,7 +86,10 @@ const TOP_KEYS = new Set([
   "default_lease_ttl",
   "max_lease_ttl",
   "plugin_directory",
+  "plugin_file_uid",
+  "plugin_file_permissions",
   "plugin_handler_timeout",
+  "allow_audit_log_prefixing",
   "log_level",
   "api_addr",
   "cluster_name",
@@ -114,7 +125,9 @@ export async function loadServerConfig(path: string, env: NodeJS.ProcessEnv = pr
   } catch (e) {
     throw badRequest(`config file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return parseServerConfig(text, path, env);
+  const config = await parseServerConfig(text, path, env);
+  config.configFile = resolve(path);
+  return config;
 }
 
 /** `env` is only consulted for WARDEN_PG_CONNECTION_URL (it overrides the file, as Vault's does). */
@@ -168,10 +181,13 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
     defaultLeaseTtl,
     maxLeaseTtl,
     logLevel: logLevelRaw as LogLevel,
+    allowAuditLogPrefixing: bool(root.allow_audit_log_prefixing, "allow_audit_log_prefixing", false),
     audit: auditDevices(root.audit),
   };
   const pluginDirectory = optString(root.plugin_directory, "plugin_directory");
   if (pluginDirectory !== undefined) config.pluginDirectory = pluginDirectory;
+  if (root.plugin_file_uid !== undefined) config.pluginFileUid = int(root.plugin_file_uid, "plugin_file_uid", 0);
+  if (root.plugin_file_permissions !== undefined) config.pluginFilePermissions = filePermissions(root.plugin_file_permissions);
   const pluginTimeout = duration(root.plugin_handler_timeout, "plugin_handler_timeout");
   if (pluginTimeout > 0) config.pluginDeadlineMs = pluginTimeout * 1000;
   if (apiAddr !== undefined) config.apiAddr = apiAddr;
@@ -342,6 +358,16 @@ function int(v: unknown, where: string, dflt: number): number {
   return n;
 }
 
+/** Vault's plugin_file_permissions: octal digits, as a string ("0750") or a bare number (750). */
+function filePermissions(v: unknown): number {
+  const raw = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v;
+  if (typeof raw !== "string" || !/^0?[0-7]{3}$/.test(raw.trim())) return fail(`plugin_file_permissions: expected an octal mode such as "0750"`);
+  const mode = parseInt(raw.trim(), 8);
+  // The point of the check is that nobody but the owner can change plugin code.
+  if (mode & 0o022) fail(`plugin_file_permissions: ${raw.trim()} lets group or other write plugin files; drop those bits`);
+  return mode;
+}
+
 function duration(v: unknown, where: string): number {
   if (v === undefined) return 0;
   return parseDurationSeconds(v, where);
@@ -386,6 +412,7 @@ export function devServerConfig(opts: { listenAddress?: string; dataDir: string 
     defaultLeaseTtl: DEFAULT_LEASE_TTL,
     maxLeaseTtl: DEFAULT_LEASE_TTL,
     logLevel: "info",
+    allowAuditLogPrefixing: false,
     audit: [],
   };
 }

@@ -6,7 +6,8 @@ import type { PluginDefinition } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
-import type { AuditBroker } from "./audit/types.js";
+import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
+import type { AuditDeviceRules } from "./audit/device-rules.js";
 import type { createLogger } from "./logger.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
@@ -25,6 +26,7 @@ import { OidcAdmin } from "./identity/oidc/oidc-service.js";
 import { OidcStore } from "./identity/oidc/oidc-store.js";
 import { PluginCatalog } from "./plugins/catalog.js";
 import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
+import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
@@ -44,6 +46,10 @@ export interface CoreOptions {
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** Owner and mode plugin files must have (plugin_file_uid / plugin_file_permissions); default: owned by the server's uid, no group/other write. */
+  pluginFileRules?: PluginFileRules;
+  /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
+  audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
 }
 
 const INIT_KEY = "init/done";
@@ -89,11 +95,15 @@ export class Core {
       builtins.set(plugin.type, plugin);
     }
     const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;
-    const loader = new PluginLoader(options.pluginDirectory, deadlineMs);
+    const loader = new PluginLoader(options.pluginDirectory, deadlineMs, options.pluginFileRules ?? pluginFileRules(undefined, undefined));
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
     await policies.load(options.policyFiles);
-    const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
+    const audit = await createAuditBroker(system, {
+      onError: (msg: string) => log.error("audit device failed", { error: msg }),
+      rules: options.audit?.rules,
+      configDevices: options.audit?.configDevices,
+    });
     const mounts = new MountTable({
       storage,
       registry,

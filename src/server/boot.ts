@@ -3,11 +3,13 @@ import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
 import { createLogger } from "../core/logger.js";
+import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
+import { protectedAuditDirs } from "./protected-dirs.js";
 
 /** The repository's policies/ folder: loaded at every boot. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -38,6 +40,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
   const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
+  // A plugin directory others can write to would let them plant code the pin was meant to keep out.
+  if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
   const storage = await openStorage(config.storage, log);
   const core = await Core.boot({
     storage,
@@ -48,17 +53,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+    pluginFileRules: fileRules,
+    audit: {
+      rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
+      configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+    },
   }).catch(async (e: unknown) => {
     // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
     await storage.close().catch(() => undefined);
     throw e;
   });
   const stopCatching = catchStrayRejections(log);
-  for (const device of config.audit) {
-    if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
-      await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
-    }
-  }
   const listeners: RunningListener[] = [];
   try {
     for (const l of config.listeners) {

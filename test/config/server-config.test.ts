@@ -161,12 +161,33 @@ test("loadServerConfig reads a file; missing file is a clear error", async () =>
   await writeFile(file, MIN);
   const c = await loadServerConfig(file, NOENV);
   assert.is(c.storage.type, "sqlite");
+  assert.is(c.configFile, file, "the config file's own path (its directory is off limits to API audit files)");
+  assert.is((await parse(MIN)).configFile, undefined);
   try {
     await loadServerConfig(join(dir, "nope.hcl"), NOENV);
     assert.unreachable("missing file");
   } catch (e) {
     assert.ok(e instanceof WardenError && /nope\.hcl/.test(e.message) && /ENOENT/.test(e.message), String(e));
   }
+});
+
+test("audit prefixing and plugin file keys (Vault's names): defaults, values, refusals", async () => {
+  const d = await parse(MIN);
+  assert.is(d.allowAuditLogPrefixing, false);
+  assert.is(d.pluginFileUid, undefined);
+  assert.is(d.pluginFilePermissions, undefined);
+  const c = await parse(`${MIN}\nallow_audit_log_prefixing = true\nplugin_file_uid = 1001\nplugin_file_permissions = "0750"`);
+  assert.is(c.allowAuditLogPrefixing, true);
+  assert.is(c.pluginFileUid, 1001);
+  assert.is(c.pluginFilePermissions, 0o750);
+  assert.is((await parse(`${MIN}\nplugin_file_permissions = 640`)).pluginFilePermissions, 0o640);
+  assert.is((await parse(`${MIN}\nplugin_file_uid = 0`)).pluginFileUid, 0);
+  await fails(`${MIN}\nallow_audit_log_prefixing = "perhaps"`, /allow_audit_log_prefixing: expected a boolean/);
+  await fails(`${MIN}\nplugin_file_uid = -1`, /plugin_file_uid/);
+  await fails(`${MIN}\nplugin_file_permissions = "rwx"`, /plugin_file_permissions: expected an octal mode/);
+  await fails(`${MIN}\nplugin_file_permissions = "0775"`, /plugin_file_permissions: 0775 lets group or other write plugin files/);
+  await fails(`${MIN}\nplugin_file_permissions = "0757"`, /lets group or other write/);
+  assert.is(devServerConfig({ dataDir: "/data" }).allowAuditLogPrefixing, false);
 });
 
 test("devServerConfig", () => {

@@ -3,7 +3,8 @@ import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import type { AuditAuthInfo, AuditBroker, AuditRequestFacts } from "./audit/types.js";
-import type { CoreRequest, CoreResult } from "./framework/core-path.js";
+import { type CallContext, route } from "./framework/bound-path.js";
+import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
 import type { LockoutService } from "./lockout.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
@@ -88,8 +89,8 @@ export class RequestPipeline {
   private async run(req: LogicalRequest, onFacts: (f: AuditRequestFacts) => void): Promise<LogicalResponse> {
     if (!SAFE_PATH.test(req.path) || req.path.length > 1024) throw badRequest("invalid request path");
     const resolved = this.deps.mounts.resolve(req.path);
-    const match = resolved?.entry.matcher.match(resolved.remainder);
-    const def = match?.path.def;
+    const match = resolved && route(resolved.entry, resolved.remainder);
+    const def = match?.bound.rules;
 
     let caller: Caller | undefined;
     let lastUse = false;
@@ -117,36 +118,30 @@ export class RequestPipeline {
           throw e;
         }
       })();
-      const coreReq: CoreRequest = {
+      const ctx: CallContext = {
         operation: req.operation === "write" ? "update" : req.operation,
         path: resolved.remainder,
         data: parsed.values,
         has: (f) => parsed.supplied.has(f),
-        storage: entry.storage,
-        mount: entry.info,
         clientAddress: req.clientAddress,
         requestHost: req.requestHost,
-        http: entry.http,
-        log: entry.log,
         caller,
         identity,
         acl,
         sudo: acl?.root ?? false,
       };
-      if (req.operation === "write" && def.existenceCheck) {
-        const check = def.existenceCheck as (r: CoreRequest) => Promise<boolean>;
-        coreReq.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(coreReq))) ? "update" : "create";
+      const check = match.bound.existenceCheck;
+      if (req.operation === "write" && check) {
+        ctx.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(ctx))) ? "update" : "create";
       }
-      const operation: Operation = coreReq.operation;
+      const operation: Operation = ctx.operation;
       if (acl && !acl.root) {
         const decision = acl.check(req.path, operation as AclOperation, req.data);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
-        coreReq.sudo = decision.sudo;
+        ctx.sudo = decision.sudo;
       }
-      let handler = def.operations[operation] as ((r: CoreRequest) => Promise<CoreResult | void>) | undefined;
-      // Paths without a separate create handler treat a create as an update (Vault does the same).
-      if (!handler && operation === "create") handler = def.operations.update as typeof handler;
+      const handler = match.bound.handler(operation);
       if (!handler) throw unsupportedOperation();
 
       // Audit entries are only built when a device listens: the hot path pays nothing otherwise.
@@ -157,7 +152,7 @@ export class RequestPipeline {
       }
 
       // Plugin code runs under the mount's deadline: a hung handler costs this request only.
-      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${resolved.remainder}`, () => handler(coreReq))) ?? {};
+      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${resolved.remainder}`, () => handler(ctx))) ?? {};
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();

@@ -1,7 +1,6 @@
 import { badRequest, notFound } from "../../sdk/errors.js";
 import { isStrictBase64 } from "../../sdk/encoding.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { PolicyService } from "../policy/policy-service.js";
 
 const nameField = { name: { type: "string" } } as const;
@@ -18,7 +17,7 @@ function policyText(value: string): string {
 }
 
 /** sys/policy (legacy, node-vault) and sys/policies/acl (current): read, write, list, delete. */
-export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
+export function sysPolicyPaths(policies: PolicyService): AnyCorePath[] {
   const write = (legacy: boolean) =>
     async (req: { data: { name?: string; policy?: string; rules?: string } }) => {
       const name = req.data.name!;

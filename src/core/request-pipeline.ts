@@ -2,7 +2,8 @@ import { WardenError, badRequest, isWardenError, notFound, permissionDenied, uns
 import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
-import type { AuditAuthInfo, AuditBroker, AuditRequestFacts } from "./audit/types.js";
+import { requestFacts, tokenAuthFacts } from "./audit/auth-facts.js";
+import type { AuditBroker, AuditRequestFacts } from "./audit/types.js";
 import { type CallContext, route } from "./framework/bound-path.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
@@ -11,7 +12,7 @@ import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
-import { authBlock } from "./tokens/token-views.js";
+import type { TokenAuth } from "./tokens/token-views.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -31,7 +32,8 @@ export interface LogicalResponse {
   status: number;
   data?: Record<string, unknown> | null;
   warnings?: string[] | null;
-  auth?: Record<string, unknown> | null;
+  /** A token this answer hands out, typed: the edge renders Vault's `auth` block from it (authBlock). */
+  auth?: TokenAuth | null;
   errors?: string[];
   headers?: Record<string, string>;
   /** A body to send without the envelope (see CoreResult.raw). */
@@ -145,7 +147,7 @@ export class RequestPipeline {
       if (!handler) throw unsupportedOperation();
 
       // Audit entries are only built when a device listens: the hot path pays nothing otherwise.
-      const facts = this.deps.audit.active ? this.requestFacts(req, entry, operation, caller) : undefined;
+      const facts = this.deps.audit.active ? requestFacts({ ...req, operation }, entry, caller && callerAuth(caller, identity)) : undefined;
       if (facts) {
         onFacts(facts);
         await this.deps.audit.logRequest(facts);
@@ -161,7 +163,7 @@ export class RequestPipeline {
         await this.deps.audit.logResponse(facts, {
           data: response.data ?? null,
           warnings: response.warnings ?? null,
-          auth: response.auth ? authFacts(response.auth) : null,
+          auth: response.auth ? tokenAuthFacts(response.auth) : null,
           error: null,
           status: response.status,
         });
@@ -192,17 +194,16 @@ export class RequestPipeline {
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     const warnings = [...(result.warnings ?? [])];
-    let auth: Record<string, unknown> | undefined;
+    let auth: TokenAuth | undefined;
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
       const minted = await this.deps.tokens.mintForLogin(result.auth, entry, req.path, req.clientAddress, entity.id);
       warnings.push(...minted.warnings);
-      const snap = await this.deps.identity.snapshot(entity.id);
-      auth = authBlock(minted.record, minted.token, snap?.identityPolicies);
+      auth = { clientToken: minted.token, record: minted.record, identityPolicies: await this.identityPoliciesOf(entity.id, undefined) };
     } else if (result.issued) {
-      const snap = result.issued.record.entityId ? await this.deps.identity.snapshot(result.issued.record.entityId) : callerIdentity;
-      auth = authBlock(result.issued.record, result.hideClientToken ? "" : result.issued.token, snap?.identityPolicies);
+      const record = result.issued.record;
+      auth = { clientToken: result.hideClientToken ? "" : result.issued.token, record, identityPolicies: await this.identityPoliciesOf(record.entityId, callerIdentity) };
     }
     const data = result.data;
     const empty = !data && !auth && warnings.length === 0;
@@ -218,21 +219,11 @@ export class RequestPipeline {
     return { status: 200, data: data ?? null, warnings: warnings.length ? warnings : null, auth: auth ?? null };
   }
 
-  private requestFacts(req: LogicalRequest, entry: MountEntry, operation: Operation, caller: Caller | undefined): AuditRequestFacts {
-    return {
-      id: req.id,
-      operation,
-      path: req.path,
-      mountPoint: entry.record.path,
-      mountType: entry.record.type,
-      mountAccessor: entry.record.accessor,
-      remoteAddress: req.clientAddress ?? "",
-      remotePort: req.remotePort,
-      data: req.data,
-      auth: caller ? callerFacts(caller) : null,
-      clientToken: req.token ?? "",
-      clientTokenAccessor: caller?.record.accessor ?? "",
-    };
+  /** An issued token's identity policies, as its lookup shows them (the caller's snapshot when it is the same entity). */
+  private async identityPoliciesOf(entityId: string, known: EntitySnapshot | undefined): Promise<string[]> {
+    if (!entityId) return [];
+    if (known?.entity.id === entityId) return known.identityPolicies;
+    return (await this.deps.identity.snapshot(entityId))?.identityPolicies ?? [];
   }
 }
 
@@ -244,35 +235,9 @@ function grantsNothing(acl: Acl | undefined, path: string): boolean {
   return acl !== undefined && !acl.root && acl.capabilities(path).every((c) => c === "deny");
 }
 
-function callerFacts(caller: Caller): AuditAuthInfo {
-  const r = caller.record;
-  return {
-    clientToken: caller.token,
-    accessor: r.accessor,
-    displayName: r.displayName,
-    policies: r.policies,
-    tokenPolicies: r.policies,
-    metadata: Object.keys(r.meta).length ? r.meta : null,
-    entityId: r.entityId,
-    remainingUses: Math.max(r.numUses, 0),
-    tokenType: "service",
-    tokenTtl: r.ttl,
-    tokenIssueTime: new Date(r.createdAt).toISOString(),
-  };
-}
-
-function authFacts(auth: Record<string, unknown>): AuditAuthInfo {
-  return {
-    clientToken: String(auth.client_token ?? ""),
-    accessor: String(auth.accessor ?? ""),
-    displayName: "",
-    policies: (auth.policies as string[]) ?? [],
-    tokenPolicies: (auth.token_policies as string[]) ?? [],
-    metadata: (auth.metadata as Record<string, string> | null) ?? null,
-    entityId: String(auth.entity_id ?? ""),
-    remainingUses: Number(auth.num_uses ?? 0),
-    tokenType: "service",
-    tokenTtl: Number(auth.lease_duration ?? 0),
-    tokenIssueTime: new Date().toISOString(),
-  };
-}
+/** The caller's token as the audit log shows it. */
+const callerAuth = (caller: Caller, identity: EntitySnapshot | undefined): TokenAuth => ({
+  clientToken: caller.token,
+  record: caller.record,
+  identityPolicies: identity?.identityPolicies ?? [],
+});

@@ -2,8 +2,8 @@ import { WardenError, badRequest, isWardenError, notFound, permissionDenied, uns
 import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
-import { requestFacts, tokenAuthFacts } from "./audit/auth-facts.js";
-import type { AuditBroker, AuditRequestFacts } from "./audit/types.js";
+import { AuditTrail } from "./audit/request-trail.js";
+import type { AuditBroker } from "./audit/types.js";
 import { type CallContext, route } from "./framework/bound-path.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
@@ -55,24 +55,21 @@ const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
 /**
  * The one way a request travels: resolve the mount and path, authenticate (unless it is a login
  * path), take a use, ask the ACL, audit, run the handler, mint if it logged someone in, audit the
- * answer. Every failure is a WardenError; anything else becomes a logged 500.
+ * answer. Every failure is a WardenError; anything else becomes a logged 500. Every request that
+ * gets here is audited (when a device is enabled), whatever its outcome.
  */
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
-    let facts: AuditRequestFacts | undefined;
+    // Entries are only built when a device listens: the hot path pays nothing otherwise.
+    const trail = AuditTrail.open(this.deps.audit, req);
     try {
-      return await this.run(req, (f) => (facts = f));
+      return await this.run(req, trail);
     } catch (e) {
       const error = this.toError(e, req);
-      if (facts && this.deps.audit.active) {
-        try {
-          await this.deps.audit.logResponse(facts, { data: null, warnings: null, auth: null, error: error.errors.join("; "), status: error.status });
-        } catch {
-          return { status: 500, errors: ["internal error"] };
-        }
-      }
+      // Fail closed: a refusal the log could not take is not answered as if it had been audited.
+      if (trail && !(await trail.failure(error))) return { status: 500, errors: ["internal error"] };
       return { status: error.status, errors: error.errors, headers: error.headers };
     }
   }
@@ -88,10 +85,11 @@ export class RequestPipeline {
     return new WardenError(500, "internal error");
   }
 
-  private async run(req: LogicalRequest, onFacts: (f: AuditRequestFacts) => void): Promise<LogicalResponse> {
+  private async run(req: LogicalRequest, trail: AuditTrail | undefined): Promise<LogicalResponse> {
     if (!SAFE_PATH.test(req.path) || req.path.length > 1024) throw badRequest("invalid request path");
     const resolved = this.deps.mounts.resolve(req.path);
     const match = resolved && route(resolved.entry, resolved.remainder);
+    if (resolved) trail?.routed(resolved.entry, match ? resolved.entry.record.path + match.remainder : req.path);
     const def = match?.bound.rules;
 
     let caller: Caller | undefined;
@@ -99,8 +97,10 @@ export class RequestPipeline {
     let identity: EntitySnapshot | undefined;
     if (!def?.unauthenticated) {
       caller = await this.deps.tokens.authenticate(req.token, req.clientAddress);
+      trail?.caller(callerAuth(caller, undefined));
       identity = await this.entityOf(caller);
       lastUse = await this.deps.tokens.consumeUse(caller);
+      trail?.caller(callerAuth(caller, identity));
     }
     try {
       const acl = caller ? this.deps.policies.aclFor(caller.record.policies, identity) : undefined;
@@ -122,7 +122,7 @@ export class RequestPipeline {
       })();
       const ctx: CallContext = {
         operation: req.operation === "write" ? "update" : req.operation,
-        path: resolved.remainder,
+        path: match.remainder,
         data: parsed.values,
         has: (f) => parsed.supplied.has(f),
         clientAddress: req.clientAddress,
@@ -135,6 +135,7 @@ export class RequestPipeline {
       const check = match.bound.existenceCheck;
       if (req.operation === "write" && check) {
         ctx.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(ctx))) ? "update" : "create";
+        trail?.operation(ctx.operation);
       }
       const operation: Operation = ctx.operation;
       if (acl && !acl.root) {
@@ -146,28 +147,15 @@ export class RequestPipeline {
       const handler = match.bound.handler(operation);
       if (!handler) throw unsupportedOperation();
 
-      // Audit entries are only built when a device listens: the hot path pays nothing otherwise.
-      const facts = this.deps.audit.active ? requestFacts({ ...req, operation }, entry, caller && callerAuth(caller, identity)) : undefined;
-      if (facts) {
-        onFacts(facts);
-        await this.deps.audit.logRequest(facts);
-      }
-
+      // Logged before the handler runs: a request the log cannot take is never executed.
+      await trail?.request();
       // Plugin code runs under the mount's deadline: a hung handler costs this request only.
-      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${resolved.remainder}`, () => handler(ctx))) ?? {};
+      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${match.remainder}`, () => handler(ctx))) ?? {};
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
       const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
-      if (facts) {
-        await this.deps.audit.logResponse(facts, {
-          data: response.data ?? null,
-          warnings: response.warnings ?? null,
-          auth: response.auth ? tokenAuthFacts(response.auth) : null,
-          error: null,
-          status: response.status,
-        });
-      }
+      await trail?.response(response);
       return response;
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);

@@ -89,7 +89,9 @@ export class RequestPipeline {
     if (!SAFE_PATH.test(req.path) || req.path.length > 1024) throw badRequest("invalid request path");
     const resolved = this.deps.mounts.resolve(req.path);
     const match = resolved && route(resolved.entry, resolved.remainder);
-    if (resolved) trail?.routed(resolved.entry, match ? resolved.entry.record.path + match.remainder : req.path);
+    // The one name of the request: the ACL decides on it, the handler acts on it, the log records it.
+    const path = match ? resolved.entry.record.path + match.remainder : req.path;
+    if (resolved) trail?.routed(resolved.entry, path);
     const def = match?.bound.rules;
 
     let caller: Caller | undefined;
@@ -105,7 +107,7 @@ export class RequestPipeline {
     try {
       const acl = caller ? this.deps.policies.aclFor(caller.record.policies, identity) : undefined;
       if (!resolved || !match || !def) {
-        if (grantsNothing(acl, req.path)) throw permissionDenied();
+        if (grantsNothing(acl, path)) throw permissionDenied();
         if (!resolved) throw notFound(`no handler for route "${req.path}". route entry not found.`);
         throw new WardenError(404, "unsupported path");
       }
@@ -116,7 +118,7 @@ export class RequestPipeline {
           return parseFields(def.fields, input);
         } catch (e) {
           // An unauthorised caller learns nothing about a path's fields.
-          if (grantsNothing(acl, req.path)) throw permissionDenied();
+          if (grantsNothing(acl, path)) throw permissionDenied();
           throw e;
         }
       })();
@@ -139,7 +141,7 @@ export class RequestPipeline {
       }
       const operation: Operation = ctx.operation;
       if (acl && !acl.root) {
-        const decision = acl.check(req.path, operation as AclOperation, req.data);
+        const decision = acl.check(path, operation as AclOperation, req.data);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
         ctx.sudo = decision.sudo;
@@ -154,7 +156,7 @@ export class RequestPipeline {
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
-      const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
+      const response = await this.respond(req, path, def.unauthenticated === true, entry, result, parsed.unknown, identity);
       await trail?.response(response);
       return response;
     } finally {
@@ -174,6 +176,7 @@ export class RequestPipeline {
 
   private async respond(
     req: LogicalRequest,
+    path: string,
     isLogin: boolean,
     entry: MountEntry,
     result: CoreResult,
@@ -186,7 +189,7 @@ export class RequestPipeline {
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, req.path, req.clientAddress, entity.id);
+      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id);
       warnings.push(...minted.warnings);
       auth = { clientToken: minted.token, record: minted.record, identityPolicies: await this.identityPoliciesOf(entity.id, undefined) };
     } else if (result.issued) {

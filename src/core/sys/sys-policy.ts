@@ -3,7 +3,11 @@ import { isStrictBase64 } from "../../sdk/encoding.js";
 import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { PolicyService } from "../policy/policy-service.js";
 
-const nameField = { name: { type: "string" } } as const;
+/**
+ * Policy names are case-insensitive (stored lower-cased, as in Vault). Folded by the router before
+ * the ACL runs: a deny on sys/policies/acl/default also holds for sys/policies/acl/DEFAULT.
+ */
+const nameField = { name: { type: "string", lowercase: true } } as const;
 const writeFields = { ...nameField, policy: { type: "string" }, rules: { type: "string" } } as const;
 
 /** `sys/policies/acl` takes the policy as text or as base64 of it (what some tools send). */

@@ -2,10 +2,9 @@
 // entries' auth blocks are derived from the token record itself, so they say exactly what
 // auth/token/lookup says about that token (display name, policies, identity policies, metadata,
 // entity, accessor, TTL, issue time, uses), for the login that minted it and for a request made with it.
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { auditEntryFor, auditHash } from "../helpers/audit-log.js";
+import { auditEntryFor, auditHash, enableFileAudit } from "../helpers/audit-log.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 interface Ctx {
@@ -19,8 +18,7 @@ const t = suite<Ctx>("audit auth facts equal the token's lookup");
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
   const { s } = ctx;
-  ctx.file = join(s.dataDir, "audit.log");
-  assert.is((await s.write("sys/audit/file", { type: "file", options: { file_path: ctx.file } })).status, 204);
+  ctx.file = await enableFileAudit(s);
   await s.enableAuth("approle", "approle");
   const role = await s.write("auth/approle/role/web", { token_policies: "web-pol", token_ttl: "1h", token_num_uses: 7 });
   assert.is(role.status, 204, role.text);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { type AuditEntry, auditHash, waitForAudit } from "../helpers/audit-log.js";
+import { type AuditEntry, auditHash, enableFileAudit, waitForAudit } from "../helpers/audit-log.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 interface Ctx {
@@ -22,9 +22,8 @@ const BAD_TOKEN = "hvs.this-token-was-never-issued-0123456789";
 const t = suite<Ctx>("audit: denied and unauthenticated requests");
 t.before(async (ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), "warden-audit-denied-"));
-  ctx.file = join(ctx.dir, "audit.log");
   ctx.s = await startTestServer();
-  assert.is((await ctx.s.write("sys/audit/file", { type: "file", options: { file_path: ctx.file } })).status, 204);
+  ctx.file = await enableFileAudit(ctx.s, join(ctx.dir, "audit.log"));
   const created = await ctx.s.write("auth/token/create", { policies: ["default"], display_name: "plain-user" });
   assert.is(created.status, 200, created.text);
   ctx.user = created.body.auth.client_token;
@@ -99,7 +98,7 @@ t("an unknown path and a field error are audited with their errors", async ({ s,
 t("fail closed: a denied request the log cannot take is answered 500", async ({ s, dir }) => {
   const sub = join(dir, "gone");
   mkdirSync(sub);
-  assert.is((await s.write("sys/audit/doomed", { type: "file", options: { file_path: join(sub, "a.log") } })).status, 204);
+  await enableFileAudit(s, join(sub, "a.log"), "doomed");
   assert.is((await s.request("DELETE", "sys/audit/file")).status, 204);
   rmSync(sub, { recursive: true, force: true });
   const r = await s.read("auth/token/lookup-self", BAD_TOKEN);

@@ -1,6 +1,7 @@
 // Reading a file audit device's log in tests: parsed entries, polled for until a condition holds
 // (the device answers before the request does, but a test must never rely on a fixed wait).
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestServer } from "./server.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,6 +37,13 @@ export async function waitForAudit(file: string, ready: (entries: AuditEntry[]) 
 export async function auditEntryFor(file: string, type: "request" | "response", path: string): Promise<AuditEntry> {
   const entries = await waitForAudit(file, (es) => es.some((e) => e.type === type && e.request?.path === path), `a ${type} entry for ${path}`);
   return entries.find((e) => e.type === type && e.request?.path === path);
+}
+
+/** Enables a file audit device (default: "file", writing audit.log in the server's data directory); returns the file. */
+export async function enableFileAudit(s: TestServer, file = join(s.dataDir, "audit.log"), device = "file"): Promise<string> {
+  const r = await s.write(`sys/audit/${device}`, { type: "file", options: { file_path: file } });
+  if (r.status !== 204) throw new Error(`enabling audit device ${device}: ${r.status} ${r.text}`);
+  return file;
 }
 
 /** A value as this device's HMAC shows it (sys/audit-hash). */

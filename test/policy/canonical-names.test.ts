@@ -2,10 +2,9 @@
 // token: names the handlers treat case-insensitively (policy names, role names) are folded by the
 // router before the ACL runs, so an upper-case spelling cannot slip past a deny written for the
 // lower-case name, and the audit log records the canonical path.
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { auditEntries } from "../helpers/audit-log.js";
+import { auditEntries, enableFileAudit } from "../helpers/audit-log.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 interface Ctx {
@@ -26,8 +25,7 @@ const t = suite<Ctx>("ACL and handler agree on one canonical name");
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
   const { s } = ctx;
-  ctx.file = join(s.dataDir, "audit.log");
-  assert.is((await s.write("sys/audit/file", { type: "file", options: { file_path: ctx.file } })).status, 204);
+  ctx.file = await enableFileAudit(s);
   await s.enableAuth("approle", "approle");
   assert.is((await s.write("sys/policies/acl/ops", { policy: OPS_POLICY })).status, 204);
   assert.is((await s.write("auth/approle/role/admin", { token_policies: "root-ish" })).status, 204);

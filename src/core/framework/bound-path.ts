@@ -40,14 +40,29 @@ export interface Routed {
   remainder: string;
 }
 
+/**
+ * Bindings per compiled path: a compiled path belongs to one mount entry's matcher (a new entry on
+ * mount, tune or reload compiles anew), so a binding is made once per path and mount.
+ */
+const bindings = new WeakMap<object, BoundPath>();
+
 /** Matches `remainder` against the mount's paths and binds the result to the mount's audience. */
 export function route(entry: MountEntry, remainder: string): Routed | undefined {
   if (entry.builtin) {
     const m = entry.matcher.match(remainder);
-    return m && { bound: bindCore(entry, m.path.def), captures: m.captures, remainder: m.remainder };
+    return m && { bound: cached(m.path, () => bindCore(entry, m.path.def)), captures: m.captures, remainder: m.remainder };
   }
   const m = entry.matcher.match(remainder);
-  return m && { bound: bindPlugin(entry, m.path.def), captures: m.captures, remainder: m.remainder };
+  return m && { bound: cached(m.path, () => bindPlugin(entry, m.path.def)), captures: m.captures, remainder: m.remainder };
+}
+
+function cached(compiled: object, bind: () => BoundPath): BoundPath {
+  let bound = bindings.get(compiled);
+  if (!bound) {
+    bound = bind();
+    bindings.set(compiled, bound);
+  }
+  return bound;
 }
 
 function pick<H>(operations: Partial<Record<Operation, H>>, op: Operation): H | undefined {

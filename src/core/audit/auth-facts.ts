@@ -2,7 +2,6 @@
  * What the audit log says about a token and a request, derived from the pipeline's typed values
  * (the token record the mint or the authentication produced), never parsed back from a response.
  */
-import type { MountEntry } from "../mounts/mount-table.js";
 import { type TokenAuth, allPolicies, rfc3339, shownMeta } from "../tokens/token-views.js";
 import type { AuditAuthInfo, AuditRequestFacts } from "./types.js";
 
@@ -37,20 +36,20 @@ export interface AuditedRequest {
   remotePort?: number;
 }
 
-/** A request's audit facts; `caller` is the token that authenticated it, if one did. */
-export function requestFacts(req: AuditedRequest, entry: MountEntry | undefined, caller: TokenAuth | undefined): AuditRequestFacts {
+/** A request's audit facts before routing and authentication fill in the mount and the caller. */
+export function requestFacts(req: AuditedRequest): AuditRequestFacts {
   return {
     id: req.id,
     operation: req.operation,
     path: req.path,
-    mountPoint: entry?.record.path ?? "",
-    mountType: entry?.record.type ?? "",
-    mountAccessor: entry?.record.accessor ?? "",
+    mountPoint: "",
+    mountType: "",
+    mountAccessor: "",
     remoteAddress: req.clientAddress ?? "",
     remotePort: req.remotePort,
     data: req.data,
-    auth: caller ? tokenAuthFacts(caller) : null,
+    auth: null,
     clientToken: req.token ?? "",
-    clientTokenAccessor: caller?.record.accessor ?? "",
+    clientTokenAccessor: "",
   };
 }

@@ -34,7 +34,7 @@ export class AuditTrail {
     private readonly broker: AuditBroker,
     req: AuditedRequest,
   ) {
-    this.facts = requestFacts(req, undefined, undefined);
+    this.facts = requestFacts(req);
     // A write is an update until the path's existence check says create (Vault's order too).
     if (req.operation === "write") this.facts.operation = "update";
   }

@@ -37,6 +37,12 @@ export interface FieldSchema<T extends FieldType = FieldType> {
   allowedValues?: readonly string[];
   /** Deprecated alias kept for Vault compatibility; shown as such in help. */
   deprecated?: boolean;
+  /**
+   * Case-insensitive name: a string value is folded to lower case. When a path pattern captures
+   * the field, the router folds that URL segment before the ACL runs, so the path the ACL checks,
+   * the value the handler gets and the path the audit log records are one canonical name.
+   */
+  lowercase?: boolean;
 }
 
 export type Fields = Record<string, FieldSchema>;
@@ -151,7 +157,8 @@ function kvPairs(v: unknown, field: string): Record<string, string> {
 
 /** Converts one raw input value to the field's type, or throws a 400 naming the field. */
 export function coerceField<T extends FieldType>(schema: FieldSchema<T>, raw: unknown, field: string): FieldTypes[T] {
-  const value = coerce(schema.type, raw, field);
+  const converted = coerce(schema.type, raw, field);
+  const value = schema.lowercase && typeof converted === "string" ? converted.toLowerCase() : converted;
   if (schema.allowedValues && typeof value === "string" && !schema.allowedValues.includes(value)) {
     throw badRequest(`field "${field}" must be one of: ${schema.allowedValues.join(", ")}`);
   }

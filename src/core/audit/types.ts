@@ -38,6 +38,8 @@ export interface AuditRequestFacts {
   /** Raw caller token as sent (may be set even when it did not resolve). */
   clientToken: string;
   clientTokenAccessor: string;
+  /** Why the request was refused before its handler ran (written on the request entry, as Vault does). */
+  error?: string;
 }
 
 export interface AuditResponseFacts {

@@ -1,10 +1,13 @@
 import { badRequest, notFound } from "../../sdk/errors.js";
 import { isStrictBase64 } from "../../sdk/encoding.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { PolicyService } from "../policy/policy-service.js";
 
-const nameField = { name: { type: "string" } } as const;
+/**
+ * Policy names are case-insensitive (stored lower-cased, as in Vault). Folded by the router before
+ * the ACL runs: a deny on sys/policies/acl/default also holds for sys/policies/acl/DEFAULT.
+ */
+const nameField = { name: { type: "string", lowercase: true } } as const;
 const writeFields = { ...nameField, policy: { type: "string" }, rules: { type: "string" } } as const;
 
 /** `sys/policies/acl` takes the policy as text or as base64 of it (what some tools send). */
@@ -18,7 +21,7 @@ function policyText(value: string): string {
 }
 
 /** sys/policy (legacy, node-vault) and sys/policies/acl (current): read, write, list, delete. */
-export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
+export function sysPolicyPaths(policies: PolicyService): AnyCorePath[] {
   const write = (legacy: boolean) =>
     async (req: { data: { name?: string; policy?: string; rules?: string } }) => {
       const name = req.data.name!;

@@ -1,9 +1,8 @@
 import { badRequest, permissionDenied } from "../../sdk/errors.js";
-import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
 import { canonicalCidrs } from "../../sdk/cidr.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { TokenRecord } from "../../storage/types.js";
-import { type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
+import { type CoreBackend, type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import { calculateTtl, effectiveLimits } from "./ttl.js";
 import { type TokenService, withDefault } from "./token-service.js";
@@ -35,7 +34,7 @@ const renewFields = { increment: { type: "duration" } } as const;
 /** Identity policies of a token's entity (none when it has no entity). */
 export type IdentityPoliciesOf = (entityId: string) => Promise<string[]>;
 
-export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): PluginDefinition {
+export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): CoreBackend {
   const view = async (record: TokenRecord, id: string) => ({
     data: lookupData(record, id, Date.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
   });
@@ -141,7 +140,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     if (!issuer) throw permissionDenied();
     let current = {};
     let limits = tokenMountLimits();
-    if (issuer.record.type !== "token") {
+    if (!issuer.builtin) {
       if (!issuer.backend.renew || !record.auth) throw badRequest("this auth type doesn't support renew");
       const renewPlugin = issuer.backend.renew;
       const stored = record.auth;
@@ -163,7 +162,6 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
 
   return {
     type: "token",
-    sdkVersion: SDK_VERSION,
     description: "token based credentials",
     paths: [
       corePath({ pattern: "create", fields: createFields, operations: { update: create(false) } }),

@@ -1,6 +1,7 @@
 // Reading a file audit device's log in tests: parsed entries, polled for until a condition holds
 // (the device answers before the request does, but a test must never rely on a fixed wait).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestServer } from "./server.js";
 
@@ -39,8 +40,11 @@ export async function auditEntryFor(file: string, type: "request" | "response", 
   return entries.find((e) => e.type === type && e.request?.path === path);
 }
 
-/** Enables a file audit device (default: "file", writing audit.log in the server's data directory); returns the file. */
-export async function enableFileAudit(s: TestServer, file = join(s.dataDir, "audit.log"), device = "file"): Promise<string> {
+/**
+ * Enables a file audit device (default: "file", writing audit.log in a directory of its own: the server's
+ * data directory is refused to audit devices enabled over the API); returns the file.
+ */
+export async function enableFileAudit(s: TestServer, file = join(mkdtempSync(join(tmpdir(), "warden-audit-")), "audit.log"), device = "file"): Promise<string> {
   const r = await s.write(`sys/audit/${device}`, { type: "file", options: { file_path: file } });
   if (r.status !== 204) throw new Error(`enabling audit device ${device}: ${r.status} ${r.text}`);
   return file;

@@ -182,8 +182,14 @@ export class Core {
     this.timers.push(timer);
   }
 
-  async close(): Promise<void> {
+  /** Stops the periodic housekeeping (tests that must see what a request does without the sweeper). */
+  stopBackgroundJobs(): void {
     for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  async close(): Promise<void> {
+    this.stopBackgroundJobs();
     this.cluster?.close();
     this.pluginLoader?.close();
     await this.audit.close();

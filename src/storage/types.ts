@@ -46,7 +46,19 @@ export interface TokenRecord {
    * token, so an entity disabled on one node stops its tokens on every node at the next request.
    */
   entityDisabled?: true;
+  /**
+   * Set by `get` and `getByAccessor` (never stored): the earliest expiry (epoch ms) among the token's
+   * ancestors, when one of them expires. Read in the same statement as the token, so a child of an
+   * expired parent stops at once on every node, before the sweeper revokes the tree.
+   */
+  ancestorExpiresAt?: number;
 }
+
+/**
+ * Generations of ancestors the token read walks. A token further below an ancestor (or in a corrupt
+ * parent cycle) is treated as expired: fail closed rather than walk without bound.
+ */
+export const MAX_TOKEN_DEPTH = 1000;
 
 export interface StoredAuth {
   alias: string;

@@ -5,7 +5,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { EntityAliasRecord, EntityRecord, GroupRecord, MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
+import { type EntityAliasRecord, type EntityRecord, type GroupRecord, MAX_TOKEN_DEPTH, type MountRecord, type Storage, type TokenRecord } from "../../src/storage/types.js";
 
 interface Ctx {
   s: Storage;
@@ -155,6 +155,32 @@ function tokenSuite(name: string, open: OpenStorage) {
     assert.equal(await s.tokens.get(rec.idHash), rec);
     assert.equal(await s.tokens.getByAccessor(rec.accessor), rec);
     assert.equal(await s.tokens.get(parent.idHash), parent);
+  });
+
+  t("get and getByAccessor carry the earliest expiry of the token's ancestors, and follow renewals", async ({ s }) => {
+    const grand = token({ expiresAt: 9_000 });
+    const parent = token({ parentHash: grand.idHash, expiresAt: 0 });
+    const child = token({ parentHash: parent.idHash, expiresAt: 20_000 });
+    const orphan = token({ expiresAt: 5_000 });
+    for (const r of [grand, parent, child, orphan]) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(child.idHash), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.getByAccessor(child.accessor), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(parent.idHash), { ...parent, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(grand.idHash), grand, "no ancestor: no field");
+    assert.equal(await s.tokens.get(orphan.idHash), orphan);
+    await s.tokens.renew(grand.idHash, { ttl: 60, expiresAt: 30_000, lastRenewalAt: 1 });
+    assert.is((await s.tokens.get(child.idHash))?.ancestorExpiresAt, 30_000, "a renewed ancestor is seen at once");
+    await s.tokens.revokeOrphan(grand.idHash);
+    assert.equal(await s.tokens.get(child.idHash), child, "no expiring ancestor left");
+  });
+
+  t("a token MAX_TOKEN_DEPTH generations below its root reads as expired (the walk is bounded)", async ({ s }) => {
+    const chain = [token()];
+    for (let i = 1; i <= MAX_TOKEN_DEPTH; i++) chain.push(token({ parentHash: chain[i - 1]!.idHash }));
+    for (const r of chain) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(chain[MAX_TOKEN_DEPTH - 1]!.idHash), chain[MAX_TOKEN_DEPTH - 1], "just above the bound: no expiring ancestor");
+    assert.is((await s.tokens.get(chain[MAX_TOKEN_DEPTH]!.idHash))?.ancestorExpiresAt, 1);
+    assert.is((await s.tokens.getByAccessor(chain[MAX_TOKEN_DEPTH]!.accessor))?.ancestorExpiresAt, 1);
   });
 
   t("get and getByAccessor of unknown ids are undefined", async ({ s }) => {

@@ -313,12 +313,14 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       token({ idHash: "h1" }),
       token({ idHash: "h2", parentHash: "h1", policies: ["a", "b"], meta: { k: "v" }, boundCidrs: ["10.0.0.0/8"], renewable: false, numUses: 3, entityId: "e", role: "r" }),
       token({ idHash: "h3", auth: { alias: "x", metadata: { m: "1" }, internal: { role_name: "dev" } } }),
+      token({ idHash: "h4", expiresAt: 5_000 }),
+      token({ idHash: "h5", parentHash: "h4" }),
     ];
     for (const v of variants) {
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
-      assert.equal(hot, v);
+      assert.equal(hot, v.parentHash === "h4" ? { ...v, ancestorExpiresAt: 5_000 } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
   } finally {

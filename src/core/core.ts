@@ -28,6 +28,7 @@ import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import type { PolicyFile } from "./policy/dir.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -36,8 +37,11 @@ export interface CoreOptions {
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
   plugins: readonly PluginDefinition[];
-  /** Policies loaded from files at boot (written over the stored ones of the same name). */
-  policyFiles?: Array<{ name: string; text: string }>;
+  /**
+   * The policy directory's files: each manages the policy of its name (read-only through the API).
+   * Undefined when no directory is configured: file-managed policies are then left as they are.
+   */
+  policyFiles?: PolicyFile[];
   clusterName?: string;
   log: ReturnType<typeof createLogger>;
   /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
@@ -92,7 +96,9 @@ export class Core {
     const loader = new PluginLoader(options.pluginDirectory, deadlineMs);
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
-    await policies.load(options.policyFiles);
+    const applied = await policies.load(options.policyFiles);
+    for (const name of applied.takenOver) log.warn("a policy file now manages a policy written through the API; its text was replaced", { policy: name });
+    for (const name of applied.released) log.warn("the file that managed this policy is gone; the policy is kept and editable through the API again", { policy: name });
     const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
     const mounts = new MountTable({
       storage,

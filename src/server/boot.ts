@@ -9,7 +9,7 @@ import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 
-/** The repository's policies/ folder: loaded at every boot. */
+/** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
 
 /** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
@@ -37,7 +37,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = createLogger(config.logLevel, "core", opts.logSink);
   // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
-  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  // No directory (none configured, or absent): file-managed policies are left as they are.
+  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : undefined;
   const storage = await openStorage(config.storage, log);
   const core = await Core.boot({
     storage,

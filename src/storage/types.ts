@@ -129,13 +129,26 @@ export interface PolicyRecord {
   /** The policy source as written (HCL or JSON). */
   text: string;
   updatedAt: number;
+  /**
+   * "policies/<file>" when a file of the policy directory manages the policy (read-only through the
+   * API); "" for a policy written through the API.
+   */
+  managedBy: string;
 }
 
 export interface PolicyStore {
   list(): Promise<PolicyRecord[]>;
   get(name: string): Promise<PolicyRecord | undefined>;
-  put(policy: PolicyRecord): Promise<void>;
+  /**
+   * Upsert, in one statement. A record with managedBy "" (an API write) never replaces a stored
+   * file-managed policy: then nothing is written and the answer is false. A file-managed record always
+   * writes (a file takes over a policy of its name).
+   */
+  put(policy: PolicyRecord): Promise<boolean>;
+  /** Deletes a policy that no file manages; false when there is none such. One statement. */
   delete(name: string): Promise<boolean>;
+  /** Makes a file-managed policy an API one again (its file is gone), text unchanged; false if it was not managed. */
+  release(name: string): Promise<boolean>;
 }
 
 /**

@@ -447,10 +447,10 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
   });
 
   t("policies: put, get, overwrite, list sorted, delete", async ({ s }) => {
-    await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1 });
-    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2 });
-    await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3 });
-    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3 });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1, managedBy: "" }), true);
+    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2, managedBy: "" });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" }), true);
+    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" });
     assert.is(await s.policies.get("nope"), undefined);
     assert.equal(
       (await s.policies.list()).map((p) => p.name),
@@ -459,6 +459,36 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
     assert.is(await s.policies.delete("zeta"), true);
     assert.is(await s.policies.delete("zeta"), false);
     assert.is(await s.policies.get("zeta"), undefined);
+  });
+
+  t("policies: an API write or delete never touches a file-managed policy; a file takes over; release", async ({ s }) => {
+    const file = { name: "ops", text: 'path "a" {}', updatedAt: 1, managedBy: "policies/ops.hcl" };
+    assert.is(await s.policies.put(file), true);
+    assert.is(await s.policies.put({ name: "ops", text: 'path "*" {}', updatedAt: 2, managedBy: "" }), false, "API write refused");
+    assert.is(await s.policies.delete("ops"), false, "API delete refused");
+    assert.equal(await s.policies.get("ops"), file);
+    assert.is(await s.policies.put({ ...file, text: 'path "b" {}', updatedAt: 3 }), true, "the file itself rewrites it");
+    // A file takes over a policy written through the API.
+    await s.policies.put({ name: "late", text: 'path "x" {}', updatedAt: 1, managedBy: "" });
+    assert.is(await s.policies.put({ name: "late", text: 'path "y" {}', updatedAt: 2, managedBy: "policies/late.hcl" }), true);
+    assert.is((await s.policies.get("late"))?.managedBy, "policies/late.hcl");
+    // Released (its file is gone): kept as it was, an API policy again.
+    assert.is(await s.policies.release("ops"), true);
+    assert.is(await s.policies.release("ops"), false);
+    assert.equal(await s.policies.get("ops"), { ...file, text: 'path "b" {}', updatedAt: 3, managedBy: "" });
+    assert.is(await s.policies.put({ name: "ops", text: 'path "c" {}', updatedAt: 4, managedBy: "" }), true);
+    assert.is(await s.policies.delete("ops"), true);
+  });
+
+  t("policies: 20 concurrent API writes racing a file's takeover never leave API text under a file's marker", async ({ s }) => {
+    await s.policies.put({ name: "race", text: "api-0", updatedAt: 1, managedBy: "" });
+    const writes = Array.from({ length: 20 }, (_, i) => s.policies.put({ name: "race", text: `api-${i + 1}`, updatedAt: 2, managedBy: "" }));
+    const take = s.policies.put({ name: "race", text: "file", updatedAt: 3, managedBy: "policies/race.hcl" });
+    const results = await Promise.all([...writes, take]);
+    assert.is(results.at(-1), true);
+    const stored = await s.policies.get("race");
+    assert.is(stored?.managedBy, "policies/race.hcl");
+    assert.is(stored?.text, "file", "every API write after the takeover was refused");
   });
 
   t("system: get, put overwrites, delete", async ({ s }) => {

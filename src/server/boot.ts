@@ -80,6 +80,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+          limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );
     }

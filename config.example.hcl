@@ -16,6 +16,12 @@ listener "tcp" {
   x_forwarded_for_reject_not_present    = true  # default true: listed peer without XFF -> error
 
   max_request_size = 33554432 # bytes (default 32 MiB); login bodies have a smaller cap of their own
+
+  # Slow or hoarding clients: none of these may be 0 (Vault's key names and default timeouts).
+  max_connections          = 4096  # connections open at once; more are closed as they arrive
+  http_read_header_timeout = "10s" # to send a request's headers (and, with TLS, to finish the handshake)
+  http_read_timeout        = "30s" # to send a whole request, body included (>= the header timeout)
+  http_idle_timeout        = "5m"  # an idle keep-alive connection is closed after this
 }
 
 # Exactly one storage block: SQLite ...

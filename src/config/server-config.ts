@@ -28,6 +28,14 @@ export interface ListenerConfig {
   xForwardedForRejectNotPresent: boolean;
   /** Bytes; login bodies have their own, smaller cap in the HTTP layer. */
   maxRequestSize: number;
+  /** Connections open at once; more are closed as they arrive (max_connections). */
+  maxConnections: number;
+  /** Seconds a client has to send a request's headers (Vault's http_read_header_timeout). */
+  httpReadHeaderTimeout: number;
+  /** Seconds a client has to send a whole request, body included (Vault's http_read_timeout). */
+  httpReadTimeout: number;
+  /** Seconds an idle keep-alive connection stays open (Vault's http_idle_timeout). */
+  httpIdleTimeout: number;
 }
 
 export type StorageConfig =
@@ -76,6 +84,13 @@ export interface ServerConfig {
 export const DEFAULT_LEASE_TTL = 768 * 3600;
 export const DEFAULT_MAX_REQUEST_SIZE = 33_554_432;
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8200";
+/** Listener limits against slow or hoarding clients; the timeouts are Vault's defaults. */
+export const LISTENER_LIMIT_DEFAULTS = {
+  maxConnections: 4096,
+  httpReadHeaderTimeout: 10,
+  httpReadTimeout: 30,
+  httpIdleTimeout: 300,
+} as const;
 export const DEFAULT_PG_TABLE_PREFIX = "warden";
 export const DEFAULT_PG_MAX_CONNECTIONS = 10;
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -108,6 +123,10 @@ const LISTENER_KEYS = new Set([
   "x_forwarded_for_reject_not_authorized",
   "x_forwarded_for_reject_not_present",
   "max_request_size",
+  "max_connections",
+  "http_read_header_timeout",
+  "http_read_timeout",
+  "http_idle_timeout",
 ]);
 const SQLITE_KEYS = new Set(["path"]);
 const PG_KEYS = new Set(["connection_url", "table_prefix", "max_connections", "ha_enabled"]);
@@ -262,10 +281,35 @@ function listener(type: string, body: Record<string, unknown>): ListenerConfig {
       true,
     ),
     maxRequestSize,
+    ...listenerLimits(body, where),
   };
   if (tlsCertFile !== undefined) out.tlsCertFile = tlsCertFile;
   if (tlsKeyFile !== undefined) out.tlsKeyFile = tlsKeyFile;
   return out;
+}
+
+/**
+ * max_connections and the read/idle timeouts. None may be 0: each is what stops a slow or hoarding
+ * client from holding the listener, so "no limit" is not on offer.
+ */
+function listenerLimits(body: Record<string, unknown>, where: string): Pick<ListenerConfig, "maxConnections" | "httpReadHeaderTimeout" | "httpReadTimeout" | "httpIdleTimeout"> {
+  const d = LISTENER_LIMIT_DEFAULTS;
+  const seconds = (key: string, dflt: number): number => {
+    const n = body[key] === undefined ? dflt : duration(body[key], `${where}: ${key}`);
+    return n >= 1 ? n : fail(`${where}: ${key} must be at least 1s (there is no "no limit")`);
+  };
+  const maxConnections = int(body.max_connections, `${where}: max_connections`, d.maxConnections);
+  if (maxConnections < 1) fail(`${where}: max_connections must be at least 1`);
+  const limits = {
+    maxConnections,
+    httpReadHeaderTimeout: seconds("http_read_header_timeout", d.httpReadHeaderTimeout),
+    httpReadTimeout: seconds("http_read_timeout", d.httpReadTimeout),
+    httpIdleTimeout: seconds("http_idle_timeout", d.httpIdleTimeout),
+  };
+  if (limits.httpReadHeaderTimeout > limits.httpReadTimeout) {
+    fail(`${where}: http_read_header_timeout (${limits.httpReadHeaderTimeout}s) cannot be greater than http_read_timeout (${limits.httpReadTimeout}s)`);
+  }
+  return limits;
 }
 
 function storageConfig(type: string, body: Record<string, unknown>, env: NodeJS.ProcessEnv): StorageConfig {
@@ -406,6 +450,7 @@ export function devServerConfig(opts: { listenAddress?: string; dataDir: string 
         xForwardedForRejectNotAuthorized: true,
         xForwardedForRejectNotPresent: true,
         maxRequestSize: DEFAULT_MAX_REQUEST_SIZE,
+        ...LISTENER_LIMIT_DEFAULTS,
       },
     ],
     storage: { type: "sqlite", path: join(opts.dataDir, "warden.db") },

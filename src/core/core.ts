@@ -30,6 +30,7 @@ import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js"
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import type { PolicyFile } from "./policy/dir.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -38,8 +39,11 @@ export interface CoreOptions {
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
   plugins: readonly PluginDefinition[];
-  /** Policies loaded from files at boot (written over the stored ones of the same name). */
-  policyFiles?: Array<{ name: string; text: string }>;
+  /**
+   * The policy directory's files: each manages the policy of its name (read-only through the API).
+   * Undefined when no directory is configured: file-managed policies are then left as they are.
+   */
+  policyFiles?: PolicyFile[];
   clusterName?: string;
   log: ReturnType<typeof createLogger>;
   /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
@@ -98,7 +102,9 @@ export class Core {
     const loader = new PluginLoader(options.pluginDirectory, deadlineMs, options.pluginFileRules ?? pluginFileRules(undefined, undefined));
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
-    await policies.load(options.policyFiles);
+    const applied = await policies.load(options.policyFiles);
+    for (const name of applied.takenOver) log.warn("a policy file now manages a policy written through the API; its text was replaced", { policy: name });
+    for (const name of applied.released) log.warn("the file that managed this policy is gone; the policy is kept and editable through the API again", { policy: name });
     const audit = await createAuditBroker(system, {
       onError: (msg: string) => log.error("audit device failed", { error: msg }),
       rules: options.audit?.rules,
@@ -192,8 +198,14 @@ export class Core {
     this.timers.push(timer);
   }
 
-  async close(): Promise<void> {
+  /** Stops the periodic housekeeping (tests that must see what a request does without the sweeper). */
+  stopBackgroundJobs(): void {
     for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  async close(): Promise<void> {
+    this.stopBackgroundJobs();
     this.cluster?.close();
     this.pluginLoader?.close();
     await this.audit.close();

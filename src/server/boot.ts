@@ -11,7 +11,7 @@ import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
 
-/** The repository's policies/ folder: loaded at every boot. */
+/** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
 
 /** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
@@ -39,7 +39,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = createLogger(config.logLevel, "core", opts.logSink);
   // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
-  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  // No directory (none configured, or absent): file-managed policies are left as they are.
+  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : undefined;
   const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
   // A plugin directory others can write to would let them plant code the pin was meant to keep out.
   if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
@@ -84,6 +85,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+          limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );
     }

@@ -43,6 +43,10 @@ test("defaults", async () => {
       xForwardedForRejectNotAuthorized: true,
       xForwardedForRejectNotPresent: true,
       maxRequestSize: 33554432,
+      maxConnections: 4096,
+      httpReadHeaderTimeout: 10,
+      httpReadTimeout: 30,
+      httpIdleTimeout: 300,
     },
   ]);
   assert.equal(c.storage, { type: "sqlite", path: "/tmp/w.db" });
@@ -63,6 +67,7 @@ test("every key of the example file", async () => {
   assert.is(l.tlsKeyFile, "/etc/warden/tls/key.pem");
   assert.equal(l.xForwardedForAuthorizedAddrs, ["10.0.0.0/8", "192.168.1.10/32"]);
   assert.is(l.maxRequestSize, 33554432);
+  assert.equal([l.maxConnections, l.httpReadHeaderTimeout, l.httpReadTimeout, l.httpIdleTimeout], [4096, 10, 30, 300]);
   assert.equal(c.storage, { type: "sqlite", path: "/var/lib/warden/warden.db" });
   assert.is(c.pluginDirectory, "/etc/warden/plugins");
   assert.is(c.apiAddr, "https://warden.example.com:8200");
@@ -70,6 +75,30 @@ test("every key of the example file", async () => {
   assert.equal(c.audit, [
     { type: "file", path: "file/", filePath: "/var/log/warden/audit.log", options: { log_raw: "false" } },
   ]);
+});
+
+test("listener limits: max_connections and Vault's http_*_timeout keys; none may be 0, headers within the read timeout", async () => {
+  const c = await parse(`
+listener "tcp" {
+  tls_disable = true
+  max_connections = "200"
+  http_read_header_timeout = "5s"
+  http_read_timeout = 60
+  http_idle_timeout = "2m"
+}
+storage "sqlite" { path = "x.db" }
+`);
+  const l = c.listeners[0]!;
+  assert.equal([l.maxConnections, l.httpReadHeaderTimeout, l.httpReadTimeout, l.httpIdleTimeout], [200, 5, 60, 120]);
+  const listener = (body: string) => `listener "tcp" {\n tls_disable = true\n ${body}\n}\nstorage "sqlite" { path = "y" }`;
+  await fails(listener("max_connections = 0"), /max_connections must be at least 1/);
+  await fails(listener("max_connections = -3"), /max_connections/);
+  await fails(listener('http_read_header_timeout = "0s"'), /http_read_header_timeout must be at least 1s/);
+  await fails(listener("http_read_timeout = 0"), /http_read_timeout must be at least 1s/);
+  await fails(listener('http_idle_timeout = "500ms"'), /http_idle_timeout must be at least 1s/);
+  await fails(listener('http_read_timeout = "5s"'), /http_read_header_timeout \(10s\) cannot be greater than http_read_timeout \(5s\)/);
+  await fails(listener('http_read_header_timeout = "soon"'), /http_read_header_timeout/);
+  await fails(listener("http_write_timeout = 10"), /unknown key "http_write_timeout"/);
 });
 
 test("listener keys: xff as comma string, hop skips, flags, size, tls13, several listeners", async () => {

@@ -45,7 +45,7 @@ for (const [name, open] of Object.entries(pairs)) {
     try {
       const onB = heard(b, 4);
       const onA = heard(a, 1, 300);
-      await a.policies.put({ name: "p", text: "x", updatedAt: 1 });
+      await a.policies.put({ name: "p", text: "x", updatedAt: 1, managedBy: "" });
       await a.kv.put("ns1", "role/x", { a: 1 });
       await a.kv.claimOnce("ns1", "nonce", Date.now() + 1000); // exact state: not announced
       await a.system.put("audit/devices", "[]");

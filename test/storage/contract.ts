@@ -5,7 +5,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { EntityAliasRecord, EntityRecord, GroupRecord, MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
+import { type EntityAliasRecord, type EntityRecord, type GroupRecord, MAX_TOKEN_DEPTH, type MountRecord, type Storage, type TokenRecord } from "../../src/storage/types.js";
 
 interface Ctx {
   s: Storage;
@@ -155,6 +155,32 @@ function tokenSuite(name: string, open: OpenStorage) {
     assert.equal(await s.tokens.get(rec.idHash), rec);
     assert.equal(await s.tokens.getByAccessor(rec.accessor), rec);
     assert.equal(await s.tokens.get(parent.idHash), parent);
+  });
+
+  t("get and getByAccessor carry the earliest expiry of the token's ancestors, and follow renewals", async ({ s }) => {
+    const grand = token({ expiresAt: 9_000 });
+    const parent = token({ parentHash: grand.idHash, expiresAt: 0 });
+    const child = token({ parentHash: parent.idHash, expiresAt: 20_000 });
+    const orphan = token({ expiresAt: 5_000 });
+    for (const r of [grand, parent, child, orphan]) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(child.idHash), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.getByAccessor(child.accessor), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(parent.idHash), { ...parent, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(grand.idHash), grand, "no ancestor: no field");
+    assert.equal(await s.tokens.get(orphan.idHash), orphan);
+    await s.tokens.renew(grand.idHash, { ttl: 60, expiresAt: 30_000, lastRenewalAt: 1 });
+    assert.is((await s.tokens.get(child.idHash))?.ancestorExpiresAt, 30_000, "a renewed ancestor is seen at once");
+    await s.tokens.revokeOrphan(grand.idHash);
+    assert.equal(await s.tokens.get(child.idHash), child, "no expiring ancestor left");
+  });
+
+  t("a token MAX_TOKEN_DEPTH generations below its root reads as expired (the walk is bounded)", async ({ s }) => {
+    const chain = [token()];
+    for (let i = 1; i <= MAX_TOKEN_DEPTH; i++) chain.push(token({ parentHash: chain[i - 1]!.idHash }));
+    for (const r of chain) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(chain[MAX_TOKEN_DEPTH - 1]!.idHash), chain[MAX_TOKEN_DEPTH - 1], "just above the bound: no expiring ancestor");
+    assert.is((await s.tokens.get(chain[MAX_TOKEN_DEPTH]!.idHash))?.ancestorExpiresAt, 1);
+    assert.is((await s.tokens.getByAccessor(chain[MAX_TOKEN_DEPTH]!.accessor))?.ancestorExpiresAt, 1);
   });
 
   t("get and getByAccessor of unknown ids are undefined", async ({ s }) => {
@@ -421,10 +447,10 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
   });
 
   t("policies: put, get, overwrite, list sorted, delete", async ({ s }) => {
-    await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1 });
-    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2 });
-    await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3 });
-    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3 });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1, managedBy: "" }), true);
+    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2, managedBy: "" });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" }), true);
+    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" });
     assert.is(await s.policies.get("nope"), undefined);
     assert.equal(
       (await s.policies.list()).map((p) => p.name),
@@ -433,6 +459,36 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
     assert.is(await s.policies.delete("zeta"), true);
     assert.is(await s.policies.delete("zeta"), false);
     assert.is(await s.policies.get("zeta"), undefined);
+  });
+
+  t("policies: an API write or delete never touches a file-managed policy; a file takes over; release", async ({ s }) => {
+    const file = { name: "ops", text: 'path "a" {}', updatedAt: 1, managedBy: "policies/ops.hcl" };
+    assert.is(await s.policies.put(file), true);
+    assert.is(await s.policies.put({ name: "ops", text: 'path "*" {}', updatedAt: 2, managedBy: "" }), false, "API write refused");
+    assert.is(await s.policies.delete("ops"), false, "API delete refused");
+    assert.equal(await s.policies.get("ops"), file);
+    assert.is(await s.policies.put({ ...file, text: 'path "b" {}', updatedAt: 3 }), true, "the file itself rewrites it");
+    // A file takes over a policy written through the API.
+    await s.policies.put({ name: "late", text: 'path "x" {}', updatedAt: 1, managedBy: "" });
+    assert.is(await s.policies.put({ name: "late", text: 'path "y" {}', updatedAt: 2, managedBy: "policies/late.hcl" }), true);
+    assert.is((await s.policies.get("late"))?.managedBy, "policies/late.hcl");
+    // Released (its file is gone): kept as it was, an API policy again.
+    assert.is(await s.policies.release("ops"), true);
+    assert.is(await s.policies.release("ops"), false);
+    assert.equal(await s.policies.get("ops"), { ...file, text: 'path "b" {}', updatedAt: 3, managedBy: "" });
+    assert.is(await s.policies.put({ name: "ops", text: 'path "c" {}', updatedAt: 4, managedBy: "" }), true);
+    assert.is(await s.policies.delete("ops"), true);
+  });
+
+  t("policies: 20 concurrent API writes racing a file's takeover never leave API text under a file's marker", async ({ s }) => {
+    await s.policies.put({ name: "race", text: "api-0", updatedAt: 1, managedBy: "" });
+    const writes = Array.from({ length: 20 }, (_, i) => s.policies.put({ name: "race", text: `api-${i + 1}`, updatedAt: 2, managedBy: "" }));
+    const take = s.policies.put({ name: "race", text: "file", updatedAt: 3, managedBy: "policies/race.hcl" });
+    const results = await Promise.all([...writes, take]);
+    assert.is(results.at(-1), true);
+    const stored = await s.policies.get("race");
+    assert.is(stored?.managedBy, "policies/race.hcl");
+    assert.is(stored?.text, "file", "every API write after the takeover was refused");
   });
 
   t("system: get, put overwrites, delete", async ({ s }) => {

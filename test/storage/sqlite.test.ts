@@ -73,11 +73,12 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
   const old = token({ entityId: "ent-old" });
   let s = await openSqliteStorage({ path });
   await s.tokens.insert(old);
+  await s.policies.put({ name: "kept", text: 'path "a" {}', updatedAt: 1, managedBy: "" });
   await s.close();
   // Take the file back to version 1 (what a previous release left behind).
   const raw = new Database(path);
   raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE identity_groups;
-    DROP TABLE counted; DROP TABLE counters; DELETE FROM schema_migrations WHERE version > 1;`);
+    DROP TABLE counted; DROP TABLE counters; ALTER TABLE policies DROP COLUMN managed_by; DELETE FROM schema_migrations WHERE version > 1;`);
   raw.close();
   s = await openSqliteStorage({ path });
   try {
@@ -85,6 +86,7 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
     assert.equal(await s.tokens.get(old.idHash), old);
     assert.is(await s.kv.bumpCounter("ns", "k", 1000, 1), 1);
     assert.is(await s.tokens.revokeByEntity("ent-old"), 1);
+    assert.equal(await s.policies.get("kept"), { name: "kept", text: 'path "a" {}', updatedAt: 1, managedBy: "" }, "an old policy is an API one");
   } finally {
     await s.close();
   }
@@ -247,7 +249,8 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.mounts.update(m);
     await s.mounts.list();
     await s.mounts.delete(m.path);
-    await s.policies.put({ name: "p", text: "", updatedAt: 1 });
+    await s.policies.put({ name: "p", text: "", updatedAt: 1, managedBy: "" });
+    await s.policies.release("p");
     await s.policies.get("p");
     await s.policies.list();
     await s.policies.delete("p");
@@ -313,12 +316,14 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       token({ idHash: "h1" }),
       token({ idHash: "h2", parentHash: "h1", policies: ["a", "b"], meta: { k: "v" }, boundCidrs: ["10.0.0.0/8"], renewable: false, numUses: 3, entityId: "e", role: "r" }),
       token({ idHash: "h3", auth: { alias: "x", metadata: { m: "1" }, internal: { role_name: "dev" } } }),
+      token({ idHash: "h4", expiresAt: 5_000 }),
+      token({ idHash: "h5", parentHash: "h4" }),
     ];
     for (const v of variants) {
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
-      assert.equal(hot, v);
+      assert.equal(hot, v.parentHash === "h4" ? { ...v, ancestorExpiresAt: 5_000 } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
   } finally {

@@ -1,5 +1,5 @@
 import { badRequest, permissionDenied } from "../../sdk/errors.js";
-import { canonicalCidrs } from "../../sdk/cidr.js";
+import { canonicalCidrs, cidrWithin } from "../../sdk/cidr.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { TokenRecord } from "../../storage/types.js";
 import { type CoreBackend, type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
@@ -30,10 +30,24 @@ const tokenField = { token: { type: "string" } } as const;
 const accessorField = { accessor: { type: "string" } } as const;
 const renewFields = { increment: { type: "duration" } } as const;
 
-/** auth/token/*: Vault's token store API. */
+/**
+ * Bound CIDRs of a new token. A child gets its parent's binding (Vault copies parent.BoundCIDRs); a
+ * request may narrow it, never widen it: every CIDR asked for must lie inside one of the parent's.
+ * An orphan (no binding to inherit) takes what the request says.
+ */
+function childCidrs(requested: string[] | undefined, inherited: string[]): string[] {
+  if (requested === undefined || requested.length === 0) return inherited;
+  const asked = canonicalCidrs(requested);
+  if (inherited.length > 0 && !asked.every((c) => cidrWithin(c, inherited))) {
+    throw badRequest("bound_cidrs must lie within the parent token's bound CIDRs");
+  }
+  return asked;
+}
+
 /** Identity policies of a token's entity (none when it has no entity). */
 export type IdentityPoliciesOf = (entityId: string) => Promise<string[]>;
 
+/** auth/token/*: Vault's token store API. */
 export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): CoreBackend {
   const view = async (record: TokenRecord, id: string) => ({
     data: lookupData(record, id, Date.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
@@ -103,7 +117,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         period,
         renewable: d.renewable !== false,
         entityId: orphan ? "" : parent.entityId,
-        boundCidrs: d.bound_cidrs ? canonicalCidrs(d.bound_cidrs) : orphan ? [] : parent.boundCidrs,
+        boundCidrs: childCidrs(d.bound_cidrs, orphan ? [] : parent.boundCidrs),
         role: "",
         auth: null,
       },

@@ -77,8 +77,13 @@ export class TokenService {
     return record && this.live(record, now) ? record : undefined;
   }
 
+  /** Not used up, not expired, and no ancestor expired (its tree is as good as revoked, as in Vault). */
   private live(record: TokenRecord, now: number): boolean {
-    return record.numUses >= 0 && (record.expiresAt === 0 || record.expiresAt > now);
+    return (
+      record.numUses >= 0 &&
+      (record.expiresAt === 0 || record.expiresAt > now) &&
+      (record.ancestorExpiresAt === undefined || record.ancestorExpiresAt > now)
+    );
   }
 
   private usable(record: TokenRecord, clientAddress: string | undefined, now: number): boolean {

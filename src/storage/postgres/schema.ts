@@ -65,6 +65,8 @@ export function pgTables(prefix: string) {
     name: str("name").primaryKey(),
     text: str("text").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
+    // Migration 0003.
+    managedBy: str("managed_by").notNull(),
   });
 
   const kv = table(

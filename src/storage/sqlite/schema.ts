@@ -62,6 +62,8 @@ export const policies = table("policies", {
   name: str("name").primaryKey(),
   text: str("text").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
+  // Migration 0003.
+  managedBy: str("managed_by").notNull(),
 });
 
 export const kv = table(

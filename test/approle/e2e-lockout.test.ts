@@ -4,7 +4,7 @@
  * even with the right secret, sys/locked-users and unlock, expiry, and no lockout from callers that
  * fail the address allow-list.
  */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 

@@ -1,6 +1,6 @@
 // In-memory caches across nodes: a change written on one node reaches the others' caches through the
 // PostgreSQL change feed (LISTEN/NOTIFY) within the bound the README states (1 s here).
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type Cluster, startCluster, waitFor } from "./cluster.js";
 

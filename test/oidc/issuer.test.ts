@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { OIDC_NAMESPACE } from "../../src/core/identity/oidc/records.js";
 import { type StsEmulator, startStsEmulator } from "../../src/emulators/sts/server.js";

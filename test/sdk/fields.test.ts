@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { parseDurationSeconds, parseFields, WardenError } from "warden/sdk";
 

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { openPostgresStorage } from "../../src/storage/postgres/index.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/index.js";

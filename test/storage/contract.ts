@@ -3,7 +3,7 @@
  * storageContract() with a function that opens a fresh, empty Storage. Each case gets its own
  * storage (before.each), so cases cannot leak state into one another.
  */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import type { EntityAliasRecord, EntityRecord, GroupRecord, MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
 

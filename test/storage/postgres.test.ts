@@ -6,7 +6,7 @@
  */
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { postgresMigrations } from "../../src/storage/migrations/postgres/index.js";
 import { openPostgresStorage, type PostgresStorage } from "../../src/storage/postgres/index.js";

@@ -1,7 +1,7 @@
 import { rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import type { ServerConfig } from "../../src/config/server-config.js";
 import { rawRequest } from "../helpers/raw-http.js";

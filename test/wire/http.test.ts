@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { rawRequest } from "../helpers/raw-http.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";

@@ -9,4 +9,5 @@ export * from "./cidr.js";
 export * from "./token-params.js";
 export * from "./plugin.js";
 export * from "./http-client.js";
+export * from "./http-url.js";
 export * from "./roles.js";

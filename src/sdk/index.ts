@@ -11,3 +11,4 @@ export * from "./plugin.js";
 export * from "./http-client.js";
 export * from "./http-url.js";
 export * from "./roles.js";
+export * from "./renew.js";

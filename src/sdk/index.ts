@@ -6,6 +6,7 @@ export * from "./errors.js";
 export * from "./fields.js";
 export * from "./encoding.js";
 export * from "./cidr.js";
+export * from "./clock.js";
 export * from "./token-params.js";
 export * from "./plugin.js";
 export * from "./http-client.js";

@@ -4,6 +4,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
 import { createLogger } from "../core/logger.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
+import type { Clock } from "../sdk/clock.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
@@ -21,6 +22,8 @@ export interface StartOptions {
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;
+  /** The server's clock; default the system's (tests pass one they can move forward). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -48,6 +51,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+    clock: opts.clock,
   }).catch(async (e: unknown) => {
     // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
     await storage.close().catch(() => undefined);

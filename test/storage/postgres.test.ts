@@ -140,12 +140,13 @@ t("two nodes: 60 concurrent uses of a num_uses=7 token split across nodes give e
 t("two nodes: claimOnce of one key, 40 racers on both, exactly one true", async () => {
   const [a, b] = await twoNodes();
   try {
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).kv.claimOnce("ns", "nonce", later)));
+    const now = Date.now();
+    const later = now + 60_000;
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).kv.claimOnce("ns", "nonce", later, now)));
     assert.is(rs.filter(Boolean).length, 1);
     // A replay on the other node is refused too.
-    assert.is(await a.kv.claimOnce("ns", "nonce", later), false);
-    assert.is(await b.kv.claimOnce("ns", "nonce", later), false);
+    assert.is(await a.kv.claimOnce("ns", "nonce", later, now), false);
+    assert.is(await b.kv.claimOnce("ns", "nonce", later, now), false);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { suite } from "../../src/sdk/testing/suite.js";
+import { waitFor } from "../helpers/wait-for.js";
 import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
@@ -255,7 +256,7 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.kv.get("n", "k");
     await s.kv.listKeys("n", "");
     await s.kv.delete("n", "k");
-    await s.kv.claimOnce("n", "c", 1);
+    await s.kv.claimOnce("n", "c", 1, 0);
     await s.kv.pruneClaims(10, 10);
     await s.kv.putCounted("n", "c", { v: 1 }, 2, 0);
     await s.kv.peekCounted("n", "c", 1);
@@ -340,8 +341,8 @@ t("reads share a short-lived snapshot: own writes are seen at once, another conn
     const other = new Database(path);
     other.prepare("INSERT INTO system (key, value) VALUES ('external', 'x')").run();
     other.close();
-    await new Promise((r) => setTimeout(r, 400));
-    assert.is(await s.system.get("external"), "x");
+    // Within the snapshot's refresh (250 ms); polled, since a busy machine may be late.
+    assert.is(await waitFor("the other connection's write", 5_000, async () => s.system.get("external")), "x");
   } finally {
     await s.close();
   }

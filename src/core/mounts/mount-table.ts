@@ -1,3 +1,4 @@
+import type { Clock } from "../../sdk/clock.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
@@ -34,6 +35,8 @@ export interface MountTableDeps {
   httpClientFor(mount: MountRecord, backend: PluginDefinition, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
   deadlineMs: number;
+  /** The server's clock: expiry of the mounts' counted entries and claims. */
+  clock?: Clock;
 }
 
 const MOUNT_PATH = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
@@ -235,7 +238,7 @@ export class MountTable {
   }
 
   private makeEntry(record: MountRecord, backend: PluginDefinition, builtin: boolean, runningAs: MountEntry["running"]): MountEntry {
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
+    const storage = mountStorageView(this.deps.storage.kv, record.uuid, this.deps.clock);
     const log = this.deps.log.child(record.path);
     return {
       record,

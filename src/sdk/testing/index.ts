@@ -3,6 +3,7 @@
  *  - MemoryStorage, handlerHarness, recordingLogger: call handlers directly (unit tests);
  *  - startTestServer: a real server in-process with your plugin, over real HTTP (end-to-end tests);
  *  - assertToken: checks a login's token fields;
+ *  - TestClock: the clock a test server runs on (startTestServer's `clock`), moved forward instead of sleeping;
  *  - suite / test: uvu's, with failing before/after hooks reported instead of swallowed (also alone,
  *    without the server, as warden/sdk/testing/suite).
  */
@@ -20,3 +21,4 @@ export { type RequestOptions, type TestResponse, type TestServer, type TestServe
 export { type LoginAuth, type TokenExpectation, assertRejects, assertToken } from "./assertions.js";
 export { pluginSha256 } from "./pin.js";
 export { suite, test } from "./suite.js";
+export { TestClock } from "./clock.js";

@@ -127,7 +127,6 @@ export class SqliteKvStore implements KvStore {
   constructor(
     db: Db,
     private readonly batch: WriteBatch,
-    private readonly now: () => number = Date.now,
   ) {
     this.#q = prepare(db);
   }
@@ -171,8 +170,8 @@ export class SqliteKvStore implements KvStore {
    * later claim, and a login that follows it writes its token later, so the token never outlives a
    * lost claim. Saves one fsync wait on every signed login.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean> {
-    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now: this.now() }).changes > 0);
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now }).changes > 0);
   }
 
   pruneClaims(now: number, limit: number): Promise<number> {

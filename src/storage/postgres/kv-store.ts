@@ -98,7 +98,7 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
     pruneCounted: db
       .delete(counted)
       .where(
-        sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM ${counted} WHERE (expires_at > 0 AND expires_at <= ${ph("now")}::bigint) OR uses < 0 LIMIT ${ph("limit")}::bigint)`,
+        sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM ${counted} WHERE (expires_at > 0 AND expires_at <= ${ph("now")}::bigint) OR uses = -1 LIMIT ${ph("limit")}::bigint)`,
       )
       .prepare("cnt_prune"),
     bumpCounter: db

@@ -95,16 +95,16 @@ function prepare(db: Db) {
         sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM (SELECT namespace, key FROM ${counted} WHERE expires_at > 0 AND expires_at <= ${ph("now")} UNION SELECT namespace, key FROM ${counted} WHERE uses = -1 LIMIT ${ph("limit")}))`,
       )
       .prepare(),
-    // A window that has ended (window_ends_at <= now) restarts at 1 with a new window; SET expressions
+    // A window that has ended (window_end <= now) restarts at 1 with a new window; SET expressions
     // all read the row as it was before the update.
     bumpCounter: db
       .insert(counters)
-      .values({ namespace: ph("namespace"), key: ph("key"), count: 1, windowEndsAt: ph("windowEndsAt") })
+      .values({ namespace: ph("namespace"), key: ph("key"), count: 1, windowEnd: ph("windowEnd") })
       .onConflictDoUpdate({
         target: [counters.namespace, counters.key],
         set: {
-          count: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN 1 ELSE ${counters.count} + 1 END`,
-          windowEndsAt: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN excluded.window_ends_at ELSE ${counters.windowEndsAt} END`,
+          count: sql`CASE WHEN ${counters.windowEnd} <= ${ph("now")} THEN 1 ELSE ${counters.count} + 1 END`,
+          windowEnd: sql`CASE WHEN ${counters.windowEnd} <= ${ph("now")} THEN excluded.window_end ELSE ${counters.windowEnd} END`,
         },
       })
       .returning({ count: counters.count })
@@ -112,7 +112,7 @@ function prepare(db: Db) {
     peekCounter: db
       .select({ count: counters.count })
       .from(counters)
-      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEndsAt} > ${ph("now")}`))
+      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEnd} > ${ph("now")}`))
       .prepare(),
     resetCounter: db
       .delete(counters)
@@ -213,7 +213,7 @@ export class SqliteKvStore implements KvStore {
 
   bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number> {
     return this.batch.write(() => {
-      const row = this.#q.bumpCounter.get({ namespace, key, now, windowEndsAt: now + windowMs });
+      const row = this.#q.bumpCounter.get({ namespace, key, now, windowEnd: now + windowMs });
       if (!row) throw new Error("kv.bumpCounter: upsert returned no row");
       return row.count;
     });

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { type Clock, systemClock } from "../../../sdk/clock.js";
 import { badRequest } from "../../../sdk/errors.js";
+import { checkHttpUrl } from "../../../sdk/http-url.js";
 import type { Logger } from "../../../sdk/plugin.js";
 import { normaliseTemplate } from "./claims-template.js";
 import { forgetSigningKey } from "./key-material.js";
@@ -53,14 +54,10 @@ export class OidcAdmin {
   async writeConfig(issuer: string): Promise<void> {
     const trimmed = issuer.trim().replace(/\/+$/, "");
     if (trimmed !== "") {
-      let u: URL;
-      try {
-        u = new URL(trimmed);
-      } catch {
-        throw badRequest(`invalid issuer "${issuer.slice(0, 80)}"`);
-      }
       // The issuer must be a bare origin: the path identity/oidc is appended to it (as Vault does).
-      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.host === "" || u.pathname !== "/" || u.search || u.hash || u.username || u.password) {
+      try {
+        checkHttpUrl(trimmed, "issuer", "origin");
+      } catch {
         throw badRequest("invalid issuer, which must include only a scheme, host, and optional port (e.g. https://example.com:8200)");
       }
     }

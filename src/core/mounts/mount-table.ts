@@ -1,5 +1,5 @@
-import type { Clock } from "../../sdk/clock.js";
 import { randomBytes, randomUUID } from "node:crypto";
+import type { Clock } from "../../sdk/clock.js";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
 import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";

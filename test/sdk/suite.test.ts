@@ -40,6 +40,14 @@ for (const hook of ["before", "before.each", "after.each"]) {
   });
 }
 
+t("an assertion failing in a before hook keeps its diff of actual and expected", async () => {
+  const r = await run([FIXTURE], "before-assert");
+  assert.is(r.code, 1, r.out);
+  assert.ok(r.out.includes("before hook failed: the answer"), r.out);
+  assert.match(r.out, /\+\+42/, "expected value shown");
+  assert.match(r.out, /--41/, "actual value shown");
+});
+
 t("a throwing after hook is printed with its stack and fails the process", async () => {
   const r = await run([FIXTURE], "after");
   assert.is(r.code, 1, r.out);

@@ -28,17 +28,28 @@ process.on("exit", () => {
   if (afterHookFailures > 0) process.exitCode = 1;
 });
 
-/** Why a hook failed, as one error: the hook named in the message, the original stack kept. */
+/** An uvu assertion's diff of actual and expected, which uvu prints under the message. */
+const detailsOf = (e: unknown): string | undefined => (e as { details?: unknown } | null)?.details as string | undefined;
+
+/**
+ * Why a hook failed, as one error: the hook named in the message; the original stack, and an
+ * assertion's diff and operator, kept (uvu prints them).
+ */
 function hookError(kind: Kind, cause: unknown, withStack = true): Error {
   const original = cause instanceof Error ? cause : new Error(String(cause));
-  const e = new Error(`${kind} hook failed: ${original.message}`, { cause: original });
+  const e = Object.assign(new Error(`${kind} hook failed: ${original.message}`, { cause: original }), {
+    details: withStack ? detailsOf(original) : undefined,
+    operator: (original as { operator?: string }).operator,
+  });
   const frames = original.stack?.split("\n").slice(1).join("\n") ?? "";
   e.stack = withStack && frames ? `${e.name}: ${e.message}\n${frames}` : `${e.name}: ${e.message}`;
   return e;
 }
 
 function report(suiteName: string, kind: Kind, cause: unknown): void {
-  const text = cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause);
+  let text = cause instanceof Error ? (cause.stack ?? `${cause.name}: ${cause.message}`) : String(cause);
+  const details = detailsOf(cause);
+  if (details) text += `\n${details}`;
   process.stdout.write(`\n✘ hook failed: suite "${suiteName}", ${kind} hook: ${text.replace(/\n/g, "\n    ")}\n`);
 }
 

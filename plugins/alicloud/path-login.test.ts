@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError, type HandlerResult } from "warden/sdk";
 import { startStsEmulator, type StsEmulator, type StsFault } from "../../src/emulators/sts/server.js";

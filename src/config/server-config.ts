@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { LOG_LEVELS, type LogLevel } from "../core/logger.js";
 import { canonicalCidrs } from "../sdk/cidr.js";
 import { badRequest, isWardenError } from "../sdk/errors.js";
-import { parseDurationSeconds } from "../sdk/fields.js";
+import { checkHttpUrl } from "../sdk/http-url.js";
+import { parseDurationSeconds, readBool, readInt } from "../sdk/fields.js";
 import { parseHcl } from "./hcl.js";
 
 /**
@@ -10,8 +12,6 @@ import { parseHcl } from "./hcl.js";
  * an unknown or misspelled key is an error, because a silently ignored
  * `x_forwarded_for_authorized_addr` or `tls_cert_fle` is a security bug waiting to happen.
  */
-
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
 export interface ListenerConfig {
   type: "tcp";
@@ -93,7 +93,6 @@ export const LISTENER_LIMIT_DEFAULTS = {
 } as const;
 export const DEFAULT_PG_TABLE_PREFIX = "warden";
 export const DEFAULT_PG_MAX_CONNECTIONS = 10;
-const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 const TOP_KEYS = new Set([
   "listener",
@@ -188,7 +187,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
   }
 
   const apiAddr = optString(root.api_addr, "api_addr");
-  if (apiAddr !== undefined) checkUrl(apiAddr, "api_addr");
+  if (apiAddr !== undefined) checkHttpUrl(apiAddr, "api_addr", "base");
 
   // Accepted so Vault configs load; they mean nothing here. Still type-checked to catch typos.
   if (root.ui !== undefined) bool(root.ui, "ui", false);
@@ -380,25 +379,17 @@ function stringOrList(v: unknown, where: string): string[] {
   return fail(`${where}: expected a string or a list of strings`);
 }
 
-/** Vault's ParseBool: booleans, 0/1, and the usual true/false spellings. */
+/** The SDK's boolean reading (Vault's ParseBool), the same as every API field's. */
 function bool(v: unknown, where: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v === "boolean") return v;
-  if (v === 0 || v === 1) return v === 1;
-  if (typeof v === "string") {
-    const s = v.trim().toLowerCase();
-    if (s === "true" || s === "1" || s === "t") return true;
-    if (s === "false" || s === "0" || s === "f") return false;
-  }
-  return fail(`${where}: expected a boolean`);
+  return readBool(v) ?? fail(`${where}: expected a boolean`);
 }
 
+/** The SDK's integer reading, the same as every API field's; negative counts and sizes are refused. */
 function int(v: unknown, where: string, dflt: number): number {
   if (v === undefined) return dflt;
-  const n = typeof v === "string" && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : v;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-    return fail(`${where}: expected a non-negative integer`);
-  }
+  const n = readInt(v);
+  if (n === undefined || n < 0) return fail(`${where}: expected a non-negative integer`);
   return n;
 }
 
@@ -420,16 +411,6 @@ function duration(v: unknown, where: string): number {
 function checkAddress(address: string, where: string): void {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(address);
   if (!m || Number(m[3]) > 65535) fail(`${where}: expected host:port, got "${address}"`);
-}
-
-function checkUrl(value: string, where: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail(`${where}: not a URL: "${value}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail(`${where}: must be an http(s) URL`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { type Clock, systemClock } from "../sdk/clock.js";
 import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
@@ -54,6 +55,8 @@ export interface CoreOptions {
   pluginFileRules?: PluginFileRules;
   /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
   audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
+  /** "Now" for every expiry and TTL (tests move it forward instead of sleeping); default the system clock. */
+  clock?: Clock;
 }
 
 const INIT_KEY = "init/done";
@@ -83,10 +86,13 @@ export class Core {
     readonly clusterId: string,
     readonly clusterName: string,
     private readonly log: CoreOptions["log"],
+    /** The server's clock (see CoreOptions.clock). */
+    readonly clock: Clock,
   ) {}
 
   static async boot(options: CoreOptions): Promise<Core> {
     const { storage, log } = options;
+    const clock = options.clock ?? systemClock;
     const system = storage.system;
     await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
     await system.putIfAbsent(CLUSTER_KEY, randomUUID());
@@ -118,22 +124,23 @@ export class Core {
       httpClientFor: (record, backend, view, mountLog) =>
         createHttpClient({ allowOrigin: mountAllowOrigin(backend, view, { path: record.path, type: record.type, accessor: record.accessor }, mountLog) }),
       deadlineMs,
+      clock,
     });
-    const tokens = new TokenService(storage, key, options.limits);
+    const tokens = new TokenService(storage, key, options.limits, clock);
     const identity = new IdentityService(storage);
-    const lockout = new LockoutService(storage.kv);
+    const lockout = new LockoutService(storage.kv, clock);
     mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
-    const oidcStore = new OidcStore(storage.kv);
-    const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
+    const oidcStore = new OidcStore(storage.kv, clock);
+    const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
     let core: Core | undefined;
-    const oidcIssuer = new OidcIssuer(oidcStore, storage.identity, () => core?.apiAddress ?? "");
+    const oidcIssuer = new OidcIssuer(oidcStore, storage.identity, () => core?.apiAddress ?? "", clock);
     const identityDef = identityBackend(storage, identity, mounts);
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
     const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
-    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
+    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
     core.pluginLoader = loader;
@@ -179,7 +186,7 @@ export class Core {
     const tidy = async (): Promise<void> => {
       if (!this.storage.ha.isLeader()) return;
       try {
-        const now = Date.now();
+        const now = this.clock.now();
         await this.storage.tokens.revokeExpired(now, 1000);
         await this.storage.kv.pruneClaims(now, 1000);
         await this.storage.kv.pruneCounted(now, 1000);
@@ -188,7 +195,7 @@ export class Core {
       }
       try {
         // The leader runs it; OidcStore's per-generation claim still makes a rotation happen once.
-        await this.oidc.admin.periodic(Date.now());
+        await this.oidc.admin.periodic(this.clock.now());
       } catch (e) {
         this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
       }

@@ -5,6 +5,7 @@ import { Core } from "../core/core.js";
 import { createLogger } from "../core/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
+import type { Clock } from "../sdk/clock.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
@@ -23,6 +24,8 @@ export interface StartOptions {
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;
+  /** The server's clock; default the system's (tests pass one they can move forward). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -59,6 +62,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
       configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
     },
+    clock: opts.clock,
   }).catch(async (e: unknown) => {
     // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
     await storage.close().catch(() => undefined);

@@ -165,12 +165,12 @@ export interface KvStore {
   /** Drops a whole namespace (unmount). */
   deleteNamespace(namespace: string): Promise<void>;
   /**
-   * Inserts (namespace, key) with an expiry; true when inserted, false when a live entry exists.
-   * An expired entry is replaced. One atomic statement. Its answer may precede its durability (an
+   * Inserts (namespace, key) with an expiry; true when inserted, false when a live entry exists
+   * (one expiring after `now`, the caller's clock). An expired entry is replaced. One atomic statement. Its answer may precede its durability (an
    * embedded adapter commits it with the next group commit): anything that depends on the claim is
    * written after it and so is never durable without it.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean>;
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean>;
   /** Removes expired claims (periodic). */
   pruneClaims(now: number, limit: number): Promise<number>;
   /**

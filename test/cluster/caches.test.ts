@@ -1,7 +1,7 @@
 // In-memory caches across nodes: a change written on one node reaches the others' caches through the
 // PostgreSQL change feed (LISTEN/NOTIFY). The tests wait for the change to arrive (milliseconds when
 // the machine is quiet) rather than assert a time: a busy machine is slower, the caches must still follow.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { CONVERGE_MS, type Cluster, mountEverywhere, startCluster, waitFor } from "./cluster.js";
 

@@ -3,7 +3,7 @@
  * storageContract() with a function that opens a fresh, empty Storage. Each case gets its own
  * storage (before.each), so cases cannot leak state into one another.
  */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type EntityAliasRecord, type EntityRecord, type GroupRecord, MAX_TOKEN_DEPTH, type MountRecord, type Storage, type TokenRecord } from "../../src/storage/types.js";
 
@@ -544,52 +544,65 @@ function kvSuite(name: string, open: OpenStorage) {
   });
 
   t("kv.deleteNamespace drops its keys and claims, not other namespaces'", async ({ s }) => {
-    const later = Date.now() + 60_000;
+    const now = Date.now();
+    const later = now + 60_000;
     await s.kv.put("gone", "a", 1);
     await s.kv.put("kept", "a", 2);
-    assert.is(await s.kv.claimOnce("gone", "nonce", later), true);
-    assert.is(await s.kv.claimOnce("kept", "nonce", later), true);
+    assert.is(await s.kv.claimOnce("gone", "nonce", later, now), true);
+    assert.is(await s.kv.claimOnce("kept", "nonce", later, now), true);
     await s.kv.deleteNamespace("gone");
     assert.equal(await s.kv.listKeys("gone", ""), []);
     assert.is(await s.kv.get("kept", "a"), 2);
-    assert.is(await s.kv.claimOnce("gone", "nonce", later), true);
-    assert.is(await s.kv.claimOnce("kept", "nonce", later), false);
+    assert.is(await s.kv.claimOnce("gone", "nonce", later, now), true);
+    assert.is(await s.kv.claimOnce("kept", "nonce", later, now), false);
   });
 
   t("claimOnce: first claim wins, a live claim refuses, namespaces are separate", async ({ s }) => {
-    const later = Date.now() + 60_000;
-    assert.is(await s.kv.claimOnce("ns", "n1", later), true);
-    assert.is(await s.kv.claimOnce("ns", "n1", later), false);
-    assert.is(await s.kv.claimOnce("ns", "n2", later), true);
-    assert.is(await s.kv.claimOnce("ns2", "n1", later), true);
+    const now = Date.now();
+    const later = now + 60_000;
+    assert.is(await s.kv.claimOnce("ns", "n1", later, now), true);
+    assert.is(await s.kv.claimOnce("ns", "n1", later, now), false);
+    assert.is(await s.kv.claimOnce("ns", "n2", later, now), true);
+    assert.is(await s.kv.claimOnce("ns2", "n1", later, now), true);
   });
 
   t("claimOnce: 50 concurrent claims of one key, exactly one true", async ({ s }) => {
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all(Array.from({ length: 50 }, () => s.kv.claimOnce("ns", "nonce", later)));
+    const now = Date.now();
+    const later = now + 60_000;
+    const rs = await Promise.all(Array.from({ length: 50 }, () => s.kv.claimOnce("ns", "nonce", later, now)));
     assert.is(rs.filter(Boolean).length, 1);
   });
 
   t("claimOnce: an expired claim can be claimed again, once", async ({ s }) => {
-    assert.is(await s.kv.claimOnce("ns", "n", Date.now() - 1), true);
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all([s.kv.claimOnce("ns", "n", later), s.kv.claimOnce("ns", "n", later)]);
+    const now = Date.now();
+    const later = now + 60_000;
+    assert.is(await s.kv.claimOnce("ns", "n", now - 1, now), true);
+    const rs = await Promise.all([s.kv.claimOnce("ns", "n", later, now), s.kv.claimOnce("ns", "n", later, now)]);
     assert.equal(rs.sort(), [false, true]);
-    assert.is(await s.kv.claimOnce("ns", "n", later), false);
+    assert.is(await s.kv.claimOnce("ns", "n", later, now), false);
   });
 
   t("pruneClaims removes only expired claims, at most `limit`", async ({ s }) => {
     const now = Date.now();
-    for (let i = 0; i < 5; i++) await s.kv.claimOnce("ns", `old${i}`, now - 1000 - i);
-    await s.kv.claimOnce("ns", "live", now + 60_000);
-    await s.kv.claimOnce("ns", "forever", 0);
+    for (let i = 0; i < 5; i++) await s.kv.claimOnce("ns", `old${i}`, now - 1000 - i, now);
+    await s.kv.claimOnce("ns", "live", now + 60_000, now);
+    await s.kv.claimOnce("ns", "forever", 0, now);
     assert.is(await s.kv.pruneClaims(now, 3), 3);
     assert.is(await s.kv.pruneClaims(now, 100), 2);
     assert.is(await s.kv.pruneClaims(now, 100), 0);
-    assert.is(await s.kv.claimOnce("ns", "live", now + 60_000), false);
-    assert.is(await s.kv.claimOnce("ns", "forever", now + 60_000), false);
+    assert.is(await s.kv.claimOnce("ns", "live", now + 60_000, now), false);
+    assert.is(await s.kv.claimOnce("ns", "forever", now + 60_000, now), false);
     // Pruned ones were really gone (claimable again).
-    assert.is(await s.kv.claimOnce("ns", "old0", now + 60_000), true);
+    assert.is(await s.kv.claimOnce("ns", "old0", now + 60_000, now), true);
+  });
+
+  t("claimOnce: a claim is live until its expiry by the caller's clock, not the database's", async ({ s }) => {
+    // Far from the real time on purpose: only the `now` passed in decides.
+    const t0 = Date.now() + 10 * 86_400_000;
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 1000, t0), true);
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 5000, t0 + 999), false, "1 ms before expiry");
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 5000, t0 + 1000), true, "at expiry");
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 9000, t0 + 4999), false, "the new claim holds");
   });
 
   t.run();

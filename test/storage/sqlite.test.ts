@@ -2,18 +2,20 @@
  * The shared storage contract against real SQLite files (and once against :memory:), plus what only
  * SQLite has: pragmas, file modes, migrations, durability across reopen, group commit.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
+import { waitFor } from "../helpers/wait-for.js";
 import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
 import { readPragmas } from "../../src/storage/sqlite/open-db.js";
 import * as schema from "../../src/storage/sqlite/schema.js";
-import { storageContract, token } from "./contract.js";
+import { migrate } from "../../src/storage/sqlite/migrate.js";
+import { group, storageContract, token } from "./contract.js";
 
 const root = mkdtempSync(join(tmpdir(), "warden-sqlite-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
@@ -77,7 +79,7 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
   await s.close();
   // Take the file back to version 1 (what a previous release left behind).
   const raw = new Database(path);
-  raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE identity_groups;
+  raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE groups;
     DROP TABLE counted; DROP TABLE counters; ALTER TABLE policies DROP COLUMN managed_by; DELETE FROM schema_migrations WHERE version > 1;`);
   raw.close();
   s = await openSqliteStorage({ path });
@@ -87,6 +89,36 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
     assert.is(await s.kv.bumpCounter("ns", "k", 1000, 1), 1);
     assert.is(await s.tokens.revokeByEntity("ent-old"), 1);
     assert.equal(await s.policies.get("kept"), { name: "kept", text: 'path "a" {}', updatedAt: 1, managedBy: "" }, "an old policy is an API one");
+  } finally {
+    await s.close();
+  }
+});
+
+t("migrations: a version-2 database upgrades to 3 in place, keeping its groups, counters and tokens", async () => {
+  const path = freshPath();
+  mkdirSync(dirname(path), { recursive: true });
+  // What a version-2 build left behind.
+  const v2 = new Database(path);
+  migrate(v2, sqliteMigrations.slice(0, 2));
+  const stamp = Date.now();
+  v2.exec(`INSERT INTO identity_groups (id, name, policies, member_entity_ids, metadata, created_at, updated_at)
+             VALUES ('g1', 'ops', '["p"]', '["e1"]', '{}', ${stamp}, ${stamp});
+           INSERT INTO counters (namespace, key, count, window_ends_at) VALUES ('ns', 'k', 2, ${stamp + 60_000});`);
+  v2.close();
+  const s = await openSqliteStorage({ path });
+  try {
+    assert.is(s.connection.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), 3);
+    assert.is((await s.identity.getGroupByName("ops"))?.id, "g1");
+    assert.is(await s.kv.peekCounter("ns", "k", stamp), 2, "the window carried over the column rename");
+    assert.is(await s.kv.bumpCounter("ns", "k", 60_000, stamp), 3);
+    assert.ok(await s.identity.insertGroup(group({ name: "devs" })));
+    const entityIndex = s.connection.prepare("SELECT sql FROM sqlite_master WHERE name = 'tokens_entity_id'").pluck().get() as string;
+    assert.match(entityIndex, /WHERE entity_id <> ''/);
+    const withEntity = token({ entityId: "e1" });
+    await s.tokens.insert(withEntity);
+    await s.tokens.insert(token({ entityId: "" }));
+    assert.is(await s.tokens.revokeByEntity("e1"), 1);
+    assert.is(await s.tokens.revokeByEntity(""), 0, "'' is no entity");
   } finally {
     await s.close();
   }
@@ -258,7 +290,7 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.kv.get("n", "k");
     await s.kv.listKeys("n", "");
     await s.kv.delete("n", "k");
-    await s.kv.claimOnce("n", "c", 1);
+    await s.kv.claimOnce("n", "c", 1, 0);
     await s.kv.pruneClaims(10, 10);
     await s.kv.putCounted("n", "c", { v: 1 }, 2, 0);
     await s.kv.peekCounted("n", "c", 1);
@@ -345,8 +377,8 @@ t("reads share a short-lived snapshot: own writes are seen at once, another conn
     const other = new Database(path);
     other.prepare("INSERT INTO system (key, value) VALUES ('external', 'x')").run();
     other.close();
-    await new Promise((r) => setTimeout(r, 400));
-    assert.is(await s.system.get("external"), "x");
+    // Within the snapshot's refresh (250 ms); polled, since a busy machine may be late.
+    assert.is(await waitFor("the other connection's write", 5_000, async () => s.system.get("external")), "x");
   } finally {
     await s.close();
   }

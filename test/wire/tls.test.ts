@@ -4,7 +4,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 import { selfSignedCert } from "../helpers/tls.js";

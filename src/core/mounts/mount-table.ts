@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { Clock } from "../../sdk/clock.js";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
 import type { AnyPathDefinition, Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
@@ -51,6 +52,8 @@ export interface MountTableDeps {
   httpClientFor(mount: MountRecord, backend: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
   deadlineMs: number;
+  /** The server's clock: expiry of the mounts' counted entries and claims. */
+  clock?: Clock;
 }
 
 const MOUNT_PATH = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
@@ -252,7 +255,7 @@ export class MountTable {
   }
 
   private makeEntry(record: MountRecord, served: Served, runningAs: MountEntry["running"]): MountEntry {
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
+    const storage = mountStorageView(this.deps.storage.kv, record.uuid, this.deps.clock);
     const log = this.deps.log.child(record.path);
     const common: MountEntryCommon = {
       record,

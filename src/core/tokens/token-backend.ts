@@ -50,10 +50,10 @@ export type IdentityPoliciesOf = (entityId: string) => Promise<string[]>;
 /** auth/token/*: Vault's token store API. */
 export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): CoreBackend {
   const view = async (record: TokenRecord, id: string) => ({
-    data: lookupData(record, id, Date.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
+    data: lookupData(record, id, tokens.clock.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
   });
   const selfView = (req: CoreRequest) => ({
-    data: lookupData(req.caller!.record, req.caller!.token, Date.now(), req.identity?.identityPolicies ?? []),
+    data: lookupData(req.caller!.record, req.caller!.token, tokens.clock.now(), req.identity?.identityPolicies ?? []),
   });
   const tokenMountLimits = () => effectiveLimits(tokens.systemLimits, mounts.get("auth/token/")?.limits ?? { defaultTtl: 0, maxTtl: 0 });
 
@@ -87,7 +87,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     }
     if (policies.includes("root")) policies = ["root"];
 
-    const now = Date.now();
+    const now = tokens.clock.now();
     const limits = tokenMountLimits();
     const explicitMaxTtl = d.explicit_max_ttl ?? 0;
     const period = d.period ?? 0;

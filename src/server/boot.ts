@@ -8,13 +8,16 @@ import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
 import { encryptClearValues } from "../core/barrier/upgrade.js";
 import { alicloudKmsSeal } from "../seals/alicloudkms.js";
 import { createLogger } from "../core/logger.js";
+import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
+import type { Clock } from "../sdk/clock.js";
 import type { PluginDefinition } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
+import { protectedAuditDirs } from "./protected-dirs.js";
 
-/** The repository's policies/ folder: loaded at every boot. */
+/** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
 
 /** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
@@ -26,6 +29,8 @@ export interface StartOptions {
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;
+  /** The server's clock; default the system's (tests pass one they can move forward). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -48,7 +53,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = createLogger(config.logLevel, "core", opts.logSink);
   // Files and plugins first: a bad policy file or plugin stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
-  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  // No directory (none configured, or absent): file-managed policies are left as they are.
+  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : undefined;
+  const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
+  // A plugin directory others can write to would let them plant code the pin was meant to keep out.
+  if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
+  // The core boots only at unseal: a plugin built for another SDK must stop the start, not the unseal.
   for (const plugin of opts.plugins) checkSdkVersion(plugin);
   const autoSeal = await autoSealFor(config, log);
   const storage = await openStorage(config.storage, log);
@@ -68,18 +78,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         log,
         pluginDirectory: config.pluginDirectory,
         pluginDeadlineMs: config.pluginDeadlineMs,
+        pluginFileRules: fileRules,
+        audit: {
+          rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
+          configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+        },
+        clock: opts.clock,
         seal: { rotate: () => seal.rotate(), keyStatus: () => seal.keyStatus() },
       });
-      try {
-        for (const device of config.audit) {
-          if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
-            await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
-          }
-        }
-      } catch (e) {
-        await core.close();
-        throw e;
-      }
       // The default OIDC issuer: known only once the listener has its (possibly random) port.
       core.apiAddress = apiAddress;
       core.startBackgroundJobs();
@@ -108,6 +114,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+          limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );
     }

@@ -1,7 +1,7 @@
 // In-memory caches across nodes: a change written on one node reaches the others' caches through the
 // PostgreSQL change feed (LISTEN/NOTIFY). The tests wait for the change to arrive (milliseconds when
 // the machine is quiet) rather than assert a time: a busy machine is slower, the caches must still follow.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { CONVERGE_MS, type Cluster, mountEverywhere, startCluster, waitFor } from "./cluster.js";
 
@@ -110,6 +110,22 @@ t("an audit device enabled on node 0 is listed on node 1", async ({ c }) => {
     },
     async () => (await c.req(1, "GET", "sys/audit")).body.data["discard/"] === undefined,
   );
+});
+
+t("a policy managed by a file of policies/ is read-only through the API on every node; API policies are not", async ({ c }) => {
+  for (const node of [0, 1]) {
+    for (const [method, path] of [["PUT", "sys/policies/acl/auth-operator"], ["PUT", "sys/policy/auth-operator"], ["DELETE", "sys/policies/acl/auth-operator"]] as const) {
+      const r = await c.req(node, method, path, { body: method === "PUT" ? { policy: 'path "*" { capabilities = ["sudo"] }', rules: 'path "*" {}' } : undefined });
+      assert.is(r.status, 400, `node ${node} ${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.errors[0], /managed by policies\/auth-operator\.hcl/);
+    }
+    assert.is((await c.req(node, "GET", "sys/policies/acl/auth-operator")).body.data.managed_by, "policies/auth-operator.hcl");
+    assert.equal((await c.req(node, "GET", "sys/policies/acl?list=true")).body.data.key_info["ci-readonly"], { managed_by: "policies/ci-readonly.hcl" });
+  }
+  assert.is((await c.req(0, "PUT", "sys/policies/acl/api-made", { body: { policy: 'path "a" { capabilities = ["read"] }' } })).status, 204);
+  await waitFor("node 1 to know the API policy", 1_000, async () => (await c.req(1, "GET", "sys/policies/acl/api-made")).status === 200 || undefined, 5);
+  assert.is((await c.req(1, "PUT", "sys/policies/acl/api-made", { body: { policy: 'path "b" { capabilities = ["read"] }' } })).status, 204);
+  assert.is((await c.req(1, "DELETE", "sys/policies/acl/api-made")).status, 204);
 });
 
 t.run();

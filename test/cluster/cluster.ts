@@ -11,7 +11,11 @@ import { type Server, type Socket, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/free-port.js";
 import { type ThrowawayDatabase, createThrowawayDatabase } from "../helpers/pg.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+export { waitFor };
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -22,32 +26,7 @@ export interface Reply {
   ms: number;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a value other than undefined/false, or throws after `ms`. */
-export async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined | false>, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(every);
-  }
-}
 
 /**
  * Caches follow writes made on other nodes through the change feed, a few milliseconds late (more on

@@ -1,7 +1,7 @@
 // Exactness across nodes: three warden processes on one PostgreSQL database, every node serving.
 // What must be exact (uses, replay, lockout, revocation) is one atomic statement in the database,
 // so concurrent requests spread over the nodes add up exactly as on one node.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";

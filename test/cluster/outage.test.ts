@@ -3,7 +3,7 @@
 // While cut, node 1 answers 503 {"errors":["storage unavailable"]} promptly (no hang, no crash) and
 // sys/health says 503 storage_ok false; once restored it recovers by itself, and a change written on
 // node 0 during the outage (its notice lost to node 1) is seen after the reconnect.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { CONVERGE_MS, type Cluster, sleep, startCluster, waitFor } from "./cluster.js";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { DEMO_IDENTITY } from "../../src/emulators/sts/demo-identity.js";
 import { PopRPCClient, USER } from "./sts-helpers.js";

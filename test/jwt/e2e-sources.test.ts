@@ -1,7 +1,7 @@
 // The jwt method's key sources over real HTTP: jwks_url and jwt_validation_pubkeys mounts, and the
 // outbound-fetch rules (redirects refused, a slow JWKS bounded by the timeout, at config time and
 // during a login's refetch).
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { fetchLimits } from "../../plugins/jwt/key-source.js";
 import { cacheTiming } from "../../plugins/jwt/keyset-cache.js";

@@ -3,7 +3,7 @@
 // Kubernetes API server.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { cacheTiming } from "../../plugins/jwt/keyset-cache.js";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";

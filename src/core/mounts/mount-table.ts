@@ -1,39 +1,59 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { Clock } from "../../sdk/clock.js";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
-import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
+import type { AnyPathDefinition, Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
 import type { MountRecord, Storage } from "../../storage/types.js";
+import type { AnyCorePath, CoreBackend } from "../framework/core-path.js";
 import { PathMatcher } from "../framework/path-matcher.js";
 import { withDeadline } from "../plugins/deadline.js";
 import type { ResolvedPlugin } from "../plugins/registry.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
 import { type CachedStorageView, mountStorageView } from "./storage-view.js";
 
-/** A live mount: its record, the backend serving it, and the services handed to that backend. */
-export interface MountEntry {
+interface MountEntryCommon {
   record: MountRecord;
   info: MountInfo;
-  backend: PluginDefinition;
-  matcher: PathMatcher;
   storage: CachedStorageView;
   http: HttpClient;
   log: Logger;
   /** Mount's own lease limits (0 = inherit the system's). */
   limits: LeaseLimits;
-  /** Built into the server (sys/, auth/token/): cannot be disabled or moved. */
-  builtin: boolean;
   /** Which build serves the mount (sys/auth's running_plugin_version / running_sha256). */
   running: { version: string; sha256: string; external: boolean };
 }
+
+/** What serves a mount: one of the server's own backends, or a plugin. */
+type Served = { builtin: true; backend: CoreBackend } | { builtin: false; backend: PluginDefinition };
+
+/** Built into the server (sys/, auth/token/, identity/): cannot be disabled or moved; trusted handlers. */
+export interface CoreMountEntry extends MountEntryCommon {
+  builtin: true;
+  backend: CoreBackend;
+  matcher: PathMatcher<AnyCorePath>;
+}
+
+/** A plugin's mount: its handlers only ever get a PluginRequest. */
+export interface PluginMountEntry extends MountEntryCommon {
+  builtin: false;
+  backend: PluginDefinition;
+  matcher: PathMatcher<AnyPathDefinition>;
+}
+
+/** A live mount: its record, the backend serving it, and the services handed to that backend. */
+export type MountEntry = CoreMountEntry | PluginMountEntry;
 
 export interface MountTableDeps {
   storage: Storage;
   /** Auth method types an operator may enable: builtin, or loaded (pin verified) from the catalog. */
   registry: { resolve(type: string): Promise<ResolvedPlugin> };
   log: Logger & { child(scope: string): Logger };
-  httpClientFor(mount: MountRecord, backend: PluginDefinition, storage: StorageView, log: Logger): HttpClient;
+  /** The server's own backends declare no outbound hosts: their client calls nothing. */
+  httpClientFor(mount: MountRecord, backend: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
   deadlineMs: number;
+  /** The server's clock: expiry of the mounts' counted entries and claims. */
+  clock?: Clock;
 }
 
 const MOUNT_PATH = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
@@ -64,8 +84,8 @@ export class MountTable {
   constructor(private readonly deps: MountTableDeps) {}
 
   /** Registers a backend the server itself provides (sys/, auth/token/). */
-  addBuiltin(record: MountRecord, backend: PluginDefinition): MountEntry {
-    const entry = this.makeEntry(record, backend, true, { version: "", sha256: "", external: false });
+  addBuiltin(record: MountRecord, backend: CoreBackend): MountEntry {
+    const entry = this.makeEntry(record, { builtin: true, backend }, { version: "", sha256: "", external: false });
     this.byPath.set(record.path, entry);
     return entry;
   }
@@ -81,7 +101,7 @@ export class MountTable {
         this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
         continue;
       }
-      this.byPath.set(record.path, this.makeEntry(record, plugin.definition, false, running(plugin)));
+      this.byPath.set(record.path, this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin)));
     }
   }
 
@@ -120,7 +140,7 @@ export class MountTable {
       this.writes++;
       await this.deps.storage.mounts.update(record);
     }
-    const next = this.makeEntry(record, plugin.definition, false, running(plugin));
+    const next = this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin));
     this.byPath.set(path, next);
     return next;
   }
@@ -164,7 +184,7 @@ export class MountTable {
     const plugin = await this.deps.registry.resolve(input.type);
     this.writes++;
     if (!(await this.deps.storage.mounts.insert(record))) throw badRequest(`path is already in use at ${path.slice(5)}`);
-    const entry = this.makeEntry(record, plugin.definition, false, running(plugin));
+    const entry = this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin));
     this.byPath.set(path, entry);
     this.writes++;
     return entry;
@@ -202,7 +222,7 @@ export class MountTable {
     };
     this.writes++;
     await this.deps.storage.mounts.update(record);
-    const next = this.makeEntry(record, entry.backend, entry.builtin, entry.running);
+    const next = this.makeEntry(record, entry, entry.running);
     this.byPath.set(path, next);
     this.writes++;
     return next;
@@ -229,26 +249,26 @@ export class MountTable {
       if (seen !== this.writes) continue;
       const live = new Set(records.map((r) => r.path));
       for (const [path, entry] of this.byPath) if (!entry.builtin && !live.has(path)) this.byPath.delete(path);
-      for (const { record, plugin } of changed) this.byPath.set(record.path, this.makeEntry(record, plugin.definition, false, running(plugin)));
+      for (const { record, plugin } of changed) this.byPath.set(record.path, this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin)));
       return;
     }
   }
 
-  private makeEntry(record: MountRecord, backend: PluginDefinition, builtin: boolean, runningAs: MountEntry["running"]): MountEntry {
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
+  private makeEntry(record: MountRecord, served: Served, runningAs: MountEntry["running"]): MountEntry {
+    const storage = mountStorageView(this.deps.storage.kv, record.uuid, this.deps.clock);
     const log = this.deps.log.child(record.path);
-    return {
+    const common: MountEntryCommon = {
       record,
       info: { path: record.path, type: record.type, accessor: record.accessor },
-      backend,
-      matcher: new PathMatcher(backend),
       storage,
-      http: this.deps.httpClientFor(record, backend, storage, log),
+      http: this.deps.httpClientFor(record, served.builtin ? {} : served.backend, storage, log),
       log,
       limits: limitsOf(record.config),
-      builtin,
       running: runningAs,
     };
+    return served.builtin
+      ? { ...common, builtin: true, backend: served.backend, matcher: new PathMatcher(served.backend) }
+      : { ...common, builtin: false, backend: served.backend, matcher: new PathMatcher(served.backend) };
   }
 }
 

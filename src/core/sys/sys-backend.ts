@@ -1,6 +1,5 @@
-import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
 import type { AuditBroker } from "../audit/types.js";
-import { corePath } from "../framework/core-path.js";
+import { type CoreBackend, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { PolicyService } from "../policy/policy-service.js";
 import type { LockoutService } from "../lockout.js";
@@ -18,10 +17,9 @@ import { type SealControls, sysSealPaths } from "./sys-seal.js";
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; seal?: SealControls }): PluginDefinition {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; seal?: SealControls }): CoreBackend {
   return {
     type: "system",
-    sdkVersion: SDK_VERSION,
     description: "system endpoints used for control, policy and debugging",
     paths: [
       ...sysAuthPaths(deps.mounts, deps.tokens),

@@ -1,5 +1,4 @@
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 
 /** What sys/ needs from the seal (src/core/seal/manager.ts). */
 export interface SealControls {
@@ -12,7 +11,7 @@ export interface SealControls {
  * the ACL (sudo) and audit apply. sys/seal itself only authorises here: the HTTP layer seals after the
  * 204 is decided, because sealing stops the very core that is answering.
  */
-export function sysSealPaths(seal: SealControls | undefined): AnyPathDefinition[] {
+export function sysSealPaths(seal: SealControls | undefined): AnyCorePath[] {
   if (!seal) return [];
   return [
     corePath({ pattern: "seal", sudo: true, fields: {}, operations: { update: async () => undefined } }),

@@ -100,7 +100,8 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
       const m = matcher.match(op === "list" && !path.endsWith("/") ? `${path}/` : path);
       if (!m) throw new WardenError(404, "unsupported path");
       const def = m.path.def;
-      const req = build(def, op === "write" ? "update" : op, { ...input, ...m.captures }, path);
+      // The canonical remainder (case-folding captures folded), as the core hands it to handlers.
+      const req = build(def, op === "write" ? "update" : op, { ...input, ...m.captures }, m.remainder);
       if (op === "write") req.operation = def.existenceCheck && !(await def.existenceCheck(req)) ? "create" : "update";
       const handler = def.operations[req.operation] ?? (req.operation === "create" ? def.operations.update : undefined);
       if (!handler) throw new WardenError(405, "unsupported operation");

@@ -5,7 +5,6 @@ import { Core } from "../core/core.js";
 import { checkSdkVersion } from "../core/plugin-compat.js";
 import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
-import { encryptClearValues } from "../core/barrier/upgrade.js";
 import { alicloudKmsSeal } from "../seals/alicloudkms.js";
 import { createLogger } from "../core/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
@@ -67,7 +66,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     raw: storage,
     autoSeal,
     log: log.child("seal"),
-    beforeBoot: (raw, barrier) => encryptClearValues(raw, barrier, log.child("seal")),
     bootCore: async (barrier) => {
       const core = await Core.boot({
         storage: barrier,

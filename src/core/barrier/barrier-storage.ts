@@ -32,7 +32,7 @@ export const SEALED_FIELD = "$barrier";
 /** Storage keys the seal itself keeps in clear (its record holds only wrapped keys), never barrier'd. */
 export const SEAL_SYSTEM_KEYS = /^(core\/seal|ha\/)/;
 
-const sealedOf = (v: unknown): string | undefined =>
+export const sealedOf = (v: unknown): string | undefined =>
   v !== null && typeof v === "object" && typeof (v as Record<string, unknown>)[SEALED_FIELD] === "string" ? ((v as Record<string, unknown>)[SEALED_FIELD] as string) : undefined;
 
 function fail(what: string): never {

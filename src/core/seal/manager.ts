@@ -10,6 +10,8 @@ import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { Storage } from "../../storage/types.js";
 import { Barrier } from "../barrier/barrier.js";
 import { barrierStorage } from "../barrier/barrier-storage.js";
+import { encryptClearValues, hasClearValues } from "../barrier/upgrade.js";
+import { RewriteKeyExists } from "../../storage/types.js";
 import type { Core } from "../core.js";
 import { gcmSeal } from "./aead.js";
 import { Keyring } from "./keyring.js";
@@ -49,8 +51,6 @@ export interface SealManagerOptions {
   log: Logger;
   /** Boots the core over the barrier'd storage (boot.ts wires listeners' address, audit devices, jobs). */
   bootCore(storage: Storage): Promise<Core>;
-  /** Runs on the opened barrier storage before the core boots (the upgrade of a clear database). */
-  beforeBoot?(raw: Storage, barrier: Barrier): Promise<void>;
   /** First retry delay of the auto seal (ms); doubles up to 30 s. */
   retryMs?: number;
 }
@@ -200,10 +200,13 @@ export class SealManager {
       out.keys_base64 = parts.map((p) => p.toString("base64"));
       record = { ...base, type: "shamir", secret_shares: shares, secret_threshold: threshold, recovery_shares: 0, recovery_threshold: 0, root_key: wrapWithUnsealKey(unsealKey, rootKey) };
     }
-    // One atomic insert: of two nodes initialising at once, exactly one wins.
-    if (!(await this.o.raw.system.putIfAbsent(SEAL_RECORD_KEY, JSON.stringify(record)))) {
+    // One transaction: the record's insert-if-absent (of two nodes initialising at once, exactly one
+    // wins) and, on a database written before the barrier, the encryption of every clear value.
+    try {
+      await encryptClearValues(this.o.raw, new Barrier(keyring, async () => keyring), this.o.log, [{ key: SEAL_RECORD_KEY, value: JSON.stringify(record) }]);
+    } catch (e) {
       this.record = undefined;
-      throw badRequest("already initialized");
+      throw e instanceof RewriteKeyExists ? badRequest("already initialized") : e;
     }
     this.record = record;
     // As Vault: unsealed for a moment to write the root token, then sealed again unless the seal is automatic.
@@ -267,7 +270,8 @@ export class SealManager {
       }
       const barrier = new Barrier(keyring, () => loadKeyring(this.o.raw.system, record, rootKey));
       try {
-        await this.o.beforeBoot?.(this.o.raw, barrier);
+        // A clear value written after the upgrade (a node of the old release): encrypted before anything reads it.
+        if (await hasClearValues(this.o.raw)) await encryptClearValues(this.o.raw, barrier, this.o.log);
         this.core = await this.o.bootCore(barrierStorage(this.o.raw, barrier));
       } catch (e) {
         keyring.wipe();

@@ -4,10 +4,10 @@ import { kvTable, cell, toJson } from "./format.js";
 import { UsageError } from "./args.js";
 
 /** Reads the key from the terminal without echoing it; from stdin (one line) when not a terminal. */
-async function promptKey(ctx: Ctx): Promise<string> {
+async function promptKey(ctx: Ctx, label = "Unseal Key"): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY) return (await ctx.stdin.take("the unseal key")).trim();
-  process.stderr.write("Unseal Key (will be hidden): ");
+  process.stderr.write(`${label} (will be hidden): `);
   input.setRawMode(true);
   input.resume();
   return new Promise((resolve, reject) => {
@@ -108,5 +108,69 @@ export const operatorKeyStatusCommand: Command = {
     if (formatOf(args) === "json") ctx.io.out(toJson(data) + "\n");
     else ctx.io.out(kvTable([["Key Term", cell(data.term)], ["Install Time", cell(data.install_time)], ["Encryption Count", cell(data.encryptions)]]) + "\n");
     return 0;
+  },
+};
+
+export const operatorRekeyCommand: Command = {
+  name: "operator rekey",
+  usage: "[options] [KEY]",
+  summary: "Generate new unseal key shares",
+  help: `Vault's rekey: -init starts it with the new share counts (PUT sys/rekey/init) and prints a
+nonce; then each holder of a current share runs "warden operator rekey [KEY]" (prompted without echo
+when KEY is absent; the nonce is read from the server unless -nonce is given). At the threshold the
+new shares are printed. With -verify the new shares take effect only once a threshold of them is sent
+back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel stops the rekey.`,
+  flags: {
+    ...CONNECTION_FLAGS,
+    ...FORMAT_FLAGS,
+    init: { kind: "bool", usage: "Start a rekey." },
+    cancel: { kind: "bool", usage: "Cancel the rekey (with -verify: reset the verification)." },
+    status: { kind: "bool", usage: "Show the rekey (or verification) progress." },
+    verify: { kind: "bool", usage: "With -init: require verification. Otherwise: send a new share to verify." },
+    nonce: { kind: "string", usage: "The rekey (or verification) nonce; read from the server when absent." },
+    "key-shares": { kind: "string", usage: "Number of new key shares (default 5)." },
+    "key-threshold": { kind: "string", usage: "New shares needed to unseal (default 3)." },
+  },
+  async run(args, ctx) {
+    const client = clientFor(args, ctx);
+    const verify = args.bools.verify === true;
+    const base = verify && !args.bools.init ? "sys/rekey/verify" : "sys/rekey/init";
+    const show = (res: Record<string, unknown>): number => {
+      if (formatOf(args) === "json") ctx.io.out(toJson(res) + "\n");
+      else if (Array.isArray(res.keys_base64)) {
+        const lines = (res.keys_base64 as string[]).map((k, i) => `Key ${i + 1}: ${k}`);
+        lines.push("", res.verification_required ? `Verification nonce: ${res.verification_nonce}\nThe new shares take effect once a threshold of them is verified (warden operator rekey -verify).` : "Success! The new shares are in effect; the old ones no longer unseal.");
+        ctx.io.out(lines.join("\n") + "\n");
+      } else if (res.complete) ctx.io.out("Success! Rekey verified: the new shares are in effect.\n");
+      else ctx.io.out(kvTable(Object.entries(res).filter(([, v]) => v !== null).map(([k, v]) => [k, cell(v)])) + "\n");
+      return 0;
+    };
+    if (args.bools.init) {
+      expectArgs(args, 0, 0, "no arguments with -init");
+      ctx.doing = "starting the rekey";
+      const shares = Number(args.strings["key-shares"] ?? 5);
+      const threshold = Number(args.strings["key-threshold"] ?? 3);
+      const res = await client.request("PUT", "sys/rekey/init", { body: { secret_shares: shares, secret_threshold: threshold, require_verification: verify }, noToken: true });
+      return show(res.body as Record<string, unknown>);
+    }
+    if (args.bools.cancel) {
+      expectArgs(args, 0, 0, "no arguments with -cancel");
+      ctx.doing = "cancelling the rekey";
+      await client.request("DELETE", base, { noToken: true });
+      ctx.io.out(verify ? "Success! Verification progress reset.\n" : "Success! Rekey canceled.\n");
+      return 0;
+    }
+    if (args.bools.status) {
+      expectArgs(args, 0, 0, "no arguments with -status");
+      ctx.doing = "reading the rekey status";
+      return show((await client.request("GET", base, { noToken: true })).body as Record<string, unknown>);
+    }
+    const [given] = expectArgs(args, 0, 1, "at most one key");
+    ctx.doing = "rekeying";
+    const nonce = args.strings.nonce ?? ((await client.request("GET", base, { noToken: true })).body as { nonce?: string }).nonce;
+    if (!nonce) throw new Error(verify ? "no rekey verification in progress" : "no rekey in progress (start one with -init)");
+    const key = given ?? (await promptKey(ctx, verify ? "New Key Share" : "Rekey Key Share"));
+    const path = verify ? "sys/rekey/verify" : "sys/rekey/update";
+    return show((await client.request("PUT", path, { body: { key, nonce }, noToken: true })).body as Record<string, unknown>);
   },
 };

@@ -64,6 +64,25 @@ export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOpt
       return errorResponse(e);
     }
   });
+  // sys/rekey/*: unauthenticated as in Vault (the current unseal shares are the credential).
+  const handle = (run: (c: { env: Env["Bindings"] }) => Promise<Response>) => async (c: { env: Env["Bindings"] }) => {
+    try {
+      return await run(c);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  const rekey = seal.rekey;
+  app.get("/v1/sys/rekey/init", handle(async () => json(200, rekey.status())));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/init", handle(async (c) => json(200, rekey.init(await body(c.env.incoming)))));
+  app.delete("/v1/sys/rekey/init", handle(async () => {
+    rekey.cancel();
+    return new Response(null, { status: 204 });
+  }));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/update", handle(async (c) => json(200, await rekey.update(await body(c.env.incoming)))));
+  app.get("/v1/sys/rekey/verify", handle(async () => json(200, rekey.verifyStatus())));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/verify", handle(async (c) => json(200, await rekey.verify(await body(c.env.incoming)))));
+  app.delete("/v1/sys/rekey/verify", handle(async () => json(200, rekey.resetVerification())));
   app.on(["PUT", "POST"], "/v1/sys/unseal", async (c) => {
     try {
       await seal.unseal(await body(c.env.incoming));

@@ -17,6 +17,7 @@ import { gcmSeal } from "./aead.js";
 import { Keyring } from "./keyring.js";
 import { installNextTerm, loadKeyring } from "./keyring-store.js";
 import { SEAL_RECORD_KEY, type SealRecord, type SealType, readSealRecord } from "./seal-record.js";
+import { Rekey } from "./rekey.js";
 import { checkShares, combineShares, decodeShare, splitKey } from "./shamir.js";
 import { type AutoSeal, SealKeyMismatch, unwrapWithUnsealKey, wrapWithUnsealKey } from "./static-seal.js";
 
@@ -62,6 +63,8 @@ const intField = (v: unknown, dflt: number): number => (v === undefined || v ===
 
 export class SealManager {
   core: Core | undefined;
+  /** sys/rekey/*: Vault's nonce protocol over rekeyShares. */
+  readonly rekey: Rekey = new Rekey(this);
   private record: SealRecord | undefined;
   private rootKey: Buffer | undefined;
   private barrier: Barrier | undefined;
@@ -225,6 +228,8 @@ export class SealManager {
     }
     if (!this.sealed) return this.status();
     if (this.o.autoSeal) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
+    // A new attempt reads the record again: another node may have rekeyed since.
+    if (this.shares.length === 0) this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
     const r = this.record!;
     const share = decodeShare(body.key, 32);
     if ((r.secret_threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
@@ -296,6 +301,8 @@ export class SealManager {
   private async reloadKeyring(): Promise<void> {
     if (!this.barrier || !this.rootKey || !this.record) return;
     try {
+      // A rekey on another node changed the share counts (the keyring inside is the same).
+      this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
       this.barrier.replace(await loadKeyring(this.o.raw.system, this.record, this.rootKey));
     } catch (e) {
       this.o.log.warn("seal: keyring reload failed", { error: e instanceof Error ? e.message : String(e) });
@@ -314,6 +321,7 @@ export class SealManager {
     this.stopFeed?.();
     this.stopFeed = undefined;
     this.resetProgress();
+    this.rekey.cancel();
     await core.close();
     this.o.log.info("seal: sealed");
   }
@@ -334,18 +342,31 @@ export class SealManager {
     return { term: k.active.term, installTime: k.active.installedAt, encryptions: k.encryptions };
   }
 
-  /** Shamir rekey: the root key wrapped by a new unseal key (rekey.ts runs the nonce protocol). */
-  async rewrapRootKey(oldShares: Buffer[], shares: number, threshold: number): Promise<{ keys: Buffer[] }> {
-    const r = this.record!;
+  /**
+   * Shamir rekey (rekey.ts runs Vault's nonce protocol): the old shares must open the root key; the
+   * answer holds the new shares and a commit that stores the root key wrapped by their key.
+   */
+  async rekeyShares(oldShares: Buffer[], shares: number, threshold: number): Promise<{ keys: Buffer[]; commit(): Promise<void> }> {
+    if (this.sealed) throw sealedError();
+    const r = (await readSealRecord(this.o.raw.system)) ?? this.record!;
     const unsealKey = await combineShares(oldShares, r.secret_threshold).catch(() => undefined);
     const rootKey = unsealKey && unwrapWithUnsealKey(unsealKey, r.root_key);
-    if (!rootKey) throw badRequest("rekey failed: the key shares do not open this server's root key");
+    unsealKey?.fill(0);
+    if (!rootKey) throw badRequest("rekey failed: the key shares do not open this server's root key (progress reset)");
     const fresh = randomBytes(32);
-    const parts = await splitKey(fresh, shares, threshold);
-    this.record = { ...r, secret_shares: shares, secret_threshold: threshold, root_key: wrapWithUnsealKey(fresh, rootKey) };
-    await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+    const keys = await splitKey(fresh, shares, threshold);
+    const wrapped = wrapWithUnsealKey(fresh, rootKey);
     fresh.fill(0);
-    return { keys: parts };
+    rootKey.fill(0);
+    return {
+      keys,
+      commit: async () => {
+        const now = (await readSealRecord(this.o.raw.system)) ?? r;
+        this.record = { ...now, secret_shares: shares, secret_threshold: threshold, root_key: wrapped };
+        await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+        this.o.log.info("seal: rekeyed", { shares, threshold });
+      },
+    };
   }
 
   get threshold(): number {

@@ -84,6 +84,15 @@ export function authRows(auth: AuthBlock, opts: { showToken: boolean }): [string
   return rows;
 }
 
+export interface WrapInfoBlock {
+  token: string;
+  accessor: string;
+  ttl: number;
+  creation_time: string;
+  creation_path: string;
+  wrapped_accessor?: string;
+}
+
 export interface SecretLike {
   lease_id?: string;
   lease_duration?: number;
@@ -91,6 +100,26 @@ export interface SecretLike {
   data?: Record<string, unknown> | null;
   auth?: AuthBlock | null;
   warnings?: string[] | null;
+  wrap_info?: WrapInfoBlock | null;
+}
+
+/** The -field names of a wrapped answer and their raw values (Vault's RawSecretField). */
+function wrapFields(w: WrapInfoBlock): [string, unknown][] {
+  const out: [string, unknown][] = [
+    ["wrapping_token", w.token],
+    ["wrapping_accessor", w.accessor],
+    ["wrapping_token_ttl", w.ttl],
+    ["wrapping_token_creation_time", w.creation_time],
+    ["wrapping_token_creation_path", w.creation_path],
+  ];
+  if (w.wrapped_accessor) out.push(["wrapped_accessor", w.wrapped_accessor]);
+  return out;
+}
+
+export function wrapFieldValue(secret: SecretLike, field: string): string | undefined {
+  if (!secret.wrap_info) return undefined;
+  const hit = wrapFields(secret.wrap_info).find(([k]) => k === field);
+  return hit === undefined ? undefined : String(hit[1]);
 }
 
 /** Rows for a generic response: lease info first (only when there is a lease), then auth, then data sorted by key. */
@@ -104,6 +133,10 @@ export function secretRows(secret: SecretLike, opts: { showToken: boolean }): [s
     } else rows.push(["refresh_interval", humanDuration(secret.lease_duration)]);
   }
   if (secret.auth) rows.push(...authRows(secret.auth, opts));
+  // Vault's table labels these rows with a trailing colon (and -field takes them without it).
+  if (secret.wrap_info) {
+    for (const [k, v] of wrapFields(secret.wrap_info)) rows.push([`${k}:`, k === "wrapping_token_ttl" ? humanDuration(Number(v)) : v]);
+  }
   const data = secret.data ?? {};
   for (const k of Object.keys(data).sort()) rows.push([k, data[k]]);
   return rows;

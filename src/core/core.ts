@@ -28,6 +28,8 @@ import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import { ResponseWrapping } from "./wrapping/response-wrapping.js";
+import { WrappedResponses } from "./wrapping/wrapped-responses.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -106,7 +108,8 @@ export class Core {
     const tokens = new TokenService(storage, key, options.limits);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
+    const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
@@ -116,7 +119,7 @@ export class Core {
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
-    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, log: log.child("request") });
     core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });

@@ -11,6 +11,9 @@ import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
 import { authBlock } from "./tokens/token-views.js";
+import type { CorePathDefinition } from "./framework/core-path.js";
+import type { WrapInfo } from "./response-envelope.js";
+import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -24,6 +27,8 @@ export interface LogicalRequest {
   clientAddress: string | undefined;
   remotePort?: number;
   requestHost: string;
+  /** X-Vault-Wrap-TTL in seconds: wrap the answer (see wrapping/). */
+  wrapTtl?: number;
 }
 
 export interface LogicalResponse {
@@ -35,6 +40,8 @@ export interface LogicalResponse {
   headers?: Record<string, string>;
   /** A body to send without the envelope (see CoreResult.raw). */
   raw?: Record<string, unknown>;
+  /** A wrapped answer: nothing else is sent. */
+  wrapInfo?: WrapInfo;
 }
 
 export interface PipelineDeps {
@@ -44,6 +51,7 @@ export interface PipelineDeps {
   audit: AuditBroker;
   identity: IdentityService;
   lockout: LockoutService;
+  wrapping: ResponseWrapping;
   log: Logger;
 }
 
@@ -90,6 +98,7 @@ export class RequestPipeline {
     const resolved = this.deps.mounts.resolve(req.path);
     const match = resolved?.entry.matcher.match(resolved.remainder);
     const def = match?.path.def;
+    if (resolved) req = await this.admitWrappingOperand(req, resolved.entry, onFacts);
 
     let caller: Caller | undefined;
     let lastUse = false;
@@ -132,6 +141,8 @@ export class RequestPipeline {
         identity,
         acl,
         sudo: acl?.root ?? false,
+        wrapTtl: req.wrapTtl,
+        input: req.data,
       };
       if (req.operation === "write" && def.existenceCheck) {
         const check = def.existenceCheck as (r: CoreRequest) => Promise<boolean>;
@@ -139,7 +150,7 @@ export class RequestPipeline {
       }
       const operation: Operation = coreReq.operation;
       if (acl && !acl.root) {
-        const decision = acl.check(req.path, operation as AclOperation, req.data);
+        const decision = acl.check(req.path, operation as AclOperation, req.data, req.wrapTtl);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
         coreReq.sudo = decision.sudo;
@@ -161,7 +172,10 @@ export class RequestPipeline {
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
-      const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
+      const unknown = (def as CorePathDefinition<never>).takesArbitraryInput ? [] : parsed.unknown;
+      const answer = await this.respond(req, def.unauthenticated === true, entry, result, unknown, identity);
+      // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
+      const response = await this.deps.wrapping.wrap(req, entry, result, answer, caller);
       if (facts) {
         await this.deps.audit.logResponse(facts, {
           data: response.data ?? null,
@@ -169,11 +183,29 @@ export class RequestPipeline {
           auth: response.auth ? authFacts(response.auth) : null,
           error: null,
           status: response.status,
+          wrapInfo: response.wrapInfo,
         });
       }
       return response;
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);
+    }
+  }
+
+  /**
+   * sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
+   * validateWrappingToken): a refusal is answered and audited without using any token.
+   */
+  private async admitWrappingOperand(req: LogicalRequest, entry: MountEntry, onFacts: (f: AuditRequestFacts) => void): Promise<LogicalRequest> {
+    try {
+      return await this.deps.wrapping.admit(req);
+    } catch (e) {
+      if (this.deps.audit.active) {
+        const facts = this.requestFacts(req, entry, req.operation === "write" ? "update" : req.operation, undefined);
+        onFacts(facts);
+        await this.deps.audit.logRequest(facts);
+      }
+      throw e;
     }
   }
 
@@ -237,6 +269,7 @@ export class RequestPipeline {
       auth: caller ? callerFacts(caller) : null,
       clientToken: req.token ?? "",
       clientTokenAccessor: caller?.record.accessor ?? "",
+      wrapTtl: req.wrapTtl,
     };
   }
 }

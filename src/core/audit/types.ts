@@ -4,6 +4,8 @@
  * When at least one device is enabled and none could write, logRequest/logResponse reject with a
  * 500 WardenError and the request fails (fail closed).
  */
+import type { WrapInfo } from "../response-envelope.js";
+
 export interface AuditAuthInfo {
   /** Raw client token: HMAC'd by the broker, never written in clear. */
   clientToken: string;
@@ -38,6 +40,8 @@ export interface AuditRequestFacts {
   /** Raw caller token as sent (may be set even when it did not resolve). */
   clientToken: string;
   clientTokenAccessor: string;
+  /** The response-wrapping TTL the request asked for (seconds). */
+  wrapTtl?: number;
 }
 
 export interface AuditResponseFacts {
@@ -48,6 +52,8 @@ export interface AuditResponseFacts {
   /** Error text returned to the client, if any (not hashed, Vault-style). */
   error: string | null;
   status: number;
+  /** A wrapped answer: the wrapping token (raw; HMAC'd by the broker) instead of any data. */
+  wrapInfo?: WrapInfo;
 }
 
 export interface AuditDeviceInfo {

@@ -15,6 +15,10 @@ export interface CoreRequest<F extends Fields = Fields> extends PluginRequest<F>
   acl: Acl | undefined;
   /** The winning ACL rule grants sudo on this path (or the caller is root). */
   sudo: boolean;
+  /** The response-wrapping TTL the request asked for (X-Vault-Wrap-TTL), in seconds. */
+  wrapTtl?: number;
+  /** The request's data as sent, for paths that take arbitrary input (sys/wrapping/wrap). */
+  input?: Record<string, unknown>;
 }
 
 export interface CoreResult extends HandlerResult {
@@ -27,11 +31,15 @@ export interface CoreResult extends HandlerResult {
    * documents read by non-Vault clients such as OIDC discovery and JWKS.
    */
   raw?: { body: Record<string, unknown>; headers?: Record<string, string> };
+  /** sys/wrapping/rewrap: wrap this stored answer again, keeping its TTL and creation path. */
+  rewrap?: { response: string; ttl: number; creationPath: string };
 }
 
 export interface CorePathDefinition<F extends Fields> extends Omit<PathDefinition<F>, "operations" | "existenceCheck"> {
   operations: Partial<Record<Operation, (req: CoreRequest<F>) => Promise<CoreResult | void>>>;
   existenceCheck?: (req: CoreRequest<F>) => Promise<boolean>;
+  /** Any body key is data (no "unrecognized parameters" warning): sys/wrapping/wrap. */
+  takesArbitraryInput?: boolean;
 }
 
 /** The pipeline hands core handlers a CoreRequest; plugins only ever get the PluginRequest part. */

@@ -2,6 +2,7 @@ import { addressInCidrs } from "../../sdk/cidr.js";
 import { WardenError, badRequest, permissionDenied } from "../../sdk/errors.js";
 import type { AuthResult } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
+import { RESPONSE_WRAPPING_POLICY } from "../policy/response-wrapping-policy.js";
 import type { Storage, StoredAuth, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
 import { newAccessor, newServiceToken, tokenHasher } from "./token-id.js";
@@ -216,8 +217,14 @@ export class TokenService {
   }
 }
 
-/** Adds "default" unless told not to; "root" swallows everything else, as in Vault. */
+/**
+ * Adds "default" unless told not to; "root" swallows everything else, as in Vault. Every token
+ * create and login resolves its policies here, so this is where the fixed response-wrapping policy
+ * is refused: only the wrapping code mints tokens with it.
+ */
 export function withDefault(policies: string[], noDefault: boolean): string[] {
   if (policies.includes("root")) return ["root"];
-  return sanitizePolicies(noDefault ? policies : [...policies, "default"]);
+  const out = sanitizePolicies(noDefault ? policies : [...policies, "default"]);
+  if (out.includes(RESPONSE_WRAPPING_POLICY)) throw badRequest(`cannot assign policy "${RESPONSE_WRAPPING_POLICY}"`);
+  return out;
 }

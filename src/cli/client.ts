@@ -94,6 +94,10 @@ export class Client {
     return this.configuredToken !== undefined;
   }
 
+  isConfiguredToken(token: string): boolean {
+    return this.configuredToken === token;
+  }
+
   url(path: string, query?: Record<string, string | string[]>): string {
     let url = `${this.address}/v1/${encodePath(cleanPath(path))}`;
     if (query) {

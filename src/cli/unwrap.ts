@@ -21,7 +21,7 @@ got there first. Without TOKEN, the configured token (WARDEN_TOKEN, VAULT_TOKEN)
     const wrapping = given?.trim();
     const client = clientFor(args, ctx, { wrap: true });
     ctx.doing = "unwrapping";
-    const res = !wrapping
+    const res = !wrapping || client.isConfiguredToken(wrapping)
       ? await client.request("PUT", "sys/wrapping/unwrap")
       : client.hasToken
         ? await client.request("PUT", "sys/wrapping/unwrap", { body: { token: wrapping } })

@@ -98,7 +98,7 @@ export class RequestPipeline {
     const resolved = this.deps.mounts.resolve(req.path);
     const match = resolved?.entry.matcher.match(resolved.remainder);
     const def = match?.path.def;
-    if (resolved) req = await this.admitWrappingOperand(req, resolved.entry, onFacts);
+    if (resolved && this.deps.wrapping.checksOperand(req.path)) req = await this.admitWrappingOperand(req, resolved.entry, onFacts);
 
     let caller: Caller | undefined;
     let lastUse = false;
@@ -175,7 +175,7 @@ export class RequestPipeline {
       const unknown = (def as CorePathDefinition<never>).takesArbitraryInput ? [] : parsed.unknown;
       const answer = await this.respond(req, def.unauthenticated === true, entry, result, unknown, identity);
       // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
-      const response = await this.deps.wrapping.wrap(req, entry, result, answer, caller);
+      const response = req.wrapTtl || result.rewrap ? await this.deps.wrapping.wrap(req, entry, result, answer, caller) : answer;
       if (facts) {
         await this.deps.audit.logResponse(facts, {
           data: response.data ?? null,

@@ -38,6 +38,11 @@ export interface ResponseWrappingDeps {
 export class ResponseWrapping {
   constructor(private readonly deps: ResponseWrappingDeps) {}
 
+  /** sys/wrapping/{unwrap,lookup,rewrap}: their token operand is checked before authentication. */
+  checksOperand(path: string): boolean {
+    return OPERAND_PATHS.has(path);
+  }
+
   /**
    * Runs before authentication on sys/wrapping/{unwrap,lookup,rewrap}, as Vault's
    * validateWrappingToken does: the token operand (the body's `token`, else the request's token)
@@ -45,7 +50,7 @@ export class ResponseWrapping {
    * unauthenticated, so its operand is handed to the handler in the data.
    */
   async admit(req: LogicalRequest): Promise<LogicalRequest> {
-    if (!OPERAND_PATHS.has(req.path)) return req;
+    if (!this.checksOperand(req.path)) return req;
     const body = req.data.token;
     if (body !== undefined && body !== null) {
       if (typeof body !== "string") throw unreadable("could not decode token in request body");
@@ -65,7 +70,11 @@ export class ResponseWrapping {
    */
   async wrap(req: LogicalRequest, entry: MountEntry, result: CoreResult, res: LogicalResponse, caller: Caller | undefined): Promise<LogicalResponse> {
     const ttl = shorter(req.wrapTtl, result.rewrap?.ttl);
-    if (ttl === undefined || res.status !== 200 || res.errors) return res;
+    if (ttl === undefined || res.status !== 200 || res.errors) {
+      // A rewrap's answer must never go out unwrapped.
+      if (result.rewrap) throw new WardenError(500, "internal error");
+      return res;
+    }
     const now = Date.now();
     const minted = await this.deps.tokens.mint(
       {

@@ -44,9 +44,8 @@ export function wrappingPaths(wrapping: ResponseWrapping): AnyPathDefinition[] {
       fields: tokenField,
       operations: {
         update: async (req) => {
-          const rewrap = await wrapping.rewrap(req.data.token, req.caller);
-          // Vault's shape before wrapping; the pipeline always wraps an answer carrying `rewrap`.
-          return { data: { response: rewrap.response }, rewrap };
+          // The answer travels only in `rewrap`, which the pipeline always wraps; `data` is never sent.
+          return { data: {}, rewrap: await wrapping.rewrap(req.data.token, req.caller) };
         },
       },
     }),

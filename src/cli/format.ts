@@ -1,5 +1,6 @@
 // Output in Vault's shapes: aligned "Key  Value" tables (4-space gutter, "n/a" for empty cells),
 // Go-style durations ("768h", "1h30m"), and -format=json as indented JSON.
+import type { WrapInfo } from "../core/response-envelope.js";
 
 export type OutputFormat = "table" | "json";
 
@@ -84,15 +85,6 @@ export function authRows(auth: AuthBlock, opts: { showToken: boolean }): [string
   return rows;
 }
 
-export interface WrapInfoBlock {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor?: string;
-}
-
 export interface SecretLike {
   lease_id?: string;
   lease_duration?: number;
@@ -100,11 +92,11 @@ export interface SecretLike {
   data?: Record<string, unknown> | null;
   auth?: AuthBlock | null;
   warnings?: string[] | null;
-  wrap_info?: WrapInfoBlock | null;
+  wrap_info?: WrapInfo | null;
 }
 
 /** The -field names of a wrapped answer and their raw values (Vault's RawSecretField). */
-function wrapFields(w: WrapInfoBlock): [string, unknown][] {
+function wrapFields(w: WrapInfo): [string, unknown][] {
   const out: [string, unknown][] = [
     ["wrapping_token", w.token],
     ["wrapping_accessor", w.accessor],

@@ -13,7 +13,7 @@ import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
 import { sysBackend } from "./sys/sys-backend.js";
 import { tokenBackend } from "./tokens/token-backend.js";
-import { TokenService } from "./tokens/token-service.js";
+import { TokenService, bareOrphanSpec } from "./tokens/token-service.js";
 import type { LeaseLimits } from "./tokens/ttl.js";
 import { checkSdkVersion } from "./plugin-compat.js";
 import { identityBackend } from "./identity/identity-backend.js";
@@ -136,25 +136,18 @@ export class Core {
   async init(rootTokenId?: string): Promise<{ rootToken: string }> {
     if (!(await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString()))) throw badRequest("already initialized");
     this.initializedCache = true;
-    const minted = await this.tokens.mint({
-      id: rootTokenId,
-      policies: ["root"],
-      parentHash: null,
-      path: "auth/token/root",
-      mountAccessor: this.mounts.get("auth/token/")?.record.accessor ?? "",
-      meta: {},
-      displayName: "root",
-      numUses: 0,
-      ttl: 0,
-      explicitMaxTtl: 0,
-      maxTtl: 0,
-      period: 0,
-      renewable: false,
-      entityId: "",
-      boundCidrs: [],
-      role: "",
-      auth: null,
-    });
+    const minted = await this.tokens.mint(
+      bareOrphanSpec({
+        id: rootTokenId,
+        policies: ["root"],
+        path: "auth/token/root",
+        mountAccessor: this.mounts.get("auth/token/")?.record.accessor ?? "",
+        displayName: "root",
+        numUses: 0,
+        ttl: 0,
+        explicitMaxTtl: 0,
+      }),
+    );
     this.log.info("initialized; root token issued");
     return { rootToken: minted.token };
   }

@@ -30,6 +30,14 @@ export interface MintSpec {
   auth: StoredAuth | null;
 }
 
+/**
+ * A token tied to nothing but its holder: an orphan with no metadata, entity, CIDR binding, role or
+ * auth-method data, never renewable (the root token, response-wrapping tokens).
+ */
+export function bareOrphanSpec(spec: Pick<MintSpec, "id" | "policies" | "path" | "mountAccessor" | "displayName" | "numUses" | "ttl" | "explicitMaxTtl">): MintSpec {
+  return { ...spec, parentHash: null, meta: {}, maxTtl: 0, period: 0, renewable: false, entityId: "", boundCidrs: [], role: "", auth: null };
+}
+
 export interface Minted {
   token: string;
   record: TokenRecord;

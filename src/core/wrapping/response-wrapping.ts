@@ -5,7 +5,7 @@ import type { MountEntry } from "../mounts/mount-table.js";
 import { RESPONSE_WRAPPING_POLICY, isWrappingToken } from "../policy/response-wrapping-policy.js";
 import type { LogicalRequest, LogicalResponse } from "../request-pipeline.js";
 import { type WrapInfo, responseBody } from "../response-envelope.js";
-import type { Caller, TokenService } from "../tokens/token-service.js";
+import { type Caller, type TokenService, bareOrphanSpec } from "../tokens/token-service.js";
 import { openResponse, sealResponse } from "./sealed-response.js";
 import type { WrappedResponse, WrappedResponses } from "./wrapped-responses.js";
 
@@ -76,25 +76,17 @@ export class ResponseWrapping {
       return res;
     }
     const now = Date.now();
+    // An orphan: the caller's token may be revoked long before the answer is unwrapped.
     const minted = await this.deps.tokens.mint(
-      {
+      bareOrphanSpec({
         policies: [RESPONSE_WRAPPING_POLICY],
-        parentHash: null,
         path: req.path,
         mountAccessor: this.deps.tokenMountAccessor(),
-        meta: {},
         displayName: caller?.record.displayName ?? "",
         numUses: 1,
         ttl,
         explicitMaxTtl: ttl,
-        maxTtl: 0,
-        period: 0,
-        renewable: false,
-        entityId: "",
-        boundCidrs: [],
-        role: "",
-        auth: null,
-      },
+      }),
       now,
     );
     const body = result.rewrap?.response ?? JSON.stringify(responseBody(res, req.id));

@@ -60,7 +60,7 @@ export class ResponseWrapping {
     if (!token) throw unreadable("token is empty");
     const record = await this.deps.tokens.find(token);
     if (!record || !isWrappingToken(record)) throw invalidToken();
-    if (req.path === "sys/wrapping/lookup" && body === undefined) return { ...req, data: { ...req.data, token } };
+    if (req.path === "sys/wrapping/lookup" && typeof body !== "string") return { ...req, data: { ...req.data, token } };
     return req;
   }
 

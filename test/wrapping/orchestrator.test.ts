@@ -4,11 +4,11 @@
  * A second unwrap, an expired token and a rewrapped-away token are 400 and audited; the secret id is
  * never in the audit log or the storage files in clear, and its entry is deleted when unwrapped.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { suite } from "uvu";
+import { readFileSync } from "node:fs";
 import * as assert from "uvu/assert";
-import { waitFor } from "../cluster/cluster.js";
+import { suite } from "../../src/sdk/testing/suite.js";
+import { auditHash, enableFileAudit, waitForAudit } from "../helpers/audit-log.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 const INVALID = "wrapping token is not valid or does not exist";
@@ -41,29 +41,17 @@ async function wrappedSecretId({ s, orchestrator }: Ctx, ttl = "120s"): Promise<
 
 const unwrapFirstParty = (s: TestServer, token: string) => s.request("POST", "sys/wrapping/unwrap", { token });
 
-async function auditEntries(file: string, until: (entries: any[]) => boolean): Promise<any[]> {
-  return waitFor("audit entries", 10_000, async () => {
-    const entries = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)) : [];
-    return until(entries) ? entries : undefined;
-  });
-}
+const auditEntries = (file: string, until: (entries: any[]) => boolean): Promise<any[]> => waitForAudit(file, until, "the refusals' audit entries", 10_000);
 
 /** The stored entry of a wrapping token, used or not (storage's own view: deleted means gone). */
 async function storedEntries(s: TestServer, token: string): Promise<string[]> {
   return s.server.core.storage.kv.listCounted("sys/wrapping", s.server.core.tokens.hash(token));
 }
 
-async function auditHash(s: TestServer, input: string): Promise<string> {
-  const r = await s.request("POST", "sys/audit-hash/file", { body: { input } });
-  assert.is(r.status, 200, r.text);
-  return r.body.data.hash;
-}
-
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
   const { s } = ctx;
-  ctx.audit = join(s.dataDir, "audit.log");
-  assert.is((await s.request("PUT", "sys/audit/file", { body: { type: "file", options: { file_path: ctx.audit } } })).status, 204);
+  ctx.audit = await enableFileAudit(s);
   assert.is((await s.request("POST", "sys/auth/approle", { body: { type: "approle" } })).status, 204);
   assert.is((await s.request("PUT", "sys/policies/acl/app", { body: { policy: 'path "auth/token/lookup-self" { capabilities = ["read"] }' } })).status, 204);
   assert.is((await s.request("PUT", "sys/policies/acl/orchestrator", { body: { policy: ORCHESTRATOR_POLICY } })).status, 204);
@@ -124,7 +112,7 @@ t("wrap, look up (twice, nothing used), unwrap, log in; a second unwrap is 400",
   assert.not.ok((await s.storageText()).includes(secretId), "the secret id was never stored in clear");
 
   // The audit log: the wrapping token only as its HMAC, the secret id never in clear, the refusals logged.
-  const tokenHash = await auditHash(s, info.token);
+  const tokenHash = await auditHash(s, "file", info.token);
   const refusals = (es: any[]) => es.filter((e) => e.type === "response" && e.request.path === "sys/wrapping/unwrap" && e.error === INVALID);
   const entries = await auditEntries(ctx.audit, (es) => refusals(es).length >= 2);
   const text = readFileSync(ctx.audit, "utf8");
@@ -146,7 +134,7 @@ t("an expired wrapping token is 400 and its secret leaves storage", async (ctx) 
   for (const r of [await unwrapFirstParty(s, info.token), await s.request("POST", "sys/wrapping/unwrap", { body: { token: info.token } })]) {
     assert.equal([r.status, r.body.errors], [400, [INVALID]], r.text);
   }
-  const tokenHash = await auditHash(s, info.token);
+  const tokenHash = await auditHash(s, "file", info.token);
   await auditEntries(ctx.audit, (es) => es.some((e) => e.type === "response" && e.request.client_token === tokenHash && e.error === INVALID));
   // The tidy pass deletes the expired entry: poll, it runs every few seconds.
   await waitFor("tidy to delete the expired entry", 20_000, async () => (await storedEntries(s, info.token)).length === 0);

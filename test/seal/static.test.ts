@@ -69,6 +69,10 @@ t("unseals itself, restarts unsealed, refuses a wrong key, re-wraps from previou
   const tok = await s.write("auth/token/create", { policies: [C], meta: { m: C }, display_name: C });
   assert.is(tok.status, 200, tok.text);
   assert.is((await s.request("GET", "auth/token/lookup-self", { token: tok.body.auth.client_token })).body.data.meta.m, C);
+  // Response wrapping: the wrapped answer is a counted KV entry, behind the barrier like every other.
+  const wrapped = await s.request("PUT", "sys/wrapping/wrap", { body: { secret: C }, headers: { "x-vault-wrap-ttl": "300" } });
+  assert.is(wrapped.status, 200, wrapped.text);
+  assert.ok(wrapped.body.wrap_info.token, "a wrapping token");
   const login = await s.login("auth/approle/login", { role_id: (await s.read("auth/approle/role/r/role-id")).body.data.role_id, secret_id: sid.body.data.secret_id });
   assert.ok(login.client_token);
   const text = await s.storageText();
@@ -76,7 +80,9 @@ t("unseals itself, restarts unsealed, refuses a wrong key, re-wraps from previou
   const at = text.indexOf(C);
   if (at !== -1) await s.close();
   assert.is(at, -1, `a canary value is stored in clear: ...${text.slice(Math.max(0, at - 200), at + 60).replace(/[^\x20-\x7e]/g, ".")}`);
-  for (const secret of [tok.body.auth.client_token, sid.body.data.secret_id, login.client_token]) assert.not.ok(text.includes(secret));
+  for (const secret of [tok.body.auth.client_token, sid.body.data.secret_id, login.client_token, wrapped.body.wrap_info.token]) assert.not.ok(text.includes(secret));
+  const unwrapped = await s.request("PUT", "sys/wrapping/unwrap", { token: wrapped.body.wrap_info.token, body: {} });
+  assert.is(unwrapped.body.data.secret, C, "the wrapped answer reads back through the barrier");
 
   // Restart: unsealed by itself, data readable.
   await s.close();

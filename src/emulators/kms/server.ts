@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { listenOn } from "../listen.js";
+import { BodyTooLarge, readBody } from "../read-body.js";
 import { authenticateSignedRequest } from "../sts/authenticate.js";
 import { StsError, errorFields, stsErrors } from "../sts/errors.js";
 import { NonceCache } from "../sts/nonce-cache.js";
@@ -96,7 +97,9 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions): Promise<KmsEmu
     const url = new URL(req.url ?? "/", "http://kms.invalid");
     let action = "-";
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES).catch((e: unknown) => {
+        throw e instanceof BodyTooLarge ? stsErrors.bodyTooLarge() : e;
+      });
       if (unavailable) throw kmsError(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.");
       if (req.method !== "GET" && req.method !== "POST") throw stsErrors.unsupportedHttpMethod(req.method ?? "");
       const { params } = parseRpcParams(url.search, req.method === "POST" && isFormContentType(req.headers["content-type"]) ? body : null);
@@ -132,22 +135,4 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions): Promise<KmsEmu
         server.closeAllConnections();
       }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        reject(stsErrors.bodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }

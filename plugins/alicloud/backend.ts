@@ -4,6 +4,7 @@
  */
 import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
+import { alicloudLogin } from "./cli.js";
 import { configPath, readConfig } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
@@ -33,10 +34,14 @@ export const alicloudPlugin = definePlugin({
   type: "alicloud",
   sdkVersion: SDK_VERSION,
   description: "Alibaba Cloud RAM role sessions, proven by a signed STS GetCallerIdentity request",
-  paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
-  renew: renewAlicloud,
   // The STS hosts a client may have signed for: sts.aliyuncs.com and sts[-vpc].<region>.aliyuncs.com.
   outboundHosts: [isStsHost],
-  // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
-  configuredEndpoints: async ({ storage }) => [(await readConfig(storage)).sts_endpoint],
+  login: alicloudLogin,
+  // Nothing is kept in memory per mount: every login reads its role and config from storage.
+  setup: ({ storage }) => ({
+    paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
+    renew: renewAlicloud,
+    // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
+    configuredEndpoints: async () => [(await readConfig(storage)).sts_endpoint],
+  }),
 });

@@ -4,6 +4,7 @@
  * token shaped by the role. Written only against warden/sdk.
  */
 import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { approleLogin } from "./cli.js";
 import { accessorDestroyPath, accessorLookupPath } from "./path-accessor.js";
 import { loginPath } from "./path-login.js";
 import { roleFieldPaths } from "./path-role-fields.js";
@@ -33,23 +34,26 @@ export const approlePlugin = definePlugin({
   type: "approle",
   sdkVersion: SDK_VERSION,
   description: "Machines log in with a role_id and a limited-use secret_id",
-  // Literal patterns match first whatever the order; among patterns with captures the first match
-  // wins, and none of these overlaps another (segments never contain "/").
-  paths: [
-    loginPath,
-    roleListPath,
-    rolePath,
-    roleIdPath,
-    secretIdPath,
-    customSecretIdPath,
-    secretIdLookupPath,
-    secretIdDestroyPath,
-    accessorLookupPath,
-    accessorDestroyPath,
-    ...roleFieldPaths,
-    tidyPath,
-  ],
-  renew: renewAppRole,
   // AppRole checks everything against its own storage: it never calls out.
   outboundHosts: [],
+  login: approleLogin,
+  setup: () => ({
+    // Literal patterns match first whatever the order; among patterns with captures the first match
+    // wins, and none of these overlaps another (segments never contain "/").
+    paths: [
+      loginPath,
+      roleListPath,
+      rolePath,
+      roleIdPath,
+      secretIdPath,
+      customSecretIdPath,
+      secretIdLookupPath,
+      secretIdDestroyPath,
+      accessorLookupPath,
+      accessorDestroyPath,
+      ...roleFieldPaths,
+      tidyPath(),
+    ],
+    renew: renewAppRole,
+  }),
 });

@@ -4,10 +4,12 @@
  * Infisical's way (GetUser replay), with the local checks both of them lack.
  */
 import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { ociLogin } from "./cli.js";
 import { authOrigin, identityOrigin, readConfig } from "./config-entry.js";
 import { configPath } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath } from "./path-role.js";
+import { serviceKeyCache } from "./request-signer.js";
 import { canonicalRoleName, getRole, userAllowed } from "./role-entry.js";
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -41,13 +43,21 @@ export const ociPlugin = definePlugin({
   type: "oci",
   sdkVersion: SDK_VERSION,
   description: "Oracle Cloud Infrastructure API-key principals, proven by an OCI signature v1 request",
-  paths: [configPath, rolePath, roleListPath, loginPath],
-  renew: renewOci,
   // Only the endpoints of the mount's own config: auth/identity.<region>.oraclecloud.com built from
   // its region, or the operator's auth_endpoint / identity_endpoint. A client never picks the host.
   outboundHosts: [],
-  configuredEndpoints: async ({ storage }) => {
-    const c = await readConfig(storage);
-    return c ? [authOrigin(c), identityOrigin(c)] : [];
+  login: ociLogin,
+  setup({ storage }) {
+    // The mount's service key, parsed once: it lives (private key and all) only as long as the mount.
+    const keys = serviceKeyCache();
+    return {
+      paths: [configPath, rolePath, roleListPath, loginPath(keys)],
+      renew: renewOci,
+      configuredEndpoints: async () => {
+        const c = await readConfig(storage);
+        return c ? [authOrigin(c), identityOrigin(c)] : [];
+      },
+      cleanup: () => keys.forget(),
+    };
   },
 });

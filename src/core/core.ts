@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
-import type { PluginDefinition } from "../sdk/plugin.js";
+import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
@@ -35,7 +35,7 @@ export interface CoreOptions {
   storage: Storage;
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
-  plugins: readonly PluginDefinition[];
+  plugins: readonly AnyPlugin[];
   /** Policies loaded from files at boot (written over the stored ones of the same name). */
   policyFiles?: Array<{ name: string; text: string }>;
   clusterName?: string;
@@ -83,7 +83,7 @@ export class Core {
     const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
     const clusterId = (await system.get(CLUSTER_KEY))!;
 
-    const builtins = new Map<string, PluginDefinition>();
+    const builtins = new Map<string, AnyPlugin>();
     for (const plugin of options.plugins) {
       checkSdkVersion(plugin);
       builtins.set(plugin.type, plugin);
@@ -185,6 +185,8 @@ export class Core {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.cluster?.close();
+    // Every plugin instance hears cleanup while storage is still open.
+    await this.mounts.close();
     this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();

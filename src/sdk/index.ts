@@ -8,5 +8,7 @@ export * from "./encoding.js";
 export * from "./cidr.js";
 export * from "./token-params.js";
 export * from "./plugin.js";
+export * from "./mount-instance.js";
+export * from "./login-handler.js";
 export * from "./http-client.js";
 export * from "./roles.js";

@@ -4,9 +4,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { fetchLimits } from "../../plugins/jwt/key-source.js";
-import { cacheTiming } from "../../plugins/jwt/keyset-cache.js";
+import { builtinPlugins } from "../../plugins/index.js";
+import { createJwtPlugin } from "../../plugins/jwt/backend.js";
+import { DEFAULT_KEYSET_TIMING } from "../../plugins/jwt/keyset-cache.js";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";
-import { claimsFor, makeKey, sign, type TestKey } from "../../plugins/jwt/test-support.js";
+import { claimsFor, makeKey, manualClock, sign, type TestKey } from "../../plugins/jwt/test-support.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 interface Ctx {
@@ -19,20 +21,20 @@ interface Ctx {
 
 const ISS = "https://kubernetes.default.svc.cluster.local";
 const t = suite<Ctx>("jwt key sources end to end");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The mounts' key caches run on this clock: the refetch cooldown passes when the test says so. */
+const clock = manualClock();
 
 const saSub = "system:serviceaccount:ci:builder";
 const k8sClaims = (extra: Record<string, unknown> = {}) =>
   claimsFor(ISS, { sub: saSub, aud: ["https://kubernetes.default.svc"], "kubernetes.io": { namespace: "ci", serviceaccount: { name: "builder" } }, ...extra });
 
 t.before(async (ctx) => {
-  cacheTiming.refetchCooldownMs = 200;
   fetchLimits.timeoutMs = 1200;
   ctx.rsa = await makeKey("RS256", "sa-1");
   ctx.ec = await makeKey("ES256");
   ctx.ed = await makeKey("EdDSA");
   ctx.p = await startProvider([ctx.rsa]);
-  ctx.s = await startTestServer();
+  ctx.s = await startTestServer({ plugins: [...builtinPlugins.filter((p) => p.type !== "jwt"), createJwtPlugin({ keys: { now: clock.now } })] });
   for (const path of ["k8s", "pem", "disc"]) {
     assert.is((await ctx.s.request("POST", `sys/auth/${path}`, { body: { type: "jwt" } })).status, 204);
   }
@@ -119,7 +121,7 @@ t("a slow JWKS times out within the bound at config time", async ({ s, p }) => {
 t("a slow JWKS during a login's refetch is bounded too; cached keys keep working", async ({ s, p, rsa }) => {
   assert.is((await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } })).status, 204);
   assert.is((await s.request("PUT", "auth/disc/role/builder", { body: role })).status, 204);
-  await sleep(250);
+  clock.advance(DEFAULT_KEYSET_TIMING.refetchCooldownMs);
   p.faults = { jwksDelayMs: 5000 };
   const unknown = await makeKey("RS256", "sa-rotated");
   const started = Date.now();

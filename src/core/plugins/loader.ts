@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { WardenError, badRequest } from "../../sdk/errors.js";
-import type { PluginDefinition } from "../../sdk/plugin.js";
+import { type AnyPlugin, type PluginDefinition, isPluginFactory } from "../../sdk/plugin.js";
 import { PathMatcher } from "../framework/path-matcher.js";
 import { checkSdkVersion } from "../plugin-compat.js";
 import { withDeadline } from "./deadline.js";
+import { checkDeclarations } from "./instance.js";
 
 /** Plugin modules are single built files; anything bigger is a mistake (or node_modules bundled twice). */
 const MAX_PLUGIN_BYTES = 16 * 1024 * 1024;
@@ -96,7 +97,7 @@ export class PluginLoader {
   }
 
   /** Verifies the pin and imports a fresh instance of the module (every enable, reload and boot). */
-  async load(pin: PinnedFile): Promise<PluginDefinition> {
+  async load(pin: PinnedFile): Promise<AnyPlugin> {
     const { bytes, sha256 } = await this.read(pin.command);
     if (sha256 !== pin.sha256) {
       throw badRequest(`sha256 mismatch for plugin "${pin.name}": the catalog pins ${pin.sha256}, but ${pin.command} has ${sha256}`);
@@ -137,8 +138,11 @@ export class PluginLoader {
   }
 }
 
-/** The module's `default` or `plugin` export must be a plugin definition the core can serve. */
-export function validatePluginExport(name: string, mod: Record<string, unknown>): PluginDefinition {
+/**
+ * The module's `default` or `plugin` export must be a plugin definition the core can serve. A
+ * factory's paths are checked when `setup` makes a mount's instance (enable, reload, boot).
+ */
+export function validatePluginExport(name: string, mod: Record<string, unknown>): AnyPlugin {
   const def = (mod.default ?? mod.plugin) as Partial<PluginDefinition> | undefined;
   const bad = (why: string): WardenError => badRequest(`plugin "${name}": the module does not export a valid plugin (default export or "plugin"): ${why}`);
   if (def === null || typeof def !== "object") throw bad("no such export");
@@ -149,6 +153,8 @@ export function validatePluginExport(name: string, mod: Record<string, unknown>)
   } catch (e) {
     throw badRequest((e as Error).message);
   }
+  checkDeclarations(def, bad);
+  if (isPluginFactory(def as AnyPlugin)) return def as AnyPlugin;
   if (!Array.isArray(def.paths) || def.paths.length === 0) throw bad("paths must be a non-empty array");
   for (const p of def.paths) {
     if (p === null || typeof p !== "object" || typeof p.pattern !== "string" || p.fields === null || typeof p.fields !== "object" || p.operations === null || typeof p.operations !== "object") {
@@ -158,9 +164,6 @@ export function validatePluginExport(name: string, mod: Record<string, unknown>)
   }
   if (def.renew !== undefined && typeof def.renew !== "function") throw bad("renew must be a function");
   if (def.configuredEndpoints !== undefined && typeof def.configuredEndpoints !== "function") throw bad("configuredEndpoints must be a function");
-  if (def.outboundHosts !== undefined && (!Array.isArray(def.outboundHosts) || def.outboundHosts.some((h) => typeof h !== "string" && typeof h !== "function"))) {
-    throw bad("outboundHosts must list host names or predicates");
-  }
   try {
     new PathMatcher(def as PluginDefinition);
   } catch (e) {

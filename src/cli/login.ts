@@ -7,8 +7,12 @@ import { resolveAddress } from "./client.js";
 import { clientFor, CONNECTION_FLAGS, FIELD_FLAGS, formatOf, FORMAT_FLAGS, type Command, type Ctx } from "./command.js";
 import { authRows, fieldValue, kvTable, toJson, warningsText, type SecretLike } from "./format.js";
 import type { LoginHandler } from "../sdk/login-handler.js";
-import { buildLogin, builtinLoginHandler, genericLogin, loginMethodsHelp } from "./login-methods.js";
-import { catalogLoginHandler } from "./plugin-login.js";
+// Loaded when `login` runs (prepare): the plugins' client code stays out of every other command's start.
+let methods: typeof import("./login-methods.js") | undefined;
+const loginMethods = (): typeof import("./login-methods.js") => {
+  if (!methods) throw new Error("login methods not loaded");
+  return methods;
+};
 import { storeToken } from "./token-store.js";
 
 interface LookupData {
@@ -60,6 +64,7 @@ async function loginWithToken(args: ParsedArgs, ctx: Ctx): Promise<SecretLike> {
 
 /** The method's login handler: a builtin plugin's, a catalog plugin's (given its file), or the generic one. */
 async function handlerFor(method: string, args: ParsedArgs, ctx: Ctx): Promise<LoginHandler> {
+  const { builtinLoginHandler, genericLogin } = loginMethods();
   const builtin = builtinLoginHandler(method);
   if (builtin) return builtin;
   const directory = args.strings["plugin-directory"] || ctx.env.WARDEN_PLUGIN_DIRECTORY;
@@ -69,6 +74,7 @@ async function handlerFor(method: string, args: ParsedArgs, ctx: Ctx): Promise<L
     return genericLogin;
   }
   ctx.doing = `loading the login handler of plugin "${method}"`;
+  const { catalogLoginHandler } = await import("./plugin-login.js");
   return (await catalogLoginHandler(method, { directory, ...(sha256 !== undefined ? { sha256 } : {}) }, clientFor(args, ctx))) ?? genericLogin;
 }
 
@@ -77,7 +83,7 @@ async function loginWithMethod(method: string, args: ParsedArgs, ctx: Ctx): Prom
   const data = await parseKeyValues(args.positional, ctx.stdin);
   const handler = await handlerFor(method, args, ctx);
   ctx.doing = "authenticating";
-  const req = await buildLogin(handler, { args: data, mount, env: ctx.env, address: resolveAddress(args.strings.address, ctx.env) });
+  const req = await loginMethods().buildLogin(handler, { args: data, mount, env: ctx.env, address: resolveAddress(args.strings.address, ctx.env) });
   ctx.doing = "authenticating";
   const res = await clientFor(args, ctx).request("PUT", req.path, { body: req.body, noToken: true });
   const secret = res.body as SecretLike | null;
@@ -89,13 +95,17 @@ export const loginCommand: Command = {
   name: "login",
   usage: "[options] [TOKEN | KEY=VALUE...]",
   summary: "Authenticate and store the token",
-  help: `Authenticates to warden and stores the resulting token in ~/.warden-token, which later commands
+  async prepare() {
+    methods ??= await import("./login-methods.js");
+  },
+  get help() {
+    return `Authenticates to warden and stores the resulting token in ~/.warden-token, which later commands
 use when neither WARDEN_TOKEN nor VAULT_TOKEN is set.
 
 -method=token (default): TOKEN (or token=..., or "-" to read it from stdin) is checked with
       GET auth/token/lookup-self.
 
-${loginMethodsHelp()}
+${loginMethods().loginMethodsHelp()}
 
 -path changes the mount (default: the method name). Login requests carry no token.
 
@@ -106,7 +116,8 @@ the catalog's entry, read with your token) and loaded as the server loads it.
     $ warden login hvs.XXXX
     $ warden login -method=alicloud role=dev region=cn-hangzhou
     $ warden login -method=approle -path=ci role_id=... secret_id=@secret-id.txt
-    $ warden login -method=acme -plugin-directory=/etc/warden/plugins -plugin-sha256=... name=alice`,
+    $ warden login -method=acme -plugin-directory=/etc/warden/plugins -plugin-sha256=... name=alice`;
+  },
   flags: {
     ...CONNECTION_FLAGS,
     ...FORMAT_FLAGS,

@@ -10,6 +10,7 @@ import * as assert from "uvu/assert";
 import { builtinPlugins } from "../../plugins/index.js";
 import { definePath, definePlugin, type MountSettings, SDK_VERSION } from "../../src/sdk/index.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { waitFor } from "../cluster/cluster.js";
 import { pluginDir, register } from "./fixtures.js";
 import { LIFECYCLE_LOG_ENV, lifecycleEvents, lifecycleSource } from "./lifecycle-fixture.js";
 
@@ -52,7 +53,22 @@ const legacy = definePlugin({
   paths: [definePath({ pattern: "hello", fields: {}, operations: { read: async () => ({ data: { hello: "world" } }) } })],
 });
 
-const plugins = [...builtinPlugins, counter, broken, empty, legacy];
+/** setup waits until the test releases it: past the deadline, its late instance must be cleaned up. */
+let release: () => void = () => {};
+const slow = definePlugin({
+  type: "slow",
+  sdkVersion: SDK_VERSION,
+  description: "lifecycle test: setup past the deadline",
+  async setup({ mount }) {
+    await new Promise<void>((r) => (release = r));
+    return {
+      paths: [definePath({ pattern: "x", fields: {}, operations: { read: async () => ({}) } })],
+      cleanup: () => void seen.push({ event: "cleanup", path: mount.path, id: -1 }),
+    };
+  },
+});
+
+const plugins = [...builtinPlugins, counter, broken, empty, legacy, slow];
 const count = async (s: TestServer, mount: string): Promise<{ id: number; count: number }> => {
   const r = await s.read(`auth/${mount}/count`);
   assert.is(r.status, 200, r.text);
@@ -110,6 +126,20 @@ t("a setup that throws, or returns nothing to serve, refuses the enable (400) an
   assert.not.ok(mounts.includes("x/") || mounts.includes("y/"), mounts.join(","));
 });
 
+t("a setup past the plugin deadline refuses the enable; its instance, when it comes, is cleaned up", async () => {
+  const s = await startTestServer({ plugins, configure: (c) => (c.pluginDeadlineMs = 300) });
+  try {
+    const r = await s.write("sys/auth/late", { type: "slow" });
+    assert.is(r.status, 400, r.text);
+    assert.match(r.body.errors[0], /plugin "slow": setup did not finish within 300 ms/);
+    assert.not.ok(Object.keys((await s.read("sys/auth")).body.data).includes("late/"));
+    release();
+    await waitFor("the late instance's cleanup", 5_000, async () => events("cleanup", "late").length === 1);
+  } finally {
+    await s.close();
+  }
+});
+
 t("the paths-only shape still loads and serves; its deprecation is logged once per type", async ({ s }) => {
   await s.enableAuth("old1", "legacy");
   await s.enableAuth("old2", "legacy");
@@ -152,6 +182,28 @@ t("a catalog plugin's reload swaps in a fresh instance and cleans the old one up
     delete process.env[LIFECYCLE_LOG_ENV];
     rmSync(p.dir, { recursive: true, force: true });
     rmSync(join(log, ".."), { recursive: true, force: true });
+  }
+});
+
+t("catalog plugins of the new shape: a bad login handler is refused at registration, a failing setup at enable", async () => {
+  const p = pluginDir();
+  const s = await startTestServer({ configure: (c) => (c.pluginDirectory = p.dir) });
+  const factory = (extra: string) => `import { definePath, definePlugin, SDK_VERSION } from "warden/sdk";
+export default definePlugin({ type: "f", sdkVersion: SDK_VERSION, description: "f", ${extra} });
+`;
+  try {
+    const badLogin = await register(s, "badlogin", "badlogin.js", p.put("badlogin.js", factory('login: { help: 1 }, setup: () => ({ paths: [] })')));
+    assert.is(badLogin.status, 400, badLogin.text);
+    assert.match(badLogin.body.errors[0], /login must be a login handler/);
+    const throwing = factory('setup: () => { throw new Error("needs a database"); }');
+    assert.is((await register(s, "throwing", "throwing.js", p.put("throwing.js", throwing))).status, 204);
+    const enable = await s.write("sys/auth/th", { type: "throwing" });
+    assert.is(enable.status, 400, enable.text);
+    assert.match(enable.body.errors[0], /plugin "throwing": setup failed: needs a database/);
+    assert.not.ok(Object.keys((await s.read("sys/auth")).body.data).includes("th/"));
+  } finally {
+    await s.close();
+    rmSync(p.dir, { recursive: true, force: true });
   }
 });
 

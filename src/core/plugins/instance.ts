@@ -28,20 +28,22 @@ export function legacyInstance(def: PluginDefinition, ctx: Pick<MountContext, "s
  */
 export async function setupInstance(plugin: AnyPlugin, ctx: MountContext, deadlineMs: number): Promise<PluginInstance> {
   if (!isPluginFactory(plugin)) return legacyInstance(plugin, ctx);
+  // Named as the operator knows it: the mount's type (the catalog name).
+  const name = ctx.mount.type;
   const building = Promise.resolve().then(() => plugin.setup(ctx));
   let raw: unknown;
   try {
-    raw = await withDeadline(building, deadlineMs, () => badRequest(`plugin "${plugin.type}": setup did not finish within ${deadlineMs} ms`));
+    raw = await withDeadline(building, deadlineMs, () => badRequest(`plugin "${name}": setup did not finish within ${deadlineMs} ms`));
   } catch (e) {
     building.then((late) => void endInstance(late as PluginInstance, ctx.log), () => undefined);
     if (e instanceof WardenError) throw e;
-    throw badRequest(`plugin "${plugin.type}": setup failed: ${firstLine(e)}`);
+    throw badRequest(`plugin "${name}": setup failed: ${firstLine(e)}`);
   }
   try {
     return checkInstance(raw);
   } catch (e) {
     void endInstance(raw as PluginInstance, ctx.log);
-    throw badRequest(`plugin "${plugin.type}": setup did not return a valid instance: ${(e as Error).message}`);
+    throw badRequest(`plugin "${name}": setup did not return a valid instance: ${(e as Error).message}`);
   }
 }
 

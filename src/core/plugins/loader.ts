@@ -6,10 +6,9 @@ import { isAbsolute, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import { type AnyPlugin, type PluginDefinition, isPluginFactory } from "../../sdk/plugin.js";
-import { PathMatcher } from "../framework/path-matcher.js";
 import { checkSdkVersion } from "../plugin-compat.js";
 import { withDeadline } from "./deadline.js";
-import { checkDeclarations } from "./instance.js";
+import { checkDeclarations, checkInstance } from "./instance.js";
 
 /** Plugin modules are single built files; anything bigger is a mistake (or node_modules bundled twice). */
 const MAX_PLUGIN_BYTES = 16 * 1024 * 1024;
@@ -155,17 +154,9 @@ export function validatePluginExport(name: string, mod: Record<string, unknown>)
   }
   checkDeclarations(def, bad);
   if (isPluginFactory(def as AnyPlugin)) return def as AnyPlugin;
-  if (!Array.isArray(def.paths) || def.paths.length === 0) throw bad("paths must be a non-empty array");
-  for (const p of def.paths) {
-    if (p === null || typeof p !== "object" || typeof p.pattern !== "string" || p.fields === null || typeof p.fields !== "object" || p.operations === null || typeof p.operations !== "object") {
-      throw bad("every path needs pattern, fields and operations");
-    }
-    if (Object.values(p.operations).some((h) => typeof h !== "function")) throw bad(`path "${p.pattern}": operations must be functions`);
-  }
-  if (def.renew !== undefined && typeof def.renew !== "function") throw bad("renew must be a function");
-  if (def.configuredEndpoints !== undefined && typeof def.configuredEndpoints !== "function") throw bad("configuredEndpoints must be a function");
+  // The paths-only shape serves its paths directly: the same checks as a factory's instance.
   try {
-    new PathMatcher(def as PluginDefinition);
+    checkInstance(def);
   } catch (e) {
     throw bad((e as Error).message);
   }

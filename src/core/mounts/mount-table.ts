@@ -82,7 +82,9 @@ export class MountTable {
   addBuiltin(record: MountRecord, backend: PluginDefinition): MountEntry {
     const storage = mountStorageView(this.deps.storage.kv, record.uuid);
     const log = this.deps.log.child(record.path);
-    const entry = this.entryOf(record, backend, { paths: backend.paths }, { storage, log, http: this.deps.httpClientFor(record, backend, storage, log) }, true, { version: "", sha256: "", external: false });
+    const http = this.deps.httpClientFor(record, backend, storage, log);
+    // The server's own backends have no lifecycle: their instance is just their paths.
+    const entry = this.entryOf(record, backend, { paths: backend.paths }, { storage, log, http }, true, { version: "", sha256: "", external: false });
     this.byPath.set(record.path, entry);
     return entry;
   }

@@ -16,6 +16,12 @@ listener "tcp" {
   x_forwarded_for_reject_not_present    = true  # default true: listed peer without XFF -> error
 
   max_request_size = 33554432 # bytes (default 32 MiB); login bodies have a smaller cap of their own
+
+  # Slow or hoarding clients: none of these may be 0 (Vault's key names and default timeouts).
+  max_connections          = 4096  # connections open at once; more are closed as they arrive
+  http_read_header_timeout = "10s" # to send a request's headers (and, with TLS, to finish the handshake)
+  http_read_timeout        = "30s" # to send a whole request, body included (>= the header timeout)
+  http_idle_timeout        = "5m"  # an idle keep-alive connection is closed after this
 }
 
 # Exactly one storage block: SQLite ...
@@ -34,7 +40,16 @@ storage "sqlite" {
 default_lease_ttl = "768h" # default 768h; may not exceed max_lease_ttl
 max_lease_ttl     = "768h" # default 768h
 
-plugin_directory = "/etc/warden/plugins"
+plugin_directory = "/etc/warden/plugins" # must exist and not be writable by group/other, or the server does not start
+# Who may have written a plugin file (Vault's keys). Checked after the sha256 pin, at registration
+# and before every import:
+# plugin_file_uid         = 1001   # owner every plugin file must have (default: the server's own uid)
+# plugin_file_permissions = "0640" # exact mode plugin files must have (default: any mode without group/other write)
+
+# Audit devices may not have a `prefix` (caller-chosen text at the start of every line) unless this
+# is true (Vault 1.20.1; default false). Applies to sys/audit and to the audit blocks below.
+# allow_audit_log_prefixing = false
+
 log_level        = "info" # trace | debug | info | warn | error
 api_addr         = "https://warden.example.com:8200"
 cluster_name     = "warden-prod"
@@ -44,6 +59,10 @@ ui            = false
 disable_mlock = true
 
 # Optional audit devices: audit "file" "<mount path>" { file_path = ..., other options }.
+# These may write anywhere the server can. Devices enabled over the API (sys/audit) may not write
+# into plugin_directory, the storage directory, a TLS certificate/key directory, this file's
+# directory, the policy directory or the server's installation (400). No device may use a mode
+# with execute bits.
 audit "file" "file/" {
   file_path = "/var/log/warden/audit.log"
   log_raw   = "false"

@@ -1,5 +1,11 @@
-# For the people who run warden's auth methods: mount and tune methods, manage their roles and
-# policies, read (not write) audit devices. Not root: no token creation with arbitrary policies.
+# For the people who run warden's auth methods: mount, tune and configure methods, manage their roles,
+# read (not write) policies and audit devices. Not root, and it cannot make anyone (itself included:
+# whoever manages a role can log in with it) more powerful than the policies delegated to it:
+# - no write to any policy (sys/policies/acl/*, sys/policy/*), no token creation, no identity store;
+# - a role may only hand out "default", "ci-readonly" and policies named "app-*": the
+#   allowed_parameters below constrain token_policies and its legacy alias policies (every element of a
+#   list or comma string is checked). Name a policy "app-..." only if auth operators may give it out.
+# Managed by this file: read-only through the API (edit the file and restart to change it).
 path "sys/auth" {
   capabilities = ["read"]
 }
@@ -11,6 +17,11 @@ path "sys/mounts/auth/*" {
 }
 path "auth/+/role/*" {
   capabilities = ["create", "read", "update", "delete", "list"]
+  allowed_parameters = {
+    "*"              = []
+    "token_policies" = ["default", "ci-readonly", "app-*"]
+    "policies"       = ["default", "ci-readonly", "app-*"]
+  }
 }
 path "auth/+/roles" {
   capabilities = ["list"]
@@ -18,8 +29,11 @@ path "auth/+/roles" {
 path "auth/+/config" {
   capabilities = ["read", "update"]
 }
+path "sys/policies/acl" {
+  capabilities = ["list"]
+}
 path "sys/policies/acl/*" {
-  capabilities = ["create", "read", "update", "delete", "list"]
+  capabilities = ["read", "list"]
 }
 path "sys/audit" {
   capabilities = ["read", "sudo"]

@@ -1,5 +1,5 @@
-# Loaded at every boot (files in policies/ are written over stored policies of the same name).
 # A workload that logged in may look at, renew and revoke its own token, and nothing else.
+# Managed by this file: read-only through the API (edit the file and restart to change it).
 path "auth/token/lookup-self" {
   capabilities = ["read"]
 }

@@ -10,8 +10,8 @@
 // WARDEN_TEST_STORAGE yourself runs a single pass on that storage. The totals line sums both passes.
 // An unreachable PostgreSQL fails the PostgreSQL pass; it is never skipped silently.
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const dist = join(root, "dist");
@@ -27,9 +27,12 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const files = findTests(dist)
-  .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
-  .sort();
+const direct = filter.filter((p) => p.endsWith(".js") && existsSync(p)).map((p) => resolve(p));
+const substrings = filter.filter((p) => !(p.endsWith(".js") && existsSync(p)));
+const files = [
+  ...direct,
+  ...(direct.length > 0 && substrings.length === 0 ? [] : findTests(dist).filter((f) => substrings.length === 0 || substrings.some((p) => f.includes(p)))),
+].sort();
 const parallel = Number(process.env.TEST_PARALLEL ?? 2);
 const timeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 240_000);
 
@@ -40,7 +43,8 @@ function counts(output) {
   const total = [...text.matchAll(/Total:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
   const passed = [...text.matchAll(/Passed:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
   const skipped = [...text.matchAll(/Skipped:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
-  return { total, passed, skipped, found: /Total:/.test(text) };
+  const hookFailures = [...text.matchAll(/^✘ hook failed: suite .*, after hook: /gm)].length;
+  return { total, passed, skipped, hookFailures, found: /Total:/.test(text) };
 }
 
 function runOne(file, env) {
@@ -76,7 +80,7 @@ async function runPass(label, list, env) {
     for (let file = queue.shift(); file; file = queue.shift()) {
       const r = await runOne(file, env);
       const c = counts(r.output);
-      let fileFailed = c.total - c.passed - c.skipped;
+      let fileFailed = c.total - c.passed - c.skipped + c.hookFailures;
       if (r.code !== 0 && fileFailed === 0) fileFailed = 1;
       passed += c.passed;
       failed += fileFailed;

@@ -4,7 +4,7 @@
  * operator's choice, never a client's, and it is held to a bare origin so nothing of the client's
  * request can be smuggled into it.
  */
-import { badRequest, definePath, type StorageView } from "warden/sdk";
+import { checkHttpUrl, definePath, type StorageView } from "warden/sdk";
 
 export interface ConfigEntry {
   /** A bare origin: "https://sts.internal.example" or "http://127.0.0.1:9001". */
@@ -17,22 +17,9 @@ export async function readConfig(storage: StorageView): Promise<ConfigEntry> {
   return (await storage.get<ConfigEntry>(CONFIG_KEY)) ?? {};
 }
 
-/** Accepts http(s) origins only: no userinfo, path, query or fragment; returns the canonical origin. */
+/** A bare http(s) origin (the SDK's one check); returns the canonical origin. */
 export function validateStsEndpoint(input: string): string {
-  const s = input.trim();
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw badRequest("sts_endpoint must be an http(s) URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw badRequest("sts_endpoint must be an http(s) URL");
-  if (url.username || url.password) throw badRequest("sts_endpoint must not contain credentials");
-  if (url.search || url.hash || s.includes("?") || s.includes("#")) {
-    throw badRequest("sts_endpoint must not have a query or fragment");
-  }
-  if (url.pathname !== "/") throw badRequest("sts_endpoint must be an origin, without a path");
-  return url.origin;
+  return checkHttpUrl(input, "sts_endpoint", "origin");
 }
 
 const fields = {

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError, type HandlerResult } from "warden/sdk";
 import { startStsEmulator, type StsEmulator, type StsFault } from "../../src/emulators/sts/server.js";
@@ -48,6 +48,9 @@ function cliPayload(id: { accessKeyId: string; accessKeySecret: string; security
   return alicloudLoginData({ role, region, accessKey: id.accessKeyId, secretKey: id.accessKeySecret, securityToken: id.securityToken, nonce });
 }
 
+/** The header map a client sends beside the URL (required, as in Vault; RPC v1 signs none of it). */
+const signedHeaders = (method: "GET" | "POST") => (method === "POST" ? { "Content-Type": ["application/x-www-form-urlencoded"] } : {});
+
 /** V2-SDK style signing with openapi-util: Format "json", no RegionId. */
 function openApiPayload(id: { accessKeyId: string; accessKeySecret: string }, method: "GET" | "POST") {
   const nonce = randomUUID();
@@ -58,7 +61,7 @@ function openApiPayload(id: { accessKeyId: string; accessKeySecret: string }, me
   };
   p.Signature = OpenApiUtil.getRPCSignature(p, method, id.accessKeySecret);
   const url = `https://sts.aliyuncs.com/?${encodeQuery(p)}`;
-  return { role: "dev", identity_request_url: Buffer.from(url).toString("base64"), identity_request_method: method };
+  return { role: "dev", identity_request_url: Buffer.from(url).toString("base64"), identity_request_headers: signedHeaders(method), identity_request_method: method };
 }
 
 /** pop-core signs against a capture server (nothing reaches STS); its query or body becomes the URL. */
@@ -78,7 +81,7 @@ async function popCorePayload(id: { accessKeyId: string; accessKeySecret: string
   await client.request("GetCallerIdentity", { RegionId: "cn-hangzhou" }, { method });
   await new Promise<void>((r) => srv.close(() => r()));
   const url = `https://sts.cn-hangzhou.aliyuncs.com/?${captured}`;
-  return { role: "dev", identity_request_url: Buffer.from(url).toString("base64"), identity_request_method: method };
+  return { role: "dev", identity_request_url: Buffer.from(url).toString("base64"), identity_request_headers: signedHeaders(method), identity_request_method: method };
 }
 
 async function status(p: Promise<unknown>): Promise<number> {
@@ -215,7 +218,7 @@ test("forged or stale requests cost no outbound call", async () => {
   const stale = alicloudLoginData({ role: "dev", region: "cn-hangzhou", accessKey: DEV.accessKeyId, secretKey: DEV.accessKeySecret, now: new Date(Date.now() - 16 * 60_000) });
   assert.is(await status(h.call(loginPath, "update", stale)), 400);
   const evil = Buffer.from("https://evil.example/?Action=GetCallerIdentity").toString("base64");
-  assert.is(await status(h.call(loginPath, "update", { role: "dev", identity_request_url: evil })), 400);
+  assert.is(await status(h.call(loginPath, "update", { role: "dev", identity_request_url: evil, identity_request_headers: {} })), 400);
   assert.is(sts.requests.length, before);
 });
 

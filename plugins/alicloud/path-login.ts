@@ -23,8 +23,10 @@ const loginFields = {
     required: true,
     description: "Standard base64 of the signed https://sts.<region>.aliyuncs.com/?... GetCallerIdentity URL",
   },
+  // Required as in Vault: a login without it is a 400 before any outbound request.
   identity_request_headers: {
     type: "header",
+    required: true,
     description: "Headers of the signed request (validated, then ignored: RPC v1 signs no header)",
   },
   identity_request_method: {

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { randomBytes, randomInt } from "node:crypto";
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import { RPC_V1_VECTORS } from "../../test/fixtures/rpc-v1-vectors.js";
 import * as assert from "uvu/assert";
 import { canonicalQuery, encodeQuery, percentEncode, signRpc, stringToSign } from "./rpc-encoding.js";

@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError } from "warden/sdk";
 import { alicloudLoginData } from "./cli.js";

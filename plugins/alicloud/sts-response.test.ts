@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError, type OutboundResponse } from "warden/sdk";
 import { isMemberOf, parseArn, parseRoleArn, type ParsedArn } from "./arn.js";

@@ -4,11 +4,11 @@
  * a secret id of any role given its accessor). Unknown and foreign accessors get the same 404.
  */
 import { badRequest, definePath, notFound, type PluginRequest } from "warden/sdk";
-import { requireRole } from "./role-entry.js";
+import { requireRole, roleNameField } from "./role-entry.js";
 import { destroySecret, hmacForAccessor, lookupData, secretByAccessor } from "./secret-store.js";
 
 const fields = {
-  role_name: { type: "string", required: true, description: "Name of the role" },
+  ...roleNameField,
   secret_id_accessor: { type: "string", description: "Accessor of the secret id" },
 } as const;
 

@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import type { AuthResult, RenewRequest } from "warden/sdk";
 import { renewAppRole } from "./backend.js";

@@ -7,7 +7,7 @@
 import { badRequest, definePath, type AnyPathDefinition, type FieldSchema } from "warden/sdk";
 import { writeRole } from "./path-role.js";
 import { roleData, roleWriteFields } from "./role-fields.js";
-import { canonicalRoleName, getRole, requireRole } from "./role-entry.js";
+import { canonicalRoleName, getRole, requireRole, roleNameField } from "./role-entry.js";
 
 type FieldName = keyof typeof roleWriteFields;
 
@@ -44,7 +44,7 @@ const ALWAYS: Record<string, (d: Record<string, unknown>) => unknown> = {
 };
 
 function subPath(sp: SubPath): AnyPathDefinition {
-  const fields: Record<string, FieldSchema> = { role_name: { type: "string", required: true } };
+  const fields: Record<string, FieldSchema> = { ...roleNameField };
   for (const f of sp.write) fields[f] = roleWriteFields[f];
   const operations: AnyPathDefinition["operations"] = {
     read: async (req) => {

@@ -13,11 +13,10 @@ import {
   putRole,
   requireRole,
   claimRoleId,
+  roleNameField,
   type RoleEntry,
 } from "./role-entry.js";
 import { deleteAllSecrets } from "./secret-store.js";
-
-const roleNameField = { role_name: { type: "string", required: true, description: "Name of the role (lower-cased)" } } as const;
 
 const rolePathFields = { ...roleNameField, ...roleWriteFields } as const;
 

@@ -4,11 +4,10 @@
  * Responses carry the secret only when it is issued, and never its HMAC.
  */
 import { badRequest, definePath, type HandlerResult, type PluginRequest } from "warden/sdk";
-import { requireRole, type RoleEntry } from "./role-entry.js";
+import { requireRole, roleNameField, type RoleEntry } from "./role-entry.js";
 import { secretOptionFields, secretRecordFor } from "./secret-params.js";
 import { destroySecret, listAccessors, lookupData, newSecretId, peekSecret, secretHmac, storeSecret } from "./secret-store.js";
 
-const roleNameField = { role_name: { type: "string", required: true, description: "Name of the role" } } as const;
 const secretIdField = { secret_id: { type: "string", description: "The secret id" } } as const;
 
 async function issue(req: PluginRequest<any>, role: RoleEntry, secretId: string): Promise<HandlerResult> {

@@ -29,6 +29,16 @@ export interface RoleEntry {
   token: TokenParams;
 }
 
+/**
+ * The role name captured from the URL (`role/:role_name/...`). Role names are case-insensitive, as
+ * in Vault since 0.9.1 (new roles are stored lower-cased): the `lowercase` flag makes the router fold
+ * the segment before the ACL runs, so a policy on `role/admin/*` also governs `role/ADMIN/...`, and
+ * the handler, the ACL and the audit log see the same name.
+ */
+export const roleNameField = {
+  role_name: { type: "string", required: true, lowercase: true, description: "Name of the role (case-insensitive)" },
+} as const;
+
 // Vault's GenericNameRegex, ASCII only, so no Unicode case folding can merge two names.
 const ROLE_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,510}[A-Za-z0-9_])?$/;
 

@@ -3,7 +3,7 @@
  * rules that keep a secret id within its role: its CIDRs are subsets of the role's, and its uses and
  * lifetime never exceed a limit the role sets.
  */
-import { addressInCidrs, badRequest, canonicalCidrs } from "warden/sdk";
+import { badRequest, canonicalCidrs, cidrWithin } from "warden/sdk";
 import type { RoleEntry } from "./role-entry.js";
 import { newAccessor, type SecretRecord } from "./secret-store.js";
 
@@ -37,13 +37,6 @@ function stringMetadata(input: Record<string, unknown> | undefined): Record<stri
     out[k] = v;
   }
   return out;
-}
-
-/** True when the canonical CIDR `inner` lies entirely inside one of the canonical `outer` CIDRs. */
-export function cidrWithin(inner: string, outer: readonly string[]): boolean {
-  const [net, prefixText] = inner.split("/");
-  const prefix = Number(prefixText);
-  return outer.some((o) => prefix >= Number(o.split("/")[1]) && addressInCidrs(net, [o]));
 }
 
 function subset(field: string, wanted: string[] | undefined, allowed: string[]): string[] {

@@ -27,7 +27,7 @@ export const renewJwt: RenewHandler = async (req) => {
 };
 
 export interface JwtPluginOptions {
-  /** When a mount's key cache refetches, and its clock (tests pass one they advance). */
+  /** When a mount's key cache refetches (its clock is the server's: tests advance that one). */
   keys?: Partial<KeysetTiming>;
 }
 
@@ -40,9 +40,9 @@ export function createJwtPlugin(options: JwtPluginOptions = {}): PluginFactory {
     // No fixed hosts: keys come only from where the operator's config points (see path-config.ts).
     outboundHosts: [],
     login: jwtLogin,
-    setup({ storage }) {
+    setup({ storage, clock }) {
       // The mount's verification keys: made here, gone with the instance.
-      const keys = new KeysetCache(options.keys);
+      const keys = new KeysetCache(clock, options.keys);
       return {
         paths: [configPath(keys), rolePath, roleListPath, loginPath(keys)],
         renew: renewJwt,

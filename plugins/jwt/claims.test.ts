@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { audiences, checkBoundClaims, getClaim, globMatch, mapClaims, normalizeList } from "./claims.js";
 

@@ -6,7 +6,7 @@
  * secret can never turn into a signing key or an HMAC secret here.
  */
 import { createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
-import { badRequest, type HttpClient } from "warden/sdk";
+import { badRequest, checkHttpUrl, type HttpClient } from "warden/sdk";
 
 /** Knobs for fetches; a test seam (tests shorten the timeout), otherwise constants. */
 export const fetchLimits = {
@@ -75,7 +75,12 @@ export async function fetchDiscovery(http: HttpClient, discoveryUrl: string, ca?
   if (trimSlash(issuer) !== trimSlash(discoveryUrl)) {
     throw new KeySourceError(`issuer did not match the issuer returned by provider, expected "${trimSlash(discoveryUrl)}" got "${issuer.slice(0, 200)}"`);
   }
-  checkHttpUrl(jwksUri, "jwks_uri");
+  try {
+    checkHttpUrl(jwksUri, "jwks_uri", "url");
+  } catch (e) {
+    // The SDK's check answers a 400; here the bad URL is the provider's, reported as a fetch failure.
+    throw new KeySourceError((e as Error).message);
+  }
   return { issuer, jwksUri };
 }
 
@@ -105,20 +110,6 @@ function publicPart(k: unknown): PublicJwk | undefined {
   if (j.kty === "EC" && str(j.crv) && str(j.x) && str(j.y)) return clean({ kty: "EC", ...base, crv: str(j.crv), x: str(j.x), y: str(j.y) });
   if (j.kty === "OKP" && str(j.crv) && str(j.x)) return clean({ kty: "OKP", ...base, crv: str(j.crv), x: str(j.x) });
   return undefined;
-}
-
-/** An http(s) URL without credentials, query-free fragments etc. are the provider's business. */
-export function checkHttpUrl(input: string, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new KeySourceError(`${field} is not a valid URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new KeySourceError(`${field} must be an http(s) URL`);
-  if (url.username || url.password) throw new KeySourceError(`${field} must not contain credentials`);
-  if (url.hash) throw new KeySourceError(`${field} must not have a fragment`);
-  return input;
 }
 
 /**

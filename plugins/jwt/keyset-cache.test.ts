@@ -1,8 +1,8 @@
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { WardenError } from "warden/sdk";
+import { suite, TestClock } from "warden/sdk/testing";
 import { KeysetCache, type KeysetTiming } from "./keyset-cache.js";
-import { harness, makeKey, manualClock, type TestKey } from "./test-support.js";
+import { harness, makeKey, type TestKey } from "./test-support.js";
 import { startProvider, type TestProvider } from "./test-provider.js";
 
 interface Ctx {
@@ -28,10 +28,13 @@ t.before.each(({ p, a }) => {
   p.hits.discovery = 0;
 });
 
-/** A mount's cache on a clock the test advances (no waiting for cooldowns). */
+/**
+ * A mount's cache on a clock the test advances (no waiting for cooldowns). The TestClock also runs on
+ * real time, so "still within" steps stay far (seconds) from the boundary a busy machine could cross.
+ */
 function cache(timing: Partial<KeysetTiming> = {}) {
-  const clock = manualClock();
-  return { keys: new KeysetCache({ now: clock.now, ...timing }), clock };
+  const clock = new TestClock();
+  return { keys: new KeysetCache(clock, timing), clock };
 }
 
 const get = (keys: KeysetCache, p: TestProvider, header: { alg: string; kid?: string }, h = harness()) => keys.candidates(h.http, h.log, { jwks_url: p.jwksUrl }, header);
@@ -43,14 +46,14 @@ t("known kid: one fetch, then served from the cache", async ({ p }) => {
 });
 
 t("unknown kid: exactly one refetch, then refused; further unknown kids wait for the cooldown", async ({ p }) => {
-  const { keys, clock } = cache({ refetchCooldownMs: 200 });
+  const { keys, clock } = cache({ refetchCooldownMs: 60_000 });
   await get(keys, p, { alg: "RS256", kid: "key-a" });
   assert.ok((await get(keys, p, { alg: "RS256", kid: "made-up-0" })).error);
   assert.is(p.hits.jwks, 1, "no refetch right after a fetch: the cooldown counts from any fetch");
-  clock.advance(199);
+  clock.advance(50_000);
   assert.ok((await get(keys, p, { alg: "RS256", kid: "made-up-0" })).error);
   assert.is(p.hits.jwks, 1, "still within the cooldown");
-  clock.advance(1);
+  clock.advance(10_000);
   const r = await get(keys, p, { alg: "RS256", kid: "made-up-1" });
   assert.is(r.error, 'no key found for kid "made-up-1"');
   assert.is(p.hits.jwks, 2, "one refetch");
@@ -59,9 +62,9 @@ t("unknown kid: exactly one refetch, then refused; further unknown kids wait for
 });
 
 t("rotation: a new kid at the provider is picked up by one refetch; the old one disappears after it", async ({ p, a, b }) => {
-  const { keys, clock } = cache({ refetchCooldownMs: 50 });
+  const { keys, clock } = cache({ refetchCooldownMs: 60_000 });
   assert.is((await get(keys, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
-  clock.advance(60);
+  clock.advance(60_000);
   p.published = [b];
   assert.is((await get(keys, p, { alg: "RS256", kid: "key-b" })).keys.length, 1);
   assert.is(p.hits.jwks, 2);
@@ -105,12 +108,12 @@ t("provider down with nothing cached: 503, and no new fetch until the cooldown",
 });
 
 t("stale keys stay in use when a refresh fails; the refresh succeeds later", async ({ p }) => {
-  const { keys, clock } = cache({ maxAgeMs: 30, refetchCooldownMs: 30 });
+  const { keys, clock } = cache({ maxAgeMs: 60_000, refetchCooldownMs: 60_000 });
   await get(keys, p, { alg: "RS256", kid: "key-a" });
-  clock.advance(30);
+  clock.advance(50_000);
   await get(keys, p, { alg: "RS256", kid: "key-a" });
   assert.is(p.hits.jwks, 1, "not older than maxAge yet");
-  clock.advance(1);
+  clock.advance(10_001);
   p.faults.jwksStatus = 503;
   const h = harness();
   assert.is((await get(keys, p, { alg: "RS256", kid: "key-a" }, h)).keys.length, 1, "old keys still verify");
@@ -119,7 +122,7 @@ t("stale keys stay in use when a refresh fails; the refresh succeeds later", asy
   p.faults = {};
   await get(keys, p, { alg: "RS256", kid: "key-a" });
   assert.is(p.hits.jwks, 2, "the failed refresh started a cooldown");
-  clock.advance(40);
+  clock.advance(60_000);
   await get(keys, p, { alg: "RS256", kid: "key-a" });
   assert.is(p.hits.jwks, 3);
 });

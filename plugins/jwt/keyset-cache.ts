@@ -15,21 +15,19 @@
  */
 import { createHash, type KeyObject } from "node:crypto";
 import { importJWK } from "jose";
-import { upstreamUnavailable, type HttpClient, type Logger } from "warden/sdk";
+import { upstreamUnavailable, type Clock, type HttpClient, type Logger } from "warden/sdk";
 import { jwkFitsAlg, keyObjectFitsAlg } from "./algorithms.js";
 import { fetchDiscovery, fetchJwks, KeySourceError, parsePublicPem, type PublicJwk } from "./key-source.js";
 
-/** When keys are refetched, and the clock that says so (tests give one they advance). */
+/** When keys are refetched. The time itself comes from the server's clock (MountContext.clock). */
 export interface KeysetTiming {
   refetchCooldownMs: number;
   maxAgeMs: number;
-  now: () => number;
 }
 
 export const DEFAULT_KEYSET_TIMING: KeysetTiming = {
   refetchCooldownMs: 10_000,
   maxAgeMs: 60 * 60 * 1000,
-  now: () => Date.now(),
 };
 
 /** The part of the config that says where keys come from. */
@@ -81,7 +79,11 @@ export class KeysetCache {
   private entry: MountKeys | undefined;
   private readonly timing: KeysetTiming;
 
-  constructor(timing: Partial<KeysetTiming> = {}) {
+  constructor(
+    /** The server's clock: ages and cooldowns move with it (a test advances it instead of sleeping). */
+    private readonly clock: Clock,
+    timing: Partial<KeysetTiming> = {},
+  ) {
     this.timing = { ...DEFAULT_KEYSET_TIMING, ...timing };
   }
 
@@ -123,7 +125,7 @@ export class KeysetCache {
     if (!e.jwks) {
       if (!this.cooledDown(e) && !e.inflight) throw upstreamUnavailable("the issuer's keys could not be fetched; try again later");
       await this.fetchOrUnavailable(e, http, config, log);
-    } else if (this.timing.now() - e.fetchedAt > this.timing.maxAgeMs && this.cooledDown(e)) {
+    } else if (this.clock.now() - e.fetchedAt > this.timing.maxAgeMs && this.cooledDown(e)) {
       await this.refresh(e, http, config).catch((err) => log.warn("jwt: refreshing the JWKS failed; keeping the cached keys", { reason: String((err as Error).message) }));
     }
 
@@ -170,13 +172,13 @@ export class KeysetCache {
   }
 
   private cooledDown(e: MountKeys): boolean {
-    return this.timing.now() - e.lastAttempt >= this.timing.refetchCooldownMs;
+    return this.clock.now() - e.lastAttempt >= this.timing.refetchCooldownMs;
   }
 
   /** Fetches (discovery if needed, then) the JWKS; coalesces concurrent callers onto one fetch. */
   private refresh(e: MountKeys, http: HttpClient, config: KeySourceConfig): Promise<void> {
     if (e.inflight) return e.inflight;
-    e.lastAttempt = this.timing.now();
+    e.lastAttempt = this.clock.now();
     e.inflight = (async () => {
       try {
         if (!e.jwksUri) {
@@ -194,7 +196,7 @@ export class KeysetCache {
         const keys = await fetchJwks(http, e.jwksUri!, config.oidc_discovery_url ? config.oidc_discovery_ca_pem : config.jwks_ca_pem);
         e.jwks = keys;
         e.imported = new Map();
-        e.fetchedAt = this.timing.now();
+        e.fetchedAt = this.clock.now();
       } finally {
         e.inflight = undefined;
       }

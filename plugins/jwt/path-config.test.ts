@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { suite } from "uvu";
+import { suite } from "warden/sdk/testing";
 import * as assert from "uvu/assert";
 import type { HandlerResult } from "warden/sdk";
 import { fetchLimits } from "./key-source.js";

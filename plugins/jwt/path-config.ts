@@ -6,9 +6,9 @@
  * discovery document / JWKS once (or parsing the PEMs), so a typo is a 400 at write time with the
  * reason, not a stream of failed logins later.
  */
-import { badRequest, definePath, type PluginRequest, type StorageView } from "warden/sdk";
+import { badRequest, checkHttpUrl, definePath, type PluginRequest, type StorageView } from "warden/sdk";
 import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
-import { checkHttpUrl, fetchDiscovery, KeySourceError, parseCaPem, parsePublicPem } from "./key-source.js";
+import { fetchDiscovery, KeySourceError, parseCaPem, parsePublicPem } from "./key-source.js";
 import type { KeysetCache, KeySourceConfig } from "./keyset-cache.js";
 
 /** Where keys come from (KeySourceConfig), plus what a login checks against. */
@@ -70,8 +70,8 @@ async function writeConfig(req: PluginRequest<ConfigFields>, keys: KeysetCache):
   if (discoveryCa && !discovery) throw badRequest("oidc_discovery_ca_pem can only be set with oidc_discovery_url");
 
   const entry: ConfigEntry = { jwt_supported_algs: validateAlgs(d.jwt_supported_algs ?? []) };
-  if (discovery) entry.oidc_discovery_url = checkUrl(discovery, "oidc_discovery_url");
-  if (jwksUrl) entry.jwks_url = checkUrl(jwksUrl, "jwks_url");
+  if (discovery) entry.oidc_discovery_url = checkHttpUrl(discovery, "oidc_discovery_url", "url");
+  if (jwksUrl) entry.jwks_url = checkHttpUrl(jwksUrl, "jwks_url", "url");
   if (jwksCa) entry.jwks_ca_pem = parseCaPem(jwksCa, "jwks_ca_pem");
   if (discoveryCa) entry.oidc_discovery_ca_pem = parseCaPem(discoveryCa, "oidc_discovery_ca_pem");
   if (pems.length) {
@@ -100,14 +100,6 @@ async function writeConfig(req: PluginRequest<ConfigFields>, keys: KeysetCache):
     throw badRequest(`${discovery ? "error checking oidc discovery URL" : "error checking jwks URL"}: ${e.message}`);
   } finally {
     await req.storage.delete(PENDING_KEY);
-  }
-}
-
-function checkUrl(u: string, field: string): string {
-  try {
-    return checkHttpUrl(u, field);
-  } catch (e) {
-    throw badRequest((e as Error).message);
   }
 }
 

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "warden/sdk/testing";
 import * as assert from "uvu/assert";
 import type { HandlerResult } from "warden/sdk";
 import { renewJwt } from "./backend.js";

@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "warden/sdk/testing";
 import * as assert from "uvu/assert";
 import type { HandlerResult } from "warden/sdk";
 import { roleListPath, rolePath } from "./path-role.js";

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "uvu";
+import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { ociLoginData, ociLoginFromConfigFile, readOciConfig } from "./cli.js";
 

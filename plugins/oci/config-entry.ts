@@ -3,7 +3,7 @@
  * path handler so that login and renew read one typed shape.
  */
 import { createPrivateKey } from "node:crypto";
-import { badRequest, type StorageView } from "warden/sdk";
+import { badRequest, checkHttpUrl, type StorageView } from "warden/sdk";
 import { parseKeyId } from "./authorization.js";
 import { isOcid } from "./ocid.js";
 
@@ -59,20 +59,9 @@ export function validateHost(input: string): string {
   return s;
 }
 
-/** An http(s) origin with nothing after it: the client's request can never be smuggled into it. */
+/** An http(s) origin with nothing after it (the SDK's one check): the client's request can never be smuggled into it. */
 export function validateEndpoint(input: string, field: string): string {
-  const s = input.trim();
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw badRequest(`${field} must be an http(s) URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw badRequest(`${field} must be an http(s) URL`);
-  if (url.username || url.password) throw badRequest(`${field} must not contain credentials`);
-  if (url.search || url.hash || s.includes("?") || s.includes("#")) throw badRequest(`${field} must not have a query or fragment`);
-  if (url.pathname !== "/") throw badRequest(`${field} must be an origin, without a path`);
-  return url.origin;
+  return checkHttpUrl(input, field, "origin");
 }
 
 export function validateServiceKeyId(input: string): string {

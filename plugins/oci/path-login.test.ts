@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { generateKeyPairSync } from "node:crypto";
-import { suite } from "uvu";
+import { suite } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError } from "warden/sdk";
 import { ociLoginData } from "./cli.js";

@@ -26,7 +26,7 @@ import { roleForLogin, userAllowed, type RoleEntry } from "./role-entry.js";
 import { DATE_WINDOW_SECONDS, headerMapFromInput, readSignedHeaders, type SignedHeaders } from "./signed-headers.js";
 
 const loginFields = {
-  role: { type: "string", required: true, description: "Name of the role (from the path)" },
+  role: { type: "string", required: true, lowercase: true, description: "Name of the role (from the path; case-insensitive)" },
   request_headers: { type: "map", description: "The signed request's headers, incl. authorization and (request-target)" },
   user_ocid: { type: "string", description: "get_user mode: the OCID of the signing user" },
 } as const;

@@ -3,6 +3,7 @@
 // commas and may repeat. Unlike Go's parser we accept known flags after positional arguments too,
 // because operators routinely write `warden login -method=alicloud role=r -path=ali`.
 import { readFile } from "node:fs/promises";
+import { readBool } from "../sdk/fields.js";
 
 export class UsageError extends Error {}
 
@@ -28,11 +29,6 @@ export interface ParsedArgs {
   given: Set<string>;
   positional: string[];
 }
-
-const BOOL_WORDS: Record<string, boolean> = {
-  "1": true, t: true, T: true, true: true, TRUE: true, True: true,
-  "0": false, f: false, F: false, false: false, FALSE: false, False: false,
-};
 
 /** Parse argv against the command's flag specs. Unknown flags are a usage error, as in Vault. */
 export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedArgs {
@@ -64,7 +60,8 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedArgs
     if (spec.kind === "bool") {
       if (value === undefined) out.bools[name] = true;
       else {
-        const b = BOOL_WORDS[value];
+        // The one boolean reading (the SDK's, as for API fields and the config file).
+        const b = readBool(value);
         if (b === undefined) throw new UsageError(`invalid boolean value "${value}" for -${name}`);
         out.bools[name] = b;
       }

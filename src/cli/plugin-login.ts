@@ -1,7 +1,9 @@
 // `warden login -method=<catalog plugin>`: the plugin's own login handler (its definition's `login`),
 // loaded from its pinned file through the server's own loader, so the client side runs exactly the
 // code the operator registered, with the same checks: a plain file name inside the directory (no
-// symlink out of it), the sha256 pin, a private read-only copy imported, the SDK version.
+// symlink out of it), the sha256 pin, a private read-only copy imported, the SDK version. The server's
+// owner and mode rules (plugin_file_uid, plugin_file_permissions) are server config and not applied
+// here: the pin alone decides which bytes run, and a client's files are often installed by root.
 //
 // Where things come from, on the client's side:
 //   - the directory: -plugin-directory or WARDEN_PLUGIN_DIRECTORY (the operator ships the plugin's

@@ -137,9 +137,9 @@ export const plugin = definePlugin({
 });
 export default plugin;
 `,
-    "test/plugin.test.ts": `import { suite } from "uvu";
-import * as assert from "uvu/assert";
-import { assertToken, startTestServer, type TestServer } from "warden/sdk/testing";
+    "test/plugin.test.ts": `import * as assert from "uvu/assert";
+// The kit's suite is uvu's, except that a failing before/after hook is reported instead of swallowed.
+import { assertToken, startTestServer, suite, type TestServer } from "warden/sdk/testing";
 import { plugin } from "../src/index.js";
 
 const t = suite<{ s: TestServer }>(${JSON.stringify(`${name} plugin`)});

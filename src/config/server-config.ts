@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { LOG_LEVELS, type LogLevel } from "../core/logger.js";
 import { canonicalCidrs } from "../sdk/cidr.js";
 import { badRequest, isWardenError } from "../sdk/errors.js";
-import { parseDurationSeconds } from "../sdk/fields.js";
+import { checkHttpUrl } from "../sdk/http-url.js";
+import { parseDurationSeconds, readBool, readInt } from "../sdk/fields.js";
 import { parseHcl } from "./hcl.js";
 
 /**
@@ -10,8 +12,6 @@ import { parseHcl } from "./hcl.js";
  * an unknown or misspelled key is an error, because a silently ignored
  * `x_forwarded_for_authorized_addr` or `tls_cert_fle` is a security bug waiting to happen.
  */
-
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
 export interface ListenerConfig {
   type: "tcp";
@@ -28,6 +28,14 @@ export interface ListenerConfig {
   xForwardedForRejectNotPresent: boolean;
   /** Bytes; login bodies have their own, smaller cap in the HTTP layer. */
   maxRequestSize: number;
+  /** Connections open at once; more are closed as they arrive (max_connections). */
+  maxConnections: number;
+  /** Seconds a client has to send a request's headers (Vault's http_read_header_timeout). */
+  httpReadHeaderTimeout: number;
+  /** Seconds a client has to send a whole request, body included (Vault's http_read_timeout). */
+  httpReadTimeout: number;
+  /** Seconds an idle keep-alive connection stays open (Vault's http_idle_timeout). */
+  httpIdleTimeout: number;
 }
 
 export type StorageConfig =
@@ -57,6 +65,14 @@ export interface ServerConfig {
   /** Seconds. */
   maxLeaseTtl: number;
   pluginDirectory?: string;
+  /** plugin_file_uid: the owner every plugin file must have (unset: the server's own uid). */
+  pluginFileUid?: number;
+  /** plugin_file_permissions: the exact mode plugin files must have (unset: any mode without group/other write). */
+  pluginFilePermissions?: number;
+  /** allow_audit_log_prefixing: whether an audit device may have a `prefix` (Vault 1.20.1; default false). */
+  allowAuditLogPrefixing: boolean;
+  /** Absolute path of the config file this came from (its directory is off limits to API-enabled audit files). */
+  configFile?: string;
   /** Milliseconds a plugin handler or renew callback may run (HCL plugin_handler_timeout; default 30 s). */
   pluginDeadlineMs?: number;
   logLevel: LogLevel;
@@ -68,9 +84,15 @@ export interface ServerConfig {
 export const DEFAULT_LEASE_TTL = 768 * 3600;
 export const DEFAULT_MAX_REQUEST_SIZE = 33_554_432;
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8200";
+/** Listener limits against slow or hoarding clients; the timeouts are Vault's defaults. */
+export const LISTENER_LIMIT_DEFAULTS = {
+  maxConnections: 4096,
+  httpReadHeaderTimeout: 10,
+  httpReadTimeout: 30,
+  httpIdleTimeout: 300,
+} as const;
 export const DEFAULT_PG_TABLE_PREFIX = "warden";
 export const DEFAULT_PG_MAX_CONNECTIONS = 10;
-const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 const TOP_KEYS = new Set([
   "listener",
@@ -78,7 +100,10 @@ const TOP_KEYS = new Set([
   "default_lease_ttl",
   "max_lease_ttl",
   "plugin_directory",
+  "plugin_file_uid",
+  "plugin_file_permissions",
   "plugin_handler_timeout",
+  "allow_audit_log_prefixing",
   "log_level",
   "api_addr",
   "cluster_name",
@@ -97,6 +122,10 @@ const LISTENER_KEYS = new Set([
   "x_forwarded_for_reject_not_authorized",
   "x_forwarded_for_reject_not_present",
   "max_request_size",
+  "max_connections",
+  "http_read_header_timeout",
+  "http_read_timeout",
+  "http_idle_timeout",
 ]);
 const SQLITE_KEYS = new Set(["path"]);
 const PG_KEYS = new Set(["connection_url", "table_prefix", "max_connections", "ha_enabled"]);
@@ -114,7 +143,9 @@ export async function loadServerConfig(path: string, env: NodeJS.ProcessEnv = pr
   } catch (e) {
     throw badRequest(`config file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return parseServerConfig(text, path, env);
+  const config = await parseServerConfig(text, path, env);
+  config.configFile = resolve(path);
+  return config;
 }
 
 /** `env` is only consulted for WARDEN_PG_CONNECTION_URL (it overrides the file, as Vault's does). */
@@ -156,7 +187,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
   }
 
   const apiAddr = optString(root.api_addr, "api_addr");
-  if (apiAddr !== undefined) checkUrl(apiAddr, "api_addr");
+  if (apiAddr !== undefined) checkHttpUrl(apiAddr, "api_addr", "base");
 
   // Accepted so Vault configs load; they mean nothing here. Still type-checked to catch typos.
   if (root.ui !== undefined) bool(root.ui, "ui", false);
@@ -168,10 +199,13 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
     defaultLeaseTtl,
     maxLeaseTtl,
     logLevel: logLevelRaw as LogLevel,
+    allowAuditLogPrefixing: bool(root.allow_audit_log_prefixing, "allow_audit_log_prefixing", false),
     audit: auditDevices(root.audit),
   };
   const pluginDirectory = optString(root.plugin_directory, "plugin_directory");
   if (pluginDirectory !== undefined) config.pluginDirectory = pluginDirectory;
+  if (root.plugin_file_uid !== undefined) config.pluginFileUid = int(root.plugin_file_uid, "plugin_file_uid", 0);
+  if (root.plugin_file_permissions !== undefined) config.pluginFilePermissions = filePermissions(root.plugin_file_permissions);
   const pluginTimeout = duration(root.plugin_handler_timeout, "plugin_handler_timeout");
   if (pluginTimeout > 0) config.pluginDeadlineMs = pluginTimeout * 1000;
   if (apiAddr !== undefined) config.apiAddr = apiAddr;
@@ -246,10 +280,35 @@ function listener(type: string, body: Record<string, unknown>): ListenerConfig {
       true,
     ),
     maxRequestSize,
+    ...listenerLimits(body, where),
   };
   if (tlsCertFile !== undefined) out.tlsCertFile = tlsCertFile;
   if (tlsKeyFile !== undefined) out.tlsKeyFile = tlsKeyFile;
   return out;
+}
+
+/**
+ * max_connections and the read/idle timeouts. None may be 0: each is what stops a slow or hoarding
+ * client from holding the listener, so "no limit" is not on offer.
+ */
+function listenerLimits(body: Record<string, unknown>, where: string): Pick<ListenerConfig, "maxConnections" | "httpReadHeaderTimeout" | "httpReadTimeout" | "httpIdleTimeout"> {
+  const d = LISTENER_LIMIT_DEFAULTS;
+  const seconds = (key: string, dflt: number): number => {
+    const n = body[key] === undefined ? dflt : duration(body[key], `${where}: ${key}`);
+    return n >= 1 ? n : fail(`${where}: ${key} must be at least 1s (there is no "no limit")`);
+  };
+  const maxConnections = int(body.max_connections, `${where}: max_connections`, d.maxConnections);
+  if (maxConnections < 1) fail(`${where}: max_connections must be at least 1`);
+  const limits = {
+    maxConnections,
+    httpReadHeaderTimeout: seconds("http_read_header_timeout", d.httpReadHeaderTimeout),
+    httpReadTimeout: seconds("http_read_timeout", d.httpReadTimeout),
+    httpIdleTimeout: seconds("http_idle_timeout", d.httpIdleTimeout),
+  };
+  if (limits.httpReadHeaderTimeout > limits.httpReadTimeout) {
+    fail(`${where}: http_read_header_timeout (${limits.httpReadHeaderTimeout}s) cannot be greater than http_read_timeout (${limits.httpReadTimeout}s)`);
+  }
+  return limits;
 }
 
 function storageConfig(type: string, body: Record<string, unknown>, env: NodeJS.ProcessEnv): StorageConfig {
@@ -320,26 +379,28 @@ function stringOrList(v: unknown, where: string): string[] {
   return fail(`${where}: expected a string or a list of strings`);
 }
 
-/** Vault's ParseBool: booleans, 0/1, and the usual true/false spellings. */
+/** The SDK's boolean reading (Vault's ParseBool), the same as every API field's. */
 function bool(v: unknown, where: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v === "boolean") return v;
-  if (v === 0 || v === 1) return v === 1;
-  if (typeof v === "string") {
-    const s = v.trim().toLowerCase();
-    if (s === "true" || s === "1" || s === "t") return true;
-    if (s === "false" || s === "0" || s === "f") return false;
-  }
-  return fail(`${where}: expected a boolean`);
+  return readBool(v) ?? fail(`${where}: expected a boolean`);
 }
 
+/** The SDK's integer reading, the same as every API field's; negative counts and sizes are refused. */
 function int(v: unknown, where: string, dflt: number): number {
   if (v === undefined) return dflt;
-  const n = typeof v === "string" && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : v;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-    return fail(`${where}: expected a non-negative integer`);
-  }
+  const n = readInt(v);
+  if (n === undefined || n < 0) return fail(`${where}: expected a non-negative integer`);
   return n;
+}
+
+/** Vault's plugin_file_permissions: octal digits, as a string ("0750") or a bare number (750). */
+function filePermissions(v: unknown): number {
+  const raw = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v;
+  if (typeof raw !== "string" || !/^0?[0-7]{3}$/.test(raw.trim())) return fail(`plugin_file_permissions: expected an octal mode such as "0750"`);
+  const mode = parseInt(raw.trim(), 8);
+  // The point of the check is that nobody but the owner can change plugin code.
+  if (mode & 0o022) fail(`plugin_file_permissions: ${raw.trim()} lets group or other write plugin files; drop those bits`);
+  return mode;
 }
 
 function duration(v: unknown, where: string): number {
@@ -350,16 +411,6 @@ function duration(v: unknown, where: string): number {
 function checkAddress(address: string, where: string): void {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(address);
   if (!m || Number(m[3]) > 65535) fail(`${where}: expected host:port, got "${address}"`);
-}
-
-function checkUrl(value: string, where: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail(`${where}: not a URL: "${value}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail(`${where}: must be an http(s) URL`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -380,12 +431,14 @@ export function devServerConfig(opts: { listenAddress?: string; dataDir: string 
         xForwardedForRejectNotAuthorized: true,
         xForwardedForRejectNotPresent: true,
         maxRequestSize: DEFAULT_MAX_REQUEST_SIZE,
+        ...LISTENER_LIMIT_DEFAULTS,
       },
     ],
     storage: { type: "sqlite", path: join(opts.dataDir, "warden.db") },
     defaultLeaseTtl: DEFAULT_LEASE_TTL,
     maxLeaseTtl: DEFAULT_LEASE_TTL,
     logLevel: "info",
+    allowAuditLogPrefixing: false,
     audit: [],
   };
 }

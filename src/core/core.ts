@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { type Clock, systemClock } from "../sdk/clock.js";
 import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
 import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
-import type { AuditBroker } from "./audit/types.js";
+import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
+import type { AuditDeviceRules } from "./audit/device-rules.js";
 import type { createLogger } from "./logger.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
@@ -25,9 +27,11 @@ import { OidcAdmin } from "./identity/oidc/oidc-service.js";
 import { OidcStore } from "./identity/oidc/oidc-store.js";
 import { PluginCatalog } from "./plugins/catalog.js";
 import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
+import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import type { PolicyFile } from "./policy/dir.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -36,14 +40,23 @@ export interface CoreOptions {
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
   plugins: readonly AnyPlugin[];
-  /** Policies loaded from files at boot (written over the stored ones of the same name). */
-  policyFiles?: Array<{ name: string; text: string }>;
+  /**
+   * The policy directory's files: each manages the policy of its name (read-only through the API).
+   * Undefined when no directory is configured: file-managed policies are then left as they are.
+   */
+  policyFiles?: PolicyFile[];
   clusterName?: string;
   log: ReturnType<typeof createLogger>;
   /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** Owner and mode plugin files must have (plugin_file_uid / plugin_file_permissions); default: owned by the server's uid, no group/other write. */
+  pluginFileRules?: PluginFileRules;
+  /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
+  audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
+  /** "Now" for every expiry and TTL (tests move it forward instead of sleeping); default the system clock. */
+  clock?: Clock;
 }
 
 const INIT_KEY = "init/done";
@@ -73,10 +86,13 @@ export class Core {
     readonly clusterId: string,
     readonly clusterName: string,
     private readonly log: CoreOptions["log"],
+    /** The server's clock (see CoreOptions.clock). */
+    readonly clock: Clock,
   ) {}
 
   static async boot(options: CoreOptions): Promise<Core> {
     const { storage, log } = options;
+    const clock = options.clock ?? systemClock;
     const system = storage.system;
     await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
     await system.putIfAbsent(CLUSTER_KEY, randomUUID());
@@ -89,11 +105,17 @@ export class Core {
       builtins.set(plugin.type, plugin);
     }
     const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;
-    const loader = new PluginLoader(options.pluginDirectory, deadlineMs);
+    const loader = new PluginLoader(options.pluginDirectory, deadlineMs, options.pluginFileRules ?? pluginFileRules(undefined, undefined));
     const registry = new PluginRegistry(builtins, new PluginCatalog(storage.kv), loader, WARDEN_VERSION);
     const policies = new PolicyService(storage.policies);
-    await policies.load(options.policyFiles);
-    const audit = await createAuditBroker(system, { onError: (msg: string) => log.error("audit device failed", { error: msg }) });
+    const applied = await policies.load(options.policyFiles);
+    for (const name of applied.takenOver) log.warn("a policy file now manages a policy written through the API; its text was replaced", { policy: name });
+    for (const name of applied.released) log.warn("the file that managed this policy is gone; the policy is kept and editable through the API again", { policy: name });
+    const audit = await createAuditBroker(system, {
+      onError: (msg: string) => log.error("audit device failed", { error: msg }),
+      rules: options.audit?.rules,
+      configDevices: options.audit?.configDevices,
+    });
     const mounts = new MountTable({
       storage,
       registry,
@@ -102,22 +124,23 @@ export class Core {
       httpClientFor: (record, backend, view, mountLog) =>
         createHttpClient({ allowOrigin: mountAllowOrigin(backend, view, { path: record.path, type: record.type, accessor: record.accessor }, mountLog) }),
       deadlineMs,
+      clock,
     });
-    const tokens = new TokenService(storage, key, options.limits);
+    const tokens = new TokenService(storage, key, options.limits, clock);
     const identity = new IdentityService(storage);
-    const lockout = new LockoutService(storage.kv);
+    const lockout = new LockoutService(storage.kv, clock);
     mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
-    const oidcStore = new OidcStore(storage.kv);
-    const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"));
+    const oidcStore = new OidcStore(storage.kv, clock);
+    const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
     let core: Core | undefined;
-    const oidcIssuer = new OidcIssuer(oidcStore, storage.identity, () => core?.apiAddress ?? "");
+    const oidcIssuer = new OidcIssuer(oidcStore, storage.identity, () => core?.apiAddress ?? "", clock);
     const identityDef = identityBackend(storage, identity, mounts);
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
     const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
-    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log);
+    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
     core.pluginLoader = loader;
@@ -163,7 +186,7 @@ export class Core {
     const tidy = async (): Promise<void> => {
       if (!this.storage.ha.isLeader()) return;
       try {
-        const now = Date.now();
+        const now = this.clock.now();
         await this.storage.tokens.revokeExpired(now, 1000);
         await this.storage.kv.pruneClaims(now, 1000);
         await this.storage.kv.pruneCounted(now, 1000);
@@ -172,7 +195,7 @@ export class Core {
       }
       try {
         // The leader runs it; OidcStore's per-generation claim still makes a rotation happen once.
-        await this.oidc.admin.periodic(Date.now());
+        await this.oidc.admin.periodic(this.clock.now());
       } catch (e) {
         this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
       }
@@ -182,8 +205,14 @@ export class Core {
     this.timers.push(timer);
   }
 
-  async close(): Promise<void> {
+  /** Stops the periodic housekeeping (tests that must see what a request does without the sweeper). */
+  stopBackgroundJobs(): void {
     for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  async close(): Promise<void> {
+    this.stopBackgroundJobs();
     this.cluster?.close();
     // Every plugin instance hears cleanup while storage is still open.
     await this.mounts.close();

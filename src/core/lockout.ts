@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../sdk/clock.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
 import { parseDurationSeconds } from "../sdk/fields.js";
 import type { KvStore } from "../storage/types.js";
@@ -55,14 +56,18 @@ const keyOf = (accessor: string, alias: string, address: string): string =>
  * seen by every node.
  */
 export class LockoutService {
-  constructor(private readonly kv: KvStore) {}
+  constructor(
+    private readonly kv: KvStore,
+    /** Lock expiry and counter windows run on the server's clock. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async guard<T>(entry: MountEntry, alias: string, clientAddress: string | undefined, run: () => Promise<T>): Promise<T> {
     const config = lockoutConfigOf(entry.record.config);
     if (config.disabled || alias === "") return run();
     const address = clientAddress ?? "unknown";
     const key = keyOf(entry.record.accessor, alias, address);
-    const now = Date.now();
+    const now = this.clock.now();
     const [lock, failures] = await Promise.all([
       this.kv.get(NAMESPACE, `lock/${key}`) as Promise<LockRecord | undefined>,
       this.kv.peekCounter(NAMESPACE, key, now),
@@ -76,9 +81,10 @@ export class LockoutService {
       return result;
     } catch (e) {
       if (isWardenError(e) && e.countsAsFailedLogin) {
-        const failures = await this.kv.bumpCounter(NAMESPACE, key, config.counterResetSeconds * 1000, Date.now());
+        const failedAt = this.clock.now();
+        const failures = await this.kv.bumpCounter(NAMESPACE, key, config.counterResetSeconds * 1000, failedAt);
         if (failures >= config.threshold) {
-          const record: LockRecord = { mountAccessor: entry.record.accessor, alias, clientAddress: address, until: Date.now() + config.durationSeconds * 1000, failures };
+          const record: LockRecord = { mountAccessor: entry.record.accessor, alias, clientAddress: address, until: failedAt + config.durationSeconds * 1000, failures };
           await this.kv.put(NAMESPACE, `lock/${key}`, record);
           await this.kv.resetCounter(NAMESPACE, key);
         }
@@ -87,7 +93,7 @@ export class LockoutService {
     }
   }
 
-  async list(now = Date.now()): Promise<LockedUser[]> {
+  async list(now = this.clock.now()): Promise<LockedUser[]> {
     const out: LockedUser[] = [];
     for (const key of await this.kv.listKeys(NAMESPACE, "lock/")) {
       const r = (await this.kv.get(NAMESPACE, key)) as LockRecord | undefined;

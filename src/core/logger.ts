@@ -1,8 +1,10 @@
 import type { Logger } from "../sdk/plugin.js";
 
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+/** The one list of log levels (config file, CLI, logger), least severe first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const ORDER: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
+const ORDER = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 
 /**
  * Field names whose values are secrets or carry signed material; their values never reach a log

@@ -2,15 +2,17 @@ import { WardenError, badRequest, isWardenError, notFound, permissionDenied, uns
 import { parseFields } from "../sdk/fields.js";
 import type { Logger, Operation } from "../sdk/plugin.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
-import type { AuditAuthInfo, AuditBroker, AuditRequestFacts } from "./audit/types.js";
-import type { CoreRequest, CoreResult } from "./framework/core-path.js";
+import { AuditTrail } from "./audit/request-trail.js";
+import type { AuditBroker } from "./audit/types.js";
+import { type CallContext, route } from "./framework/bound-path.js";
+import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
 import type { LockoutService } from "./lockout.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
-import { authBlock } from "./tokens/token-views.js";
+import type { TokenAuth } from "./tokens/token-views.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -30,7 +32,8 @@ export interface LogicalResponse {
   status: number;
   data?: Record<string, unknown> | null;
   warnings?: string[] | null;
-  auth?: Record<string, unknown> | null;
+  /** A token this answer hands out, typed: the edge renders Vault's `auth` block from it (authBlock). */
+  auth?: TokenAuth | null;
   errors?: string[];
   headers?: Record<string, string>;
   /** A body to send without the envelope (see CoreResult.raw). */
@@ -52,24 +55,21 @@ const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
 /**
  * The one way a request travels: resolve the mount and path, authenticate (unless it is a login
  * path), take a use, ask the ACL, audit, run the handler, mint if it logged someone in, audit the
- * answer. Every failure is a WardenError; anything else becomes a logged 500.
+ * answer. Every failure is a WardenError; anything else becomes a logged 500. Every request that
+ * gets here is audited (when a device is enabled), whatever its outcome.
  */
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
-    let facts: AuditRequestFacts | undefined;
+    // Entries are only built when a device listens: the hot path pays nothing otherwise.
+    const trail = AuditTrail.open(this.deps.audit, req);
     try {
-      return await this.run(req, (f) => (facts = f));
+      return await this.run(req, trail);
     } catch (e) {
       const error = this.toError(e, req);
-      if (facts && this.deps.audit.active) {
-        try {
-          await this.deps.audit.logResponse(facts, { data: null, warnings: null, auth: null, error: error.errors.join("; "), status: error.status });
-        } catch {
-          return { status: 500, errors: ["internal error"] };
-        }
-      }
+      // Fail closed: a refusal the log could not take is not answered as if it had been audited.
+      if (trail && !(await trail.failure(error))) return { status: 500, errors: ["internal error"] };
       return { status: error.status, errors: error.errors, headers: error.headers };
     }
   }
@@ -85,24 +85,29 @@ export class RequestPipeline {
     return new WardenError(500, "internal error");
   }
 
-  private async run(req: LogicalRequest, onFacts: (f: AuditRequestFacts) => void): Promise<LogicalResponse> {
+  private async run(req: LogicalRequest, trail: AuditTrail | undefined): Promise<LogicalResponse> {
     if (!SAFE_PATH.test(req.path) || req.path.length > 1024) throw badRequest("invalid request path");
     const resolved = this.deps.mounts.resolve(req.path);
-    const match = resolved?.entry.matcher.match(resolved.remainder);
-    const def = match?.path.def;
+    const match = resolved && route(resolved.entry, resolved.remainder);
+    // The one name of the request: the ACL decides on it, the handler acts on it, the log records it.
+    const path = match ? resolved.entry.record.path + match.remainder : req.path;
+    if (resolved) trail?.routed(resolved.entry, path);
+    const def = match?.bound.rules;
 
     let caller: Caller | undefined;
     let lastUse = false;
     let identity: EntitySnapshot | undefined;
     if (!def?.unauthenticated) {
       caller = await this.deps.tokens.authenticate(req.token, req.clientAddress);
+      trail?.caller(callerAuth(caller, undefined));
       identity = await this.entityOf(caller);
       lastUse = await this.deps.tokens.consumeUse(caller);
+      trail?.caller(callerAuth(caller, identity));
     }
     try {
       const acl = caller ? this.deps.policies.aclFor(caller.record.policies, identity) : undefined;
       if (!resolved || !match || !def) {
-        if (grantsNothing(acl, req.path)) throw permissionDenied();
+        if (grantsNothing(acl, path)) throw permissionDenied();
         if (!resolved) throw notFound(`no handler for route "${req.path}". route entry not found.`);
         throw new WardenError(404, "unsupported path");
       }
@@ -113,64 +118,46 @@ export class RequestPipeline {
           return parseFields(def.fields, input);
         } catch (e) {
           // An unauthorised caller learns nothing about a path's fields.
-          if (grantsNothing(acl, req.path)) throw permissionDenied();
+          if (grantsNothing(acl, path)) throw permissionDenied();
           throw e;
         }
       })();
-      const coreReq: CoreRequest = {
+      const ctx: CallContext = {
         operation: req.operation === "write" ? "update" : req.operation,
-        path: resolved.remainder,
+        path: match.remainder,
         data: parsed.values,
         has: (f) => parsed.supplied.has(f),
-        storage: entry.storage,
-        mount: entry.info,
         clientAddress: req.clientAddress,
         requestHost: req.requestHost,
-        http: entry.http,
-        log: entry.log,
         caller,
         identity,
         acl,
         sudo: acl?.root ?? false,
       };
-      if (req.operation === "write" && def.existenceCheck) {
-        const check = def.existenceCheck as (r: CoreRequest) => Promise<boolean>;
-        coreReq.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(coreReq))) ? "update" : "create";
+      const check = match.bound.existenceCheck;
+      if (req.operation === "write" && check) {
+        ctx.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(ctx))) ? "update" : "create";
+        trail?.operation(ctx.operation);
       }
-      const operation: Operation = coreReq.operation;
+      const operation: Operation = ctx.operation;
       if (acl && !acl.root) {
-        const decision = acl.check(req.path, operation as AclOperation, req.data);
+        const decision = acl.check(path, operation as AclOperation, req.data);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
-        coreReq.sudo = decision.sudo;
+        ctx.sudo = decision.sudo;
       }
-      let handler = def.operations[operation] as ((r: CoreRequest) => Promise<CoreResult | void>) | undefined;
-      // Paths without a separate create handler treat a create as an update (Vault does the same).
-      if (!handler && operation === "create") handler = def.operations.update as typeof handler;
+      const handler = match.bound.handler(operation);
       if (!handler) throw unsupportedOperation();
 
-      // Audit entries are only built when a device listens: the hot path pays nothing otherwise.
-      const facts = this.deps.audit.active ? this.requestFacts(req, entry, operation, caller) : undefined;
-      if (facts) {
-        onFacts(facts);
-        await this.deps.audit.logRequest(facts);
-      }
-
+      // Logged before the handler runs: a request the log cannot take is never executed.
+      await trail?.request();
       // Plugin code runs under the mount's deadline: a hung handler costs this request only.
-      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${resolved.remainder}`, () => handler(coreReq))) ?? {};
+      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${match.remainder}`, () => handler(ctx))) ?? {};
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
-      const response = await this.respond(req, def.unauthenticated === true, entry, result, parsed.unknown, identity);
-      if (facts) {
-        await this.deps.audit.logResponse(facts, {
-          data: response.data ?? null,
-          warnings: response.warnings ?? null,
-          auth: response.auth ? authFacts(response.auth) : null,
-          error: null,
-          status: response.status,
-        });
-      }
+      const response = await this.respond(req, path, def.unauthenticated === true, entry, result, parsed.unknown, identity);
+      await trail?.response(response);
       return response;
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);
@@ -189,6 +176,7 @@ export class RequestPipeline {
 
   private async respond(
     req: LogicalRequest,
+    path: string,
     isLogin: boolean,
     entry: MountEntry,
     result: CoreResult,
@@ -197,17 +185,16 @@ export class RequestPipeline {
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     const warnings = [...(result.warnings ?? [])];
-    let auth: Record<string, unknown> | undefined;
+    let auth: TokenAuth | undefined;
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, req.path, req.clientAddress, entity.id);
+      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id);
       warnings.push(...minted.warnings);
-      const snap = await this.deps.identity.snapshot(entity.id);
-      auth = authBlock(minted.record, minted.token, snap?.identityPolicies);
+      auth = { clientToken: minted.token, record: minted.record, identityPolicies: await this.identityPoliciesOf(entity.id, undefined) };
     } else if (result.issued) {
-      const snap = result.issued.record.entityId ? await this.deps.identity.snapshot(result.issued.record.entityId) : callerIdentity;
-      auth = authBlock(result.issued.record, result.hideClientToken ? "" : result.issued.token, snap?.identityPolicies);
+      const record = result.issued.record;
+      auth = { clientToken: result.hideClientToken ? "" : result.issued.token, record, identityPolicies: await this.identityPoliciesOf(record.entityId, callerIdentity) };
     }
     const data = result.data;
     const empty = !data && !auth && warnings.length === 0;
@@ -223,21 +210,11 @@ export class RequestPipeline {
     return { status: 200, data: data ?? null, warnings: warnings.length ? warnings : null, auth: auth ?? null };
   }
 
-  private requestFacts(req: LogicalRequest, entry: MountEntry, operation: Operation, caller: Caller | undefined): AuditRequestFacts {
-    return {
-      id: req.id,
-      operation,
-      path: req.path,
-      mountPoint: entry.record.path,
-      mountType: entry.record.type,
-      mountAccessor: entry.record.accessor,
-      remoteAddress: req.clientAddress ?? "",
-      remotePort: req.remotePort,
-      data: req.data,
-      auth: caller ? callerFacts(caller) : null,
-      clientToken: req.token ?? "",
-      clientTokenAccessor: caller?.record.accessor ?? "",
-    };
+  /** An issued token's identity policies, as its lookup shows them (the caller's snapshot when it is the same entity). */
+  private async identityPoliciesOf(entityId: string, known: EntitySnapshot | undefined): Promise<string[]> {
+    if (!entityId) return [];
+    if (known?.entity.id === entityId) return known.identityPolicies;
+    return (await this.deps.identity.snapshot(entityId))?.identityPolicies ?? [];
   }
 }
 
@@ -249,35 +226,9 @@ function grantsNothing(acl: Acl | undefined, path: string): boolean {
   return acl !== undefined && !acl.root && acl.capabilities(path).every((c) => c === "deny");
 }
 
-function callerFacts(caller: Caller): AuditAuthInfo {
-  const r = caller.record;
-  return {
-    clientToken: caller.token,
-    accessor: r.accessor,
-    displayName: r.displayName,
-    policies: r.policies,
-    tokenPolicies: r.policies,
-    metadata: Object.keys(r.meta).length ? r.meta : null,
-    entityId: r.entityId,
-    remainingUses: Math.max(r.numUses, 0),
-    tokenType: "service",
-    tokenTtl: r.ttl,
-    tokenIssueTime: new Date(r.createdAt).toISOString(),
-  };
-}
-
-function authFacts(auth: Record<string, unknown>): AuditAuthInfo {
-  return {
-    clientToken: String(auth.client_token ?? ""),
-    accessor: String(auth.accessor ?? ""),
-    displayName: "",
-    policies: (auth.policies as string[]) ?? [],
-    tokenPolicies: (auth.token_policies as string[]) ?? [],
-    metadata: (auth.metadata as Record<string, string> | null) ?? null,
-    entityId: String(auth.entity_id ?? ""),
-    remainingUses: Number(auth.num_uses ?? 0),
-    tokenType: "service",
-    tokenTtl: Number(auth.lease_duration ?? 0),
-    tokenIssueTime: new Date().toISOString(),
-  };
-}
+/** The caller's token as the audit log shows it. */
+const callerAuth = (caller: Caller, identity: EntitySnapshot | undefined): TokenAuth => ({
+  clientToken: caller.token,
+  record: caller.record,
+  identityPolicies: identity?.identityPolicies ?? [],
+});

@@ -40,6 +40,13 @@ export function canonicalCidrs(inputs: readonly string[]): string[] {
   return [...new Set(inputs.map(canonicalCidr))];
 }
 
+/** True when the canonical CIDR `inner` lies entirely inside one of the canonical `outer` CIDRs. */
+export function cidrWithin(inner: string, outer: readonly string[]): boolean {
+  const [net, prefixText] = inner.split("/");
+  const prefix = Number(prefixText);
+  return outer.some((o) => prefix >= Number(o.split("/")[1]) && addressInCidrs(net, [o]));
+}
+
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }

@@ -37,6 +37,12 @@ export interface FieldSchema<T extends FieldType = FieldType> {
   allowedValues?: readonly string[];
   /** Deprecated alias kept for Vault compatibility; shown as such in help. */
   deprecated?: boolean;
+  /**
+   * Case-insensitive name: a string value is folded to lower case. When a path pattern captures
+   * the field, the router folds that URL segment before the ACL runs, so the path the ACL checks,
+   * the value the handler gets and the path the audit log records are one canonical name.
+   */
+  lowercase?: boolean;
 }
 
 export type Fields = Record<string, FieldSchema>;
@@ -86,22 +92,44 @@ function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
-function parseBool(v: unknown, field: string): boolean {
+/**
+ * Vault's ParseBool (mapstructure's weak decoding), the one boolean reading of warden: a boolean; a
+ * number (non-zero is true); a string strconv.ParseBool accepts ("1", "t", "T", "true", "TRUE",
+ * "True" and the false ones), trimmed, with "" as false. Anything else is undefined: the caller
+ * words the error (a field's 400, the config file's problem, the CLI's usage error).
+ */
+export function readBool(v: unknown): boolean | undefined {
   if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
+  if (typeof v === "number") return Number.isNaN(v) ? undefined : v !== 0;
   if (typeof v === "string") {
     const s = v.trim();
     if (["1", "t", "T", "true", "TRUE", "True"].includes(s)) return true;
     if (["", "0", "f", "F", "false", "FALSE", "False"].includes(s)) return false;
   }
-  throw badRequest(`error converting input for field "${field}": expected a boolean`);
+  return undefined;
+}
+
+/**
+ * A whole number: a safe integer, or its decimal string (trimmed, at most 15 digits); booleans are
+ * 1 and 0, as in Vault. Anything else is undefined (the caller words the error).
+ */
+export function readInt(v: unknown): number | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v === "string" && /^-?\d{1,15}$/.test(v.trim())) return Number.parseInt(v.trim(), 10);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return undefined;
+}
+
+function parseBool(v: unknown, field: string): boolean {
+  const b = readBool(v);
+  if (b === undefined) throw badRequest(`error converting input for field "${field}": expected a boolean`);
+  return b;
 }
 
 function parseInt10(v: unknown, field: string): number {
-  if (typeof v === "number" && Number.isSafeInteger(v)) return v;
-  if (typeof v === "string" && /^-?\d{1,15}$/.test(v.trim())) return Number.parseInt(v.trim(), 10);
-  if (typeof v === "boolean") return v ? 1 : 0;
-  throw badRequest(`error converting input for field "${field}": expected an integer`);
+  const n = readInt(v);
+  if (n === undefined) throw badRequest(`error converting input for field "${field}": expected an integer`);
+  return n;
 }
 
 function scalarString(v: unknown, field: string): string {
@@ -151,7 +179,8 @@ function kvPairs(v: unknown, field: string): Record<string, string> {
 
 /** Converts one raw input value to the field's type, or throws a 400 naming the field. */
 export function coerceField<T extends FieldType>(schema: FieldSchema<T>, raw: unknown, field: string): FieldTypes[T] {
-  const value = coerce(schema.type, raw, field);
+  const converted = coerce(schema.type, raw, field);
+  const value = schema.lowercase && typeof converted === "string" ? converted.toLowerCase() : converted;
   if (schema.allowedValues && typeof value === "string" && !schema.allowedValues.includes(value)) {
     throw badRequest(`field "${field}" must be one of: ${schema.allowedValues.join(", ")}`);
   }

@@ -8,6 +8,7 @@
  *   another node changed the mount's storage -> invalidate(key)
  *   tune (on every node)                  -> tuned(settings); the instance is kept
  */
+import type { Clock } from "./clock.js";
 import type { HttpClient } from "./http-client.js";
 import type { LoginHandler } from "./login-handler.js";
 import type { AnyPathDefinition, HostRule, Logger, MountInfo, RenewHandler, StorageView } from "./plugin.js";
@@ -28,6 +29,12 @@ export interface MountContext {
   http: HttpClient;
   log: Logger;
   settings: MountSettings;
+  /**
+   * The server's clock (epoch ms). Read the time from it, not from Date.now(), for anything a test
+   * should be able to move on without sleeping (cache ages, cooldowns): tests run the server on a
+   * TestClock.
+   */
+  clock: Clock;
 }
 
 /** One mount's backend: its paths and callbacks, closing over the mount's own state. */

@@ -57,7 +57,22 @@ export interface MountInfo {
   accessor: string;
 }
 
-/** What a handler gets: typed fields, and the few services a plugin may use. */
+/**
+ * Who is calling, as much as a plugin may know: never the caller's token, its accessor or its
+ * compiled ACL (the core decided access before the handler runs).
+ */
+export interface CallerInfo {
+  /** The caller's identity entity ("" when its token has none). */
+  readonly entityId: string;
+  readonly displayName: string;
+  /** The token's own policies (sorted). */
+  readonly policies: readonly string[];
+}
+
+/**
+ * What a handler gets: typed fields, and the few services a plugin may use. The core builds a new
+ * object with exactly these properties for every call; nothing else of the core is reachable from it.
+ */
 export interface PluginRequest<F extends Fields = Fields> {
   operation: Operation;
   /** The path inside the mount ("role/dev"). */
@@ -73,6 +88,8 @@ export interface PluginRequest<F extends Fields = Fields> {
   requestHost: string;
   http: HttpClient;
   log: Logger;
+  /** The authenticated caller; undefined on unauthenticated (login) paths. */
+  caller?: CallerInfo;
 }
 
 /** An identity proven by a login: the core mints the token from it. */
@@ -97,16 +114,23 @@ export interface HandlerResult {
 
 export type Handler<F extends Fields> = (req: PluginRequest<F>) => Promise<HandlerResult | void>;
 
-export interface PathDefinition<F extends Fields = Fields> {
+/**
+ * One path of a backend. `Req` and `Res` are what its handlers take and give: a plugin's paths use
+ * the defaults (PluginRequest, HandlerResult); the server's own backends declare theirs with a
+ * request type of their own, through the same framework.
+ */
+export interface PathDefinition<F extends Fields = Fields, Req = PluginRequest<F>, Res = HandlerResult> {
   /**
    * Segments separated by "/"; ":name" captures one segment into the field of that name; a trailing
    * "/?" makes the final slash optional (list paths). Matching is exact: no prefixes, no regex.
+   * A segment captured into a `lowercase` (or `lowercase_string`) field is folded to lower case
+   * before the ACL is asked, so the ACL, the handler and the audit log see one name.
    */
   pattern: string;
   fields: F;
-  operations: Partial<Record<Operation, Handler<F>>>;
+  operations: Partial<Record<Operation, (req: Req) => Promise<Res | void>>>;
   /** Decides create vs update for writes (and so which capability the ACL asks for). */
-  existenceCheck?: (req: PluginRequest<F>) => Promise<boolean>;
+  existenceCheck?: (req: Req) => Promise<boolean>;
   /** Login paths: no token needed; a returned `auth` makes the core mint a token. */
   unauthenticated?: boolean;
   /** Root-protected: the caller also needs `sudo` on the path. */

@@ -63,7 +63,8 @@ export function tokenParamsFromRequest(req: { data: object; has(field: string): 
   return tokenParamsFromFields({ values: req.data as Record<string, unknown>, supplied }, existing ?? emptyTokenParams());
 }
 
-const roleNameField = { role: { type: "lowercase_string", required: true, description: "Name of the role (lower-cased)" } } as const;
+/** Case-folding: the router lower-cases the URL segment before the ACL runs (see FieldSchema.lowercase). */
+const roleNameField = { role: { type: "string", required: true, lowercase: true, description: "Name of the role (case-insensitive)" } } as const;
 
 type RoleFields<F extends Fields> = F & typeof roleNameField & typeof tokenFields & typeof legacyTokenFields;
 

@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
+import { authBlock } from "../core/tokens/token-views.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { type ForwardedForOptions, clientAddress } from "./client-address.js";
@@ -68,7 +69,7 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
     data: res.data ?? null,
     wrap_info: null,
     warnings: res.warnings ?? null,
-    auth: res.auth ?? null,
+    auth: res.auth ? authBlock(res.auth) : null,
   };
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;

@@ -3,13 +3,16 @@ import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
 import { createLogger } from "../core/logger.js";
+import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
+import type { Clock } from "../sdk/clock.js";
 import type { AnyPlugin } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
+import { protectedAuditDirs } from "./protected-dirs.js";
 
-/** The repository's policies/ folder: loaded at every boot. */
+/** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
 
 /** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
@@ -21,6 +24,8 @@ export interface StartOptions {
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;
+  /** The server's clock; default the system's (tests pass one they can move forward). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -37,7 +42,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = createLogger(config.logLevel, "core", opts.logSink);
   // Files first: a bad policy file stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
-  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : [];
+  // No directory (none configured, or absent): file-managed policies are left as they are.
+  const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : undefined;
+  const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
+  // A plugin directory others can write to would let them plant code the pin was meant to keep out.
+  if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
   const storage = await openStorage(config.storage, log);
   const core = await Core.boot({
     storage,
@@ -48,17 +57,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     pluginDirectory: config.pluginDirectory,
     pluginDeadlineMs: config.pluginDeadlineMs,
+    pluginFileRules: fileRules,
+    audit: {
+      rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
+      configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+    },
+    clock: opts.clock,
   }).catch(async (e: unknown) => {
     // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
     await storage.close().catch(() => undefined);
     throw e;
   });
   const stopCatching = catchStrayRejections(log);
-  for (const device of config.audit) {
-    if (!core.audit.list().some((d) => d.path === `${device.path.replace(/\/$/, "")}/`)) {
-      await core.audit.enable({ path: device.path, type: "file", description: "from config", options: { ...device.options, file_path: device.filePath } });
-    }
-  }
   const listeners: RunningListener[] = [];
   try {
     for (const l of config.listeners) {
@@ -79,6 +89,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+          limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );
     }

@@ -9,6 +9,18 @@ export interface ListenSpec {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string; minVersion?: "TLSv1.2" | "TLSv1.3" };
+  limits: ListenerLimits;
+}
+
+/** What bounds a slow or hoarding client (the listener's max_connections and http_*_timeout keys). */
+export interface ListenerLimits {
+  maxConnections: number;
+  /** Seconds to send a request's headers (from the connection, or the request's first byte). */
+  headersTimeout: number;
+  /** Seconds to send a whole request, body included. */
+  requestTimeout: number;
+  /** Seconds an idle keep-alive connection is kept. */
+  idleTimeout: number;
 }
 
 export interface RunningListener {
@@ -27,21 +39,43 @@ export function parseListenAddress(address: string): { host: string; port: numbe
 }
 
 /**
- * Starts one listener with tight timeouts (slow clients cannot hold sockets forever) and TLS 1.2+
- * when certificates are configured.
+ * Node's own timeout options that make the limits real. headersTimeout and requestTimeout are only
+ * enforced by a sweep every connectionsCheckingInterval (30 s by default, which would let a slow
+ * client hold its socket that much longer), so the sweep runs often enough to cut a client within a
+ * quarter of its limit. A TLS client that never finishes its handshake never reaches the HTTP parser:
+ * the handshake gets the header timeout too.
+ */
+function serverTimeouts(limits: ListenerLimits, tls: boolean): Record<string, number> {
+  const headersMs = limits.headersTimeout * 1000;
+  const requestMs = limits.requestTimeout * 1000;
+  const options: Record<string, number> = {
+    headersTimeout: headersMs,
+    requestTimeout: requestMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersMs / 4))),
+  };
+  if (tls) options.handshakeTimeout = headersMs;
+  return options;
+}
+
+/**
+ * Starts one listener with the limits of its config block (connection cap, header/request/idle
+ * timeouts) and TLS 1.2+ when certificates are configured. Past max_connections, Node closes a new
+ * connection as it is accepted, so the clients already connected keep their service.
  */
 export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListener> {
   return new Promise((resolve, reject) => {
+    const timeouts = serverTimeouts(spec.limits, spec.tls !== undefined);
     const options = spec.tls
       ? {
           createServer: https.createServer,
           serverOptions: {
+            ...timeouts,
             cert: readFileSync(spec.tls.certFile),
             key: readFileSync(spec.tls.keyFile),
             minVersion: spec.tls.minVersion ?? "TLSv1.2",
           },
         }
-      : {};
+      : { serverOptions: timeouts };
     const server = serve({ fetch: app.fetch, hostname: spec.host, port: spec.port, ...options }, (info) => {
       resolve({
         server,
@@ -53,9 +87,8 @@ export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListene
           }),
       });
     }) as Server;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 90_000;
-    server.keepAliveTimeout = 65_000;
+    server.maxConnections = spec.limits.maxConnections;
+    server.keepAliveTimeout = spec.limits.idleTimeout * 1000;
     server.maxHeadersCount = 100;
     server.once("error", reject);
   });

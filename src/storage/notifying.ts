@@ -41,8 +41,9 @@ export function announceWrites<S extends Announced>(stores: S, feed: ChangeFeed)
       delete: after(mounts.delete.bind(mounts), (ok, path) => (ok ? ["mount", path] : undefined)),
     }),
     policies: delegate(policies, {
-      put: after(policies.put.bind(policies), (_r, p) => ["policy", p.name]),
+      put: after(policies.put.bind(policies), (ok, p) => (ok ? ["policy", p.name] : undefined)),
       delete: after(policies.delete.bind(policies), (ok, name) => (ok ? ["policy", name] : undefined)),
+      release: after(policies.release.bind(policies), (ok, name) => (ok ? ["policy", name] : undefined)),
     }),
     kv: delegate(kv, {
       put: after(kv.put.bind(kv), (_r, ns, key) => ["kv", kvKey(ns, key)]),

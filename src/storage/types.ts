@@ -46,7 +46,19 @@ export interface TokenRecord {
    * token, so an entity disabled on one node stops its tokens on every node at the next request.
    */
   entityDisabled?: true;
+  /**
+   * Set by `get` and `getByAccessor` (never stored): the earliest expiry (epoch ms) among the token's
+   * ancestors, when one of them expires. Read in the same statement as the token, so a child of an
+   * expired parent stops at once on every node, before the sweeper revokes the tree.
+   */
+  ancestorExpiresAt?: number;
 }
+
+/**
+ * Generations of ancestors the token read walks. A token further below an ancestor (or in a corrupt
+ * parent cycle) is treated as expired: fail closed rather than walk without bound.
+ */
+export const MAX_TOKEN_DEPTH = 1000;
 
 export interface StoredAuth {
   alias: string;
@@ -117,13 +129,26 @@ export interface PolicyRecord {
   /** The policy source as written (HCL or JSON). */
   text: string;
   updatedAt: number;
+  /**
+   * "policies/<file>" when a file of the policy directory manages the policy (read-only through the
+   * API); "" for a policy written through the API.
+   */
+  managedBy: string;
 }
 
 export interface PolicyStore {
   list(): Promise<PolicyRecord[]>;
   get(name: string): Promise<PolicyRecord | undefined>;
-  put(policy: PolicyRecord): Promise<void>;
+  /**
+   * Upsert, in one statement. A record with managedBy "" (an API write) never replaces a stored
+   * file-managed policy: then nothing is written and the answer is false. A file-managed record always
+   * writes (a file takes over a policy of its name).
+   */
+  put(policy: PolicyRecord): Promise<boolean>;
+  /** Deletes a policy that no file manages; false when there is none such. One statement. */
   delete(name: string): Promise<boolean>;
+  /** Makes a file-managed policy an API one again (its file is gone), text unchanged; false if it was not managed. */
+  release(name: string): Promise<boolean>;
 }
 
 /**
@@ -140,12 +165,12 @@ export interface KvStore {
   /** Drops a whole namespace (unmount). */
   deleteNamespace(namespace: string): Promise<void>;
   /**
-   * Inserts (namespace, key) with an expiry; true when inserted, false when a live entry exists.
-   * An expired entry is replaced. One atomic statement. Its answer may precede its durability (an
+   * Inserts (namespace, key) with an expiry; true when inserted, false when a live entry exists
+   * (one expiring after `now`, the caller's clock). An expired entry is replaced. One atomic statement. Its answer may precede its durability (an
    * embedded adapter commits it with the next group commit): anything that depends on the claim is
    * written after it and so is never durable without it.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean>;
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean>;
   /** Removes expired claims (periodic). */
   pruneClaims(now: number, limit: number): Promise<number>;
   /**

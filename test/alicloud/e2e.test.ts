@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";
@@ -121,6 +121,30 @@ t("a replayed login is refused before any outbound call", async ({ s, sts }) => 
   assert.ok(again.status >= 400 && again.status < 500, `replay answered ${again.status}`);
   assert.is(again.body.auth, undefined);
   assert.is(sts.requests.length, calls, "no outbound request for a replay");
+});
+
+t("a login without identity_request_headers or identity_request_url is a 400 before any outbound request", async ({ s, sts }) => {
+  const body = login(ci);
+  const { identity_request_headers: headers, identity_request_url: url, ...rest } = body;
+  const calls = sts.requests.length;
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ["no headers", { ...rest, identity_request_url: url }, /missing identity_request_headers/],
+    ["null headers", { ...rest, identity_request_url: url, identity_request_headers: null }, /missing identity_request_headers/],
+    ["empty headers", { ...rest, identity_request_url: url, identity_request_headers: "" }, /identity_request_headers/],
+    ["no url", { ...rest, identity_request_headers: headers }, /missing identity_request_url/],
+    ["empty url", { ...rest, identity_request_headers: headers, identity_request_url: "" }, /missing identity_request_url/],
+    ["neither", { ...rest }, /missing identity_request_/],
+  ];
+  for (const [what, payload, message] of cases) {
+    const r = await s.request("PUT", "auth/alicloud/login", { token: null, body: payload });
+    assert.is(r.status, 400, `${what}: ${r.text}`);
+    assert.match(r.body.errors[0], message, what);
+  }
+  assert.is(sts.requests.length, calls, "no request reached STS");
+  // Refused before the nonce was claimed: the complete request still logs in once.
+  const ok = await s.request("PUT", "auth/alicloud/login", { token: null, body });
+  assert.is(ok.status, 200, ok.text);
+  assert.is(sts.requests.length, calls + 1);
 });
 
 t("50 concurrent submissions of one signed login give exactly one token", async ({ s }) => {

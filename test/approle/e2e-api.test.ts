@@ -1,5 +1,5 @@
 /** AppRole over real HTTP: every API path, its status codes and Vault's response shapes. */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 

@@ -4,7 +4,7 @@
  * even with the right secret, sys/locked-users and unlock, expiry, and no lockout from callers that
  * fail the address allow-list.
  */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
@@ -47,8 +47,8 @@ t("unlock through sys/locked-users/:mount_accessor/unlock/:alias, and the secret
   assert.is(ok.status, 200, ok.text);
 });
 
-t("tuned threshold and duration: 2 failures lock for 1s, then it expires; success resets the count", async ({ s }) => {
-  const tune = await s.request("POST", "sys/auth/approle/tune", { body: { user_lockout_config: { lockout_threshold: 2, lockout_duration: "1s", lockout_counter_reset: "1m" } } });
+t("tuned threshold and duration: 2 failures lock for 1m, then it expires; success resets the count", async ({ s }) => {
+  const tune = await s.request("POST", "sys/auth/approle/tune", { body: { user_lockout_config: { lockout_threshold: 2, lockout_duration: "1m", lockout_counter_reset: "1m" } } });
   assert.is(tune.status, 204, tune.text);
   const good = await secret(s, "ci");
   assert.is((await login(s, "ci-role-id", "wrong")).status, 400);
@@ -57,7 +57,7 @@ t("tuned threshold and duration: 2 failures lock for 1s, then it expires; succes
   const notYet = await login(s, "ci-role-id", "wrong-again");
   assert.not.match(notYet.body.errors[0], LOCKED, "the reset counter needs two fresh failures");
   assert.match((await login(s, "ci-role-id", good)).body.errors[0], LOCKED);
-  await new Promise((r) => setTimeout(r, 1200));
+  s.clock.advance(60_000);
   assert.is((await login(s, "ci-role-id", good)).status, 200, "lock expired");
 });
 

@@ -1,6 +1,6 @@
 /** node-vault's AppRole commands, unchanged, against warden: role, role-id, secret-id, login. */
 import { createRequire } from "node:module";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 

@@ -5,17 +5,18 @@ import { join } from "node:path";
 import { createAuditBroker } from "../../src/core/audit/broker.js";
 import { DEPTH_MARKER } from "../../src/core/audit/hash.js";
 import type { AuditBroker } from "../../src/core/audit/types.js";
+import type { AuditDeviceRules } from "../../src/core/audit/device-rules.js";
 import {
   MemorySystem, SECRETS, authedRequest, callerAuth, expectedHash, loginRequest, loginResponse, readLines, removeDir, tempDir,
 } from "./helpers.js";
 import { assertRejects } from "../../src/sdk/testing/assertions.js";
 
-async function setup(options: Record<string, string> = {}, path = "file") {
+async function setup(options: Record<string, string> = {}, path = "file", rules?: AuditDeviceRules) {
   const dir = await tempDir();
   const file = join(dir, "audit.log");
   const system = new MemorySystem();
   const errors: string[] = [];
-  const broker = await createAuditBroker(system, { onError: (m) => errors.push(m) });
+  const broker = await createAuditBroker(system, { onError: (m) => errors.push(m), rules });
   await broker.enable({ path, type: "file", description: "test", options: { file_path: file, ...options } });
   const key = () => system.map.get(`audit/key/${path.endsWith("/") ? path : path + "/"}`)!;
   return { dir, file, system, errors, broker, key };
@@ -173,10 +174,14 @@ test("hmac_accessor=false: accessors clear, tokens still hashed", async () => {
 });
 
 test("persistence: a new broker over the same store has the device and the same key; disable forgets both", async () => {
-  const { file, broker, dir, system } = await setup({ mode: "0640", prefix: "AUDIT " });
+  const prefixing: AuditDeviceRules = { allowPrefixing: true, protectedDirs: [] };
+  const { file, broker, dir, system } = await setup({ mode: "0640", prefix: "AUDIT " }, "file", prefixing);
   const firstHash = broker.hash("file", "abc")!;
   await broker.close();
-  const again = await createAuditBroker(system, { onError: () => undefined });
+  // The stored prefix is refused by a server whose config no longer allows prefixing: it does not start.
+  const refused = await createAuditBroker(system, { onError: () => undefined }).then(() => undefined, (e: Error) => e);
+  assert.match(String(refused?.message), /audit device file\/ in the device table is refused: audit log prefixing is not allowed/);
+  const again = await createAuditBroker(system, { onError: () => undefined, rules: prefixing });
   assert.is(again.active, true);
   assert.equal(again.list(), [{ path: "file/", type: "file", description: "test", options: { file_path: file, mode: "0640", prefix: "AUDIT " } }]);
   assert.is(again.hash("file", "abc"), firstHash);
@@ -299,6 +304,9 @@ test("enable validation: type, path rules, conflicts, file_path and options", as
   await assertRejects(broker.enable(opts({ file_path: ok, elide_list_responses: "true" })), 400, /unknown option/);
   await assertRejects(broker.enable(opts({ file_path: ok, mode: "rw" })), 400, /mode/);
   await assertRejects(broker.enable(opts({ file_path: ok, mode: "4755" })), 400, /mode/);
+  for (const mode of ["0755", "0777", "0700", "0610", "0601", "744"]) {
+    await assertRejects(broker.enable(opts({ file_path: ok, mode })), 400, /file audit devices cannot use file modes with executable permissions/);
+  }
   await assertRejects(broker.enable(opts({ file_path: ok, prefix: "a\n{\"forged\":1}" })), 400, /prefix/);
   await assertRejects(broker.enable(opts({ file_path: ok, format: "jsonx" })), 400, /format/);
   await assertRejects(broker.enable(opts({ file_path: ok, hmac_accessor: "no" })), 400, /hmac_accessor/);

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { durationSeconds, parseArgs, parseKeyValues, StdinReader, UsageError, type FlagSpecs } from "../../src/cli/args.js";
 import { resolveAddress } from "../../src/cli/client.js";

@@ -2,10 +2,10 @@
 // initialised with `warden operator init`, configured and logged in to with the `warden` CLI.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
+import { freePort } from "../helpers/free-port.js";
 import * as assert from "uvu/assert";
 import { type StsEmulator, startStsEmulator } from "../../src/emulators/sts/server.js";
 import { CLI, freshHome, runCli } from "./harness.js";
@@ -20,15 +20,6 @@ const identity = {
   roleId: "300055554444333322",
   sessionName: "cli-e2e",
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHealthy(url: string, deadlineMs: number): Promise<number> {
   const end = Date.now() + deadlineMs;

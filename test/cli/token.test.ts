@@ -1,5 +1,5 @@
 // warden token lookup / renew / revoke / create: the exact endpoint, method and body per flag.
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { envelope, runCli, sampleAuth, recordingServer } from "./harness.js";
 

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, startStsEmulator } from "../../src/emulators/sts/server.js";

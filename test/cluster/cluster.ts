@@ -10,7 +10,11 @@ import { type Server, type Socket, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/free-port.js";
 import { type ThrowawayDatabase, createThrowawayDatabase } from "../helpers/pg.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+export { waitFor };
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -21,32 +25,27 @@ export interface Reply {
   ms: number;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns a value other than undefined/false, or throws after `ms`. */
-export async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined | false>, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(every);
-  }
+/**
+ * Caches follow writes made on other nodes through the change feed, a few milliseconds late (more on
+ * a busy machine): a test that writes through one node and then relies on the change on the others
+ * waits here until every node shows it, instead of racing the feed.
+ */
+export async function onEveryNode(c: Cluster, what: string, seen: (node: number) => Promise<boolean>): Promise<void> {
+  await Promise.all(c.nodes.map((_, i) => waitFor(`node ${i} to see ${what}`, CONVERGE_MS, async () => (await seen(i)) || undefined, 10)));
 }
+
+/** How long a change may take to reach every node before a test gives up: generous, a busy CI machine is slow. */
+export const CONVERGE_MS = 15_000;
+
+/** Waits until every node routes the auth mount at `path` (e.g. "approle/"). */
+export const mountEverywhere = (c: Cluster, path: string): Promise<void> =>
+  onEveryNode(c, `the ${path} mount`, async (i) => (await c.req(i, "GET", "sys/auth")).body?.data?.[path] !== undefined);
+
+/** Waits until every node serves the ACL policy `name` with the text it was written with. */
+export const policyEverywhere = (c: Cluster, name: string, text: string): Promise<void> =>
+  onEveryNode(c, `policy ${name}`, async (i) => (await c.req(i, "GET", `sys/policies/acl/${name}`)).body?.data?.policy === text);
 
 /** A TCP relay that can drop every connection and refuse new ones, then let them through again. */
 export class TcpProxy {

@@ -1,11 +1,11 @@
 // Exactness across nodes: three warden processes on one PostgreSQL database, every node serving.
 // What must be exact (uses, replay, lockout, revocation) is one atomic statement in the database,
 // so concurrent requests spread over the nodes add up exactly as on one node.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";
-import { type Cluster, startCluster, waitFor } from "./cluster.js";
+import { CONVERGE_MS, type Cluster, mountEverywhere, policyEverywhere, startCluster, waitFor } from "./cluster.js";
 
 const ACCOUNT = "1234567890123456";
 const ci: StsIdentity = {
@@ -27,9 +27,13 @@ t.before(async (ctx) => {
   const { c } = ctx;
   assert.is((await c.req(0, "POST", "sys/auth/approle", { body: { type: "approle" } })).status, 204);
   assert.is((await c.req(0, "POST", "sys/auth/alicloud", { body: { type: "alicloud" } })).status, 204);
+  // Mounts and policies reach the other nodes through the change feed: wait for them, then use them there.
+  await mountEverywhere(c, "approle/");
+  await mountEverywhere(c, "alicloud/");
   assert.is((await c.req(1, "PUT", "auth/alicloud/config", { body: { sts_endpoint: ctx.sts.url } })).status, 204);
   const policy = 'path "auth/token/lookup-self" { capabilities = ["read"] }';
   assert.is((await c.req(2, "PUT", "sys/policies/acl/ci-read", { body: { policy } })).status, 204);
+  await policyEverywhere(c, "ci-read", policy);
   const role = await c.req(0, "PUT", "auth/alicloud/role/dev-role", { body: { arn: `acs:ram::${ACCOUNT}:role/dev-role`, token_policies: "ci-read" } });
   assert.is(role.status, 204, JSON.stringify(role.body));
 });
@@ -108,15 +112,14 @@ t("entity disabled on node 0 -> its tokens are refused on node 1", async ({ c })
   // Node 1 now holds the entity's snapshot in its cache.
   assert.is((await c.req(1, "GET", "auth/token/lookup-self", { token })).status, 200);
   assert.is((await c.req(1, "GET", "auth/token/lookup-self", { token })).status, 200);
-  const started = Date.now();
   assert.ok([200, 204].includes((await c.req(0, "POST", `identity/entity/id/${entityId}`, { body: { disabled: true } })).status));
-  await waitFor("node 1 to refuse the disabled entity's token", 1_000, async () => (await c.req(1, "GET", "auth/token/lookup-self", { token })).status === 403, 5);
-  const took = Date.now() - started;
-  assert.ok(took < 1_000, `took ${took} ms`);
+  // The disabled flag is read with the token in one statement: the very next request on another node
+  // is refused, whatever that node's identity cache still holds.
+  assert.is((await c.req(1, "GET", "auth/token/lookup-self", { token })).status, 403);
   assert.is((await c.req(2, "GET", "auth/token/lookup-self", { token })).status, 403);
-  // Enabled again on node 2: works again on node 1.
+  // Enabled again on node 2: works again on node 1 once its identity cache has heard of it (the feed).
   assert.ok([200, 204].includes((await c.req(2, "POST", `identity/entity/id/${entityId}`, { body: { disabled: false } })).status));
-  await waitFor("node 1 to accept the token again", 1_000, async () => (await c.req(1, "GET", "auth/token/lookup-self", { token })).status === 200, 5);
+  await waitFor("node 1 to accept the token again", CONVERGE_MS, async () => (await c.req(1, "GET", "auth/token/lookup-self", { token })).status === 200, 5);
 });
 
 t.run();

@@ -1,6 +1,6 @@
 // Leader election for periodic work: one leader among three nodes (a PostgreSQL advisory lock held
 // by a session of its own); kill -9 of the leader frees the lock at once and another node takes over.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type Cluster, startCluster, waitFor } from "./cluster.js";
 

@@ -3,9 +3,9 @@
 // While cut, node 1 answers 503 {"errors":["storage unavailable"]} promptly (no hang, no crash) and
 // sys/health says 503 storage_ok false; once restored it recovers by itself, and a change written on
 // node 0 during the outage (its notice lost to node 1) is seen after the reconnect.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
-import { type Cluster, sleep, startCluster, waitFor } from "./cluster.js";
+import { CONVERGE_MS, type Cluster, sleep, startCluster, waitFor } from "./cluster.js";
 
 const t = suite<{ c: Cluster }>("cluster: connection loss and recovery");
 
@@ -56,7 +56,7 @@ t("cut under load -> prompt 503s, health 503; restore -> 200s again, missed chan
   assert.is(errors, 0, "no request failed at the socket or timed out");
   assert.ok(slowest < 8_000, `slowest answer ${slowest} ms`);
   assert.is((await node.request("GET", "sys/health")).status, 200);
-  await waitFor("node 1 to apply the policy written during the outage", 3_000, async () => (await c.req(1, "GET", "sys/auth", { token })).status === 200);
+  await waitFor("node 1 to apply the policy written during the outage", CONVERGE_MS, async () => (await c.req(1, "GET", "sys/auth", { token })).status === 200);
   assert.ok(node.alive);
   console.log(`    statuses during the run: ${JSON.stringify(Object.fromEntries(seen))}, slowest ${slowest} ms`);
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { parseHcl } from "../../src/config/hcl.js";
 import { devServerConfig, loadServerConfig, parseServerConfig } from "../../src/config/server-config.js";
@@ -43,6 +43,10 @@ test("defaults", async () => {
       xForwardedForRejectNotAuthorized: true,
       xForwardedForRejectNotPresent: true,
       maxRequestSize: 33554432,
+      maxConnections: 4096,
+      httpReadHeaderTimeout: 10,
+      httpReadTimeout: 30,
+      httpIdleTimeout: 300,
     },
   ]);
   assert.equal(c.storage, { type: "sqlite", path: "/tmp/w.db" });
@@ -63,6 +67,7 @@ test("every key of the example file", async () => {
   assert.is(l.tlsKeyFile, "/etc/warden/tls/key.pem");
   assert.equal(l.xForwardedForAuthorizedAddrs, ["10.0.0.0/8", "192.168.1.10/32"]);
   assert.is(l.maxRequestSize, 33554432);
+  assert.equal([l.maxConnections, l.httpReadHeaderTimeout, l.httpReadTimeout, l.httpIdleTimeout], [4096, 10, 30, 300]);
   assert.equal(c.storage, { type: "sqlite", path: "/var/lib/warden/warden.db" });
   assert.is(c.pluginDirectory, "/etc/warden/plugins");
   assert.is(c.apiAddr, "https://warden.example.com:8200");
@@ -70,6 +75,30 @@ test("every key of the example file", async () => {
   assert.equal(c.audit, [
     { type: "file", path: "file/", filePath: "/var/log/warden/audit.log", options: { log_raw: "false" } },
   ]);
+});
+
+test("listener limits: max_connections and Vault's http_*_timeout keys; none may be 0, headers within the read timeout", async () => {
+  const c = await parse(`
+listener "tcp" {
+  tls_disable = true
+  max_connections = "200"
+  http_read_header_timeout = "5s"
+  http_read_timeout = 60
+  http_idle_timeout = "2m"
+}
+storage "sqlite" { path = "x.db" }
+`);
+  const l = c.listeners[0]!;
+  assert.equal([l.maxConnections, l.httpReadHeaderTimeout, l.httpReadTimeout, l.httpIdleTimeout], [200, 5, 60, 120]);
+  const listener = (body: string) => `listener "tcp" {\n tls_disable = true\n ${body}\n}\nstorage "sqlite" { path = "y" }`;
+  await fails(listener("max_connections = 0"), /max_connections must be at least 1/);
+  await fails(listener("max_connections = -3"), /max_connections/);
+  await fails(listener('http_read_header_timeout = "0s"'), /http_read_header_timeout must be at least 1s/);
+  await fails(listener("http_read_timeout = 0"), /http_read_timeout must be at least 1s/);
+  await fails(listener('http_idle_timeout = "500ms"'), /http_idle_timeout must be at least 1s/);
+  await fails(listener('http_read_timeout = "5s"'), /http_read_header_timeout \(10s\) cannot be greater than http_read_timeout \(5s\)/);
+  await fails(listener('http_read_header_timeout = "soon"'), /http_read_header_timeout/);
+  await fails(listener("http_write_timeout = 10"), /unknown key "http_write_timeout"/);
 });
 
 test("listener keys: xff as comma string, hop skips, flags, size, tls13, several listeners", async () => {
@@ -161,12 +190,33 @@ test("loadServerConfig reads a file; missing file is a clear error", async () =>
   await writeFile(file, MIN);
   const c = await loadServerConfig(file, NOENV);
   assert.is(c.storage.type, "sqlite");
+  assert.is(c.configFile, file, "the config file's own path (its directory is off limits to API audit files)");
+  assert.is((await parse(MIN)).configFile, undefined);
   try {
     await loadServerConfig(join(dir, "nope.hcl"), NOENV);
     assert.unreachable("missing file");
   } catch (e) {
     assert.ok(e instanceof WardenError && /nope\.hcl/.test(e.message) && /ENOENT/.test(e.message), String(e));
   }
+});
+
+test("audit prefixing and plugin file keys (Vault's names): defaults, values, refusals", async () => {
+  const d = await parse(MIN);
+  assert.is(d.allowAuditLogPrefixing, false);
+  assert.is(d.pluginFileUid, undefined);
+  assert.is(d.pluginFilePermissions, undefined);
+  const c = await parse(`${MIN}\nallow_audit_log_prefixing = true\nplugin_file_uid = 1001\nplugin_file_permissions = "0750"`);
+  assert.is(c.allowAuditLogPrefixing, true);
+  assert.is(c.pluginFileUid, 1001);
+  assert.is(c.pluginFilePermissions, 0o750);
+  assert.is((await parse(`${MIN}\nplugin_file_permissions = 640`)).pluginFilePermissions, 0o640);
+  assert.is((await parse(`${MIN}\nplugin_file_uid = 0`)).pluginFileUid, 0);
+  await fails(`${MIN}\nallow_audit_log_prefixing = "perhaps"`, /allow_audit_log_prefixing: expected a boolean/);
+  await fails(`${MIN}\nplugin_file_uid = -1`, /plugin_file_uid/);
+  await fails(`${MIN}\nplugin_file_permissions = "rwx"`, /plugin_file_permissions: expected an octal mode/);
+  await fails(`${MIN}\nplugin_file_permissions = "0775"`, /plugin_file_permissions: 0775 lets group or other write plugin files/);
+  await fails(`${MIN}\nplugin_file_permissions = "0757"`, /lets group or other write/);
+  assert.is(devServerConfig({ dataDir: "/data" }).allowAuditLogPrefixing, false);
 });
 
 test("devServerConfig", () => {

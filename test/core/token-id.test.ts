@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { newAccessor, newServiceToken, randomBase62, tokenHasher } from "../../src/core/tokens/token-id.js";
 

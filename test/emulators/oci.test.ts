@@ -1,7 +1,7 @@
 // The OCI emulator over real HTTP: signatures from the official oci-common signer accepted (x-date
 // and date forms, POST body headers), everything else answered with OCI's codes and shapes.
 import { createHash } from "node:crypto";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type OciEmulator, startOciEmulator } from "../../src/emulators/oci/server.js";
 import { signRequest } from "../../plugins/oci/request-signer.js";

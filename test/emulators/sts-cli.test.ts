@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { DEMO_IDENTITY } from "../../src/emulators/sts/demo-identity.js";
 import { PopRPCClient, USER } from "./sts-helpers.js";
@@ -48,7 +48,8 @@ test("CLI: demo identity printed and usable, file identities loaded without prin
     const user = new PopRPCClient({ endpoint: url, apiVersion: "2015-04-01", accessKeyId: USER.accessKeyId, accessKeySecret: USER.accessKeySecret });
     const who2 = await user.request<Record<string, string>>("GetCallerIdentity", {}, { method: "GET" });
     assert.is(who2.Arn, "acs:ram::1733057948060001:user/ci-bot");
-    await new Promise((r) => setTimeout(r, 100)); // let the request log lines flush
+    // The emulator logs each request after answering it: wait for both lines to reach us.
+    for (const end = Date.now() + 10_000; (out.match(/GetCallerIdentity AccessKeyId=/g) ?? []).length < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
 
     assert.match(out, /\[sts-emulator\] POST \/ GetCallerIdentity AccessKeyId=STS\.DemoWardenDevRoleKey01 -> 200/);
     assert.not.ok(out.includes(USER.accessKeySecret), "a file identity's secret was printed");

@@ -1,6 +1,6 @@
 // Unit tests of the emulator's building blocks: the §3.3 signature test vectors, timestamp parsing,
 // nonce retention and identity validation.
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { NonceCache } from "../../src/emulators/sts/nonce-cache.js";
 import { validateIdentity } from "../../src/emulators/sts/identity.js";

@@ -1,7 +1,7 @@
 // The STS emulator over real HTTP on 127.0.0.1: official SDK signatures accepted, every rejection
 // answered with the Alibaba code and status, and every fault mode doing what it says.
 import { randomUUID } from "node:crypto";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { startStsEmulator, type StsEmulator } from "../../src/emulators/sts/server.js";
 import { signStringToSign, stringToSign } from "../../src/emulators/sts/signature.js";

@@ -1,5 +1,5 @@
 // Bad input to the identity API and the lockout tuning: a 400 every time, and nothing written.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 

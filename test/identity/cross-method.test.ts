@@ -1,6 +1,6 @@
 // One workload, two methods, one entity: an operator ties the workload's AppRole role id and its
 // AliCloud principal to one entity; both logins then carry that entity and its policies.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";

@@ -1,14 +1,13 @@
 // The jwt method's key sources over real HTTP: jwks_url and jwt_validation_pubkeys mounts, and the
 // outbound-fetch rules (redirects refused, a slow JWKS bounded by the timeout, at config time and
 // during a login's refetch).
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { fetchLimits } from "../../plugins/jwt/key-source.js";
 import { builtinPlugins } from "../../plugins/index.js";
 import { createJwtPlugin } from "../../plugins/jwt/backend.js";
-import { DEFAULT_KEYSET_TIMING } from "../../plugins/jwt/keyset-cache.js";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";
-import { claimsFor, makeKey, manualClock, sign, type TestKey } from "../../plugins/jwt/test-support.js";
+import { claimsFor, makeKey, sign, type TestKey } from "../../plugins/jwt/test-support.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
 interface Ctx {
@@ -21,8 +20,13 @@ interface Ctx {
 
 const ISS = "https://kubernetes.default.svc.cluster.local";
 const t = suite<Ctx>("jwt key sources end to end");
-/** The mounts' key caches run on this clock: the refetch cooldown passes when the test says so. */
-const clock = manualClock();
+// The mounts' key caches read the server's clock: the tests move it past the (long) refetch cooldown
+// instead of sleeping through it.
+const COOLDOWN_MS = 60_000;
+const pastCooldown = (s: TestServer): void => s.clock.advance(COOLDOWN_MS + 1);
+// A slow provider answers far later than the fetch timeout: a request cut by the timeout ends long before.
+const SLOW_PROVIDER_MS = 30_000;
+const CUT_BEFORE_MS = 20_000;
 
 const saSub = "system:serviceaccount:ci:builder";
 const k8sClaims = (extra: Record<string, unknown> = {}) =>
@@ -34,7 +38,7 @@ t.before(async (ctx) => {
   ctx.ec = await makeKey("ES256");
   ctx.ed = await makeKey("EdDSA");
   ctx.p = await startProvider([ctx.rsa]);
-  ctx.s = await startTestServer({ plugins: [...builtinPlugins.filter((p) => p.type !== "jwt"), createJwtPlugin({ keys: { now: clock.now } })] });
+  ctx.s = await startTestServer({ plugins: [...builtinPlugins.filter((p) => p.type !== "jwt"), createJwtPlugin({ keys: { refetchCooldownMs: COOLDOWN_MS } })] });
   for (const path of ["k8s", "pem", "disc"]) {
     assert.is((await ctx.s.request("POST", `sys/auth/${path}`, { body: { type: "jwt" } })).status, 204);
   }
@@ -108,28 +112,28 @@ t("a discovery document that redirects is refused at config time; nothing is sto
 });
 
 t("a slow JWKS times out within the bound at config time", async ({ s, p }) => {
-  p.faults = { jwksDelayMs: 5000 };
+  p.faults = { jwksDelayMs: SLOW_PROVIDER_MS };
   const started = Date.now();
   const r = await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } });
   const took = Date.now() - started;
   p.faults = {};
   assert.is(r.status, 400, r.text);
   assert.match(r.body.errors[0], /fetching the JWKS failed: timeout/);
-  assert.ok(took < 4000, `took ${took} ms`);
+  assert.ok(took < CUT_BEFORE_MS, `took ${took} ms`);
 });
 
 t("a slow JWKS during a login's refetch is bounded too; cached keys keep working", async ({ s, p, rsa }) => {
   assert.is((await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } })).status, 204);
   assert.is((await s.request("PUT", "auth/disc/role/builder", { body: role })).status, 204);
-  clock.advance(DEFAULT_KEYSET_TIMING.refetchCooldownMs);
-  p.faults = { jwksDelayMs: 5000 };
+  pastCooldown(s);
+  p.faults = { jwksDelayMs: SLOW_PROVIDER_MS };
   const unknown = await makeKey("RS256", "sa-rotated");
   const started = Date.now();
   const r = await s.request("PUT", "auth/disc/login", { token: null, body: { role: "builder", jwt: await sign(unknown, k8sClaims({ iss: p.url })) } });
   const took = Date.now() - started;
   assert.is(r.status, 400, r.text);
   assert.match(r.body.errors[0], /no key found for kid "sa-rotated"/);
-  assert.ok(took < 4000, `took ${took} ms`);
+  assert.ok(took < CUT_BEFORE_MS, `took ${took} ms`);
   const ok = await s.request("PUT", "auth/disc/login", { token: null, body: { role: "builder", jwt: await sign(rsa, k8sClaims({ iss: p.url })) } });
   assert.is(ok.status, 200, ok.text);
   p.faults = {};

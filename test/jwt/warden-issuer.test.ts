@@ -1,7 +1,7 @@
 // The loop, over real HTTP: an identity token minted by warden's own OIDC issuer
 // (identity/oidc) logs in to a jwt mount whose oidc_discovery_url points at warden itself. The
 // first login (to get an entity) goes through a jwt mount backed by a local test provider.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";
 import { claimsFor, makeKey, sign } from "../../plugins/jwt/test-support.js";

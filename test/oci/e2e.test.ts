@@ -2,7 +2,7 @@
 // login signatures made by the official oci-common signer. Both modes, both date forms, every
 // bad-input case of issue 4 (each refused without any request reaching OCI), the Infisical PR #8215
 // attack, token_* fields, and renewal re-checking the role.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type OciEmulator, startOciEmulator } from "../../src/emulators/oci/server.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";

@@ -1,6 +1,6 @@
 // `warden read identity/oidc/token/<role>` through the generic read, against a real server: the CLI
 // prints the token, and -field=token prints exactly the JWT (what a workload pipes into STS).
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type StsEmulator, startStsEmulator } from "../../src/emulators/sts/server.js";
 import { runCli } from "../cli/harness.js";

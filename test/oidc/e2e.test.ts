@@ -2,7 +2,7 @@
 // identity token, trades it at the STS emulator's AssumeRoleWithOIDC (which fetches discovery and JWKS
 // from warden) for temporary credentials, and logs in to warden again as the assumed role. Then the
 // emulator's refusals, and a warden-minted JWT logging in to warden's own jwt mount.
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { builtinPlugins } from "../../plugins/index.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";

@@ -55,12 +55,3 @@ export function assumeRoleWithOidc(stsUrl: string, params: Record<string, string
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) all[k] = v;
   return rawCall(stsUrl, { method: "POST", path: "/", body: formEncode(all), contentType: "application/x-www-form-urlencoded" });
 }
-
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

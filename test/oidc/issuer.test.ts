@@ -5,12 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { OIDC_NAMESPACE } from "../../src/core/identity/oidc/records.js";
 import { type StsEmulator, startStsEmulator } from "../../src/emulators/sts/server.js";
 import { type TestResponse, type TestServer, startTestServer } from "../helpers/server.js";
-import { alicloudLogin, decodeJwt, runner, setupAlicloud, waitFor } from "./helpers.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { alicloudLogin, decodeJwt, runner, setupAlicloud } from "./helpers.js";
 
 interface Ctx {
   s: TestServer;
@@ -287,7 +288,7 @@ t("rotation: the next key is published before it signs; a rotated key verifies u
   assert.ok(await verifies(ctx, oldToken), "a token signed before the rotation still verifies");
   assert.ok(await verifies(ctx, afterToken));
 
-  await waitFor("the rotated key to leave the JWKS", async () => !(await jwks(ctx)).keys.some((k) => k.kid === oldKid), 6000);
+  await waitFor("the rotated key to leave the JWKS", 6000, async () => !(await jwks(ctx)).keys.some((k) => k.kid === oldKid), 100);
   assert.not.ok(await verifies(ctx, oldToken), "after verification_ttl the old token no longer verifies");
   assert.is((await req(ctx, "POST", "identity/oidc/introspect", { token: ctx.token, body: { token: oldToken } })).body.active, false);
   assert.ok(await verifies(ctx, afterToken));
@@ -321,7 +322,7 @@ t("periodic job: the server's background timer rotates a key whose time has come
   const key = (await ctx.s.server.core.oidc.admin.store.key("main"))!;
   // Pretend the rotation period ran out (a 1-minute minimum keeps real waits out of the test).
   await kv.put(OIDC_NAMESPACE, "key/main", { ...key, nextRotation: Date.now() - 1000 });
-  await waitFor("the background job to rotate key main", async () => (await ctx.s.server.core.oidc.admin.store.key("main"))!.signingKid === key.nextKid, 8000);
+  await waitFor("the background job to rotate key main", 8000, async () => (await ctx.s.server.core.oidc.admin.store.key("main"))!.signingKid === key.nextKid, 100);
   const token = (await mint(ctx, "plain")).body.data.token as string;
   assert.is(decodeJwt(token).header.kid, key.nextKid);
   assert.ok(await verifies(ctx, token));

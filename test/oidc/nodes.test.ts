@@ -4,7 +4,7 @@
 // Several nodes share a PostgreSQL database; a SQLite file has one writer (its group commit holds the
 // write lock), so on SQLite this suite only runs when asked (WARDEN_TEST_SQLITE_NODES=1).
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 

@@ -52,7 +52,7 @@ t("register, read, list (builtin and external, with versions), enable, serve", a
 t("bad input: every refusal is a 4xx with a clear message, and nothing is registered", async ({ s, p }) => {
   const good = p.put("good.js", probeSource("good", "x"));
   const cases: Array<[string, string, string, RegExp]> = [
-    ["wrongpin", "good.js", "0".repeat(64), /sha256 mismatch.*pins 0{64}/],
+    ["wrongpin", "good.js", "0".repeat(64), /sha256 mismatch for plugin "wrongpin": good\.js does not match the pinned sha256/],
     ["badpin", "good.js", "xyz", /sha256 must be 64 hex/],
     ["missing", "nope.js", good, /not found in plugin_directory/],
     ["outside", "../outside.js", good, /invalid plugin command/],
@@ -61,12 +61,6 @@ t("bad input: every refusal is a 4xx with a clear message, and nothing is regist
     ["token", "good.js", good, /clashes with a builtin/],
     ["Bad.Name", "good.js", good, /invalid plugin name/],
   ];
-  const noExport = p.put("noexport.js", "export const nothing = 1;\n");
-  cases.push(["noexport", "noexport.js", noExport, /does not export a valid plugin/]);
-  const oldSdk = p.put("oldsdk.js", probeSource("oldsdk", "x", JSON.stringify("0.9")));
-  cases.push(["oldsdk", "oldsdk.js", oldSdk, new RegExp(`targets SDK 0\\.9, but this server provides SDK ${SDK_VERSION.replace(".", "\\.")}`)]);
-  const broken = p.put("broken.js", "import { nope } from './elsewhere.js';\nexport default nope;\n");
-  cases.push(["broken", "broken.js", broken, /failed to load/]);
   const outside = mkdtempSync(join(tmpdir(), "warden-outside-"));
   writeFileSync(join(outside, "evil.js"), probeSource("evil", "evil"));
   symlinkSync(join(outside, "evil.js"), join(p.dir, "link.js"));
@@ -77,10 +71,29 @@ t("bad input: every refusal is a 4xx with a clear message, and nothing is regist
     const r = await register(s, name, command, sha);
     assert.is(r.status, 400, `${name}: ${r.text}`);
     assert.match(r.body.errors.join(" "), message, name);
+    // The file's real hash is never told: it would pin a file the caller could not read.
+    assert.not.ok(r.text.includes(good) && sha !== good, `${name}: the error reveals the file's sha256`);
   }
   const names = await catalogNames(s);
   for (const [name] of cases) if (name !== "approle" && name !== "token") assert.not.ok(names.includes(name), `${name} half-registered`);
   rmSync(outside, { recursive: true, force: true });
+});
+
+t("module problems are found at enable, not at registration (which imports nothing); nothing is mounted", async ({ s, p }) => {
+  const cases: Array<[string, string, RegExp]> = [
+    ["noexport", "export const nothing = 1;\n", /does not export a valid plugin/],
+    ["oldsdk", probeSource("oldsdk", "x", JSON.stringify("0.9")), new RegExp(`targets SDK 0\\.9, but this server provides SDK ${SDK_VERSION.replace(".", "\\.")}`)],
+    ["broken", "import { nope } from './elsewhere.js';\nexport default nope;\n", /failed to load/],
+  ];
+  for (const [name, source, message] of cases) {
+    const sha = p.put(`${name}.js`, source);
+    const reg = await register(s, name, `${name}.js`, sha);
+    assert.is(reg.status, 204, `${name}: ${reg.text}`);
+    const en = await s.request("POST", `sys/auth/${name}`, { body: { type: name } });
+    assert.is(en.status, 400, `${name}: ${en.text}`);
+    assert.match(en.body.errors.join(" "), message, name);
+    assert.not.ok((await authPaths(s)).includes(`${name}/`), `${name} mounted`);
+  }
 });
 
 t("unregistered types and files are refused on enable; nothing is mounted", async ({ s, p }) => {

@@ -1,6 +1,6 @@
 // Out-of-tree plugin modules for the catalog tests, written as built JS files into a temporary
 // plugin_directory, exactly as an operator would drop a plugin's dist/index.js there.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pluginSha256 } from "../../src/sdk/testing/pin.js";
@@ -57,6 +57,8 @@ export function pluginDir(): PluginDir {
     dir,
     put(name, text) {
       writeFileSync(join(dir, name), text);
+      // As an operator deploys it: only the owner may write (the server refuses anything else).
+      chmodSync(join(dir, name), 0o644);
       return pluginSha256(join(dir, name));
     },
   };

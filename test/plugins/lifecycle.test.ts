@@ -185,14 +185,15 @@ t("a catalog plugin's reload swaps in a fresh instance and cleans the old one up
   }
 });
 
-t("catalog plugins of the new shape: a bad login handler is refused at registration, a failing setup at enable", async () => {
+t("catalog plugins of the new shape: a bad login handler and a failing setup are refused at enable (registration runs no plugin code)", async () => {
   const p = pluginDir();
   const s = await startTestServer({ configure: (c) => (c.pluginDirectory = p.dir) });
   const factory = (extra: string) => `import { definePath, definePlugin, SDK_VERSION } from "warden/sdk";
 export default definePlugin({ type: "f", sdkVersion: SDK_VERSION, description: "f", ${extra} });
 `;
   try {
-    const badLogin = await register(s, "badlogin", "badlogin.js", p.put("badlogin.js", factory('login: { help: 1 }, setup: () => ({ paths: [] })')));
+    assert.is((await register(s, "badlogin", "badlogin.js", p.put("badlogin.js", factory('login: { help: 1 }, setup: () => ({ paths: [] })')))).status, 204);
+    const badLogin = await s.write("sys/auth/bl", { type: "badlogin" });
     assert.is(badLogin.status, 400, badLogin.text);
     assert.match(badLogin.body.errors[0], /login must be a login handler/);
     const throwing = factory('setup: () => { throw new Error("needs a database"); }');

@@ -2,7 +2,7 @@
 // this checkout), run the scaffold's own `npm test`, then deploy its built file through the catalog
 // like an operator would, pinned with `warden plugin sha256`.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,7 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
     assert.is(pin, pluginSha256(built));
     const p = pluginDir();
     copyFileSync(built, join(p.dir, "acme.js"));
+    chmodSync(join(p.dir, "acme.js"), 0o644);
     const s = await serverWithPlugins(p.dir);
     try {
       assert.is((await register(s, "acme", "acme.js", pin, "v0.1.0")).status, 204);

@@ -1,4 +1,4 @@
-import { test } from "uvu";
+import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { compileAcl } from "../../src/core/policy/acl.js";
 import { parsePolicy } from "../../src/core/policy/parse.js";

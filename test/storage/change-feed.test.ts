@@ -3,12 +3,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { openPostgresStorage } from "../../src/storage/postgres/index.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/index.js";
 import type { Change, Storage } from "../../src/storage/types.js";
 import { createThrowawayDatabase } from "../helpers/pg.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-feed-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -26,14 +27,26 @@ const pairs: Record<string, () => Promise<[Storage, Storage]>> = {
   },
 };
 
-async function heard(s: Storage, n: number, ms = 2_000): Promise<Change[]> {
-  const got: Change[] = [];
-  const off = s.changes.subscribe((c) => got.push(c));
-  const end = Date.now() + ms;
-  while (got.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 100));
-  off();
-  return got;
+/**
+ * Everything `s` hears until the change with key `fence` arrives. The other node publishes the fence
+ * after the writes under test; the feed is ordered (commit order on PostgreSQL, publish order in
+ * process), so whatever those writes announced to `s`, rightly or wrongly, is heard before it. No
+ * fixed wait for "nothing more came".
+ */
+function heardUntil(s: Storage, fence: string, ms = 5_000): Promise<Change[]> {
+  return new Promise((resolve, reject) => {
+    const got: Change[] = [];
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no fence "${fence}" within ${ms} ms; heard ${JSON.stringify(got)}`));
+    }, ms);
+    const off = s.changes.subscribe((c) => {
+      if (c.key !== fence) return void got.push(c);
+      clearTimeout(timer);
+      off();
+      resolve(got);
+    });
+  });
 }
 
 for (const [name, open] of Object.entries(pairs)) {
@@ -41,13 +54,15 @@ for (const [name, open] of Object.entries(pairs)) {
   t("writes on one node are announced to the other, after commit, not to the writer", async () => {
     const [a, b] = await open();
     try {
-      const onB = heard(b, 5);
-      const onA = heard(a, 1, 300);
-      await a.policies.put({ name: "p", text: "x", updatedAt: 1 });
+      const onB = heardUntil(b, "fence/a");
+      const onA = heardUntil(a, "fence/b");
+      await a.policies.put({ name: "p", text: "x", updatedAt: 1, managedBy: "" });
       await a.kv.put("ns1", "role/x", { a: 1 });
-      await a.kv.claimOnce("ns1", "nonce", Date.now() + 1000); // exact state: not announced
+      await a.kv.claimOnce("ns1", "nonce", Date.now() + 1000, Date.now()); // exact state: not announced
       await a.system.put("audit/devices", "[]");
       await a.changes.publish("mount", "auth/x/");
+      await a.changes.publish("mount", "fence/a");
+      await b.changes.publish("mount", "fence/b");
       assert.equal(await onB, [
         { topic: "policy", key: "p" },
         { topic: "kv", key: "ns1\nrole/x" },
@@ -75,18 +90,26 @@ h("ha_enabled: exactly one of two instances leads; closing it hands over", async
   try {
     a.ha.start({ apiAddress: "http://a", hostname: "h", version: "v" });
     b.ha.start({ apiAddress: "http://b", hostname: "h", version: "v" });
-    const end = Date.now() + 5_000;
-    while (!a.ha.isLeader() && !b.ha.isLeader() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 1_500));
-    assert.is(Number(a.ha.isLeader()) + Number(b.ha.isLeader()), 1);
+    await waitFor("a leader", 5_000, async () => a.ha.isLeader() || b.ha.isLeader(), 20);
     const [leader, other] = a.ha.isLeader() ? [a, b] : [b, a];
+    // Instead of waiting a fixed time for a wrong second leader: wait until the other node has tried
+    // the lock while it was held (its lock session is idle after the attempt), then count leaders.
+    const since = new Date();
+    await waitFor("the other node to try for the lock", 5_000, async () => {
+      const { rows } = await leader.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'warden-leader' AND state = 'idle'
+            AND query LIKE '%pg_try_advisory_lock%' AND query_start > $1`,
+        [since],
+      );
+      return rows[0]!.n > 0;
+    });
+    assert.is(Number(a.ha.isLeader()) + Number(b.ha.isLeader()), 1);
     const nodes = await other.ha.nodes();
     assert.is(nodes.length, 2);
     assert.is(nodes[0]!.isLeader, true);
     await leader.close();
-    const end2 = Date.now() + 5_000;
-    while (!other.ha.isLeader() && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(other.ha.isLeader());
+    await waitFor("the other node to take over", 5_000, async () => other.ha.isLeader(), 20);
     assert.is((await other.ha.nodes()).length, 1);
   } finally {
     await a.close();

@@ -3,9 +3,9 @@
  * storageContract() with a function that opens a fresh, empty Storage. Each case gets its own
  * storage (before.each), so cases cannot leak state into one another.
  */
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
-import type { EntityAliasRecord, EntityRecord, GroupRecord, MountRecord, Storage, TokenRecord } from "../../src/storage/types.js";
+import { type EntityAliasRecord, type EntityRecord, type GroupRecord, MAX_TOKEN_DEPTH, type MountRecord, type Storage, type TokenRecord } from "../../src/storage/types.js";
 
 interface Ctx {
   s: Storage;
@@ -155,6 +155,32 @@ function tokenSuite(name: string, open: OpenStorage) {
     assert.equal(await s.tokens.get(rec.idHash), rec);
     assert.equal(await s.tokens.getByAccessor(rec.accessor), rec);
     assert.equal(await s.tokens.get(parent.idHash), parent);
+  });
+
+  t("get and getByAccessor carry the earliest expiry of the token's ancestors, and follow renewals", async ({ s }) => {
+    const grand = token({ expiresAt: 9_000 });
+    const parent = token({ parentHash: grand.idHash, expiresAt: 0 });
+    const child = token({ parentHash: parent.idHash, expiresAt: 20_000 });
+    const orphan = token({ expiresAt: 5_000 });
+    for (const r of [grand, parent, child, orphan]) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(child.idHash), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.getByAccessor(child.accessor), { ...child, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(parent.idHash), { ...parent, ancestorExpiresAt: 9_000 });
+    assert.equal(await s.tokens.get(grand.idHash), grand, "no ancestor: no field");
+    assert.equal(await s.tokens.get(orphan.idHash), orphan);
+    await s.tokens.renew(grand.idHash, { ttl: 60, expiresAt: 30_000, lastRenewalAt: 1 });
+    assert.is((await s.tokens.get(child.idHash))?.ancestorExpiresAt, 30_000, "a renewed ancestor is seen at once");
+    await s.tokens.revokeOrphan(grand.idHash);
+    assert.equal(await s.tokens.get(child.idHash), child, "no expiring ancestor left");
+  });
+
+  t("a token MAX_TOKEN_DEPTH generations below its root reads as expired (the walk is bounded)", async ({ s }) => {
+    const chain = [token()];
+    for (let i = 1; i <= MAX_TOKEN_DEPTH; i++) chain.push(token({ parentHash: chain[i - 1]!.idHash }));
+    for (const r of chain) await s.tokens.insert(r);
+    assert.equal(await s.tokens.get(chain[MAX_TOKEN_DEPTH - 1]!.idHash), chain[MAX_TOKEN_DEPTH - 1], "just above the bound: no expiring ancestor");
+    assert.is((await s.tokens.get(chain[MAX_TOKEN_DEPTH]!.idHash))?.ancestorExpiresAt, 1);
+    assert.is((await s.tokens.getByAccessor(chain[MAX_TOKEN_DEPTH]!.accessor))?.ancestorExpiresAt, 1);
   });
 
   t("get and getByAccessor of unknown ids are undefined", async ({ s }) => {
@@ -421,10 +447,10 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
   });
 
   t("policies: put, get, overwrite, list sorted, delete", async ({ s }) => {
-    await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1 });
-    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2 });
-    await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3 });
-    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3 });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "a" {}', updatedAt: 1, managedBy: "" }), true);
+    await s.policies.put({ name: "alpha", text: 'path "b" {}', updatedAt: 2, managedBy: "" });
+    assert.is(await s.policies.put({ name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" }), true);
+    assert.equal(await s.policies.get("zeta"), { name: "zeta", text: 'path "c" {}', updatedAt: 3, managedBy: "" });
     assert.is(await s.policies.get("nope"), undefined);
     assert.equal(
       (await s.policies.list()).map((p) => p.name),
@@ -433,6 +459,36 @@ function mountPolicySystemSuite(name: string, open: OpenStorage) {
     assert.is(await s.policies.delete("zeta"), true);
     assert.is(await s.policies.delete("zeta"), false);
     assert.is(await s.policies.get("zeta"), undefined);
+  });
+
+  t("policies: an API write or delete never touches a file-managed policy; a file takes over; release", async ({ s }) => {
+    const file = { name: "ops", text: 'path "a" {}', updatedAt: 1, managedBy: "policies/ops.hcl" };
+    assert.is(await s.policies.put(file), true);
+    assert.is(await s.policies.put({ name: "ops", text: 'path "*" {}', updatedAt: 2, managedBy: "" }), false, "API write refused");
+    assert.is(await s.policies.delete("ops"), false, "API delete refused");
+    assert.equal(await s.policies.get("ops"), file);
+    assert.is(await s.policies.put({ ...file, text: 'path "b" {}', updatedAt: 3 }), true, "the file itself rewrites it");
+    // A file takes over a policy written through the API.
+    await s.policies.put({ name: "late", text: 'path "x" {}', updatedAt: 1, managedBy: "" });
+    assert.is(await s.policies.put({ name: "late", text: 'path "y" {}', updatedAt: 2, managedBy: "policies/late.hcl" }), true);
+    assert.is((await s.policies.get("late"))?.managedBy, "policies/late.hcl");
+    // Released (its file is gone): kept as it was, an API policy again.
+    assert.is(await s.policies.release("ops"), true);
+    assert.is(await s.policies.release("ops"), false);
+    assert.equal(await s.policies.get("ops"), { ...file, text: 'path "b" {}', updatedAt: 3, managedBy: "" });
+    assert.is(await s.policies.put({ name: "ops", text: 'path "c" {}', updatedAt: 4, managedBy: "" }), true);
+    assert.is(await s.policies.delete("ops"), true);
+  });
+
+  t("policies: 20 concurrent API writes racing a file's takeover never leave API text under a file's marker", async ({ s }) => {
+    await s.policies.put({ name: "race", text: "api-0", updatedAt: 1, managedBy: "" });
+    const writes = Array.from({ length: 20 }, (_, i) => s.policies.put({ name: "race", text: `api-${i + 1}`, updatedAt: 2, managedBy: "" }));
+    const take = s.policies.put({ name: "race", text: "file", updatedAt: 3, managedBy: "policies/race.hcl" });
+    const results = await Promise.all([...writes, take]);
+    assert.is(results.at(-1), true);
+    const stored = await s.policies.get("race");
+    assert.is(stored?.managedBy, "policies/race.hcl");
+    assert.is(stored?.text, "file", "every API write after the takeover was refused");
   });
 
   t("system: get, put overwrites, delete", async ({ s }) => {
@@ -488,52 +544,65 @@ function kvSuite(name: string, open: OpenStorage) {
   });
 
   t("kv.deleteNamespace drops its keys and claims, not other namespaces'", async ({ s }) => {
-    const later = Date.now() + 60_000;
+    const now = Date.now();
+    const later = now + 60_000;
     await s.kv.put("gone", "a", 1);
     await s.kv.put("kept", "a", 2);
-    assert.is(await s.kv.claimOnce("gone", "nonce", later), true);
-    assert.is(await s.kv.claimOnce("kept", "nonce", later), true);
+    assert.is(await s.kv.claimOnce("gone", "nonce", later, now), true);
+    assert.is(await s.kv.claimOnce("kept", "nonce", later, now), true);
     await s.kv.deleteNamespace("gone");
     assert.equal(await s.kv.listKeys("gone", ""), []);
     assert.is(await s.kv.get("kept", "a"), 2);
-    assert.is(await s.kv.claimOnce("gone", "nonce", later), true);
-    assert.is(await s.kv.claimOnce("kept", "nonce", later), false);
+    assert.is(await s.kv.claimOnce("gone", "nonce", later, now), true);
+    assert.is(await s.kv.claimOnce("kept", "nonce", later, now), false);
   });
 
   t("claimOnce: first claim wins, a live claim refuses, namespaces are separate", async ({ s }) => {
-    const later = Date.now() + 60_000;
-    assert.is(await s.kv.claimOnce("ns", "n1", later), true);
-    assert.is(await s.kv.claimOnce("ns", "n1", later), false);
-    assert.is(await s.kv.claimOnce("ns", "n2", later), true);
-    assert.is(await s.kv.claimOnce("ns2", "n1", later), true);
+    const now = Date.now();
+    const later = now + 60_000;
+    assert.is(await s.kv.claimOnce("ns", "n1", later, now), true);
+    assert.is(await s.kv.claimOnce("ns", "n1", later, now), false);
+    assert.is(await s.kv.claimOnce("ns", "n2", later, now), true);
+    assert.is(await s.kv.claimOnce("ns2", "n1", later, now), true);
   });
 
   t("claimOnce: 50 concurrent claims of one key, exactly one true", async ({ s }) => {
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all(Array.from({ length: 50 }, () => s.kv.claimOnce("ns", "nonce", later)));
+    const now = Date.now();
+    const later = now + 60_000;
+    const rs = await Promise.all(Array.from({ length: 50 }, () => s.kv.claimOnce("ns", "nonce", later, now)));
     assert.is(rs.filter(Boolean).length, 1);
   });
 
   t("claimOnce: an expired claim can be claimed again, once", async ({ s }) => {
-    assert.is(await s.kv.claimOnce("ns", "n", Date.now() - 1), true);
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all([s.kv.claimOnce("ns", "n", later), s.kv.claimOnce("ns", "n", later)]);
+    const now = Date.now();
+    const later = now + 60_000;
+    assert.is(await s.kv.claimOnce("ns", "n", now - 1, now), true);
+    const rs = await Promise.all([s.kv.claimOnce("ns", "n", later, now), s.kv.claimOnce("ns", "n", later, now)]);
     assert.equal(rs.sort(), [false, true]);
-    assert.is(await s.kv.claimOnce("ns", "n", later), false);
+    assert.is(await s.kv.claimOnce("ns", "n", later, now), false);
   });
 
   t("pruneClaims removes only expired claims, at most `limit`", async ({ s }) => {
     const now = Date.now();
-    for (let i = 0; i < 5; i++) await s.kv.claimOnce("ns", `old${i}`, now - 1000 - i);
-    await s.kv.claimOnce("ns", "live", now + 60_000);
-    await s.kv.claimOnce("ns", "forever", 0);
+    for (let i = 0; i < 5; i++) await s.kv.claimOnce("ns", `old${i}`, now - 1000 - i, now);
+    await s.kv.claimOnce("ns", "live", now + 60_000, now);
+    await s.kv.claimOnce("ns", "forever", 0, now);
     assert.is(await s.kv.pruneClaims(now, 3), 3);
     assert.is(await s.kv.pruneClaims(now, 100), 2);
     assert.is(await s.kv.pruneClaims(now, 100), 0);
-    assert.is(await s.kv.claimOnce("ns", "live", now + 60_000), false);
-    assert.is(await s.kv.claimOnce("ns", "forever", now + 60_000), false);
+    assert.is(await s.kv.claimOnce("ns", "live", now + 60_000, now), false);
+    assert.is(await s.kv.claimOnce("ns", "forever", now + 60_000, now), false);
     // Pruned ones were really gone (claimable again).
-    assert.is(await s.kv.claimOnce("ns", "old0", now + 60_000), true);
+    assert.is(await s.kv.claimOnce("ns", "old0", now + 60_000, now), true);
+  });
+
+  t("claimOnce: a claim is live until its expiry by the caller's clock, not the database's", async ({ s }) => {
+    // Far from the real time on purpose: only the `now` passed in decides.
+    const t0 = Date.now() + 10 * 86_400_000;
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 1000, t0), true);
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 5000, t0 + 999), false, "1 ms before expiry");
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 5000, t0 + 1000), true, "at expiry");
+    assert.is(await s.kv.claimOnce("ns", "c", t0 + 9000, t0 + 4999), false, "the new claim holds");
   });
 
   t.run();

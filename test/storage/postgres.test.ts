@@ -6,9 +6,10 @@
  */
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { postgresMigrations } from "../../src/storage/migrations/postgres/index.js";
+import { migrate } from "../../src/storage/postgres/migrate.js";
 import { openPostgresStorage, type PostgresStorage } from "../../src/storage/postgres/index.js";
 import { isStorageUnavailable } from "../../src/storage/postgres/errors.js";
 import { prefixEnd } from "../../src/storage/postgres/prepared.js";
@@ -91,6 +92,29 @@ t("migrations: two nodes opening one fresh schema at once migrate it exactly onc
   }
 });
 
+t("migrations: a version-2 schema upgrades to 3: used-up counted entries get their index, and tidy still finds them", async () => {
+  const prefix = freshPrefix();
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  try {
+    await migrate(pool, prefix, postgresMigrations.slice(0, 2));
+  } finally {
+    await pool.end();
+  }
+  const s = await open(prefix);
+  try {
+    const idx = await s.pool.query<{ def: string }>("SELECT indexdef AS def FROM pg_indexes WHERE indexname = $1", [`${prefix}_counted_used_up`]);
+    assert.match(idx.rows[0]?.def ?? "", /WHERE \(uses = '?-1'?/);
+    const now = Date.now();
+    await s.kv.putCounted("ns", "once", "v", 1, 0);
+    await s.kv.putCounted("ns", "kept", "v", 2, 0);
+    assert.ok(await s.kv.takeCounted("ns", "once", now));
+    assert.is(await s.kv.pruneCounted(now, 100), 1, "the used-up one (uses = -1) only");
+    assert.equal(await s.kv.listCounted("ns", ""), ["kept"]);
+  } finally {
+    await s.close();
+  }
+});
+
 t("migrations: a schema from a newer build is refused", async () => {
   const prefix = freshPrefix();
   const s = await open(prefix);
@@ -140,12 +164,13 @@ t("two nodes: 60 concurrent uses of a num_uses=7 token split across nodes give e
 t("two nodes: claimOnce of one key, 40 racers on both, exactly one true", async () => {
   const [a, b] = await twoNodes();
   try {
-    const later = Date.now() + 60_000;
-    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).kv.claimOnce("ns", "nonce", later)));
+    const now = Date.now();
+    const later = now + 60_000;
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).kv.claimOnce("ns", "nonce", later, now)));
     assert.is(rs.filter(Boolean).length, 1);
     // A replay on the other node is refused too.
-    assert.is(await a.kv.claimOnce("ns", "nonce", later), false);
-    assert.is(await b.kv.claimOnce("ns", "nonce", later), false);
+    assert.is(await a.kv.claimOnce("ns", "nonce", later, now), false);
+    assert.is(await b.kv.claimOnce("ns", "nonce", later, now), false);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }

@@ -2,18 +2,20 @@
  * The shared storage contract against real SQLite files (and once against :memory:), plus what only
  * SQLite has: pragmas, file modes, migrations, durability across reopen, group commit.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
+import { waitFor } from "../helpers/wait-for.js";
 import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
 import { readPragmas } from "../../src/storage/sqlite/open-db.js";
 import * as schema from "../../src/storage/sqlite/schema.js";
-import { storageContract, token } from "./contract.js";
+import { migrate } from "../../src/storage/sqlite/migrate.js";
+import { group, storageContract, token } from "./contract.js";
 
 const root = mkdtempSync(join(tmpdir(), "warden-sqlite-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
@@ -73,11 +75,12 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
   const old = token({ entityId: "ent-old" });
   let s = await openSqliteStorage({ path });
   await s.tokens.insert(old);
+  await s.policies.put({ name: "kept", text: 'path "a" {}', updatedAt: 1, managedBy: "" });
   await s.close();
   // Take the file back to version 1 (what a previous release left behind).
   const raw = new Database(path);
-  raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE identity_groups;
-    DROP TABLE counted; DROP TABLE counters; DELETE FROM schema_migrations WHERE version > 1;`);
+  raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE groups;
+    DROP TABLE counted; DROP TABLE counters; ALTER TABLE policies DROP COLUMN managed_by; DELETE FROM schema_migrations WHERE version > 1;`);
   raw.close();
   s = await openSqliteStorage({ path });
   try {
@@ -85,6 +88,37 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
     assert.equal(await s.tokens.get(old.idHash), old);
     assert.is(await s.kv.bumpCounter("ns", "k", 1000, 1), 1);
     assert.is(await s.tokens.revokeByEntity("ent-old"), 1);
+    assert.equal(await s.policies.get("kept"), { name: "kept", text: 'path "a" {}', updatedAt: 1, managedBy: "" }, "an old policy is an API one");
+  } finally {
+    await s.close();
+  }
+});
+
+t("migrations: a version-2 database upgrades to 3 in place, keeping its groups, counters and tokens", async () => {
+  const path = freshPath();
+  mkdirSync(dirname(path), { recursive: true });
+  // What a version-2 build left behind.
+  const v2 = new Database(path);
+  migrate(v2, sqliteMigrations.slice(0, 2));
+  const stamp = Date.now();
+  v2.exec(`INSERT INTO identity_groups (id, name, policies, member_entity_ids, metadata, created_at, updated_at)
+             VALUES ('g1', 'ops', '["p"]', '["e1"]', '{}', ${stamp}, ${stamp});
+           INSERT INTO counters (namespace, key, count, window_ends_at) VALUES ('ns', 'k', 2, ${stamp + 60_000});`);
+  v2.close();
+  const s = await openSqliteStorage({ path });
+  try {
+    assert.is(s.connection.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), 3);
+    assert.is((await s.identity.getGroupByName("ops"))?.id, "g1");
+    assert.is(await s.kv.peekCounter("ns", "k", stamp), 2, "the window carried over the column rename");
+    assert.is(await s.kv.bumpCounter("ns", "k", 60_000, stamp), 3);
+    assert.ok(await s.identity.insertGroup(group({ name: "devs" })));
+    const entityIndex = s.connection.prepare("SELECT sql FROM sqlite_master WHERE name = 'tokens_entity_id'").pluck().get() as string;
+    assert.match(entityIndex, /WHERE entity_id <> ''/);
+    const withEntity = token({ entityId: "e1" });
+    await s.tokens.insert(withEntity);
+    await s.tokens.insert(token({ entityId: "" }));
+    assert.is(await s.tokens.revokeByEntity("e1"), 1);
+    assert.is(await s.tokens.revokeByEntity(""), 0, "'' is no entity");
   } finally {
     await s.close();
   }
@@ -247,7 +281,8 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.mounts.update(m);
     await s.mounts.list();
     await s.mounts.delete(m.path);
-    await s.policies.put({ name: "p", text: "", updatedAt: 1 });
+    await s.policies.put({ name: "p", text: "", updatedAt: 1, managedBy: "" });
+    await s.policies.release("p");
     await s.policies.get("p");
     await s.policies.list();
     await s.policies.delete("p");
@@ -255,7 +290,7 @@ t("prepared only: no statement is compiled after open", async () => {
     await s.kv.get("n", "k");
     await s.kv.listKeys("n", "");
     await s.kv.delete("n", "k");
-    await s.kv.claimOnce("n", "c", 1);
+    await s.kv.claimOnce("n", "c", 1, 0);
     await s.kv.pruneClaims(10, 10);
     await s.kv.putCounted("n", "c", { v: 1 }, 2, 0);
     await s.kv.peekCounted("n", "c", 1);
@@ -313,12 +348,14 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       token({ idHash: "h1" }),
       token({ idHash: "h2", parentHash: "h1", policies: ["a", "b"], meta: { k: "v" }, boundCidrs: ["10.0.0.0/8"], renewable: false, numUses: 3, entityId: "e", role: "r" }),
       token({ idHash: "h3", auth: { alias: "x", metadata: { m: "1" }, internal: { role_name: "dev" } } }),
+      token({ idHash: "h4", expiresAt: 5_000 }),
+      token({ idHash: "h5", parentHash: "h4" }),
     ];
     for (const v of variants) {
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
-      assert.equal(hot, v);
+      assert.equal(hot, v.parentHash === "h4" ? { ...v, ancestorExpiresAt: 5_000 } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
   } finally {
@@ -340,8 +377,8 @@ t("reads share a short-lived snapshot: own writes are seen at once, another conn
     const other = new Database(path);
     other.prepare("INSERT INTO system (key, value) VALUES ('external', 'x')").run();
     other.close();
-    await new Promise((r) => setTimeout(r, 400));
-    assert.is(await s.system.get("external"), "x");
+    // Within the snapshot's refresh (250 ms); polled, since a busy machine may be late.
+    assert.is(await waitFor("the other connection's write", 5_000, async () => s.system.get("external")), "x");
   } finally {
     await s.close();
   }

@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { rawRequest } from "../helpers/raw-http.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
@@ -100,7 +100,7 @@ t("missing, unknown, malformed and expired tokens are 403", async ({ s }) => {
   assert.is((await s.request("GET", "auth/token/lookup-self", { token: "bad token!" })).status, 403);
   const short = await s.request("POST", "auth/token/create", { body: { ttl: "1s", policies: ["reader"] } });
   assert.is(short.status, 200);
-  await new Promise((r) => setTimeout(r, 1300));
+  s.clock.advance(1_300);
   assert.is((await s.request("GET", "auth/token/lookup-self", { token: short.body.auth.client_token })).status, 403);
 });
 

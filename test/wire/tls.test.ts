@@ -1,13 +1,13 @@
 // A TLS listener from config: certificate and key files, TLS 1.2 at least, plain HTTP refused.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { suite } from "uvu";
+import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { selfSignedCert } from "../helpers/tls.js";
 
 interface Ctx {
   s: TestServer;
@@ -30,10 +30,7 @@ function get(port: number, path: string, ca: Buffer, token: string): Promise<{ s
 const t = suite<Ctx>("TLS listener");
 
 t.before(async (ctx) => {
-  const dir = mkdtempSync(join(tmpdir(), "warden-tls-"));
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" });
+  const { cert, key } = selfSignedCert(mkdtempSync(join(tmpdir(), "warden-tls-")));
   ctx.ca = readFileSync(cert);
   ctx.s = await startTestServer({
     configure: (c) => {

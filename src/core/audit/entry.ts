@@ -64,6 +64,7 @@ export function requestEntry(k: EntryKeying, time: string, r: AuditRequestFacts)
   const out: Record<string, unknown> = { time, type: "request" };
   if (r.auth) out.auth = authBlock(k, r.auth);
   out.request = requestBlock(k, r);
+  if (r.error) out.error = r.error;
   return out;
 }
 

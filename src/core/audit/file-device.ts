@@ -31,7 +31,8 @@ interface Pending {
 /** Lines per write call; bounds the memory of one batch under a burst. */
 const MAX_BATCH = 1024;
 
-const errCode = (e: unknown): string => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : "");
+/** The fs error code of `e` ("ENOENT"), or "". */
+export const errCode = (e: unknown): string => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : "");
 
 /**
  * True when the file's last byte is not a newline. The write descriptor is write-only, so the byte is

@@ -58,6 +58,8 @@ export function parseFileOptions(options: Record<string, string>): { config: Fil
   if (!/^[0-7]{3,4}$/.test(modeRaw)) throw badRequest("mode must be an octal file mode such as \"0600\"");
   const mode = parseInt(modeRaw, 8);
   if (mode > 0o777) throw badRequest("mode must not set setuid, setgid or sticky bits");
+  // Vault 1.20.1: an audit file is never a program (HCSEC-2025-14).
+  if (mode & 0o111) throw badRequest(`mode ${modeRaw} is refused: file audit devices cannot use file modes with executable permissions (e.g. 0777, 0755)`);
 
   const prefix = options.prefix ?? "";
   // A newline in the prefix would let whoever sets it forge whole audit lines (GHSA-xp75-r577-cvhp).

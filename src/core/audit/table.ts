@@ -7,7 +7,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SystemStore } from "../../storage/types.js";
-import type { AuditDeviceInfo } from "./types.js";
+import type { AuditDeviceInfo, AuditDeviceOrigin } from "./types.js";
+
+/** A table entry: the device as listed, and who enabled it (entries written before origins existed count as "api"). */
+export interface StoredDevice {
+  info: AuditDeviceInfo;
+  origin: AuditDeviceOrigin;
+}
 
 export const DEVICE_TABLE_KEY = "audit/devices";
 export const deviceKeyName = (path: string): string => `audit/key/${path}`;
@@ -19,7 +25,7 @@ const isStringMap = (v: unknown): v is Record<string, string> =>
  * Reads the table. A table that exists but cannot be read throws: starting with an unknown set of
  * audit devices would mean running unaudited, which is failing open.
  */
-export async function loadDeviceTable(system: SystemStore): Promise<AuditDeviceInfo[]> {
+export async function loadDeviceTable(system: SystemStore): Promise<StoredDevice[]> {
   const raw = await system.get(DEVICE_TABLE_KEY);
   if (raw === undefined) return [];
   let parsed: unknown;
@@ -30,16 +36,17 @@ export async function loadDeviceTable(system: SystemStore): Promise<AuditDeviceI
   }
   if (!Array.isArray(parsed)) throw new Error("audit device table is corrupt (not a list)");
   return parsed.map((d: unknown) => {
-    const e = d as Partial<AuditDeviceInfo> | null;
+    const e = d as (Partial<AuditDeviceInfo> & { origin?: unknown }) | null;
     if (!e || typeof e.path !== "string" || e.type !== "file" || !isStringMap(e.options)) {
       throw new Error("audit device table is corrupt (bad entry)");
     }
-    return { path: e.path, type: "file", description: typeof e.description === "string" ? e.description : "", options: { ...e.options } };
+    const info: AuditDeviceInfo = { path: e.path, type: "file", description: typeof e.description === "string" ? e.description : "", options: { ...e.options } };
+    return { info, origin: e.origin === "config" ? "config" : "api" };
   });
 }
 
-export async function saveDeviceTable(system: SystemStore, devices: AuditDeviceInfo[]): Promise<void> {
-  await system.put(DEVICE_TABLE_KEY, JSON.stringify(devices));
+export async function saveDeviceTable(system: SystemStore, devices: StoredDevice[]): Promise<void> {
+  await system.put(DEVICE_TABLE_KEY, JSON.stringify(devices.map((d) => ({ ...d.info, origin: d.origin }))));
 }
 
 /** The device's key: the stored one, or a fresh one stored first (whoever wrote first wins). */

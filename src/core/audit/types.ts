@@ -38,6 +38,8 @@ export interface AuditRequestFacts {
   /** Raw caller token as sent (may be set even when it did not resolve). */
   clientToken: string;
   clientTokenAccessor: string;
+  /** Why the request was refused before its handler ran (written on the request entry, as Vault does). */
+  error?: string;
 }
 
 export interface AuditResponseFacts {
@@ -57,12 +59,16 @@ export interface AuditDeviceInfo {
   options: Record<string, string>;
 }
 
+/** Who enabled a device: the operator's config file, or a caller of sys/audit (held to stricter rules). */
+export type AuditDeviceOrigin = "api" | "config";
+
 export interface AuditBroker {
   /** True when at least one device is enabled (the pipeline skips entry building otherwise). */
   readonly active: boolean;
   logRequest(req: AuditRequestFacts): Promise<void>;
   logResponse(req: AuditRequestFacts, res: AuditResponseFacts): Promise<void>;
-  enable(device: AuditDeviceInfo): Promise<void>;
+  /** Enables and persists a device; "api" (the default) applies the file-path rules of device-rules.ts. */
+  enable(device: AuditDeviceInfo, origin?: AuditDeviceOrigin): Promise<void>;
   disable(path: string): Promise<boolean>;
   list(): AuditDeviceInfo[];
   /** sys/audit-hash/:path: "hmac-sha256:<hex>" with that device's key; undefined if no such device. */

@@ -1,14 +1,16 @@
 import type { Fields } from "../../sdk/fields.js";
-import type { HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
+import type { HandlerResult, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
 import type { EntitySnapshot } from "../identity/identity-service.js";
 import type { Acl } from "../policy/types.js";
 import type { Caller, Minted } from "../tokens/token-service.js";
 
 /**
- * The server's own backends (sys/, auth/token/) are declared with the same path framework as
- * plugins; their handlers additionally see who is calling.
+ * The server's own backends (sys/, auth/token/, identity/) are declared with the same path
+ * framework as plugins; their handlers additionally see who is calling: the token, its record and
+ * its ACL. Only these trusted handlers ever get a CoreRequest; a plugin gets a PluginRequest built
+ * for it (see bound-path.ts), which has none of this.
  */
-export interface CoreRequest<F extends Fields = Fields> extends PluginRequest<F> {
+export interface CoreRequest<F extends Fields = Fields> extends Omit<PluginRequest<F>, "caller"> {
   caller: Caller | undefined;
   /** The caller's entity, when its token has one. */
   identity: EntitySnapshot | undefined;
@@ -29,12 +31,20 @@ export interface CoreResult extends HandlerResult {
   raw?: { body: Record<string, unknown>; headers?: Record<string, string> };
 }
 
-export interface CorePathDefinition<F extends Fields> extends Omit<PathDefinition<F>, "operations" | "existenceCheck"> {
-  operations: Partial<Record<Operation, (req: CoreRequest<F>) => Promise<CoreResult | void>>>;
-  existenceCheck?: (req: CoreRequest<F>) => Promise<boolean>;
+export type CorePathDefinition<F extends Fields = Fields> = PathDefinition<F, CoreRequest<F>, CoreResult>;
+
+/** A core path of any field shape: what lists of core paths hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCorePath = CorePathDefinition<any>;
+
+/** A backend the server itself provides: mounted once at boot, never from the catalog. */
+export interface CoreBackend {
+  type: string;
+  description: string;
+  paths: AnyCorePath[];
 }
 
-/** The pipeline hands core handlers a CoreRequest; plugins only ever get the PluginRequest part. */
-export function corePath<F extends Fields>(def: CorePathDefinition<F>): PathDefinition<F> {
-  return def as unknown as PathDefinition<F>;
+/** Keeps field inference per path while a backend lists paths of different shapes. */
+export function corePath<F extends Fields>(def: CorePathDefinition<F>): CorePathDefinition<F> {
+  return def;
 }

@@ -1,25 +1,40 @@
-import type { PathDefinition, PluginDefinition } from "../../sdk/plugin.js";
+import type { FieldSchema } from "../../sdk/fields.js";
+import type { PathDefinition } from "../../sdk/plugin.js";
 
 /**
  * Compiles a backend's declared path patterns once. A pattern is "/"-separated segments where
  * ":name" captures one segment, ":name*" captures one or more segments, and a trailing "/?" makes
  * the last slash optional. A literal pattern wins outright; patterns with captures are tried in
  * declaration order and the first that matches wins.
+ *
+ * Captures into case-folding fields (`lowercase: true`, or type `lowercase_string`) are folded here,
+ * and the match carries the canonical remainder: the router hands that one name to the ACL, the
+ * handler and the audit log, so no handler can act on a name the ACL did not decide on.
  */
-export interface CompiledPath {
-  def: PathDefinition;
+
+/** What the matcher needs of a path: core and plugin paths alike. */
+export type RoutablePath = Pick<PathDefinition, "pattern" | "fields">;
+
+export interface CompiledPath<P extends RoutablePath = RoutablePath> {
+  def: P;
   regex: RegExp;
   captures: string[];
+  /** Captures whose segment is folded to lower case before anyone sees it. */
+  folded: string[];
 }
 
-export interface PathMatch {
-  path: CompiledPath;
+export interface PathMatch<P extends RoutablePath = RoutablePath> {
+  path: CompiledPath<P>;
   captures: Record<string, string>;
+  /** The remainder with folded captures in their canonical form (the input itself when none). */
+  remainder: string;
 }
 
 const SEGMENT = "[A-Za-z0-9_.@-]+";
 
-export function compilePattern(def: PathDefinition): CompiledPath {
+export const foldsCase = (schema: FieldSchema): boolean => schema.lowercase === true || schema.type === "lowercase_string";
+
+export function compilePattern<P extends RoutablePath>(def: P): CompiledPath<P> {
   let pattern = def.pattern;
   let optionalSlash = false;
   if (pattern.endsWith("/?")) {
@@ -42,16 +57,34 @@ export function compilePattern(def: PathDefinition): CompiledPath {
       return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     })
     .join("/");
-  return { def, regex: new RegExp(`^${source}${optionalSlash ? "/?" : ""}$`), captures };
+  const folded = captures.filter((name) => foldsCase(def.fields[name]!));
+  // Match indices are only asked for where a segment must be rewritten.
+  const regex = new RegExp(`^${source}${optionalSlash ? "/?" : ""}$`, folded.length > 0 ? "d" : "");
+  return { def, regex, captures, folded };
 }
 
-export class PathMatcher {
-  private readonly paths: CompiledPath[];
-  /** Literal patterns (most paths) resolve with one map lookup. */
-  private readonly literal = new Map<string, CompiledPath>();
+/** The match's captures and remainder with every case-folding capture lower-cased in place. */
+function canonical<P extends RoutablePath>(path: CompiledPath<P>, m: RegExpExecArray, remainder: string): PathMatch<P> {
+  const captures: Record<string, string> = { ...m.groups };
+  if (path.folded.length === 0) return { path, captures, remainder };
+  let out = remainder;
+  for (const name of path.folded) {
+    const [start, end] = m.indices!.groups![name]!;
+    const value = remainder.slice(start, end).toLowerCase();
+    captures[name] = value;
+    // Segments are ASCII, so folding keeps every offset where it was.
+    out = out.slice(0, start) + value + out.slice(end);
+  }
+  return { path, captures, remainder: out };
+}
 
-  constructor(plugin: Pick<PluginDefinition, "paths">) {
-    this.paths = plugin.paths.map(compilePattern);
+export class PathMatcher<P extends RoutablePath = RoutablePath> {
+  private readonly paths: CompiledPath<P>[];
+  /** Literal patterns (most paths) resolve with one map lookup. */
+  private readonly literal = new Map<string, CompiledPath<P>>();
+
+  constructor(backend: { paths: readonly P[] }) {
+    this.paths = backend.paths.map((p) => compilePattern(p));
     for (const p of this.paths) {
       if (!p.def.pattern.includes(":") && !p.def.pattern.endsWith("/?") && !this.literal.has(p.def.pattern)) {
         this.literal.set(p.def.pattern, p);
@@ -59,12 +92,12 @@ export class PathMatcher {
     }
   }
 
-  match(remainder: string): PathMatch | undefined {
+  match(remainder: string): PathMatch<P> | undefined {
     const literal = this.literal.get(remainder);
-    if (literal) return { path: literal, captures: {} };
+    if (literal) return { path: literal, captures: {}, remainder };
     for (const p of this.paths) {
       const m = p.regex.exec(remainder);
-      if (m) return { path: p, captures: { ...m.groups } };
+      if (m) return canonical(p, m, remainder);
     }
     return undefined;
   }

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { badRequest, notFound } from "../../sdk/errors.js";
-import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { EntityAliasRecord, EntityRecord, GroupRecord, Storage } from "../../storage/types.js";
-import { corePath } from "../framework/core-path.js";
+import { type CoreBackend, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { IdentityService } from "./identity-service.js";
 
@@ -37,7 +36,7 @@ const groupFields = {
 const time = (ms: number): string => new Date(ms).toISOString();
 
 /** identity/*: Vault's entity, entity-alias and group API (internal groups). */
-export function identityBackend(storage: Storage, identity: IdentityService, mounts: MountTable): PluginDefinition {
+export function identityBackend(storage: Storage, identity: IdentityService, mounts: MountTable): CoreBackend {
   const store = storage.identity;
 
   const aliasView = (a: EntityAliasRecord): Record<string, unknown> => {
@@ -181,7 +180,6 @@ export function identityBackend(storage: Storage, identity: IdentityService, mou
 
   return {
     type: "identity",
-    sdkVersion: SDK_VERSION,
     description: "identity store",
     paths: [
       corePath({

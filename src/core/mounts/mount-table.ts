@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { type Clock, systemClock } from "../../sdk/clock.js";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
 import type { MountSettings, PluginInstance } from "../../sdk/mount-instance.js";
-import { type Logger, type MountInfo, type PluginDefinition, type StorageView, isPluginFactory } from "../../sdk/plugin.js";
+import { type AnyPathDefinition, type Logger, type MountInfo, type PluginDefinition, type StorageView, isPluginFactory } from "../../sdk/plugin.js";
 import type { MountRecord, Storage } from "../../storage/types.js";
+import type { AnyCorePath, CoreBackend } from "../framework/core-path.js";
 import { PathMatcher } from "../framework/path-matcher.js";
 import { withDeadline } from "../plugins/deadline.js";
 import { endInstance, notifyInstance, setupInstance } from "../plugins/instance.js";
@@ -11,34 +13,49 @@ import type { ResolvedPlugin } from "../plugins/registry.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
 import { type CachedStorageView, mountStorageView } from "./storage-view.js";
 
-/** A live mount: its record, the backend serving it, and the services handed to that backend. */
-export interface MountEntry {
+interface MountEntryCommon {
   record: MountRecord;
   info: MountInfo;
-  /** What serves requests: the instance's paths and renew, the plugin's outbound rules. */
-  backend: PluginDefinition;
-  /** The mount's own plugin instance (made by setup; told of cleanup, invalidate, tune). */
-  instance: PluginInstance;
-  matcher: PathMatcher;
   storage: CachedStorageView;
   http: HttpClient;
   log: Logger;
   /** Mount's own lease limits (0 = inherit the system's). */
   limits: LeaseLimits;
-  /** Built into the server (sys/, auth/token/): cannot be disabled or moved. */
-  builtin: boolean;
   /** Which build serves the mount (sys/auth's running_plugin_version / running_sha256). */
   running: { version: string; sha256: string; external: boolean };
 }
+
+/** Built into the server (sys/, auth/token/, identity/): cannot be disabled or moved; trusted handlers. */
+export interface CoreMountEntry extends MountEntryCommon {
+  builtin: true;
+  backend: CoreBackend;
+  matcher: PathMatcher<AnyCorePath>;
+}
+
+/** A plugin's mount: its handlers only ever get a PluginRequest. */
+export interface PluginMountEntry extends MountEntryCommon {
+  builtin: false;
+  /** What serves requests: the instance's paths and renew, the plugin's outbound rules. */
+  backend: PluginDefinition;
+  /** The mount's own plugin instance (made by setup; told of cleanup, invalidate, tune). */
+  instance: PluginInstance;
+  matcher: PathMatcher<AnyPathDefinition>;
+}
+
+/** A live mount: its record, the backend serving it, and the services handed to that backend. */
+export type MountEntry = CoreMountEntry | PluginMountEntry;
 
 export interface MountTableDeps {
   storage: Storage;
   /** Auth method types an operator may enable: builtin, or loaded (pin verified) from the catalog. */
   registry: { resolve(type: string): Promise<ResolvedPlugin> };
   log: Logger & { child(scope: string): Logger };
-  httpClientFor(mount: MountRecord, backend: PluginDefinition, storage: StorageView, log: Logger): HttpClient;
+  /** The server's own backends declare no outbound hosts: their client calls nothing. */
+  httpClientFor(mount: MountRecord, backend: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
   deadlineMs: number;
+  /** The server's clock: expiry of the mounts' counted entries and claims; handed to plugin instances. */
+  clock?: Clock;
 }
 
 const MOUNT_PATH = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
@@ -76,15 +93,18 @@ export class MountTable {
   /** Types whose paths-only (pre-lifecycle) shape has been reported, once each. */
   private readonly legacyReported = new Set<string>();
 
-  constructor(private readonly deps: MountTableDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: MountTableDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   /** Registers a backend the server itself provides (sys/, auth/token/). */
-  addBuiltin(record: MountRecord, backend: PluginDefinition): MountEntry {
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
-    const log = this.deps.log.child(record.path);
-    const http = this.deps.httpClientFor(record, backend, storage, log);
-    // The server's own backends have no lifecycle: their instance is just their paths.
-    const entry = this.entryOf(record, backend, { paths: backend.paths }, { storage, log, http }, true, { version: "", sha256: "", external: false });
+  addBuiltin(record: MountRecord, backend: CoreBackend): MountEntry {
+    const services = this.servicesOf(record);
+    // The server's own backends declare no outbound hosts: their client calls nothing.
+    const http = this.deps.httpClientFor(record, {}, services.storage, services.log);
+    const entry: CoreMountEntry = { ...services, http, builtin: true, backend, matcher: new PathMatcher(backend), running: { version: "", sha256: "", external: false } };
     this.byPath.set(record.path, entry);
     return entry;
   }
@@ -114,7 +134,7 @@ export class MountTable {
    */
   storageChanged(entry: MountEntry, key: string | undefined): void {
     entry.storage.invalidate(key);
-    notifyInstance(entry.instance, "invalidate", key, entry.log);
+    if (!entry.builtin) notifyInstance(entry.instance, "invalidate", key, entry.log);
   }
 
   /**
@@ -291,7 +311,7 @@ export class MountTable {
         continue;
       }
       const live = new Set(records.map((r) => r.path));
-      const gone: MountEntry[] = [];
+      const gone: PluginMountEntry[] = [];
       for (const [path, entry] of this.byPath) {
         if (entry.builtin || live.has(path)) continue;
         this.byPath.delete(path);
@@ -304,11 +324,9 @@ export class MountTable {
   }
 
   /** Sets up the plugin's instance for `record` with the mount's services; nothing is routed to it yet. */
-  private async start(record: MountRecord, plugin: ResolvedPlugin): Promise<MountEntry> {
+  private async start(record: MountRecord, plugin: ResolvedPlugin): Promise<PluginMountEntry> {
     const def = plugin.definition;
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid);
-    const log = this.deps.log.child(record.path);
-    const info: MountInfo = { path: record.path, type: record.type, accessor: record.accessor };
+    const services = this.servicesOf(record);
     if (!isPluginFactory(def) && !this.legacyReported.has(def.type)) {
       this.legacyReported.add(def.type);
       this.deps.log.warn("plugin uses the paths-only shape of definePlugin, which is deprecated: give setup() instead (docs/plugins.md, migrating)", { type: def.type });
@@ -323,23 +341,21 @@ export class MountTable {
       ...(def.outboundHosts ? { outboundHosts: def.outboundHosts } : {}),
       configuredEndpoints: async () => (await instance?.configuredEndpoints?.()) ?? [],
     };
-    const http = this.deps.httpClientFor(record, outbound, storage, log);
-    instance = await setupInstance(def, { mount: info, storage, http, log, settings: settingsOf(record) }, this.deps.deadlineMs);
+    const http = this.deps.httpClientFor(record, outbound, services.storage, services.log);
+    const context = { mount: services.info, storage: services.storage, http, log: services.log, settings: settingsOf(record), clock: this.clock };
+    instance = await setupInstance(def, context, this.deps.deadlineMs);
     const backend: PluginDefinition = { ...outbound, paths: instance.paths, ...(instance.renew ? { renew: instance.renew } : {}) };
-    return this.entryOf(record, backend, instance, { storage, http, log }, false, running(plugin));
+    return { ...services, http, builtin: false, backend, instance, matcher: new PathMatcher(backend), running: running(plugin) };
   }
 
-  private entryOf(record: MountRecord, backend: PluginDefinition, instance: PluginInstance, services: Pick<MountEntry, "storage" | "http" | "log">, builtin: boolean, runningAs: MountEntry["running"]): MountEntry {
+  /** What every mount has besides its backend: its record, storage view, log and lease limits. */
+  private servicesOf(record: MountRecord): Pick<MountEntryCommon, "record" | "info" | "storage" | "log" | "limits"> {
     return {
       record,
       info: { path: record.path, type: record.type, accessor: record.accessor },
-      backend,
-      instance,
-      matcher: new PathMatcher(backend),
-      ...services,
+      storage: mountStorageView(this.deps.storage.kv, record.uuid, this.clock),
+      log: this.deps.log.child(record.path),
       limits: limitsOf(record.config),
-      builtin,
-      running: runningAs,
     };
   }
 
@@ -351,7 +367,7 @@ export class MountTable {
   }
 
   private end(entry: MountEntry): Promise<void> {
-    return endInstance(entry.instance, entry.log, this.deps.deadlineMs);
+    return entry.builtin ? Promise.resolve() : endInstance(entry.instance, entry.log, this.deps.deadlineMs);
   }
 }
 

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../../sdk/clock.js";
 import type { StorageView } from "../../sdk/plugin.js";
 import type { KvStore } from "../../storage/types.js";
 
@@ -18,7 +19,7 @@ const ABSENT = "\u0000absent";
  * Every write through this view updates the cache first; writes elsewhere reach it via invalidate().
  * Counted entries and claims are never cached: they must be exact.
  */
-export function mountStorageView(kv: KvStore, namespace: string): CachedStorageView {
+export function mountStorageView(kv: KvStore, namespace: string, clock: Clock = systemClock): CachedStorageView {
   const cache = new Map<string, string>();
   // Bumped by every write: a read that started before a write must not cache what it read.
   let generation = 0;
@@ -62,12 +63,15 @@ export function mountStorageView(kv: KvStore, namespace: string): CachedStorageV
       }
       return [...out].sort();
     },
-    claimOnce: (key, ttlSeconds) => kv.claimOnce(namespace, `claim/${key}`, Date.now() + ttlSeconds * 1000),
+    claimOnce: (key, ttlSeconds) => {
+      const now = clock.now();
+      return kv.claimOnce(namespace, `claim/${key}`, now + ttlSeconds * 1000, now);
+    },
     putCounted: (key, value, { uses, ttlSeconds }) =>
-      kv.putCounted(namespace, key, value, Math.max(0, Math.floor(uses)), ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : 0),
-    takeCounted: async <T>(key: string) => (await kv.takeCounted(namespace, key, Date.now())) as { value: T; usesLeft: number } | undefined,
+      kv.putCounted(namespace, key, value, Math.max(0, Math.floor(uses)), ttlSeconds > 0 ? clock.now() + ttlSeconds * 1000 : 0),
+    takeCounted: async <T>(key: string) => (await kv.takeCounted(namespace, key, clock.now())) as { value: T; usesLeft: number } | undefined,
     peekCounted: async <T>(key: string) =>
-      (await kv.peekCounted(namespace, key, Date.now())) as { value: T; usesLeft: number; expiresAt: number } | undefined,
+      (await kv.peekCounted(namespace, key, clock.now())) as { value: T; usesLeft: number; expiresAt: number } | undefined,
     deleteCounted: (key) => kv.deleteCounted(namespace, key),
     listCounted: (prefix) => kv.listCounted(namespace, prefix),
     invalidate(key) {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { open, realpath, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { WardenError, badRequest } from "../../sdk/errors.js";
 import { type AnyPlugin, type PluginDefinition, isPluginFactory } from "../../sdk/plugin.js";
 import { checkSdkVersion } from "../plugin-compat.js";
 import { withDeadline } from "./deadline.js";
+import { type PluginFileRules, directoriesProblem, fileProblem } from "./file-checks.js";
 import { checkDeclarations, checkInstance } from "./instance.js";
 
 /** Plugin modules are single built files; anything bigger is a mistake (or node_modules bundled twice). */
@@ -25,7 +26,7 @@ export interface PinnedFile {
 }
 
 /** The directory holding this server's package.json, so a copied plugin resolves "warden/sdk" to us. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = fileURLToPath(new URL(".", import.meta.url));
   for (;;) {
     const manifest = join(dir, "package.json");
@@ -43,30 +44,42 @@ export const sha256Hex = (bytes: Buffer): string => createHash("sha256").update(
  * the CVE-2025-6000 lesson). The file name comes from the catalog, is checked to be a plain relative
  * name, and must resolve (symlinks followed) inside the directory.
  *
+ * Nothing of a plugin runs before its file passed every check, in this order: the pin (the bytes
+ * read hash to the catalog's sha256; a mismatch never says what the file hashes to, so the error
+ * cannot be used to pin a file the caller could not read), then owner and mode of the file and of
+ * the directories holding it (file-checks.ts). Registration stops there; the module is imported only
+ * when a mount needs it (enable, reload, boot).
+ *
  * Time-of-check/time-of-use: the file is read ONCE, those bytes are hashed and compared with the
- * pin, and exactly those bytes are written to a private copy (0400 in a 0700 directory of our own)
- * that is then imported. Swapping the file in plugin_directory after the hash cannot change what
- * runs. A data: URL would give the same guarantee without a copy, but Node cannot resolve bare
- * specifiers from data: modules, so a plugin could not `import "warden/sdk"`; the private copy sits
- * next to a node_modules/warden link to this very server, so the plugin shares the core's SDK module
- * instance (one WardenError class). Relative imports find nothing next to the copy, which keeps the
- * pin honest: the pinned file is all the plugin code there is (plus warden/sdk and node: builtins).
+ * pin, the owner and mode checked are those of the descriptor they were read from, and exactly those
+ * bytes are written to a private copy (0400 in a 0700 directory of our own) that is then imported.
+ * Swapping the file in plugin_directory after the hash cannot change what runs. A data: URL would
+ * give the same guarantee without a copy, but Node cannot resolve bare specifiers from data:
+ * modules, so a plugin could not `import "warden/sdk"`; the private copy sits next to a
+ * node_modules/warden link to this very server, so the plugin shares the core's SDK module instance
+ * (one WardenError class). Relative imports find nothing next to the copy, which keeps the pin
+ * honest: the pinned file is all the plugin code there is (plus warden/sdk and node: builtins).
  */
 export class PluginLoader {
   private privateDir: string | undefined;
-  private loads = 0;
 
   constructor(
     private readonly directory: string | undefined,
     private readonly importDeadlineMs: number,
+    /** Owner and mode rules; undefined where the platform has no POSIX owners. */
+    private readonly fileRules?: PluginFileRules,
   ) {}
 
   get configured(): boolean {
     return this.directory !== undefined;
   }
 
-  /** Reads the registered file (all checks but the pin) and returns its bytes and sha256. */
-  async read(command: string): Promise<{ bytes: Buffer; sha256: string }> {
+  /**
+   * Reads the pinned file and runs every check but the import: name, location, pin, owner and mode.
+   * Returns the verified bytes. This is all registration does.
+   */
+  async verify(pin: PinnedFile): Promise<Buffer> {
+    const command = pin.command;
     if (this.directory === undefined) throw badRequest("plugin_directory is not set in the server config: out-of-tree plugins are disabled");
     if (typeof command !== "string" || isAbsolute(command) || !COMMAND.test(command) || command.length > 255 || command.split("/").some((s) => s === "." || s === "..")) {
       throw badRequest(`invalid plugin command "${String(command).slice(0, 80)}": give a file name relative to plugin_directory`);
@@ -89,19 +102,22 @@ export class PluginLoader {
       if (!st.isFile()) throw badRequest(`plugin file "${command}" is not a regular file`);
       if (st.size > MAX_PLUGIN_BYTES) throw badRequest(`plugin file "${command}" is larger than ${MAX_PLUGIN_BYTES} bytes`);
       const bytes = await handle.readFile();
-      return { bytes, sha256: sha256Hex(bytes) };
+      if (sha256Hex(bytes) !== pin.sha256) throw badRequest(`sha256 mismatch for plugin "${pin.name}": ${command} does not match the pinned sha256`);
+      if (this.fileRules) {
+        const problem = fileProblem(st, command, this.fileRules) ?? (await directoriesProblem(dir, file, this.fileRules));
+        if (problem) throw badRequest(`plugin "${pin.name}" refused: ${problem}`);
+      }
+      return bytes;
     } finally {
       await handle.close();
     }
   }
 
-  /** Verifies the pin and imports a fresh instance of the module (every enable, reload and boot). */
+  /** Verifies the file, then imports a fresh instance of the module (every enable, reload and boot). */
   async load(pin: PinnedFile): Promise<AnyPlugin> {
-    const { bytes, sha256 } = await this.read(pin.command);
-    if (sha256 !== pin.sha256) {
-      throw badRequest(`sha256 mismatch for plugin "${pin.name}": the catalog pins ${pin.sha256}, but ${pin.command} has ${sha256}`);
-    }
-    const copy = join(this.ensurePrivateDir(), `${pin.name}-${sha256.slice(0, 16)}-${++this.loads}.mjs`);
+    const bytes = await this.verify(pin);
+    // A random name: nothing about the copy can be guessed or learnt from an error message.
+    const copy = join(this.ensurePrivateDir(), `${pin.name}-${randomBytes(12).toString("hex")}.mjs`);
     await writeFile(copy, bytes, { mode: 0o400, flag: "wx" });
     let mod: Record<string, unknown>;
     try {

@@ -9,7 +9,7 @@ import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk
  * Everything else is refused before a socket is opened: a plugin cannot be turned into an SSRF
  * gadget towards metadata services or the cluster's internals by something a client sent.
  */
-export function mountAllowOrigin(def: PluginDefinition, storage: StorageView, mount: MountInfo, log: Logger): (origin: string) => Promise<boolean> {
+export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, mount: MountInfo, log: Logger): (origin: string) => Promise<boolean> {
   const rules = def.outboundHosts ?? [];
   return async (origin) => {
     let url: URL;

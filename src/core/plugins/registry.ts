@@ -68,9 +68,10 @@ export class PluginRegistry {
   }
 
   /**
-   * Validates everything (name, pin, file, module, SDK version) before writing the catalog entry, so
-   * a refused registration leaves nothing behind. Re-registering a name replaces its entry; mounts
-   * keep running the old code until reloaded (as in Vault).
+   * Validates the name and the file (location, pin, owner, mode) before writing the catalog entry, so
+   * a refused registration leaves nothing behind. The module is not imported: none of its code runs
+   * until a mount needs it, where its exports and SDK version are checked. Re-registering a name
+   * replaces its entry; mounts keep running the old code until reloaded (as in Vault).
    */
   async register(input: Registration): Promise<CatalogEntry> {
     const name = input.name;
@@ -80,7 +81,7 @@ export class PluginRegistry {
     if (!SHA256_HEX.test(sha256)) throw badRequest("sha256 must be 64 hex digits (see `warden plugin sha256 <file>`)");
     if (!input.command) throw badRequest("missing command: the plugin's file name in plugin_directory");
     if (input.version !== "" && !VERSION.test(input.version)) throw badRequest(`invalid version "${input.version.slice(0, 40)}": use semantic versioning (v1.2.3)`);
-    await this.loader.load({ name, command: input.command, sha256 });
+    await this.loader.verify({ name, command: input.command, sha256 });
     const entry: CatalogEntry = { name, type: "auth", command: input.command, sha256, version: input.version, registeredAt: Date.now() };
     await this.catalog.put(entry);
     return entry;

@@ -4,13 +4,16 @@ import { badRequest, isWardenError } from "../../sdk/errors.js";
 import { normalizePolicyName, parsePolicy } from "./parse.js";
 
 /**
- * Policies shipped as files (`warden server -policy-dir`): every `*.hcl` / `*.json` in one
+ * Policies shipped as files (the repository's policies/ folder): every `*.hcl` / `*.json` in one
  * directory, named after the file. Each is parsed here so a typo stops boot with the file's name in
- * the message instead of surfacing later as a mysterious 403.
+ * the message instead of surfacing later as a mysterious 403. A file manages its policy: the API
+ * cannot write or delete it.
  */
 export interface PolicyFile {
   name: string;
   text: string;
+  /** "policies/<file name>": stored with the policy and named in the API's refusals. */
+  managedBy: string;
 }
 
 const EXTENSIONS = new Set([".hcl", ".json"]);
@@ -38,7 +41,7 @@ export async function loadPolicyDir(dir: string): Promise<PolicyFile[]> {
       const text = await readFile(file, "utf8");
       await parsePolicy(name, text);
       seen.set(name, entry);
-      out.push({ name, text });
+      out.push({ name, text, managedBy: `policies/${entry}` });
     } catch (e) {
       const msg = isWardenError(e) ? e.errors.join("; ") : e instanceof Error ? e.message : String(e);
       throw badRequest(`policy file ${file}: ${msg}`);

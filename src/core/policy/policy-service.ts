@@ -1,5 +1,5 @@
 import { badRequest } from "../../sdk/errors.js";
-import type { PolicyStore } from "../../storage/types.js";
+import type { PolicyRecord, PolicyStore } from "../../storage/types.js";
 import { compileAcl } from "./acl.js";
 import { DEFAULT_POLICY_TEXT, normalizePolicyName, parsePolicy } from "./parse.js";
 import type { Acl, Policy, TemplateContext } from "./types.js";
@@ -11,28 +11,59 @@ export interface AclIdentity {
   version: number;
 }
 
+/** What a boot did to file-managed policies (for the boot log). */
+export interface PolicyFilesApplied {
+  /** Policies a file now manages that were written through the API before (their text was replaced). */
+  takenOver: string[];
+  /** File-managed policies whose file is gone: kept as they are, editable through the API again. */
+  released: string[];
+}
+
 /**
  * Policies as the core uses them: parsed once when written or loaded, and compiled into one ACL
  * per distinct policy set, cached until any policy changes. A request costs a map lookup.
+ *
+ * A policy loaded from a file of the policy directory is file-managed: the API cannot write or
+ * delete it (400 naming the file). The marker is stored with the policy, and the store's write and
+ * delete check it in the same statement, so every node refuses, even one whose cache is behind.
  */
 export class PolicyService {
   private readonly parsed = new Map<string, Policy>();
   private readonly texts = new Map<string, string>();
+  /** name -> "policies/<file>" of file-managed policies. */
+  private readonly managed = new Map<string, string>();
   private readonly aclCache = new Map<string, { acl: Acl; templated: boolean }>();
   /** Bumped before and after every local write: a refresh that overlapped one reads again. */
   private writes = 0;
 
   constructor(private readonly store: PolicyStore) {}
 
-  /** Loads stored policies, writes the `default` policy on first boot and the files given. */
-  async load(files: Array<{ name: string; text: string }> = []): Promise<void> {
-    for (const record of await this.store.list()) {
-      this.parsed.set(record.name, await parsePolicy(record.name, record.text));
-      this.texts.set(record.name, record.text);
+  /**
+   * Loads stored policies, writes the `default` policy on first boot, then applies the policy
+   * directory's files: each file manages the policy of its name (written only when its text or marker
+   * changed, so an unchanged file costs no write and no change notice). A managed policy whose file is
+   * gone is released. Without a directory (`files` undefined) file-managed policies are left alone.
+   */
+  async load(files?: ReadonlyArray<{ name: string; text: string; managedBy: string }>): Promise<PolicyFilesApplied> {
+    const applied: PolicyFilesApplied = { takenOver: [], released: [] };
+    for (const record of await this.store.list()) this.remember(record, await parsePolicy(record.name, record.text));
+    if (!this.parsed.has("default")) await this.write({ name: "default", text: DEFAULT_POLICY_TEXT, managedBy: "", updatedAt: Date.now() });
+    if (files === undefined) return applied;
+    for (const file of files) {
+      if (this.texts.get(file.name) === file.text && this.managed.get(file.name) === file.managedBy) continue;
+      if (this.texts.has(file.name) && !this.managed.has(file.name) && this.texts.get(file.name) !== file.text) applied.takenOver.push(file.name);
+      await this.write({ name: file.name, text: file.text, managedBy: file.managedBy, updatedAt: Date.now() });
     }
-    if (!this.parsed.has("default")) await this.put("default", DEFAULT_POLICY_TEXT);
-    // A file already stored as written costs no parse, no write and no change notice to other nodes.
-    for (const file of files) if (this.texts.get(file.name) !== file.text) await this.put(file.name, file.text);
+    const named = new Set(files.map((f) => f.name));
+    for (const name of [...this.managed.keys()]) {
+      if (named.has(name)) continue;
+      this.writes++;
+      await this.store.release(name);
+      this.writes++;
+      this.managed.delete(name);
+      applied.released.push(name);
+    }
+    return applied;
   }
 
   /** Policy names, always including the implicit `root`. */
@@ -44,29 +75,65 @@ export class PolicyService {
     return this.texts.get(normalizeForLookup(name));
   }
 
+  /** "policies/<file>" when a file manages the policy, else "". */
+  managedBy(name: string): string {
+    return this.managed.get(normalizeForLookup(name)) ?? "";
+  }
+
+  /** An API write (never replaces a file-managed policy). */
   async put(rawName: string, text: string): Promise<{ name: string; warnings: string[] }> {
     const name = normalizePolicyName(rawName);
     if (text.trim() === "") throw badRequest("'policy' parameter not supplied or empty");
-    const policy = await parsePolicy(name, text);
-    this.writes++;
-    await this.store.put({ name, text, updatedAt: Date.now() });
-    this.writes++;
-    this.parsed.set(name, policy);
-    this.texts.set(name, text);
-    this.aclCache.clear();
+    this.refuseManaged(name);
+    await this.write({ name, text, managedBy: "", updatedAt: Date.now() });
     const warnings = name !== rawName ? [`policy name was converted to ${name}`] : [];
     return { name, warnings };
   }
 
+  /** An API delete (never of a file-managed policy). */
   async delete(rawName: string): Promise<void> {
     const name = normalizeForLookup(rawName);
     if (name === "default") throw badRequest("cannot delete default policy");
     if (name === "root") throw badRequest("cannot delete root policy");
+    this.refuseManaged(name);
     this.writes++;
-    await this.store.delete(name);
+    const gone = await this.store.delete(name);
     this.writes++;
+    if (!gone && (await this.store.get(name))?.managedBy) {
+      // This node's cache was behind: the stored marker decided.
+      await this.refresh(name);
+      this.refuseManaged(name);
+    }
     this.parsed.delete(name);
     this.texts.delete(name);
+    this.managed.delete(name);
+    this.aclCache.clear();
+  }
+
+  private async write(record: PolicyRecord): Promise<void> {
+    const policy = await parsePolicy(record.name, record.text);
+    this.writes++;
+    const written = await this.store.put(record);
+    this.writes++;
+    if (!written) {
+      // Only an API write is ever refused: a file manages the policy, and this node's cache was behind.
+      await this.refresh(record.name);
+      this.refuseManaged(record.name);
+      throw badRequest(`policy "${record.name}" is managed by a policy file and is read-only through the API`);
+    }
+    this.remember(record, policy);
+  }
+
+  private refuseManaged(name: string): void {
+    const file = this.managed.get(name);
+    if (file) throw badRequest(`policy "${name}" is managed by ${file} and is read-only through the API; change the file instead`);
+  }
+
+  private remember(record: PolicyRecord, policy: Policy): void {
+    this.parsed.set(record.name, policy);
+    this.texts.set(record.name, record.text);
+    if (record.managedBy) this.managed.set(record.name, record.managedBy);
+    else this.managed.delete(record.name);
     this.aclCache.clear();
   }
 
@@ -84,15 +151,13 @@ export class PolicyService {
       if (name === undefined) {
         this.parsed.clear();
         this.texts.clear();
+        this.managed.clear();
       } else {
         this.parsed.delete(name);
         this.texts.delete(name);
+        this.managed.delete(name);
       }
-      for (const x of parsed) {
-        if (!x) continue;
-        this.parsed.set(x.r.name, x.p);
-        this.texts.set(x.r.name, x.r.text);
-      }
+      for (const x of parsed) if (x) this.remember(x.r, x.p);
       this.aclCache.clear();
       return;
     }
@@ -113,22 +178,22 @@ export class PolicyService {
     const templated = policies.some((p) => p.templated);
     if (!templated) {
       const acl = names.includes("root") ? compileAcl([{ name: "root", rules: [], templated: false }]) : compileAcl(policies);
-      this.remember(key, { acl, templated: false });
+      this.cache(key, { acl, templated: false });
       return acl;
     }
-    if (!hit) this.remember(key, { acl: compileAcl(policies), templated: true });
+    if (!hit) this.cache(key, { acl: compileAcl(policies), templated: true });
     if (!identity) return this.aclCache.get(key)!.acl;
     const entityKey = `${key}|${identity.entity.id}@${identity.version}`;
     let acl = this.aclCache.get(entityKey)?.acl;
     if (!acl) {
       const ctx: TemplateContext = { entityId: identity.entity.id, entityName: identity.entity.name, entityMetadata: identity.entity.metadata };
       acl = compileAcl(policies, ctx);
-      this.remember(entityKey, { acl, templated: false });
+      this.cache(entityKey, { acl, templated: false });
     }
     return acl;
   }
 
-  private remember(key: string, value: { acl: Acl; templated: boolean }): void {
+  private cache(key: string, value: { acl: Acl; templated: boolean }): void {
     if (this.aclCache.size > 10_000) this.aclCache.clear();
     this.aclCache.set(key, value);
   }

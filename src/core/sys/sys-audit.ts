@@ -1,7 +1,6 @@
 import { badRequest } from "../../sdk/errors.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
 import type { AuditBroker } from "../audit/types.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 
 const enableFields = {
   path: { type: "string" },
@@ -12,7 +11,7 @@ const enableFields = {
 } as const;
 
 /** sys/audit (root-protected, as in Vault) and sys/audit-hash. */
-export function sysAuditPaths(audit: AuditBroker): AnyPathDefinition[] {
+export function sysAuditPaths(audit: AuditBroker): AnyCorePath[] {
   return [
     corePath({
       pattern: "audit/?",

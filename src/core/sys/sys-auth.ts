@@ -1,7 +1,6 @@
 import { badRequest } from "../../sdk/errors.js";
 import { parseDurationSeconds } from "../../sdk/fields.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import { type MountEntry, type MountTable, canonicalAuthPath } from "../mounts/mount-table.js";
 import type { TokenService } from "../tokens/token-service.js";
 import { effectiveLimits } from "../tokens/ttl.js";
@@ -114,7 +113,7 @@ function tuneView(entry: MountEntry, tokens: TokenService): Record<string, unkno
 }
 
 /** sys/auth and the tune endpoints: enabling, listing, reading, tuning and disabling auth methods. */
-export function sysAuthPaths(mounts: MountTable, tokens: TokenService): AnyPathDefinition[] {
+export function sysAuthPaths(mounts: MountTable, tokens: TokenService): AnyCorePath[] {
   const lookup = (path: string): MountEntry => {
     const entry = mounts.get(canonicalAuthPath(path));
     if (!entry) throw badRequest(`No auth engine at ${path.replace(/\/$/, "")}`);

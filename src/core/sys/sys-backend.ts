@@ -1,6 +1,5 @@
-import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
 import type { AuditBroker } from "../audit/types.js";
-import { corePath } from "../framework/core-path.js";
+import { type CoreBackend, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { PolicyService } from "../policy/policy-service.js";
 import type { LockoutService } from "../lockout.js";
@@ -17,10 +16,9 @@ import { sysHaPaths } from "./sys-ha.js";
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection }): PluginDefinition {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection }): CoreBackend {
   return {
     type: "system",
-    sdkVersion: SDK_VERSION,
     description: "system endpoints used for control, policy and debugging",
     paths: [
       ...sysAuthPaths(deps.mounts, deps.tokens),

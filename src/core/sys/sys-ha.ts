@@ -1,12 +1,11 @@
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
 import type { LeaderElection } from "../../storage/types.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 
 /**
  * sys/ha-status (authenticated, as in Vault): the nodes taking part in leader election, the leader
  * first. A node is listed while its election session is alive, so a killed node drops out at once.
  */
-export function sysHaPaths(ha: LeaderElection): AnyPathDefinition[] {
+export function sysHaPaths(ha: LeaderElection): AnyCorePath[] {
   return [
     corePath({
       pattern: "ha-status",

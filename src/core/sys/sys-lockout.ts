@@ -1,9 +1,8 @@
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { LockoutService } from "../lockout.js";
 
 /** sys/locked-users (Vault's shape, one namespace) and sys/locked-users/:accessor/unlock/:alias. */
-export function sysLockoutPaths(lockout: LockoutService): AnyPathDefinition[] {
+export function sysLockoutPaths(lockout: LockoutService): AnyCorePath[] {
   return [
     corePath({
       pattern: "locked-users",

@@ -1,6 +1,5 @@
 import { badRequest, notFound } from "../../sdk/errors.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import { type MountTable, canonicalAuthPath } from "../mounts/mount-table.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 
@@ -30,7 +29,7 @@ function authOnly(type: string | undefined): void {
  * and reload. The file named by `command` is looked up in plugin_directory, which only the config
  * file sets; a request can name a catalog entry, never a path to load.
  */
-export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): AnyPathDefinition[] {
+export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): AnyCorePath[] {
   const detailed = async (): Promise<Array<Record<string, unknown>>> => [
     ...registry.builtinNames().map((name) => ({ name, type: "auth", builtin: true, version: registry.builtinVersionTag, sha256: "", deprecation_status: "supported" })),
     ...(await registry.listExternal()).map((e) => ({ name: e.name, type: "auth", builtin: false, version: e.version, sha256: e.sha256, command: e.command })),

@@ -1,10 +1,13 @@
 import { badRequest, notFound } from "../../sdk/errors.js";
 import { isStrictBase64 } from "../../sdk/encoding.js";
-import type { AnyPathDefinition } from "../../sdk/plugin.js";
-import { corePath } from "../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { PolicyService } from "../policy/policy-service.js";
 
-const nameField = { name: { type: "string" } } as const;
+/**
+ * Policy names are case-insensitive (stored lower-cased, as in Vault). Folded by the router before
+ * the ACL runs: a deny on sys/policies/acl/default also holds for sys/policies/acl/DEFAULT.
+ */
+const nameField = { name: { type: "string", lowercase: true } } as const;
 const writeFields = { ...nameField, policy: { type: "string" }, rules: { type: "string" } } as const;
 
 /** `sys/policies/acl` takes the policy as text or as base64 of it (what some tools send). */
@@ -17,8 +20,11 @@ function policyText(value: string): string {
   return value;
 }
 
-/** sys/policy (legacy, node-vault) and sys/policies/acl (current): read, write, list, delete. */
-export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
+/**
+ * sys/policy (legacy, node-vault) and sys/policies/acl (current): read, write, list, delete. A policy
+ * managed by a file of the policy directory is read-only here (400 naming the file).
+ */
+export function sysPolicyPaths(policies: PolicyService): AnyCorePath[] {
   const write = (legacy: boolean) =>
     async (req: { data: { name?: string; policy?: string; rules?: string } }) => {
       const name = req.data.name!;
@@ -28,12 +34,14 @@ export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
       const all = legacy && req.data.policy === undefined && req.data.rules !== undefined ? [...warnings, "'rules' is deprecated, please use 'policy' instead"] : warnings;
       return all.length ? { warnings: all } : undefined;
     };
+  // `managed_by` ("policies/<file>", or "" for a policy written through the API) tells a reader
+  // whether the API may change the policy; Vault clients ignore the extra key.
   const read = (legacy: boolean) => async (req: { data: { name?: string } }) => {
     const name = req.data.name!.trim().toLowerCase();
-    if (name === "root") return { data: legacy ? { name, rules: "" } : { name, policy: "" } };
-    const text = policies.text(name);
+    const text = name === "root" ? "" : policies.text(name);
     if (text === undefined) throw notFound();
-    return { data: legacy ? { name, rules: text } : { name, policy: text } };
+    const managed_by = policies.managedBy(name);
+    return { data: legacy ? { name, rules: text, managed_by } : { name, policy: text, managed_by } };
   };
   const remove = async (req: { data: { name?: string } }) => {
     await policies.delete(req.data.name!);
@@ -51,7 +59,13 @@ export function sysPolicyPaths(policies: PolicyService): AnyPathDefinition[] {
     corePath({
       pattern: "policies/acl/?",
       fields: {},
-      operations: { list: async () => ({ data: { keys: policies.names() } }) },
+      // Vault's list shape (`keys`), plus `key_info` as Vault's list-with-info responses have it.
+      operations: {
+        list: async () => {
+          const keys = policies.names();
+          return { data: { keys, key_info: Object.fromEntries(keys.map((k) => [k, { managed_by: policies.managedBy(k) }])) } };
+        },
+      },
     }),
     corePath({ pattern: "policies/acl/:name", fields: writeFields, operations: { read: read(false), update: write(false), delete: remove } }),
   ];

@@ -1,9 +1,8 @@
 import { badRequest, permissionDenied } from "../../sdk/errors.js";
-import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
-import { canonicalCidrs } from "../../sdk/cidr.js";
+import { canonicalCidrs, cidrWithin } from "../../sdk/cidr.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import type { TokenRecord } from "../../storage/types.js";
-import { type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
+import { type CoreBackend, type CoreRequest, type CoreResult, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import { calculateTtl, effectiveLimits } from "./ttl.js";
 import { type TokenService, withDefault } from "./token-service.js";
@@ -31,16 +30,30 @@ const tokenField = { token: { type: "string" } } as const;
 const accessorField = { accessor: { type: "string" } } as const;
 const renewFields = { increment: { type: "duration" } } as const;
 
-/** auth/token/*: Vault's token store API. */
+/**
+ * Bound CIDRs of a new token. A child gets its parent's binding (Vault copies parent.BoundCIDRs); a
+ * request may narrow it, never widen it: every CIDR asked for must lie inside one of the parent's.
+ * An orphan (no binding to inherit) takes what the request says.
+ */
+function childCidrs(requested: string[] | undefined, inherited: string[]): string[] {
+  if (requested === undefined || requested.length === 0) return inherited;
+  const asked = canonicalCidrs(requested);
+  if (inherited.length > 0 && !asked.every((c) => cidrWithin(c, inherited))) {
+    throw badRequest("bound_cidrs must lie within the parent token's bound CIDRs");
+  }
+  return asked;
+}
+
 /** Identity policies of a token's entity (none when it has no entity). */
 export type IdentityPoliciesOf = (entityId: string) => Promise<string[]>;
 
-export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): PluginDefinition {
+/** auth/token/*: Vault's token store API. */
+export function tokenBackend(tokens: TokenService, mounts: MountTable, identityPoliciesOf: IdentityPoliciesOf): CoreBackend {
   const view = async (record: TokenRecord, id: string) => ({
-    data: lookupData(record, id, Date.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
+    data: lookupData(record, id, tokens.clock.now(), record.entityId ? await identityPoliciesOf(record.entityId) : []),
   });
   const selfView = (req: CoreRequest) => ({
-    data: lookupData(req.caller!.record, req.caller!.token, Date.now(), req.identity?.identityPolicies ?? []),
+    data: lookupData(req.caller!.record, req.caller!.token, tokens.clock.now(), req.identity?.identityPolicies ?? []),
   });
   const tokenMountLimits = () => effectiveLimits(tokens.systemLimits, mounts.get("auth/token/")?.limits ?? { defaultTtl: 0, maxTtl: 0 });
 
@@ -74,7 +87,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     }
     if (policies.includes("root")) policies = ["root"];
 
-    const now = Date.now();
+    const now = tokens.clock.now();
     const limits = tokenMountLimits();
     const explicitMaxTtl = d.explicit_max_ttl ?? 0;
     const period = d.period ?? 0;
@@ -104,7 +117,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         period,
         renewable: d.renewable !== false,
         entityId: orphan ? "" : parent.entityId,
-        boundCidrs: d.bound_cidrs ? canonicalCidrs(d.bound_cidrs) : orphan ? [] : parent.boundCidrs,
+        boundCidrs: childCidrs(d.bound_cidrs, orphan ? [] : parent.boundCidrs),
         role: "",
         auth: null,
       },
@@ -141,7 +154,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     if (!issuer) throw permissionDenied();
     let current = {};
     let limits = tokenMountLimits();
-    if (issuer.record.type !== "token") {
+    if (!issuer.builtin) {
       if (!issuer.backend.renew || !record.auth) throw badRequest("this auth type doesn't support renew");
       const renewPlugin = issuer.backend.renew;
       const stored = record.auth;
@@ -163,7 +176,6 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
 
   return {
     type: "token",
-    sdkVersion: SDK_VERSION,
     description: "token based credentials",
     paths: [
       corePath({ pattern: "create", fields: createFields, operations: { update: create(false) } }),

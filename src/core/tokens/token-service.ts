@@ -1,4 +1,5 @@
 import { addressInCidrs } from "../../sdk/cidr.js";
+import { type Clock, systemClock } from "../../sdk/clock.js";
 import { WardenError, badRequest, permissionDenied } from "../../sdk/errors.js";
 import type { AuthResult } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
@@ -49,6 +50,8 @@ export class TokenService {
     private readonly storage: Storage,
     key: Buffer,
     readonly systemLimits: LeaseLimits,
+    /** "Now" for every TTL and expiry decision about tokens. */
+    readonly clock: Clock = systemClock,
   ) {
     this.hash = tokenHasher(key);
   }
@@ -57,7 +60,7 @@ export class TokenService {
    * Resolves the token of a request: one prepared read, then expiry, pending revocation and bound
    * CIDRs. Every failure is the same 403, whatever the reason.
    */
-  async authenticate(token: string | undefined, clientAddress: string | undefined, now = Date.now()): Promise<Caller> {
+  async authenticate(token: string | undefined, clientAddress: string | undefined, now = this.clock.now()): Promise<Caller> {
     if (!token || !TOKEN_SHAPE.test(token)) throw permissionDenied();
     const record = await this.storage.tokens.get(this.hash(token));
     if (!record || !this.usable(record, clientAddress, now)) throw permissionDenied();
@@ -65,20 +68,25 @@ export class TokenService {
   }
 
   /** Looks a token up as an operand (lookup, renew, revoke by value); undefined when unusable. */
-  async find(token: string, now = Date.now()): Promise<TokenRecord | undefined> {
+  async find(token: string, now = this.clock.now()): Promise<TokenRecord | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
     const record = await this.storage.tokens.get(this.hash(token));
     return record && this.live(record, now) ? record : undefined;
   }
 
-  async findByAccessor(accessor: string, now = Date.now()): Promise<TokenRecord | undefined> {
+  async findByAccessor(accessor: string, now = this.clock.now()): Promise<TokenRecord | undefined> {
     if (!/^[A-Za-z0-9]{1,64}$/.test(accessor)) return undefined;
     const record = await this.storage.tokens.getByAccessor(accessor);
     return record && this.live(record, now) ? record : undefined;
   }
 
+  /** Not used up, not expired, and no ancestor expired (its tree is as good as revoked, as in Vault). */
   private live(record: TokenRecord, now: number): boolean {
-    return record.numUses >= 0 && (record.expiresAt === 0 || record.expiresAt > now);
+    return (
+      record.numUses >= 0 &&
+      (record.expiresAt === 0 || record.expiresAt > now) &&
+      (record.ancestorExpiresAt === undefined || record.ancestorExpiresAt > now)
+    );
   }
 
   private usable(record: TokenRecord, clientAddress: string | undefined, now: number): boolean {
@@ -101,7 +109,7 @@ export class TokenService {
   }
 
   /** The one minting path: every token (root, child, login) is made here. */
-  async mint(spec: MintSpec, now = Date.now()): Promise<Minted> {
+  async mint(spec: MintSpec, now = this.clock.now()): Promise<Minted> {
     const token = spec.id ?? newServiceToken();
     const record: TokenRecord = {
       idHash: this.hash(token),
@@ -137,7 +145,7 @@ export class TokenService {
     if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
     const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
     if (policies.includes("root")) throw badRequest("auth methods cannot create root tokens");
-    const now = Date.now();
+    const now = this.clock.now();
     const { ttl, warnings } = calculateTtl({
       limits: effectiveLimits(this.systemLimits, mount.limits),
       increment: 0,
@@ -185,7 +193,7 @@ export class TokenService {
     current: { ttl?: number; maxTtl?: number; period?: number; explicitMaxTtl?: number },
   ): Promise<{ record: TokenRecord; warnings: string[] }> {
     if (record.ttl === 0 || !record.renewable) throw badRequest("lease is not renewable");
-    const now = Date.now();
+    const now = this.clock.now();
     const period = current.period ?? record.period;
     const { ttl, warnings } = calculateTtl({
       limits,

@@ -5,7 +5,26 @@ import type { TokenRecord } from "../../storage/types.js";
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** Vault formats times as RFC3339 with nanoseconds; milliseconds are what we have. */
-const rfc3339 = (ms: number): string => new Date(ms).toISOString();
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * A token as an answer carries it (login, create, renew), typed from the mint to the HTTP edge: the
+ * response envelope's `auth` block (authBlock) and the audit entry's auth (audit/auth-facts.ts) are
+ * both derived from this one value, never re-parsed from each other.
+ */
+export interface TokenAuth {
+  /** The raw token handed to the client; "" when the answer withholds it (renew-accessor). */
+  clientToken: string;
+  record: TokenRecord;
+  /** Policies the token's entity adds (its own and its groups'); none without an entity. */
+  identityPolicies: readonly string[];
+}
+
+/** Token and identity policies together, as Vault's `auth.policies` shows them. */
+export const allPolicies = (a: TokenAuth): string[] => [...new Set([...a.record.policies, ...a.identityPolicies])].sort();
+
+/** The token's metadata as Vault shows it: null when there is none. */
+export const shownMeta = (record: TokenRecord): Record<string, string> | null => (Object.keys(record.meta).length === 0 ? null : record.meta);
 
 export function lookupData(record: TokenRecord, id: string, now = Date.now(), identityPolicies: string[] = []): Record<string, unknown> {
   const data: Record<string, unknown> = {
@@ -18,7 +37,7 @@ export function lookupData(record: TokenRecord, id: string, now = Date.now(), id
     explicit_max_ttl: record.explicitMaxTtl,
     id,
     issue_time: rfc3339(record.createdAt),
-    meta: Object.keys(record.meta).length === 0 ? null : record.meta,
+    meta: shownMeta(record),
     num_uses: Math.max(record.numUses, 0),
     orphan: record.parentHash === null,
     path: record.path,
@@ -38,13 +57,15 @@ export function lookupData(record: TokenRecord, id: string, now = Date.now(), id
   return data;
 }
 
-export function authBlock(record: TokenRecord, clientToken: string, identityPolicies: string[] = []): Record<string, unknown> {
+/** Vault's `auth` block of a response. */
+export function authBlock(a: TokenAuth): Record<string, unknown> {
+  const record = a.record;
   const block: Record<string, unknown> = {
-    client_token: clientToken,
+    client_token: a.clientToken,
     accessor: record.accessor,
-    policies: [...new Set([...record.policies, ...identityPolicies])].sort(),
+    policies: allPolicies(a),
     token_policies: record.policies,
-    metadata: Object.keys(record.meta).length === 0 ? null : record.meta,
+    metadata: shownMeta(record),
     lease_duration: record.ttl,
     renewable: record.renewable,
     entity_id: record.entityId,
@@ -53,6 +74,6 @@ export function authBlock(record: TokenRecord, clientToken: string, identityPoli
     mfa_requirement: null,
     num_uses: Math.max(record.numUses, 0),
   };
-  if (identityPolicies.length > 0) block.identity_policies = identityPolicies;
+  if (a.identityPolicies.length > 0) block.identity_policies = [...a.identityPolicies];
   return block;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PathMatcher } from "../../core/framework/path-matcher.js";
+import { type Clock, systemClock } from "../clock.js";
 import { WardenError } from "../errors.js";
 import { parseFields } from "../fields.js";
 import { type HttpClient, createHttpClient } from "../http-client.js";
@@ -38,6 +39,8 @@ export interface HandlerHarnessOptions {
   timeoutMs?: number;
   /** The mount's outbound allow-list, as the core applies it (given the harness' storage). */
   allowOrigin?: (origin: string, storage: MemoryStorage) => boolean | Promise<boolean>;
+  /** The clock a factory's setup gets (a TestClock to move time on; default the system clock). */
+  clock?: Clock;
 }
 
 export interface HandlerHarness {
@@ -45,6 +48,8 @@ export interface HandlerHarness {
   http: HttpClient;
   log: RecordingLogger;
   mount: MountInfo;
+  /** The mount's clock (MountContext.clock): the option's, or the system clock. */
+  clock: Clock;
   clientAddress: string | undefined;
   requestHost: string;
   /** Runs one operation of a path, its fields parsed as the core parses them. */
@@ -70,15 +75,16 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
   const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000, ...(allow ? { allowOrigin: (o: string) => allow(o, storage) } : {}) });
   const log = recordingLogger();
   const mount: MountInfo = { path: `auth/${opts.type}/`, type: opts.type, accessor: opts.accessor ?? `auth_${opts.type}_test` };
+  const clock = opts.clock ?? systemClock;
   const plugin = opts.plugin;
   let instance: Promise<PluginInstance> | undefined;
   const instanceOf = (): Promise<PluginInstance> => {
     if (!plugin) return Promise.reject(new Error("handlerHarness: this needs the plugin option"));
     const settings = { description: "", defaultLeaseTtl: 0, maxLeaseTtl: 0 };
-    instance ??= "setup" in plugin ? Promise.resolve().then(() => plugin.setup({ mount, storage, http, log, settings })) : Promise.resolve({ paths: plugin.paths });
+    instance ??= "setup" in plugin ? Promise.resolve().then(() => plugin.setup({ mount, storage, http, log, settings, clock })) : Promise.resolve({ paths: plugin.paths });
     return instance;
   };
-  let matcher: PathMatcher | undefined;
+  let matcher: PathMatcher<AnyPathDefinition> | undefined;
   const build = (path: AnyPathDefinition, op: Operation, input: Record<string, unknown>, requestPath = path.pattern): PluginRequest<any> => {
     const parsed = parseFields(path.fields, input);
     return {
@@ -99,6 +105,7 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
     http,
     log,
     mount,
+    clock,
     clientAddress: "127.0.0.1",
     requestHost: "127.0.0.1:8200",
     async call(path, op, input = {}) {
@@ -114,7 +121,8 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
       const m = matcher.match(op === "list" && !path.endsWith("/") ? `${path}/` : path);
       if (!m) throw new WardenError(404, "unsupported path");
       const def = m.path.def;
-      const req = build(def, op === "write" ? "update" : op, { ...input, ...m.captures }, path);
+      // The canonical remainder (case-folding captures folded), as the core hands it to handlers.
+      const req = build(def, op === "write" ? "update" : op, { ...input, ...m.captures }, m.remainder);
       if (op === "write") req.operation = def.existenceCheck && !(await def.existenceCheck(req)) ? "create" : "update";
       const handler = def.operations[req.operation] ?? (req.operation === "create" ? def.operations.update : undefined);
       if (!handler) throw new WardenError(405, "unsupported operation");

@@ -7,6 +7,7 @@ import { type ServerConfig, devServerConfig } from "../../config/server-config.j
 import { type RunningServer, startServer } from "../../server/boot.js";
 import type { AnyPlugin } from "../plugin.js";
 import type { LoginAuth } from "./assertions.js";
+import { TestClock } from "./clock.js";
 
 export interface TestResponse {
   status: number;
@@ -39,6 +40,11 @@ export interface TestServer {
   server: RunningServer;
   /** Captured log lines (JSON text) of the server. */
   logs: string[];
+  /**
+   * The server's clock: `clock.advance(2_000)` moves every TTL, expiry and lockout window 2 s on,
+   * so a test never sleeps for time to pass.
+   */
+  clock: TestClock;
   /** Any request over real HTTP: `request("PUT", "auth/k8s/role/dev", { body })`. */
   request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
   read(path: string, token?: string | null): Promise<TestResponse>;
@@ -66,6 +72,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** Do not call sys/init (init tests). */
   skipInit?: boolean;
+  /** The server's clock (default a new TestClock, on real time until advanced). */
+  clock?: TestClock;
 }
 
 /**
@@ -79,7 +87,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   config.logLevel = "debug";
   opts.configure?.(config);
   const logs: string[] = [];
-  const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l) });
+  const clock = opts.clock ?? new TestClock();
+  const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l), clock });
   let rootToken = "";
   const request = async (method: string, path: string, ro: RequestOptions = {}): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...ro.headers };
@@ -117,6 +126,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     storageText: () => storageText(config),
     server,
     logs,
+    clock,
     request,
     read: (path, token) => request("GET", path, { token }),
     write: (path, body = {}, token) => request("PUT", path, { body, token }),

@@ -3,9 +3,9 @@
  * so schema.ts reads like the SQLite one. Times stay integer epoch ms (bigint here, because they exceed
  * int4), read back as JS numbers; booleans are real booleans; JSON is jsonb.
  */
-import { bigint, boolean, customType, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, foreignKey, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 
-export { index, primaryKey, uniqueIndex };
+export { foreignKey, index, primaryKey, uniqueIndex };
 export const table = pgTable;
 
 export const str = <N extends string>(name: N) => text(name);

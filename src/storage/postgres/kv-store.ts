@@ -98,7 +98,7 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
     pruneCounted: db
       .delete(counted)
       .where(
-        sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM ${counted} WHERE (expires_at > 0 AND expires_at <= ${ph("now")}::bigint) OR uses < 0 LIMIT ${ph("limit")}::bigint)`,
+        sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM ${counted} WHERE (expires_at > 0 AND expires_at <= ${ph("now")}::bigint) OR uses = -1 LIMIT ${ph("limit")}::bigint)`,
       )
       .prepare("cnt_prune"),
     bumpCounter: db
@@ -128,11 +128,7 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
 export class PgKvStore implements KvStore {
   readonly #q: ReturnType<typeof prepare>;
 
-  constructor(
-    db: Db,
-    tables: PgTables,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(db: Db, tables: PgTables) {
     this.#q = withDriverErrors(prepare(db, tables));
   }
 
@@ -163,8 +159,8 @@ export class PgKvStore implements KvStore {
     await this.#q.deleteNamespace.execute({ namespace });
   }
 
-  async claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean> {
-    return (await this.#q.claimOnce.execute({ namespace, key, expiresAt, now: this.now() })).length > 0;
+  async claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean> {
+    return (await this.#q.claimOnce.execute({ namespace, key, expiresAt, now })).length > 0;
   }
 
   async pruneClaims(now: number, limit: number): Promise<number> {

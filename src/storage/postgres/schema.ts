@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { StoredAuth } from "../types.js";
-import { bool, epochMs, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
+import { bool, epochMs, foreignKey, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
 
 export function pgTables(prefix: string) {
   // Index names are schema-wide in PostgreSQL, so they carry the prefix too.
@@ -35,7 +35,7 @@ export function pgTables(prefix: string) {
       entityId: str("entity_id").notNull(),
       boundCidrs: json("bound_cidrs").$type<string[]>().notNull(),
       role: str("role").notNull(),
-      auth: json("auth").$type<StoredAuth | null>(),
+      auth: json("auth").$type<StoredAuth>(),
     },
     (t) => [
       uniqueIndex(n("tokens_accessor")).on(t.accessor),
@@ -43,6 +43,9 @@ export function pgTables(prefix: string) {
       index(n("tokens_path")).on(t.path),
       index(n("tokens_expires_at")).on(t.expiresAt).where(sql`expires_at > 0`),
       index(n("tokens_entity_id")).on(t.entityId).where(sql`entity_id <> ''`),
+      // Migration 0002 (NOT VALID there): PostgreSQL serialises a child's insert against its parent's
+      // revocation across nodes. SQLite has one writer and checks the parent in the insert's transaction.
+      foreignKey({ name: n("tokens_parent_fk"), columns: [t.parentHash], foreignColumns: [t.idHash] }).onDelete("cascade"),
     ],
   );
 
@@ -65,6 +68,8 @@ export function pgTables(prefix: string) {
     name: str("name").primaryKey(),
     text: str("text").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
+    // Migration 0003.
+    managedBy: str("managed_by").notNull(),
   });
 
   const kv = table(
@@ -104,6 +109,8 @@ export function pgTables(prefix: string) {
     (t) => [
       primaryKey({ name: n("counted_pkey"), columns: [t.namespace, t.key] }),
       index(n("counted_expires_at")).on(t.expiresAt).where(sql`expires_at > 0`),
+      // -1 is the only used-up value (migration 0003).
+      index(n("counted_used_up")).on(t.uses).where(sql`uses = -1`),
     ],
   );
 

@@ -7,7 +7,7 @@
  */
 import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { TokenRecord, TokenRenewal, TokenStore } from "../types.js";
+import { MAX_TOKEN_DEPTH, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
 import { affected, bind, type Db, ph, placeholdersFor, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
 import { isForeignKeyViolation } from "./errors.js";
 import type { PgTables } from "./schema.js";
@@ -15,6 +15,19 @@ import type { PgTables } from "./schema.js";
 function prepare(db: Db, { tokens, entities }: PgTables) {
   const root = alias(tokens, "root");
   const child = alias(tokens, "child");
+  const anc = alias(tokens, "anc");
+  // The earliest expiry among the row's ancestors (NULL when none expires), read with the token so a
+  // child of an expired parent is refused at once on every node, before the sweeper reaches the parent.
+  // Same walk as the SQLite adapter's: orphans skip it; a chain deeper than MAX_TOKEN_DEPTH (or a
+  // corrupt cycle) ends it and counts as expired.
+  // Spelled with its table: drizzle leaves columns of a single-table select unqualified, and inside the
+  // subquery a bare "parent_hash" would name the inner row's.
+  const parentHash = sql`${tokens}.${sql.identifier("parent_hash")}`;
+  const ancestorExpiresAt = sql<number | null>`CASE WHEN ${parentHash} IS NULL THEN NULL ELSE (
+    WITH RECURSIVE up(h, e, d) AS (
+      SELECT ${anc.parentHash}, ${anc.expiresAt}, 1 FROM ${tokens} AS ${anc} WHERE ${anc.idHash} = ${parentHash}
+      UNION ALL SELECT ${anc.parentHash}, ${anc.expiresAt}, up.d + 1 FROM ${tokens} AS ${anc} JOIN up ON ${anc.idHash} = up.h WHERE up.d < ${sql.raw(String(MAX_TOKEN_DEPTH))})
+    SELECT CASE WHEN MAX(d) >= ${sql.raw(String(MAX_TOKEN_DEPTH))} THEN 1 ELSE MIN(NULLIF(e, 0)) END FROM up) END`.mapWith(Number);
   // Ids reachable from `seed` through parent_hash; UNION (not UNION ALL) so a corrupt cycle terminates.
   // A seed that is a bare parameter must say COLLATE "C": both terms of the CTE need one collation.
   const withDescendants = (seed: SQL) =>
@@ -24,12 +37,12 @@ function prepare(db: Db, { tokens, entities }: PgTables) {
     insert: db.insert(tokens).values(placeholdersFor(tokens)).prepare("tok_insert"),
     // The entity's disabled flag comes in the same statement: a disable on any node counts at once.
     get: db
-      .select({ token: tokens, entityDisabled: entities.disabled })
+      .select({ token: tokens, entityDisabled: entities.disabled, ancestorExpiresAt })
       .from(tokens)
       .leftJoin(entities, eq(entities.id, tokens.entityId))
       .where(eq(tokens.idHash, ph("idHash")))
       .prepare("tok_get"),
-    getByAccessor: db.select().from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare("tok_get_acc"),
+    getByAccessor: db.select({ token: tokens, ancestorExpiresAt }).from(tokens).where(eq(tokens.accessor, ph("accessor"))).prepare("tok_get_acc"),
     use: db
       .update(tokens)
       .set({ numUses: sql`CASE WHEN ${tokens.numUses} = 1 THEN -1 ELSE ${tokens.numUses} - 1 END` })
@@ -107,12 +120,13 @@ export class PgTokenStore implements TokenStore {
   async get(idHash: string): Promise<TokenRecord | undefined> {
     const row = (await this.#q.get.execute({ idHash }))[0];
     if (!row) return undefined;
-    const record = row.token as TokenRecord;
+    const record = withAncestorExpiry(row.token as TokenRecord, row.ancestorExpiresAt);
     return row.entityDisabled === true ? { ...record, entityDisabled: true } : record;
   }
 
   async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {
-    return (await this.#q.getByAccessor.execute({ accessor }))[0];
+    const row = (await this.#q.getByAccessor.execute({ accessor }))[0];
+    return row ? withAncestorExpiry(row.token as TokenRecord, row.ancestorExpiresAt) : undefined;
   }
 
   async use(idHash: string): Promise<number | undefined> {
@@ -150,4 +164,8 @@ export class PgTokenStore implements TokenStore {
   async count(): Promise<number> {
     return (await this.#q.count.execute())[0]?.n ?? 0;
   }
+}
+
+function withAncestorExpiry(record: TokenRecord, ancestorExpiresAt: number | null): TokenRecord {
+  return ancestorExpiresAt === null ? record : { ...record, ancestorExpiresAt };
 }

@@ -95,16 +95,16 @@ function prepare(db: Db) {
         sql`(${counted.namespace}, ${counted.key}) IN (SELECT namespace, key FROM (SELECT namespace, key FROM ${counted} WHERE expires_at > 0 AND expires_at <= ${ph("now")} UNION SELECT namespace, key FROM ${counted} WHERE uses = -1 LIMIT ${ph("limit")}))`,
       )
       .prepare(),
-    // A window that has ended (window_ends_at <= now) restarts at 1 with a new window; SET expressions
+    // A window that has ended (window_end <= now) restarts at 1 with a new window; SET expressions
     // all read the row as it was before the update.
     bumpCounter: db
       .insert(counters)
-      .values({ namespace: ph("namespace"), key: ph("key"), count: 1, windowEndsAt: ph("windowEndsAt") })
+      .values({ namespace: ph("namespace"), key: ph("key"), count: 1, windowEnd: ph("windowEnd") })
       .onConflictDoUpdate({
         target: [counters.namespace, counters.key],
         set: {
-          count: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN 1 ELSE ${counters.count} + 1 END`,
-          windowEndsAt: sql`CASE WHEN ${counters.windowEndsAt} <= ${ph("now")} THEN excluded.window_ends_at ELSE ${counters.windowEndsAt} END`,
+          count: sql`CASE WHEN ${counters.windowEnd} <= ${ph("now")} THEN 1 ELSE ${counters.count} + 1 END`,
+          windowEnd: sql`CASE WHEN ${counters.windowEnd} <= ${ph("now")} THEN excluded.window_end ELSE ${counters.windowEnd} END`,
         },
       })
       .returning({ count: counters.count })
@@ -112,7 +112,7 @@ function prepare(db: Db) {
     peekCounter: db
       .select({ count: counters.count })
       .from(counters)
-      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEndsAt} > ${ph("now")}`))
+      .where(and(eq(counters.namespace, ph("namespace")), eq(counters.key, ph("key")), sql`${counters.windowEnd} > ${ph("now")}`))
       .prepare(),
     resetCounter: db
       .delete(counters)
@@ -127,7 +127,6 @@ export class SqliteKvStore implements KvStore {
   constructor(
     db: Db,
     private readonly batch: WriteBatch,
-    private readonly now: () => number = Date.now,
   ) {
     this.#q = prepare(db);
   }
@@ -171,8 +170,8 @@ export class SqliteKvStore implements KvStore {
    * later claim, and a login that follows it writes its token later, so the token never outlives a
    * lost claim. Saves one fsync wait on every signed login.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number): Promise<boolean> {
-    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now: this.now() }).changes > 0);
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now }).changes > 0);
   }
 
   pruneClaims(now: number, limit: number): Promise<number> {
@@ -214,7 +213,7 @@ export class SqliteKvStore implements KvStore {
 
   bumpCounter(namespace: string, key: string, windowMs: number, now: number): Promise<number> {
     return this.batch.write(() => {
-      const row = this.#q.bumpCounter.get({ namespace, key, now, windowEndsAt: now + windowMs });
+      const row = this.#q.bumpCounter.get({ namespace, key, now, windowEnd: now + windowMs });
       if (!row) throw new Error("kv.bumpCounter: upsert returned no row");
       return row.count;
     });

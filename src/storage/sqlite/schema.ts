@@ -38,8 +38,8 @@ export const tokens = table(
     index("tokens_path").on(t.path),
     // Non-expiring tokens (0) are never swept, so they stay out of the sweeper's index.
     index("tokens_expires_at").on(t.expiresAt).where(sql`expires_at > 0`),
-    // revokeByEntity (migration 0002).
-    index("tokens_entity_id").on(t.entityId),
+    // revokeByEntity, which never asks for '' (no entity): those tokens stay out (migration 0003).
+    index("tokens_entity_id").on(t.entityId).where(sql`entity_id <> ''`),
   ],
 );
 
@@ -62,6 +62,8 @@ export const policies = table("policies", {
   name: str("name").primaryKey(),
   text: str("text").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
+  // Migration 0003.
+  managedBy: str("managed_by").notNull(),
 });
 
 export const kv = table(
@@ -115,7 +117,7 @@ export const counters = table(
     namespace: str("namespace").notNull(),
     key: str("key").notNull(),
     count: int("count").notNull(),
-    windowEndsAt: epochMs("window_ends_at").notNull(),
+    windowEnd: epochMs("window_end").notNull(),
   },
   (t) => [primaryKey({ columns: [t.namespace, t.key] })],
 );
@@ -148,7 +150,7 @@ export const entityAliases = table(
 );
 
 export const groups = table(
-  "identity_groups",
+  "groups",
   {
     id: str("id").primaryKey(),
     name: str("name").notNull(),
@@ -158,5 +160,5 @@ export const groups = table(
     createdAt: epochMs("created_at").notNull(),
     updatedAt: epochMs("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("identity_groups_name").on(t.name)],
+  (t) => [uniqueIndex("groups_name").on(t.name)],
 );

@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import {
   badRequest,
+  checkHttpUrl,
   defineLoginHandler,
   definePath,
   definePlugin,
@@ -40,19 +41,6 @@ export interface K8sConfig {
 const CONFIG_KEY = "config";
 const readConfig = (s: StorageView): Promise<K8sConfig | undefined> => s.get<K8sConfig>(CONFIG_KEY);
 
-function checkHost(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    throw badRequest("kubernetes_host must be an http(s) URL");
-  }
-  if (!["https:", "http:"].includes(url.protocol) || url.username || url.password || url.search || url.hash) {
-    throw badRequest("kubernetes_host must be an http(s) URL without credentials, query or fragment");
-  }
-  return url.href.replace(/\/+$/, "");
-}
-
 const configPath = definePath({
   pattern: "config",
   fields: {
@@ -71,7 +59,7 @@ const configPath = definePath({
       if (!d.kubernetes_host) throw badRequest("kubernetes_host is required");
       const ca = d.kubernetes_ca_cert?.trim();
       if (ca && !ca.startsWith("-----BEGIN CERTIFICATE-----")) throw badRequest("kubernetes_ca_cert must be a PEM certificate");
-      const c: K8sConfig = { kubernetes_host: checkHost(d.kubernetes_host) };
+      const c: K8sConfig = { kubernetes_host: checkHttpUrl(d.kubernetes_host, "kubernetes_host", "base") };
       if (ca) c.kubernetes_ca_cert = `${ca}\n`;
       if (d.token_reviewer_jwt?.trim()) c.token_reviewer_jwt = d.token_reviewer_jwt.trim();
       await req.storage.put(CONFIG_KEY, c);

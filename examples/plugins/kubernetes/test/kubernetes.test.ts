@@ -1,7 +1,7 @@
 // The example plugin end to end, deployed like any out-of-tree plugin: its built file is copied into
 // a plugin_directory, registered in the catalog with its sha256, mounted, configured against a
 // TokenReview emulator (https, private CA), and used to log in, renew and be refused.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ t.before(async (ctx) => {
   ctx.k8s = await startTokenReview();
   ctx.dir = mkdtempSync(join(tmpdir(), "warden-k8s-plugins-"));
   copyFileSync(built, join(ctx.dir, "warden-plugin-kubernetes.js"));
+  chmodSync(join(ctx.dir, "warden-plugin-kubernetes.js"), 0o644);
   ctx.s = await startTestServer({ plugins: [], configure: (c) => (c.pluginDirectory = ctx.dir) });
   const { s, k8s } = ctx;
   const reg = await s.write("sys/plugins/catalog/auth/kubernetes", { sha256: pluginSha256(join(ctx.dir, "warden-plugin-kubernetes.js")), command: "warden-plugin-kubernetes.js", version: "v0.1.0" });

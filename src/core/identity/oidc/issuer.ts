@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, createLocalJWKSet, jwtVerify } from "jose";
+import { type Clock, systemClock } from "../../../sdk/clock.js";
 import { badRequest } from "../../../sdk/errors.js";
 import type { IdentityStore } from "../../../storage/types.js";
 import { renderTemplate } from "./claims-template.js";
@@ -28,6 +29,8 @@ export class OidcIssuer {
     private readonly identity: IdentityStore,
     /** scheme://host:port the server is reached at (api_addr, else the first listener). */
     private readonly apiAddress: () => string,
+    /** iat, nbf and exp of issued tokens, their introspection, and the JWKS cache window. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async issuer(): Promise<string> {
@@ -56,7 +59,7 @@ export class OidcIssuer {
         if (attempt < 2) continue;
         throw badRequest(`key "${role.key}" has no usable signing key`);
       }
-      const now = Date.now();
+      const now = this.clock.now();
       const iat = Math.floor(now / 1000);
       const claims: Record<string, unknown> = {
         ...renderTemplate(role.template, { entity, groups, aliases, now }),
@@ -88,6 +91,7 @@ export class OidcIssuer {
       const { payload } = await jwtVerify(token, createLocalJWKSet((await this.jwks()).body as { keys: never[] }), {
         issuer: await this.issuer(),
         algorithms: [...SUPPORTED_ALGORITHMS],
+        currentDate: new Date(this.clock.now()),
       });
       if (clientId) {
         const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
@@ -122,7 +126,7 @@ export class OidcIssuer {
    * Vault: a verifier may cache until the next rotation or expiry (never longer than the shortest
    * rotation_period / verification_ttl), because any key that will sign before then is already here.
    */
-  async jwks(now = Date.now()): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
+  async jwks(now = this.clock.now()): Promise<{ body: Record<string, unknown>; headers: Record<string, string> }> {
     const keys: Record<string, string>[] = [];
     let nextEvent = Number.POSITIVE_INFINITY;
     let cap = Number.POSITIVE_INFINITY;

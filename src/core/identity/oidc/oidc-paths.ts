@@ -1,6 +1,5 @@
 import { notFound } from "../../../sdk/errors.js";
-import type { AnyPathDefinition } from "../../../sdk/plugin.js";
-import { corePath } from "../../framework/core-path.js";
+import { type AnyCorePath, corePath } from "../../framework/core-path.js";
 import type { OidcIssuer } from "./issuer.js";
 import type { OidcAdmin } from "./oidc-service.js";
 
@@ -27,7 +26,7 @@ const roleFields = {
  * documents are unauthenticated and answered as raw JSON (relying parties do not speak Vault's
  * envelope); everything else goes through the ACL like any path.
  */
-export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyPathDefinition[] {
+export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
   const store = admin.store;
   return [
     corePath({

@@ -1,5 +1,7 @@
 import { randomInt } from "node:crypto";
+import { type Clock, systemClock } from "../../../sdk/clock.js";
 import { badRequest } from "../../../sdk/errors.js";
+import { checkHttpUrl } from "../../../sdk/http-url.js";
 import type { Logger } from "../../../sdk/plugin.js";
 import { normaliseTemplate } from "./claims-template.js";
 import { forgetSigningKey } from "./key-material.js";
@@ -45,19 +47,17 @@ export class OidcAdmin {
   constructor(
     readonly store: OidcStore,
     private readonly log: Logger,
+    /** When keys were made and are due to rotate or expire. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async writeConfig(issuer: string): Promise<void> {
     const trimmed = issuer.trim().replace(/\/+$/, "");
     if (trimmed !== "") {
-      let u: URL;
-      try {
-        u = new URL(trimmed);
-      } catch {
-        throw badRequest(`invalid issuer "${issuer.slice(0, 80)}"`);
-      }
       // The issuer must be a bare origin: the path identity/oidc is appended to it (as Vault does).
-      if ((u.protocol !== "https:" && u.protocol !== "http:") || u.host === "" || u.pathname !== "/" || u.search || u.hash || u.username || u.password) {
+      try {
+        checkHttpUrl(trimmed, "issuer", "origin");
+      } catch {
         throw badRequest("invalid issuer, which must include only a scheme, host, and optional port (e.g. https://example.com:8200)");
       }
     }
@@ -65,7 +65,7 @@ export class OidcAdmin {
   }
 
   async writeKey(name: string, input: KeyInput, supplied: (f: keyof KeyInput) => boolean): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     let reKey: { retired: string; dropped: string[] } | undefined;
     const { record, previous } = await this.store.updateKey(name, async (current) => {
       reKey = undefined;
@@ -134,7 +134,7 @@ export class OidcAdmin {
     let retired: string | undefined;
     const { record } = await this.store.updateKey(name, async (current) => {
       if (!current) throw badRequest(`no named key found at "${name}"`);
-      const r = await rotated(current, Date.now(), verificationTtl);
+      const r = await rotated(current, this.clock.now(), verificationTtl);
       retired = r.retired;
       return { change: { kind: "write", next: r.next }, created: r.created };
     });
@@ -146,7 +146,7 @@ export class OidcAdmin {
    * The periodic job: rotate every key whose time has come and drop expired public keys. Run on
    * every node; the claim in updateKey makes each due rotation happen once. Returns what it did.
    */
-  async periodic(now = Date.now()): Promise<{ rotated: number; pruned: number }> {
+  async periodic(now = this.clock.now()): Promise<{ rotated: number; pruned: number }> {
     let rotatedCount = 0;
     let pruned = 0;
     for (const key of await this.store.allKeys()) {

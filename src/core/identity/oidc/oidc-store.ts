@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, systemClock } from "../../../sdk/clock.js";
 import { WardenError } from "../../../sdk/errors.js";
 import type { KvStore } from "../../../storage/types.js";
 import {
@@ -36,7 +37,10 @@ export type KeyChange = { kind: "write"; next: Omit<NamedKeyRecord, "generation"
  * periodic rotation run on every node rotate a key once.
  */
 export class OidcStore {
-  constructor(private readonly kv: KvStore) {}
+  constructor(
+    private readonly kv: KvStore,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async config(): Promise<OidcConfig> {
     return ((await this.kv.get(OIDC_NAMESPACE, CONFIG_PATH)) as OidcConfig | undefined) ?? { issuer: "" };
@@ -94,7 +98,8 @@ export class OidcStore {
       // Key material goes in first, so a record never names a kid whose keys are not stored yet.
       for (const p of created) await this.putPair(p);
       const generation = raw?.generation ?? 0;
-      if (await this.kv.claimOnce(OIDC_NAMESPACE, `lock/${name}@${generation}`, Date.now() + WRITE_CLAIM_MS)) {
+      const now = this.clock.now();
+      if (await this.kv.claimOnce(OIDC_NAMESPACE, `lock/${name}@${generation}`, now + WRITE_CLAIM_MS, now)) {
         if (change.kind === "delete") {
           const tombstone: Tombstone = { deleted: true, generation: generation + 1 };
           await this.kv.put(OIDC_NAMESPACE, keyPath(name), tombstone);

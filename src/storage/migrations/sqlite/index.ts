@@ -1,6 +1,8 @@
 /** Every SQLite migration, oldest first. Append only; versions are dense and start at 1. */
 import * as m0001 from "./0001_init.js";
 import * as m0002 from "./0002_identity_counted.js";
+import * as m0003 from "./0003_policy_managed_by.js";
+import * as m0004 from "./0004_dialect_parity.js";
 
 export interface Migration {
   readonly version: number;
@@ -8,4 +10,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const sqliteMigrations: readonly Migration[] = [m0001, m0002];
+export const sqliteMigrations: readonly Migration[] = [m0001, m0002, m0003, m0004];

@@ -1,0 +1,149 @@
+// The SDK's outbound client as a unit, against a real HTTP server on 127.0.0.1: what is sent, what
+// comes back, and every refusal (allow-list, scheme, credentials, redirects, size, time, concurrency).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as assert from "uvu/assert";
+import { createHttpClient, type HttpClient, isWardenError } from "../../src/sdk/index.js";
+import { suite } from "../../src/sdk/testing/suite.js";
+import { freePort } from "../helpers/free-port.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+interface Ctx {
+  origin: string;
+  seen: Seen[];
+  held: ServerResponse[];
+  inFlight: number;
+  maxInFlight: number;
+  close(): Promise<void>;
+}
+
+const t = suite<Ctx>("sdk http client");
+
+t.before(async (ctx) => {
+  ctx.seen = [];
+  ctx.held = [];
+  ctx.inFlight = 0;
+  ctx.maxInFlight = 0;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      ctx.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (req.url === "/redirect") {
+        res.writeHead(302, { location: `${ctx.origin}/ok` }).end();
+      } else if (req.url === "/big") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(5000));
+      } else if (req.url === "/hold" || req.url === "/never") {
+        ctx.inFlight++;
+        ctx.maxInFlight = Math.max(ctx.maxInFlight, ctx.inFlight);
+        res.on("close", () => ctx.inFlight--);
+        ctx.held.push(res);
+      } else {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ echo: body }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  ctx.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ctx.close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(() => r()));
+  };
+});
+t.before.each((ctx) => {
+  ctx.seen.length = 0;
+});
+t.after(async (ctx) => ctx.close());
+
+/** The 503 every outbound failure is, with its cause (kept server-side, out of the message). */
+async function cause(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(isWardenError(e) && e.status === 503, String(e));
+    assert.is((e as Error).message, "upstream identity service unavailable");
+    return String((e as { cause?: unknown }).cause);
+  }
+  throw new Error("the request was not refused");
+}
+
+t("GET and POST: status, content type and body back; headers and body sent exactly as given", async ({ origin, seen }) => {
+  const http = createHttpClient();
+  const got = await http.request({ method: "GET", url: `${origin}/x?q=1`, headers: { "x-custom": "v", authorization: "Bearer abc" } });
+  assert.is(got.status, 200);
+  assert.is(got.contentType, "application/json");
+  assert.equal(JSON.parse(got.body.toString()), { echo: "" });
+  assert.is(seen[0]!.url, "/x?q=1");
+  assert.is(seen[0]!.headers["x-custom"], "v");
+  assert.is(seen[0]!.headers.authorization, "Bearer abc");
+  assert.is(seen[0]!.headers["accept-encoding"], "identity", "no compressed bodies to inflate past the size cap");
+  assert.is(seen[0]!.headers.host, new URL(origin).host);
+  const posted = await http.request({ method: "POST", url: `${origin}/p`, headers: { "content-type": "text/plain" }, body: "a=b&c" });
+  assert.equal(JSON.parse(posted.body.toString()), { echo: "a=b&c" });
+  assert.is(seen[1]!.method, "POST");
+});
+
+t("a redirect is a status, never followed", async ({ origin, seen }) => {
+  const r = await createHttpClient().request({ method: "GET", url: `${origin}/redirect` });
+  assert.is(r.status, 302);
+  assert.equal(seen.map((s) => s.url), ["/redirect"]);
+});
+
+t("the allow-list sees the origin and refuses before connecting", async ({ origin, seen }) => {
+  const asked: string[] = [];
+  const http = createHttpClient({ allowOrigin: (o) => (asked.push(o), o !== origin) });
+  assert.match(await cause(http.request({ method: "GET", url: `${origin}/secret` })), /origin refused by the mount's allow-list: http:\/\/127\.0\.0\.1:\d+/);
+  assert.equal(asked, [origin]);
+  assert.equal(seen, [], "nothing reached the server");
+  const async = createHttpClient({ allowOrigin: async () => true });
+  assert.is((await async.request({ method: "GET", url: `${origin}/ok` })).status, 200);
+});
+
+t("bad URLs: not a URL, another scheme, credentials", async ({ origin, seen }) => {
+  const http = createHttpClient();
+  assert.is(await cause(http.request({ method: "GET", url: "not a url" })), "invalid outbound URL");
+  assert.is(await cause(http.request({ method: "GET", url: "file:///etc/passwd" })), "scheme refused");
+  assert.is(await cause(http.request({ method: "GET", url: `${origin.replace("//", "//u:p@")}/ok` })), "credentials in URL refused");
+  assert.equal(seen, []);
+});
+
+t("a response over the size cap is refused (client default, or per request)", async ({ origin }) => {
+  assert.is(await cause(createHttpClient({ maxResponseBytes: 1000 }).request({ method: "GET", url: `${origin}/big` })), "response too large");
+  const http = createHttpClient();
+  assert.is(await cause(http.request({ method: "GET", url: `${origin}/big`, maxResponseBytes: 4999 })), "response too large");
+  assert.is((await http.request({ method: "GET", url: `${origin}/big`, maxResponseBytes: 5000 })).body.length, 5000);
+});
+
+t("a server that never answers ends in the timeout", async ({ origin, held }) => {
+  assert.is(await cause(createHttpClient({ timeoutMs: 200 }).request({ method: "GET", url: `${origin}/never` })), "timeout");
+  assert.is(await cause(createHttpClient().request({ method: "GET", url: `${origin}/never`, timeoutMs: 100 })), "timeout");
+  for (const res of held.splice(0)) res.destroy();
+});
+
+t("nothing listening: a network failure", async () => {
+  const port = await freePort();
+  assert.is(await cause(createHttpClient().request({ method: "GET", url: `http://127.0.0.1:${port}/` })), "network: ECONNREFUSED");
+});
+
+t("maxConcurrent bounds the requests in flight; the others wait their turn", async (ctx) => {
+  ctx.maxInFlight = 0;
+  const http: HttpClient = createHttpClient({ maxConcurrent: 2 });
+  const all = Promise.all(Array.from({ length: 5 }, () => http.request({ method: "GET", url: `${ctx.origin}/hold` })));
+  for (let answered = 0; answered < 5; answered++) {
+    await waitFor("a held request", 5_000, async () => ctx.held.length > 0);
+    assert.ok(ctx.inFlight <= 2, `in flight: ${ctx.inFlight}`);
+    ctx.held.shift()!.writeHead(200).end("done");
+  }
+  const results = await all;
+  assert.equal(results.map((r) => r.body.toString()), ["done", "done", "done", "done", "done"]);
+  assert.is(ctx.maxInFlight, 2);
+});
+
+t.run();

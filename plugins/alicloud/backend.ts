@@ -2,7 +2,7 @@
  * The `alicloud` auth method: Alibaba Cloud RAM role sessions log in by presenting a signed STS
  * GetCallerIdentity request, which warden validates, rebuilds and sends to STS itself.
  */
-import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { definePlugin, renewFromRole, SDK_VERSION } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
 import { alicloudLogin } from "./cli.js";
 import { configPath, readConfig } from "./path-config.js";
@@ -17,18 +17,13 @@ import { isStsHost } from "./sts-request.js";
  * A role that was deleted, or re-pointed at another account or RAM role, ends its tokens' renewals.
  * The token settings come back from the role as it is now.
  */
-export const renewAlicloud: RenewHandler = async (req) => {
-  const roleName = typeof req.internal.role_name === "string" ? canonicalRoleName(req.internal.role_name) : undefined;
+export const renewAlicloud = renewFromRole("alicloud", async (req) => {
+  const name = typeof req.internal.role_name === "string" ? canonicalRoleName(req.internal.role_name) : undefined;
   const callerArn = typeof req.internal.arn === "string" ? parseArn(req.internal.arn) : undefined;
-  if (roleName === undefined || callerArn === undefined) throw permissionDenied();
-  const role = await getRole(req.storage, roleName);
+  const role = name !== undefined && callerArn !== undefined ? await getRole(req.storage, name) : undefined;
   const bound = role ? parseArn(role.arn) : undefined;
-  if (!role || !bound || !isMemberOf(callerArn, bound)) {
-    req.log.info("alicloud: renewal refused, role gone or no longer bound to the caller", { role: roleName });
-    throw permissionDenied();
-  }
-  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
-};
+  return { name, role: bound && isMemberOf(callerArn!, bound) ? role : undefined };
+});
 
 export const alicloudPlugin = definePlugin({
   type: "alicloud",

@@ -17,12 +17,12 @@ import {
   invalidCredentials,
   loginArgs,
   permissionDenied,
+  renewFromRole,
   roleCrudPaths,
   roleStore,
   SDK_VERSION,
   upstreamUnavailable,
   type HttpClient,
-  type RenewHandler,
   type StorageView,
   type TokenParams,
 } from "warden/sdk";
@@ -189,12 +189,11 @@ const loginPath = definePath({
 });
 
 /** Renewal: the role must still exist and still bind the service account that logged in. */
-const renew: RenewHandler = async (req) => {
+const renew = renewFromRole("kubernetes", async (req) => {
   const { role: roleName, namespace, name } = req.internal as Record<string, string | undefined>;
   const role = roleName ? await roles.get(req.storage, roleName) : undefined;
-  if (!role || !namespace || !name || !binds(role.names, name) || !binds(role.namespaces, namespace)) throw permissionDenied();
-  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
-};
+  return { name: roleName, role: role && namespace && name && binds(role.names, name) && binds(role.namespaces, namespace) ? role : undefined };
+});
 
 // ---------------------------------------------------------------- client side
 

@@ -79,14 +79,23 @@ function encodePath(p: string): string {
   return encodeURI(p).replace(/\?/g, "%3F").replace(/#/g, "%23");
 }
 
+/** Vault's client wraps sys/wrapping/wrap for 5 minutes unless told otherwise (the endpoint needs it). */
+const DEFAULT_WRAP_ENDPOINT_TTL = "5m";
+
 export class Client {
   constructor(
     readonly address: string,
     private readonly configuredToken: string | undefined,
+    /** X-Vault-Wrap-TTL for every request (-wrap-ttl, WARDEN_WRAP_TTL, VAULT_WRAP_TTL). */
+    private readonly wrapTtl?: string,
   ) {}
 
   get hasToken(): boolean {
     return this.configuredToken !== undefined;
+  }
+
+  isConfiguredToken(token: string): boolean {
+    return this.configuredToken === token;
   }
 
   url(path: string, query?: Record<string, string | string[]>): string {
@@ -105,6 +114,8 @@ export class Client {
     const headers: Record<string, string> = { "X-Vault-Request": "true" };
     const token = opts.noToken ? undefined : (opts.token ?? this.configuredToken);
     if (token) headers["X-Vault-Token"] = token;
+    const wrapTtl = this.wrapTtl ?? ((method === "PUT" || method === "POST") && cleanPath(path) === "sys/wrapping/wrap" ? DEFAULT_WRAP_ENDPOINT_TTL : undefined);
+    if (wrapTtl) headers["X-Vault-Wrap-TTL"] = wrapTtl;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);

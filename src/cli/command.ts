@@ -1,7 +1,7 @@
 // The shape every command shares: its flags, its help text, and one run() that returns an exit
 // code. runCommand() owns the parts that must be uniform across commands: -h/--help, usage errors
 // (exit 1), and request failures printed as "Error <doing>: <Vault-style API error>" (exit 1).
-import { parseArgs, UsageError, type FlagSpecs, type ParsedArgs, type StdinReader } from "./args.js";
+import { durationSeconds, parseArgs, UsageError, type FlagSpecs, type ParsedArgs, type StdinReader } from "./args.js";
 import { ApiError, Client, resolveAddress, resolveToken, TransportError, type Env } from "./client.js";
 import { outputFormat, type OutputFormat } from "./format.js";
 
@@ -45,8 +45,29 @@ export const FIELD_FLAGS: FlagSpecs = {
   field: { kind: "string", usage: "Print only this field's value, with no table around it." },
 };
 
-export function clientFor(args: ParsedArgs, ctx: Ctx): Client {
-  return new Client(resolveAddress(args.strings.address, ctx.env), resolveToken(ctx.env));
+/** For the commands that send requests generically (read, write, list, delete, unwrap), as in Vault. */
+export const WRAP_FLAGS: FlagSpecs = {
+  "wrap-ttl": {
+    kind: "string",
+    usage:
+      'Wrap the response in a single-use token with this TTL ("90", "5m"); read it with "warden unwrap". ' +
+      "Also WARDEN_WRAP_TTL / VAULT_WRAP_TTL.",
+  },
+};
+
+export function clientFor(args: ParsedArgs, ctx: Ctx, opts: { wrap?: boolean } = {}): Client {
+  return new Client(resolveAddress(args.strings.address, ctx.env), resolveToken(ctx.env), opts.wrap ? wrapTtlOf(args, ctx) : undefined);
+}
+
+/** -wrap-ttl, then WARDEN_WRAP_TTL, then VAULT_WRAP_TTL, sent as whole seconds; zero means none. */
+function wrapTtlOf(args: ParsedArgs, ctx: Ctx): string | undefined {
+  const flag = args.strings["wrap-ttl"];
+  const value = flag ?? ctx.env.WARDEN_WRAP_TTL ?? ctx.env.VAULT_WRAP_TTL;
+  if (value === undefined || value.trim() === "") return undefined;
+  const seconds = durationSeconds(value, flag === undefined ? "wrap-ttl (from the environment)" : "wrap-ttl");
+  // Never send the request unwrapped when wrapping was asked for: a sub-second TTL is an error.
+  if (seconds === 0 && /[1-9]/.test(value)) throw new UsageError(`-wrap-ttl must be at least one second, got "${value}"`);
+  return seconds > 0 ? `${seconds}s` : undefined;
 }
 
 export function formatOf(args: ParsedArgs): OutputFormat {

@@ -1,5 +1,6 @@
 // Output in Vault's shapes: aligned "Key  Value" tables (4-space gutter, "n/a" for empty cells),
 // Go-style durations ("768h", "1h30m"), and -format=json as indented JSON.
+import type { WrapInfo } from "../core/response-envelope.js";
 
 export type OutputFormat = "table" | "json";
 
@@ -91,6 +92,26 @@ export interface SecretLike {
   data?: Record<string, unknown> | null;
   auth?: AuthBlock | null;
   warnings?: string[] | null;
+  wrap_info?: WrapInfo | null;
+}
+
+/** The -field names of a wrapped answer and their raw values (Vault's RawSecretField). */
+function wrapFields(w: WrapInfo): [string, unknown][] {
+  const out: [string, unknown][] = [
+    ["wrapping_token", w.token],
+    ["wrapping_accessor", w.accessor],
+    ["wrapping_token_ttl", w.ttl],
+    ["wrapping_token_creation_time", w.creation_time],
+    ["wrapping_token_creation_path", w.creation_path],
+  ];
+  if (w.wrapped_accessor) out.push(["wrapped_accessor", w.wrapped_accessor]);
+  return out;
+}
+
+export function wrapFieldValue(secret: SecretLike, field: string): string | undefined {
+  if (!secret.wrap_info) return undefined;
+  const hit = wrapFields(secret.wrap_info).find(([k]) => k === field);
+  return hit === undefined ? undefined : String(hit[1]);
 }
 
 /** Rows for a generic response: lease info first (only when there is a lease), then auth, then data sorted by key. */
@@ -104,6 +125,10 @@ export function secretRows(secret: SecretLike, opts: { showToken: boolean }): [s
     } else rows.push(["refresh_interval", humanDuration(secret.lease_duration)]);
   }
   if (secret.auth) rows.push(...authRows(secret.auth, opts));
+  // Vault's table labels these rows with a trailing colon (and -field takes them without it).
+  if (secret.wrap_info) {
+    for (const [k, v] of wrapFields(secret.wrap_info)) rows.push([`${k}:`, k === "wrapping_token_ttl" ? humanDuration(Number(v)) : v]);
+  }
   const data = secret.data ?? {};
   for (const k of Object.keys(data).sort()) rows.push([k, data[k]]);
   return rows;

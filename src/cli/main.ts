@@ -16,12 +16,14 @@ import { pluginCommands } from "./plugin.js";
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from "./policy.js";
 import { statusCommand } from "./status.js";
 import { tokenCreateCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from "./token.js";
+import { unwrapCommand } from "./unwrap.js";
 
 const COMMANDS: Command[] = [
   readCommand,
   writeCommand,
   listCommand,
   deleteCommand,
+  unwrapCommand,
   loginCommand,
   tokenLookupCommand,
   tokenRenewCommand,

@@ -15,7 +15,7 @@ import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
 import { sysBackend } from "./sys/sys-backend.js";
 import { tokenBackend } from "./tokens/token-backend.js";
-import { TokenService } from "./tokens/token-service.js";
+import { TokenService, bareOrphanSpec } from "./tokens/token-service.js";
 import type { LeaseLimits } from "./tokens/ttl.js";
 import { checkSdkVersion } from "./plugin-compat.js";
 import { identityBackend } from "./identity/identity-backend.js";
@@ -32,6 +32,8 @@ import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
 import type { PolicyFile } from "./policy/dir.js";
+import { ResponseWrapping } from "./wrapping/response-wrapping.js";
+import { WrappedResponses } from "./wrapping/wrapped-responses.js";
 
 export const WARDEN_VERSION = "0.1.0";
 
@@ -129,7 +131,8 @@ export class Core {
     const tokens = new TokenService(storage, key, options.limits, clock);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv, clock);
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha }));
+    const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv, clock);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
@@ -139,7 +142,7 @@ export class Core {
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
-    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, log: log.child("request") });
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, log: log.child("request") });
     core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
@@ -156,25 +159,18 @@ export class Core {
   async init(rootTokenId?: string): Promise<{ rootToken: string }> {
     if (!(await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString()))) throw badRequest("already initialized");
     this.initializedCache = true;
-    const minted = await this.tokens.mint({
-      id: rootTokenId,
-      policies: ["root"],
-      parentHash: null,
-      path: "auth/token/root",
-      mountAccessor: this.mounts.get("auth/token/")?.record.accessor ?? "",
-      meta: {},
-      displayName: "root",
-      numUses: 0,
-      ttl: 0,
-      explicitMaxTtl: 0,
-      maxTtl: 0,
-      period: 0,
-      renewable: false,
-      entityId: "",
-      boundCidrs: [],
-      role: "",
-      auth: null,
-    });
+    const minted = await this.tokens.mint(
+      bareOrphanSpec({
+        id: rootTokenId,
+        policies: ["root"],
+        path: "auth/token/root",
+        mountAccessor: this.mounts.get("auth/token/")?.record.accessor ?? "",
+        displayName: "root",
+        numUses: 0,
+        ttl: 0,
+        explicitMaxTtl: 0,
+      }),
+    );
     this.log.info("initialized; root token issued");
     return { rootToken: minted.token };
   }

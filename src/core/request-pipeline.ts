@@ -13,6 +13,8 @@ import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
 import type { TokenAuth } from "./tokens/token-views.js";
+import type { WrapInfo } from "./response-envelope.js";
+import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -26,6 +28,8 @@ export interface LogicalRequest {
   clientAddress: string | undefined;
   remotePort?: number;
   requestHost: string;
+  /** X-Vault-Wrap-TTL in seconds: wrap the answer (see wrapping/). */
+  wrapTtl?: number;
 }
 
 export interface LogicalResponse {
@@ -38,6 +42,8 @@ export interface LogicalResponse {
   headers?: Record<string, string>;
   /** A body to send without the envelope (see CoreResult.raw). */
   raw?: Record<string, unknown>;
+  /** A wrapped answer: nothing else is sent. */
+  wrapInfo?: WrapInfo;
 }
 
 export interface PipelineDeps {
@@ -47,6 +53,7 @@ export interface PipelineDeps {
   audit: AuditBroker;
   identity: IdentityService;
   lockout: LockoutService;
+  wrapping: ResponseWrapping;
   log: Logger;
 }
 
@@ -93,6 +100,9 @@ export class RequestPipeline {
     const path = match ? resolved.entry.record.path + match.remainder : req.path;
     if (resolved) trail?.routed(resolved.entry, path);
     const def = match?.bound.rules;
+    // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
+    // validateWrappingToken): a refusal is answered, and audited by the trail, without using any token.
+    if (resolved && this.deps.wrapping.checksOperand(req.path)) req = await this.deps.wrapping.admit(req);
 
     let caller: Caller | undefined;
     let lastUse = false;
@@ -133,6 +143,8 @@ export class RequestPipeline {
         identity,
         acl,
         sudo: acl?.root ?? false,
+        wrapTtl: req.wrapTtl,
+        input: req.data,
       };
       const check = match.bound.existenceCheck;
       if (req.operation === "write" && check) {
@@ -141,7 +153,7 @@ export class RequestPipeline {
       }
       const operation: Operation = ctx.operation;
       if (acl && !acl.root) {
-        const decision = acl.check(path, operation as AclOperation, req.data);
+        const decision = acl.check(path, operation as AclOperation, req.data, req.wrapTtl);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
         ctx.sudo = decision.sudo;
@@ -156,7 +168,10 @@ export class RequestPipeline {
       const result = def.lockout
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
-      const response = await this.respond(req, path, def.unauthenticated === true, entry, result, parsed.unknown, identity);
+      const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
+      const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity);
+      // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
+      const response = req.wrapTtl || result.rewrap ? await this.deps.wrapping.wrap(req, entry, result, answer, caller) : answer;
       await trail?.response(response);
       return response;
     } finally {

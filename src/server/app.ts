@@ -4,6 +4,8 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
+import { responseBody } from "../core/response-envelope.js";
+import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
 import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
 import { authBlock } from "../core/tokens/token-views.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
@@ -61,16 +63,7 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
   if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
   if (res.raw) return json(res.status, res.raw, res.headers);
-  const body: Record<string, unknown> = {
-    request_id: requestId,
-    lease_id: "",
-    renewable: false,
-    lease_duration: 0,
-    data: res.data ?? null,
-    wrap_info: null,
-    warnings: res.warnings ?? null,
-    auth: res.auth ? authBlock(res.auth) : null,
-  };
+  const body = responseBody(res, requestId);
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
   }
@@ -157,6 +150,7 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
         clientAddress: address(c),
         remotePort: incoming.socket.remotePort,
         requestHost: incoming.headers.host ?? "",
+        wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
       });
       return envelope(response, path, requestId);
     } catch (e) {

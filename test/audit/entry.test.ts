@@ -46,4 +46,25 @@ test("serialise replaces stray known secrets and only those", () => {
   assert.not.ok(knownSecrets({ key, hmacAccessor: false }, req).includes(SECRETS.callerAccessor));
 });
 
+test("a wrapped answer: wrap_info with the wrapping token (and accessors) hashed, the request's wrap_ttl", () => {
+  const k = { key, hmacAccessor: true };
+  const wrapInfo = { token: "hvs.WRAPPINGtokenRAW0000000000000000", accessor: "WRAPaccessorRAW000000000", ttl: 120, creation_time: "2024-05-01T10:00:00.000Z", creation_path: "auth/approle/role/x/secret-id", wrapped_accessor: "WRAPPEDaccessorRAW-0000" };
+  const req = authedRequest({ wrapTtl: 120 });
+  const e = responseEntry(k, "t", req, { data: null, warnings: null, auth: null, error: null, status: 200, wrapInfo }) as any;
+  assert.is(e.request.wrap_ttl, 120);
+  assert.equal(e.response.wrap_info, {
+    ttl: 120,
+    token: expectedHash(hex, wrapInfo.token),
+    accessor: expectedHash(hex, wrapInfo.accessor),
+    creation_time: wrapInfo.creation_time,
+    creation_path: wrapInfo.creation_path,
+    wrapped_accessor: expectedHash(hex, wrapInfo.wrapped_accessor),
+  });
+  assert.is(e.response.data, undefined);
+  const noAcc = responseEntry({ key, hmacAccessor: false }, "t", req, { data: null, warnings: null, auth: null, error: null, status: 200, wrapInfo }) as any;
+  assert.equal([noAcc.response.wrap_info.token, noAcc.response.wrap_info.accessor], [expectedHash(hex, wrapInfo.token), wrapInfo.accessor]);
+  assert.ok(knownSecrets(k, req, { data: null, warnings: null, auth: null, error: null, status: 200, wrapInfo }).includes(wrapInfo.token));
+  assert.is((requestEntry(k, "t", authedRequest()) as any).request.wrap_ttl, undefined, "absent when not asked");
+});
+
 test.run();

@@ -70,4 +70,27 @@ t("enable auth, write role and policy, login, lookup-self, renew-self, revoke-se
   assert.is(health.initialized, true);
 });
 
+t("response wrapping: X-Vault-Wrap-TTL through requestOptions, unwrap third and first party, once", async ({ s }) => {
+  const admin = nodeVault({ endpoint: s.url, token: s.rootToken, noCustomHTTPVerbs: true });
+  const wrapTtl = { headers: { "X-Vault-Wrap-TTL": "60s" } };
+  const wrapped = await admin.write("sys/wrapping/wrap", { api_key: "k-1" }, wrapTtl);
+  assert.equal([wrapped.data, wrapped.wrap_info.ttl, wrapped.wrap_info.creation_path], [null, 60, "sys/wrapping/wrap"]);
+  const opened = await admin.unwrap({ token: wrapped.wrap_info.token });
+  assert.equal(opened.data, { api_key: "k-1" });
+
+  const read = await admin.read("sys/policies/acl/default", wrapTtl);
+  assert.is(read.data, null);
+  // The workload's client holds nothing but the wrapping token.
+  const workload = nodeVault({ endpoint: s.url, token: read.wrap_info.token, noCustomHTTPVerbs: true });
+  const policy = await workload.unwrap();
+  assert.match(policy.data.policy, /auth\/token\/lookup-self/);
+  try {
+    await workload.unwrap();
+    assert.unreachable("a wrapping token works once");
+  } catch (e: any) {
+    assert.is(e.response?.statusCode, 400);
+    assert.is(e.message, "wrapping token is not valid or does not exist");
+  }
+});
+
 t.run();

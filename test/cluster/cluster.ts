@@ -97,6 +97,13 @@ export class TcpProxy {
   }
 }
 
+export interface RequestOpts {
+  token?: string | null;
+  body?: unknown;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
 export interface NodeOptions {
   /** Route this node's database connections through a TcpProxy. */
   proxied?: boolean;
@@ -145,9 +152,9 @@ export class WardenNode {
     if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
   }
 
-  async request(method: string, path: string, opts: { token?: string | null; body?: unknown; timeoutMs?: number } = {}): Promise<Reply> {
+  async request(method: string, path: string, opts: RequestOpts = {}): Promise<Reply> {
     const started = Date.now();
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers["x-vault-token"] = opts.token;
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     const r = await fetch(`${this.url}/v1/${path}`, {
@@ -172,7 +179,7 @@ export interface Cluster {
   nodes: WardenNode[];
   root: string;
   /** Request on node i with the root token unless another is given. */
-  req(i: number, method: string, path: string, opts?: { token?: string | null; body?: unknown; timeoutMs?: number }): Promise<Reply>;
+  req(i: number, method: string, path: string, opts?: RequestOpts): Promise<Reply>;
   close(): Promise<void>;
 }
 

@@ -65,6 +65,24 @@ t("AppRole secret_id_num_uses 3: 24 concurrent logins over 3 nodes -> exactly 3"
   assert.is(statuses.filter((s) => s === 200).length, 3, statuses.join(","));
 });
 
+t("a wrapping token made on node 0, unwrapped 12 times at once over 3 nodes -> exactly one answer", async ({ c }) => {
+  assert.is((await c.req(0, "POST", "auth/approle/role/wrapped", { body: { role_id: "wrapped-role", token_policies: "ci-read" } })).status, 204);
+  const wrapped = await c.req(0, "POST", "auth/approle/role/wrapped/secret-id", { body: {}, headers: { "X-Vault-Wrap-TTL": "120" } });
+  assert.is(wrapped.status, 200, JSON.stringify(wrapped.body));
+  const token = wrapped.body.wrap_info.token as string;
+  assert.is((await c.req(2, "POST", "sys/wrapping/lookup", { token: null, body: { token } })).status, 200, "visible on every node");
+  // Half hand the token over in the body, half use it as their own token (first party).
+  const results = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => c.req(i % 3, "POST", "sys/wrapping/unwrap", i % 2 === 0 ? { body: { token } } : { token })),
+  );
+  const opened = results.filter((r) => r.status === 200);
+  assert.is(opened.length, 1, results.map((r) => r.status).join(","));
+  for (const r of results.filter((x) => x.status !== 200)) assert.ok(r.status === 400 || r.status === 403, JSON.stringify(r.body));
+  // Logged in where the role was written: the point here is the unwrap, not the role cache.
+  const login = await c.req(0, "POST", "auth/approle/login", { token: null, body: { role_id: "wrapped-role", secret_id: opened[0]!.body.data.secret_id } });
+  assert.is(login.status, 200, JSON.stringify(login.body));
+});
+
 t("alicloud: a login done on node 0 replayed on node 1 (and 2) is refused", async ({ c }) => {
   const data = alicloudLoginData({ role: "dev-role", region: "cn-hangzhou", accessKey: ci.accessKeyId, secretKey: ci.accessKeySecret, securityToken: ci.securityToken });
   const first = await c.req(0, "POST", "auth/alicloud/login", { token: null, body: data });

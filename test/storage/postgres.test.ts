@@ -92,7 +92,7 @@ t("migrations: two nodes opening one fresh schema at once migrate it exactly onc
   }
 });
 
-t("migrations: a version-2 schema upgrades to 3: used-up counted entries get their index, and tidy still finds them", async () => {
+t("migrations: a version-2 schema upgrades to the latest: used-up counted entries get their index, and tidy still finds them", async () => {
   const prefix = freshPrefix();
   const pool = new pg.Pool({ connectionString: db.url, max: 1 });
   try {

@@ -34,6 +34,8 @@ export interface AuditedRequest {
   token: string | undefined;
   clientAddress: string | undefined;
   remotePort?: number;
+  /** X-Vault-Wrap-TTL in seconds, when the request asked for a wrapped answer. */
+  wrapTtl?: number;
 }
 
 /** A request's audit facts before routing and authentication fill in the mount and the caller. */
@@ -51,5 +53,6 @@ export function requestFacts(req: AuditedRequest): AuditRequestFacts {
     auth: null,
     clientToken: req.token ?? "",
     clientTokenAccessor: "",
+    ...(req.wrapTtl ? { wrapTtl: req.wrapTtl } : {}),
   };
 }

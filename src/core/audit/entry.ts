@@ -4,11 +4,12 @@
  *
  * Hashed: auth.client_token, auth.accessor (hmac_accessor), request.client_token,
  * request.client_token_accessor (hmac_accessor), every string leaf of request and response data, and the
- * response auth's token/accessor. Not hashed (as in Vault): paths, policies, metadata, display names,
+ * response auth's token/accessor, and a wrapped answer's wrapping token (and accessors). Not hashed (as in Vault): paths, policies, metadata, display names,
  * warnings, the error text. Optional parts are omitted when absent, like Go's `omitempty`.
  */
 import type { AuditAuthInfo, AuditRequestFacts, AuditResponseFacts } from "./types.js";
 import { auditCopy, hmacValue } from "./hash.js";
+import type { WrapInfo } from "../response-envelope.js";
 
 export interface EntryKeying {
   /** null when log_raw: nothing is hashed. */
@@ -57,6 +58,7 @@ function requestBlock(k: EntryKeying, r: AuditRequestFacts): Record<string, unkn
   if (r.data !== null && r.data !== undefined) out.data = hashedCopy(k, r.data);
   out.remote_address = r.remoteAddress;
   if (r.remotePort !== undefined) out.remote_port = r.remotePort;
+  if (r.wrapTtl) out.wrap_ttl = r.wrapTtl;
   return out;
 }
 
@@ -80,8 +82,22 @@ export function responseEntry(k: EntryKeying, time: string, r: AuditRequestFacts
   if (s.auth) response.auth = authBlock(k, s.auth);
   if (s.data !== null && s.data !== undefined) response.data = hashedCopy(k, s.data);
   if (s.warnings && s.warnings.length > 0) response.warnings = copy(s.warnings);
+  if (s.wrapInfo) response.wrap_info = wrapInfoBlock(k, s.wrapInfo);
   out.response = response;
   if (s.error) out.error = s.error;
+  return out;
+}
+
+/** Vault's HashWrapInfo: the token always, the accessors under hmac_accessor. */
+function wrapInfoBlock(k: EntryKeying, w: WrapInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ttl: w.ttl,
+    token: hashField(k, w.token),
+    accessor: hashField(k, w.accessor, k.hmacAccessor),
+    creation_time: w.creation_time,
+    creation_path: w.creation_path,
+  };
+  if (w.wrapped_accessor) out.wrapped_accessor = hashField(k, w.wrapped_accessor, k.hmacAccessor);
   return out;
 }
 
@@ -92,8 +108,8 @@ export function responseEntry(k: EntryKeying, time: string, r: AuditRequestFacts
  */
 export function knownSecrets(k: EntryKeying, r: AuditRequestFacts, s?: AuditResponseFacts): string[] {
   if (k.key === null) return [];
-  const out = [r.clientToken, r.auth?.clientToken, s?.auth?.clientToken];
-  if (k.hmacAccessor) out.push(r.clientTokenAccessor, r.auth?.accessor, s?.auth?.accessor);
+  const out = [r.clientToken, r.auth?.clientToken, s?.auth?.clientToken, s?.wrapInfo?.token];
+  if (k.hmacAccessor) out.push(r.clientTokenAccessor, r.auth?.accessor, s?.auth?.accessor, s?.wrapInfo?.accessor, s?.wrapInfo?.wrapped_accessor);
   return [...new Set(out.filter((v): v is string => typeof v === "string" && v.length >= 8))];
 }
 

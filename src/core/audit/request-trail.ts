@@ -11,6 +11,7 @@
  */
 import type { WardenError } from "../../sdk/errors.js";
 import type { MountEntry } from "../mounts/mount-table.js";
+import type { WrapInfo } from "../response-envelope.js";
 import type { TokenAuth } from "../tokens/token-views.js";
 import { type AuditedRequest, requestFacts, tokenAuthFacts } from "./auth-facts.js";
 import { isNotAudited } from "./paths.js";
@@ -22,6 +23,7 @@ export interface AuditedResponse {
   data?: Record<string, unknown> | null;
   warnings?: string[] | null;
   auth?: TokenAuth | null;
+  wrapInfo?: WrapInfo;
 }
 
 export class AuditTrail {
@@ -107,5 +109,6 @@ function responseFacts(res: AuditedResponse): AuditResponseFacts {
     auth: res.auth ? tokenAuthFacts(res.auth) : null,
     error: null,
     status: res.status,
+    ...(res.wrapInfo ? { wrapInfo: res.wrapInfo } : {}),
   };
 }

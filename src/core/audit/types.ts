@@ -4,6 +4,8 @@
  * When at least one device is enabled and none could write, logRequest/logResponse reject with a
  * 500 WardenError and the request fails (fail closed).
  */
+import type { WrapInfo } from "../response-envelope.js";
+
 export interface AuditAuthInfo {
   /** Raw client token: HMAC'd by the broker, never written in clear. */
   clientToken: string;
@@ -40,6 +42,8 @@ export interface AuditRequestFacts {
   clientTokenAccessor: string;
   /** Why the request was refused before its handler ran (written on the request entry, as Vault does). */
   error?: string;
+  /** The response-wrapping TTL the request asked for (seconds). */
+  wrapTtl?: number;
 }
 
 export interface AuditResponseFacts {
@@ -50,6 +54,8 @@ export interface AuditResponseFacts {
   /** Error text returned to the client, if any (not hashed, Vault-style). */
   error: string | null;
   status: number;
+  /** A wrapped answer: the wrapping token (raw; HMAC'd by the broker) instead of any data. */
+  wrapInfo?: WrapInfo;
 }
 
 export interface AuditDeviceInfo {

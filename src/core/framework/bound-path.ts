@@ -19,10 +19,17 @@ export interface CallContext {
   identity: EntitySnapshot | undefined;
   acl: Acl | undefined;
   sudo: boolean;
+  /** X-Vault-Wrap-TTL in seconds (core handlers only: sys/wrapping). */
+  wrapTtl?: number;
+  /** The request's data as sent, for core paths that take arbitrary input (sys/wrapping/wrap). */
+  input?: Record<string, unknown>;
 }
 
 /** What the pipeline needs of a path's declaration, whoever serves it. */
-export type PathRules = Pick<PathDefinition, "fields" | "unauthenticated" | "sudo" | "lockout">;
+export type PathRules = Pick<PathDefinition, "fields" | "unauthenticated" | "sudo" | "lockout"> & {
+  /** Any body key is data, so no "unrecognized parameters" warning (core paths only: sys/wrapping/wrap). */
+  takesArbitraryInput?: boolean;
+};
 
 /** A matched path, its handlers callable with a CallContext whatever request type they take. */
 export interface BoundPath {
@@ -85,6 +92,8 @@ function bindCore(entry: CoreMountEntry, def: AnyCorePath): BoundPath {
     identity: ctx.identity,
     acl: ctx.acl,
     sudo: ctx.sudo,
+    wrapTtl: ctx.wrapTtl,
+    input: ctx.input,
   });
   const check = def.existenceCheck;
   return {

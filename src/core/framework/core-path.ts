@@ -17,6 +17,10 @@ export interface CoreRequest<F extends Fields = Fields> extends Omit<PluginReque
   acl: Acl | undefined;
   /** The winning ACL rule grants sudo on this path (or the caller is root). */
   sudo: boolean;
+  /** The response-wrapping TTL the request asked for (X-Vault-Wrap-TTL), in seconds. */
+  wrapTtl?: number;
+  /** The request's data as sent, for paths that take arbitrary input (sys/wrapping/wrap). */
+  input?: Record<string, unknown>;
 }
 
 export interface CoreResult extends HandlerResult {
@@ -29,9 +33,14 @@ export interface CoreResult extends HandlerResult {
    * documents read by non-Vault clients such as OIDC discovery and JWKS.
    */
   raw?: { body: Record<string, unknown>; headers?: Record<string, string> };
+  /** sys/wrapping/rewrap: wrap this stored answer again, keeping its TTL and creation path. */
+  rewrap?: { response: string; ttl: number; creationPath: string };
 }
 
-export type CorePathDefinition<F extends Fields = Fields> = PathDefinition<F, CoreRequest<F>, CoreResult>;
+export type CorePathDefinition<F extends Fields = Fields> = PathDefinition<F, CoreRequest<F>, CoreResult> & {
+  /** Any body key is data (no "unrecognized parameters" warning): sys/wrapping/wrap. */
+  takesArbitraryInput?: boolean;
+};
 
 /** A core path of any field shape: what lists of core paths hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

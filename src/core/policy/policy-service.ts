@@ -2,6 +2,7 @@ import { badRequest } from "../../sdk/errors.js";
 import type { PolicyRecord, PolicyStore } from "../../storage/types.js";
 import { compileAcl } from "./acl.js";
 import { DEFAULT_POLICY_TEXT, normalizePolicyName, parsePolicy } from "./parse.js";
+import { RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT } from "./response-wrapping-policy.js";
 import type { Acl, Policy, TemplateContext } from "./types.js";
 
 /** The identity facts an ACL may depend on (templated paths) — a subset of the entity snapshot. */
@@ -33,6 +34,8 @@ export class PolicyService {
   /** name -> "policies/<file>" of file-managed policies. */
   private readonly managed = new Map<string, string>();
   private readonly aclCache = new Map<string, { acl: Acl; templated: boolean }>();
+  /** Fixed policies (response-wrapping): built in, never stored, and winning over any stored namesake. */
+  private readonly fixed = new Map<string, { policy: Policy; text: string }>();
   /** Bumped before and after every local write: a refresh that overlapped one reads again. */
   private writes = 0;
 
@@ -46,6 +49,7 @@ export class PolicyService {
    */
   async load(files?: ReadonlyArray<{ name: string; text: string; managedBy: string }>): Promise<PolicyFilesApplied> {
     const applied: PolicyFilesApplied = { takenOver: [], released: [] };
+    this.fixed.set(RESPONSE_WRAPPING_POLICY, { policy: await parsePolicy(RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT), text: RESPONSE_WRAPPING_POLICY_TEXT });
     for (const record of await this.store.list()) this.remember(record, await parsePolicy(record.name, record.text));
     if (!this.parsed.has("default")) await this.write({ name: "default", text: DEFAULT_POLICY_TEXT, managedBy: "", updatedAt: Date.now() });
     if (files === undefined) return applied;
@@ -72,7 +76,8 @@ export class PolicyService {
   }
 
   text(name: string): string | undefined {
-    return this.texts.get(normalizeForLookup(name));
+    const n = normalizeForLookup(name);
+    return this.fixed.get(n)?.text ?? this.texts.get(n);
   }
 
   /** "policies/<file>" when a file manages the policy, else "". */
@@ -83,6 +88,7 @@ export class PolicyService {
   /** An API write (never replaces a file-managed policy). */
   async put(rawName: string, text: string): Promise<{ name: string; warnings: string[] }> {
     const name = normalizePolicyName(rawName);
+    if (this.fixed.has(name)) throw badRequest(`cannot update "${name}" policy`);
     if (text.trim() === "") throw badRequest("'policy' parameter not supplied or empty");
     this.refuseManaged(name);
     await this.write({ name, text, managedBy: "", updatedAt: Date.now() });
@@ -95,6 +101,7 @@ export class PolicyService {
     const name = normalizeForLookup(rawName);
     if (name === "default") throw badRequest("cannot delete default policy");
     if (name === "root") throw badRequest("cannot delete root policy");
+    if (this.fixed.has(name)) throw badRequest(`cannot delete "${name}" policy`);
     this.refuseManaged(name);
     this.writes++;
     const gone = await this.store.delete(name);
@@ -174,7 +181,7 @@ export class PolicyService {
     // The common case costs one join and one map lookup: a set without templates is shared by all.
     const hit = this.aclCache.get(key);
     if (hit && !hit.templated) return hit.acl;
-    const policies = names.includes("root") ? [] : names.flatMap((p) => this.parsed.get(p) ?? []);
+    const policies = names.includes("root") ? [] : names.flatMap((p) => this.fixed.get(p)?.policy ?? this.parsed.get(p) ?? []);
     const templated = policies.some((p) => p.templated);
     if (!templated) {
       const acl = names.includes("root") ? compileAcl([{ name: "root", rules: [], templated: false }]) : compileAcl(policies);

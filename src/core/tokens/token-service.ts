@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../../sdk/clock.js";
 import { WardenError, badRequest, permissionDenied } from "../../sdk/errors.js";
 import type { AuthResult } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
+import { RESPONSE_WRAPPING_POLICY } from "../policy/response-wrapping-policy.js";
 import type { Storage, StoredAuth, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
 import { newAccessor, newServiceToken, tokenHasher } from "./token-id.js";
@@ -28,6 +29,14 @@ export interface MintSpec {
   boundCidrs: string[];
   role: string;
   auth: StoredAuth | null;
+}
+
+/**
+ * A token tied to nothing but its holder: an orphan with no metadata, entity, CIDR binding, role or
+ * auth-method data, never renewable (the root token, response-wrapping tokens).
+ */
+export function bareOrphanSpec(spec: Pick<MintSpec, "id" | "policies" | "path" | "mountAccessor" | "displayName" | "numUses" | "ttl" | "explicitMaxTtl">): MintSpec {
+  return { ...spec, parentHash: null, meta: {}, maxTtl: 0, period: 0, renewable: false, entityId: "", boundCidrs: [], role: "", auth: null };
 }
 
 export interface Minted {
@@ -224,8 +233,14 @@ export class TokenService {
   }
 }
 
-/** Adds "default" unless told not to; "root" swallows everything else, as in Vault. */
+/**
+ * Adds "default" unless told not to; "root" swallows everything else, as in Vault. Every token
+ * create and login resolves its policies here, so this is where the fixed response-wrapping policy
+ * is refused: only the wrapping code mints tokens with it.
+ */
 export function withDefault(policies: string[], noDefault: boolean): string[] {
   if (policies.includes("root")) return ["root"];
-  return sanitizePolicies(noDefault ? policies : [...policies, "default"]);
+  const out = sanitizePolicies(noDefault ? policies : [...policies, "default"]);
+  if (out.includes(RESPONSE_WRAPPING_POLICY)) throw badRequest(`cannot assign policy "${RESPONSE_WRAPPING_POLICY}"`);
+  return out;
 }

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { type Clock, systemClock } from "../sdk/clock.js";
 import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
-import type { PluginDefinition } from "../sdk/plugin.js";
+import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
@@ -41,7 +41,7 @@ export interface CoreOptions {
   storage: Storage;
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
-  plugins: readonly PluginDefinition[];
+  plugins: readonly AnyPlugin[];
   /**
    * The policy directory's files: each manages the policy of its name (read-only through the API).
    * Undefined when no directory is configured: file-managed policies are then left as they are.
@@ -101,7 +101,7 @@ export class Core {
     const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
     const clusterId = (await system.get(CLUSTER_KEY))!;
 
-    const builtins = new Map<string, PluginDefinition>();
+    const builtins = new Map<string, AnyPlugin>();
     for (const plugin of options.plugins) {
       checkSdkVersion(plugin);
       builtins.set(plugin.type, plugin);
@@ -210,6 +210,8 @@ export class Core {
   async close(): Promise<void> {
     this.stopBackgroundJobs();
     this.cluster?.close();
+    // Every plugin instance hears cleanup while storage is still open.
+    await this.mounts.close();
     this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();

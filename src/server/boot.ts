@@ -6,7 +6,7 @@ import { createLogger } from "../core/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { Clock } from "../sdk/clock.js";
-import type { PluginDefinition } from "../sdk/plugin.js";
+import type { AnyPlugin } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
@@ -20,7 +20,7 @@ const BODY_CAP = 1024 * 1024;
 
 export interface StartOptions {
   config: ServerConfig;
-  plugins: readonly PluginDefinition[];
+  plugins: readonly AnyPlugin[];
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;

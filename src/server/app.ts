@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
-import { responseBody } from "../core/response-envelope.js";
+import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
 import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
 import { authBlock } from "../core/tokens/token-views.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
-import { createLogger } from "../core/logger.js";
+import { createLogger } from "../core/logging/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { Clock } from "../sdk/clock.js";

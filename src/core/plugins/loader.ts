@@ -6,7 +6,7 @@ import { isAbsolute, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import { type AnyPlugin, type PluginDefinition, isPluginFactory } from "../../sdk/plugin.js";
-import { checkSdkVersion } from "../plugin-compat.js";
+import { checkSdkVersion } from "./sdk-compat.js";
 import { withDeadline } from "./deadline.js";
 import { type PluginFileRules, directoriesProblem, fileProblem } from "./file-checks.js";
 import { checkDeclarations, checkInstance } from "./instance.js";

@@ -1,8 +1,6 @@
 import type { Fields, FieldValues } from "../../sdk/fields.js";
 import type { CallerInfo, HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
-import type { EntitySnapshot } from "../identity/identity-service.js";
 import type { CoreMountEntry, MountEntry, PluginMountEntry } from "../mounts/mount-table.js";
-import type { Acl } from "../policy/types.js";
 import type { Caller } from "../tokens/token-service.js";
 import type { AnyCorePath, CoreRequest, CoreResult } from "./core-path.js";
 

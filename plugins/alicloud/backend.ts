@@ -2,8 +2,9 @@
  * The `alicloud` auth method: Alibaba Cloud RAM role sessions log in by presenting a signed STS
  * GetCallerIdentity request, which warden validates, rebuilds and sends to STS itself.
  */
-import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { definePlugin, renewFromRole, SDK_VERSION } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
+import { alicloudLogin } from "./cli.js";
 import { configPath, readConfig } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
@@ -16,27 +17,26 @@ import { isStsHost } from "./sts-request.js";
  * A role that was deleted, or re-pointed at another account or RAM role, ends its tokens' renewals.
  * The token settings come back from the role as it is now.
  */
-export const renewAlicloud: RenewHandler = async (req) => {
-  const roleName = typeof req.internal.role_name === "string" ? canonicalRoleName(req.internal.role_name) : undefined;
+export const renewAlicloud = renewFromRole("alicloud", async (req) => {
+  const name = typeof req.internal.role_name === "string" ? canonicalRoleName(req.internal.role_name) : undefined;
   const callerArn = typeof req.internal.arn === "string" ? parseArn(req.internal.arn) : undefined;
-  if (roleName === undefined || callerArn === undefined) throw permissionDenied();
-  const role = await getRole(req.storage, roleName);
+  const role = name !== undefined && callerArn !== undefined ? await getRole(req.storage, name) : undefined;
   const bound = role ? parseArn(role.arn) : undefined;
-  if (!role || !bound || !isMemberOf(callerArn, bound)) {
-    req.log.info("alicloud: renewal refused, role gone or no longer bound to the caller", { role: roleName });
-    throw permissionDenied();
-  }
-  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
-};
+  return { name, role: bound && isMemberOf(callerArn!, bound) ? role : undefined };
+});
 
 export const alicloudPlugin = definePlugin({
   type: "alicloud",
   sdkVersion: SDK_VERSION,
   description: "Alibaba Cloud RAM role sessions, proven by a signed STS GetCallerIdentity request",
-  paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
-  renew: renewAlicloud,
   // The STS hosts a client may have signed for: sts.aliyuncs.com and sts[-vpc].<region>.aliyuncs.com.
   outboundHosts: [isStsHost],
-  // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
-  configuredEndpoints: async ({ storage }) => [(await readConfig(storage)).sts_endpoint],
+  login: alicloudLogin,
+  // Nothing is kept in memory per mount: every login reads its role and config from storage.
+  setup: ({ storage }) => ({
+    paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
+    renew: renewAlicloud,
+    // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
+    configuredEndpoints: async () => [(await readConfig(storage)).sts_endpoint],
+  }),
 });

@@ -6,16 +6,17 @@ import { builtinPlugins } from "../index.js";
 import { configPath } from "./path-config.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
 import { harness } from "./test-support.js";
-import { assertRejects } from "warden/sdk/testing";
+import { assertRejects, handlerHarness } from "warden/sdk/testing";
 
 const ARN = "acs:ram::1234567890123456:role/DevRole";
-test("registry and plugin shape", () => {
+test("registry and plugin shape", async () => {
   assert.is(builtinPlugins[0], alicloudPlugin);
   assert.is(alicloudPlugin.type, "alicloud");
-  const login = alicloudPlugin.paths.find((p) => p.pattern === "login")!;
+  const mount = await handlerHarness({ type: "alicloud", plugin: alicloudPlugin }).instance();
+  const login = mount.paths.find((p) => p.pattern === "login")!;
   assert.ok(login.unauthenticated);
-  assert.equal(alicloudPlugin.paths.filter((p) => p.unauthenticated).length, 1);
-  assert.ok(alicloudPlugin.renew);
+  assert.equal(mount.paths.filter((p) => p.unauthenticated).length, 1);
+  assert.ok(mount.renew);
 });
 
 test("role create/read/list/delete, names lower-cased, existence check", async () => {

@@ -3,7 +3,8 @@
  * (public, like a user name) and a secret_id (a limited-use, limited-life bearer secret), and get a
  * token shaped by the role. Written only against warden/sdk.
  */
-import { definePlugin, permissionDenied, SDK_VERSION, type RenewHandler } from "warden/sdk";
+import { definePlugin, renewFromRole, SDK_VERSION } from "warden/sdk";
+import { approleLogin } from "./cli.js";
 import { accessorDestroyPath, accessorLookupPath } from "./path-accessor.js";
 import { loginPath } from "./path-login.js";
 import { roleFieldPaths } from "./path-role-fields.js";
@@ -17,39 +18,37 @@ import { getRole } from "./role-entry.js";
  * re-created under the same name (a new incarnation has a new key id). TTLs come from the role as it
  * is now, as in Vault.
  */
-export const renewAppRole: RenewHandler = async (req) => {
-  const name = req.internal.role_name;
+export const renewAppRole = renewFromRole("approle", async (req) => {
+  const name = typeof req.internal.role_name === "string" ? req.internal.role_name : undefined;
   const keyId = req.internal.role_key_id;
-  if (typeof name !== "string" || typeof keyId !== "string") throw permissionDenied();
-  const role = await getRole(req.storage, name);
-  if (!role || role.keyId !== keyId) {
-    req.log.info("approle: renewal refused, role no longer exists", { role: name });
-    throw permissionDenied();
-  }
-  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
-};
+  const role = name !== undefined && typeof keyId === "string" ? await getRole(req.storage, name) : undefined;
+  return { name, role: role?.keyId === keyId ? role : undefined };
+});
 
 export const approlePlugin = definePlugin({
   type: "approle",
   sdkVersion: SDK_VERSION,
   description: "Machines log in with a role_id and a limited-use secret_id",
-  // Literal patterns match first whatever the order; among patterns with captures the first match
-  // wins, and none of these overlaps another (segments never contain "/").
-  paths: [
-    loginPath,
-    roleListPath,
-    rolePath,
-    roleIdPath,
-    secretIdPath,
-    customSecretIdPath,
-    secretIdLookupPath,
-    secretIdDestroyPath,
-    accessorLookupPath,
-    accessorDestroyPath,
-    ...roleFieldPaths,
-    tidyPath,
-  ],
-  renew: renewAppRole,
   // AppRole checks everything against its own storage: it never calls out.
   outboundHosts: [],
+  login: approleLogin,
+  setup: () => ({
+    // Literal patterns match first whatever the order; among patterns with captures the first match
+    // wins, and none of these overlaps another (segments never contain "/").
+    paths: [
+      loginPath,
+      roleListPath,
+      rolePath,
+      roleIdPath,
+      secretIdPath,
+      customSecretIdPath,
+      secretIdLookupPath,
+      secretIdDestroyPath,
+      accessorLookupPath,
+      accessorDestroyPath,
+      ...roleFieldPaths,
+      tidyPath(),
+    ],
+    renew: renewAppRole,
+  }),
 });

@@ -4,12 +4,13 @@ import { approlePlugin } from "./backend.js";
 import { builtinPlugins } from "../index.js";
 import { assertRejects, harness } from "./test-support.js";
 
-test("registered, one unauthenticated path (login) with lockout on role_id, renewable", () => {
+test("registered, one unauthenticated path (login) with lockout on role_id, renewable", async () => {
   assert.ok(builtinPlugins.includes(approlePlugin));
-  const unauth = approlePlugin.paths.filter((p) => p.unauthenticated);
+  const mount = await harness().instance();
+  const unauth = mount.paths.filter((p) => p.unauthenticated);
   assert.equal(unauth.map((p) => p.pattern), ["login"]);
   assert.equal(unauth[0]!.lockout, { aliasField: "role_id" });
-  assert.ok(approlePlugin.renew);
+  assert.ok(mount.renew);
 });
 
 test("role create/read/list/delete with Vault's defaults; names lower-cased", async () => {

@@ -3,11 +3,9 @@
  * and secret ids left behind by roles that no longer exist. Runs inline (Vault runs it in the
  * background and answers 202; the result is the same, and a mount cannot run two at once).
  */
-import { WardenError, definePath, type StorageView } from "warden/sdk";
+import { WardenError, definePath, type AnyPathDefinition, type StorageView } from "warden/sdk";
 import { getRole, listRoles, type RoleEntry } from "./role-entry.js";
 import { deleteAccessorEntry, destroySecret, hmacForAccessor, listAccessors, peekSecret } from "./secret-store.js";
-
-const running = new Set<string>();
 
 export interface TidyCounts {
   secret_ids: number;
@@ -59,19 +57,23 @@ export async function tidySecretIds(storage: StorageView): Promise<TidyCounts> {
   return counts;
 }
 
-export const tidyPath = definePath({
-  pattern: "tidy/secret-id",
-  fields: {},
-  operations: {
-    update: async (req) => {
-      if (running.has(req.mount.accessor)) throw new WardenError(429, "SecretID tidy operation already in progress");
-      running.add(req.mount.accessor);
-      try {
-        return { data: { ...(await tidySecretIds(req.storage)) }, warnings: ["Tidy operation completed."] };
-      } finally {
-        running.delete(req.mount.accessor);
-      }
+/** The mount's tidy path: one tidy at a time per mount (its instance holds the flag). */
+export function tidyPath(): AnyPathDefinition {
+  let running = false;
+  return definePath({
+    pattern: "tidy/secret-id",
+    fields: {},
+    operations: {
+      update: async (req) => {
+        if (running) throw new WardenError(429, "SecretID tidy operation already in progress");
+        running = true;
+        try {
+          return { data: { ...(await tidySecretIds(req.storage)) }, warnings: ["Tidy operation completed."] };
+        } finally {
+          running = false;
+        }
+      },
     },
-  },
-  help: "Remove expired and used-up secret ids and dangling accessors.",
-});
+    help: "Remove expired and used-up secret ids and dangling accessors.",
+  });
+}

@@ -1,7 +1,7 @@
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { WardenError } from "warden/sdk";
-import { cacheTiming, candidateKeys, fetchCount, forgetMount } from "./keyset-cache.js";
+import { suite, TestClock } from "warden/sdk/testing";
+import { KeysetCache, type KeysetTiming } from "./keyset-cache.js";
 import { harness, makeKey, type TestKey } from "./test-support.js";
 import { startProvider, type TestProvider } from "./test-provider.js";
 
@@ -13,12 +13,6 @@ interface Ctx {
 }
 
 const t = suite<Ctx>("jwt key cache");
-const saved = { ...cacheTiming };
-// The cache reads this clock; tests move it instead of sleeping, so a slow machine cannot outlast a cooldown.
-let clockMs = 1_000_000;
-const advance = (ms: number): void => {
-  clockMs += ms;
-};
 
 t.before(async (ctx) => {
   ctx.a = await makeKey("RS256", "key-a");
@@ -28,79 +22,82 @@ t.before(async (ctx) => {
 });
 t.after(async ({ p }) => p.close());
 t.before.each(({ p, a }) => {
-  Object.assign(cacheTiming, saved, { now: () => clockMs });
   p.faults = {};
   p.published = [a];
   p.hits.jwks = 0;
   p.hits.discovery = 0;
 });
 
-const get = (mount: string, p: TestProvider, header: { alg: string; kid?: string }, h = harness()) =>
-  candidateKeys(mount, h.http, h.log, { jwks_url: p.jwksUrl }, header);
+/**
+ * A mount's cache on a clock the test advances (no waiting for cooldowns). The TestClock also runs on
+ * real time, so "still within" steps stay far (seconds) from the boundary a busy machine could cross.
+ */
+function cache(timing: Partial<KeysetTiming> = {}) {
+  const clock = new TestClock();
+  return { keys: new KeysetCache(clock, timing), clock };
+}
+
+const get = (keys: KeysetCache, p: TestProvider, header: { alg: string; kid?: string }, h = harness()) => keys.candidates(h.http, h.log, { jwks_url: p.jwksUrl }, header);
 
 t("known kid: one fetch, then served from the cache", async ({ p }) => {
-  const m = "m-known";
-  for (let i = 0; i < 5; i++) assert.is((await get(m, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
+  const { keys } = cache();
+  for (let i = 0; i < 5; i++) assert.is((await get(keys, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
   assert.is(p.hits.jwks, 1);
-  forgetMount(m);
 });
 
 t("unknown kid: exactly one refetch, then refused; further unknown kids wait for the cooldown", async ({ p }) => {
-  const m = "m-unknown";
-  cacheTiming.refetchCooldownMs = 200;
-  await get(m, p, { alg: "RS256", kid: "key-a" });
-  assert.ok((await get(m, p, { alg: "RS256", kid: "made-up-0" })).error);
+  const { keys, clock } = cache({ refetchCooldownMs: 60_000 });
+  await get(keys, p, { alg: "RS256", kid: "key-a" });
+  assert.ok((await get(keys, p, { alg: "RS256", kid: "made-up-0" })).error);
   assert.is(p.hits.jwks, 1, "no refetch right after a fetch: the cooldown counts from any fetch");
-  advance(250);
-  const r = await get(m, p, { alg: "RS256", kid: "made-up-1" });
+  clock.advance(50_000);
+  assert.ok((await get(keys, p, { alg: "RS256", kid: "made-up-0" })).error);
+  assert.is(p.hits.jwks, 1, "still within the cooldown");
+  clock.advance(10_000);
+  const r = await get(keys, p, { alg: "RS256", kid: "made-up-1" });
   assert.is(r.error, 'no key found for kid "made-up-1"');
   assert.is(p.hits.jwks, 2, "one refetch");
-  for (let i = 0; i < 20; i++) assert.ok((await get(m, p, { alg: "RS256", kid: `made-up-${i + 2}` })).error);
+  for (let i = 0; i < 20; i++) assert.ok((await get(keys, p, { alg: "RS256", kid: `made-up-${i + 2}` })).error);
   assert.is(p.hits.jwks, 2, "rate limited: no more fetches within the cooldown");
-  forgetMount(m);
 });
 
 t("rotation: a new kid at the provider is picked up by one refetch; the old one disappears after it", async ({ p, a, b }) => {
-  const m = "m-rotate";
-  cacheTiming.refetchCooldownMs = 50;
-  assert.is((await get(m, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
-  advance(60);
+  const { keys, clock } = cache({ refetchCooldownMs: 60_000 });
+  assert.is((await get(keys, p, { alg: "RS256", kid: "key-a" })).keys.length, 1);
+  clock.advance(60_000);
   p.published = [b];
-  assert.is((await get(m, p, { alg: "RS256", kid: "key-b" })).keys.length, 1);
+  assert.is((await get(keys, p, { alg: "RS256", kid: "key-b" })).keys.length, 1);
   assert.is(p.hits.jwks, 2);
-  assert.ok((await get(m, p, { alg: "RS256", kid: "key-a" })).error, "key-a no longer published, and the cooldown holds");
+  assert.ok((await get(keys, p, { alg: "RS256", kid: "key-a" })).error, "key-a no longer published, and the cooldown holds");
   assert.is(p.hits.jwks, 2);
   p.published = [a];
-  forgetMount(m);
 });
 
 t("a kid that exists but does not fit the alg is refused without a refetch", async ({ p, a, ec }) => {
-  const m = "m-alg";
+  const { keys } = cache();
   p.published = [a, ec];
-  const r = await get(m, p, { alg: "ES256", kid: "key-a" });
+  const r = await get(keys, p, { alg: "ES256", kid: "key-a" });
   assert.ok(r.error);
-  assert.is((await get(m, p, { alg: "ES256", kid: "key-ec" })).keys.length, 1);
-  assert.is((await get(m, p, { alg: "RS256" })).keys.length, 1, "no kid: every key fitting the alg");
+  assert.is((await get(keys, p, { alg: "ES256", kid: "key-ec" })).keys.length, 1);
+  assert.is((await get(keys, p, { alg: "RS256" })).keys.length, 1, "no kid: every key fitting the alg");
   assert.is(p.hits.jwks, 1);
-  forgetMount(m);
 });
 
 t("concurrent logins share one fetch", async ({ p }) => {
-  const m = "m-concurrent";
+  const { keys } = cache();
   p.faults.jwksDelayMs = 100;
-  const all = await Promise.all(Array.from({ length: 20 }, () => get(m, p, { alg: "RS256", kid: "key-a" })));
+  const all = await Promise.all(Array.from({ length: 20 }, () => get(keys, p, { alg: "RS256", kid: "key-a" })));
   assert.ok(all.every((r) => r.keys.length === 1));
   assert.is(p.hits.jwks, 1);
-  assert.is(fetchCount(m), 1);
-  forgetMount(m);
+  assert.is(keys.fetches, 1);
 });
 
 t("provider down with nothing cached: 503, and no new fetch until the cooldown", async ({ p }) => {
-  const m = "m-down";
+  const { keys } = cache();
   p.faults.jwksStatus = 500;
   for (let i = 0; i < 3; i++) {
     try {
-      await get(m, p, { alg: "RS256", kid: "key-a" });
+      await get(keys, p, { alg: "RS256", kid: "key-a" });
       assert.unreachable("expected 503");
     } catch (e) {
       assert.instance(e, WardenError);
@@ -108,37 +105,50 @@ t("provider down with nothing cached: 503, and no new fetch until the cooldown",
     }
   }
   assert.is(p.hits.jwks, 1);
-  forgetMount(m);
 });
 
 t("stale keys stay in use when a refresh fails; the refresh succeeds later", async ({ p }) => {
-  const m = "m-stale";
-  cacheTiming.maxAgeMs = 30;
-  cacheTiming.refetchCooldownMs = 30;
-  await get(m, p, { alg: "RS256", kid: "key-a" });
-  advance(40);
+  const { keys, clock } = cache({ maxAgeMs: 60_000, refetchCooldownMs: 60_000 });
+  await get(keys, p, { alg: "RS256", kid: "key-a" });
+  clock.advance(50_000);
+  await get(keys, p, { alg: "RS256", kid: "key-a" });
+  assert.is(p.hits.jwks, 1, "not older than maxAge yet");
+  clock.advance(10_001);
   p.faults.jwksStatus = 503;
   const h = harness();
-  assert.is((await get(m, p, { alg: "RS256", kid: "key-a" }, h)).keys.length, 1, "old keys still verify");
+  assert.is((await get(keys, p, { alg: "RS256", kid: "key-a" }, h)).keys.length, 1, "old keys still verify");
   assert.match(h.log.text(), /refreshing the JWKS failed/);
   assert.is(p.hits.jwks, 2);
   p.faults = {};
-  advance(40);
-  await get(m, p, { alg: "RS256", kid: "key-a" });
+  await get(keys, p, { alg: "RS256", kid: "key-a" });
+  assert.is(p.hits.jwks, 2, "the failed refresh started a cooldown");
+  clock.advance(60_000);
+  await get(keys, p, { alg: "RS256", kid: "key-a" });
   assert.is(p.hits.jwks, 3);
-  forgetMount(m);
 });
 
 t("a config with another key source starts a fresh cache entry", async ({ p }) => {
-  const m = "m-config";
+  const { keys } = cache();
   const h = harness();
-  await get(m, p, { alg: "RS256", kid: "key-a" }, h);
-  const viaDiscovery = await candidateKeys(m, h.http, h.log, { oidc_discovery_url: p.url }, { alg: "RS256", kid: "key-a" });
+  await get(keys, p, { alg: "RS256", kid: "key-a" }, h);
+  const viaDiscovery = await keys.candidates(h.http, h.log, { oidc_discovery_url: p.url }, { alg: "RS256", kid: "key-a" });
   assert.is(viaDiscovery.keys.length, 1);
   assert.is(viaDiscovery.discoveredIssuer, p.url);
   assert.is(p.hits.discovery, 1);
   assert.is(p.hits.jwks, 2);
-  forgetMount(m);
+});
+
+t("forget drops the keys: the next use fetches again; another mount's cache is its own", async ({ p }) => {
+  const one = cache().keys;
+  const other = cache().keys;
+  await get(one, p, { alg: "RS256", kid: "key-a" });
+  await get(other, p, { alg: "RS256", kid: "key-a" });
+  assert.is(p.hits.jwks, 2, "two mounts, two caches");
+  one.forget();
+  assert.is(one.fetches, 0);
+  await get(one, p, { alg: "RS256", kid: "key-a" });
+  await get(other, p, { alg: "RS256", kid: "key-a" });
+  assert.is(p.hits.jwks, 3, "only the forgotten cache fetched again");
 });
 
 t.run();

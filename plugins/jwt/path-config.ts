@@ -9,7 +9,7 @@
 import { badRequest, checkHttpUrl, definePath, type PluginRequest, type StorageView } from "warden/sdk";
 import { DEFAULT_ALGS, validateAlgs } from "./algorithms.js";
 import { fetchDiscovery, KeySourceError, parseCaPem, parsePublicPem } from "./key-source.js";
-import { type KeySourceConfig, primeKeys } from "./keyset-cache.js";
+import type { KeysetCache, KeySourceConfig } from "./keyset-cache.js";
 
 /** Where keys come from (KeySourceConfig), plus what a login checks against. */
 export interface ConfigEntry extends KeySourceConfig {
@@ -18,7 +18,7 @@ export interface ConfigEntry extends KeySourceConfig {
   default_role?: string;
 }
 
-const CONFIG_KEY = "config";
+export const CONFIG_KEY = "config";
 /** The config being validated by a write: its endpoints are allowed only while that write runs. */
 const PENDING_KEY = "config-pending";
 
@@ -54,7 +54,7 @@ type ConfigFields = typeof fields;
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s.trim() === "" ? undefined : s.trim());
 
-async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
+async function writeConfig(req: PluginRequest<ConfigFields>, keys: KeysetCache): Promise<void> {
   const d = req.data;
   const discovery = nonEmpty(d.oidc_discovery_url);
   const jwksUrl = nonEmpty(d.jwks_url);
@@ -93,7 +93,7 @@ async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
       entry.discovered_jwks_uri = d.jwksUri;
       await req.storage.put(PENDING_KEY, entry);
     }
-    await primeKeys(req.mount.accessor, req.http, entry);
+    await keys.prime(req.http, entry);
     await req.storage.put(CONFIG_KEY, entry);
   } catch (e) {
     if (!(e instanceof KeySourceError)) throw e;
@@ -103,29 +103,31 @@ async function writeConfig(req: PluginRequest<ConfigFields>): Promise<void> {
   }
 }
 
-export const configPath = definePath({
-  pattern: "config",
-  fields,
-  operations: {
-    create: writeConfig,
-    update: writeConfig,
-    read: async (req) => {
-      const c = await readConfig(req.storage);
-      if (!c) return;
-      return {
-        data: {
-          oidc_discovery_url: c.oidc_discovery_url ?? "",
-          oidc_discovery_ca_pem: c.oidc_discovery_ca_pem ?? "",
-          jwks_url: c.jwks_url ?? "",
-          jwks_ca_pem: c.jwks_ca_pem ?? "",
-          jwt_validation_pubkeys: c.jwt_validation_pubkeys ?? [],
-          bound_issuer: c.bound_issuer ?? "",
-          jwt_supported_algs: c.jwt_supported_algs ?? [...DEFAULT_ALGS],
-          default_role: c.default_role ?? "",
-        },
-      };
+/** The mount's config path; a write primes the mount's key cache. */
+export const configPath = (keys: KeysetCache) =>
+  definePath({
+    pattern: "config",
+    fields,
+    operations: {
+      create: (req) => writeConfig(req, keys),
+      update: (req) => writeConfig(req, keys),
+      read: async (req) => {
+        const c = await readConfig(req.storage);
+        if (!c) return;
+        return {
+          data: {
+            oidc_discovery_url: c.oidc_discovery_url ?? "",
+            oidc_discovery_ca_pem: c.oidc_discovery_ca_pem ?? "",
+            jwks_url: c.jwks_url ?? "",
+            jwks_ca_pem: c.jwks_ca_pem ?? "",
+            jwt_validation_pubkeys: c.jwt_validation_pubkeys ?? [],
+            bound_issuer: c.bound_issuer ?? "",
+            jwt_supported_algs: c.jwt_supported_algs ?? [...DEFAULT_ALGS],
+            default_role: c.default_role ?? "",
+          },
+        };
+      },
     },
-  },
-  existenceCheck: async (req) => (await readConfig(req.storage)) !== undefined,
-  help: "Configure where the JWT signing keys come from, and the accepted issuer and algorithms.",
-});
+    existenceCheck: async (req) => (await readConfig(req.storage)) !== undefined,
+    help: "Configure where the JWT signing keys come from, and the accepted issuer and algorithms.",
+  });

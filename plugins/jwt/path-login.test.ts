@@ -2,8 +2,6 @@ import { suite } from "warden/sdk/testing";
 import * as assert from "uvu/assert";
 import type { HandlerResult } from "warden/sdk";
 import { renewJwt } from "./backend.js";
-import { configPath } from "./path-config.js";
-import { loginPath } from "./path-login.js";
 import { rolePath } from "./path-role.js";
 import { algNoneToken, claimsFor, harness, hs256WithPublicKey, makeKey, nowSec, sign, type Harness, type TestKey } from "./test-support.js";
 import { assertRejects } from "warden/sdk/testing";
@@ -29,7 +27,7 @@ t.before(async (ctx) => {
 
 t.before.each(async (ctx) => {
   ctx.h = harness();
-  await ctx.h.call(configPath, "update", {
+  await ctx.h.call(ctx.h.configPath, "update", {
     jwt_validation_pubkeys: [ctx.rsa.publicPem, ctx.ec.publicPem, ctx.ed.publicPem],
     jwt_supported_algs: "RS256,ES256,EdDSA",
     bound_issuer: ISS,
@@ -48,7 +46,7 @@ t.before.each(async (ctx) => {
 const ghClaims = (extra: Record<string, unknown> = {}) =>
   claimsFor(ISS, { repository: "acme/app", job: { workflow: "release" }, teams: ["red", "blue"], ...extra });
 
-const login = (h: Harness, jwt: string, role: string | null = "ci") => h.call(loginPath, "update", role === null ? { jwt } : { role, jwt });
+const login = (h: Harness, jwt: string, role: string | null = "ci") => h.call(h.loginPath, "update", role === null ? { jwt } : { role, jwt });
 
 t("RS256, ES256 and EdDSA tokens log in; alias, metadata, groups and token params come back", async ({ h, rsa, ec, ed }) => {
   for (const key of [rsa, ec, ed]) {
@@ -137,7 +135,7 @@ t("role selection: default_role, unknown role, missing role, oversized and malfo
   await assertRejects(login(h, jwt, null), 400, /^missing role$/);
   await assertRejects(login(h, jwt, "nope"), 400, /^role "nope" could not be found$/);
   await assertRejects(login(h, jwt, "../ci"), 400, /could not be found/);
-  await assertRejects(h.call(loginPath, "update", { role: "ci" }), 400, /^missing token$/);
+  await assertRejects(h.call(h.loginPath, "update", { role: "ci" }), 400, /^missing token$/);
   await assertRejects(login(h, "x".repeat(16 * 1024 + 1)), 400, /larger than 16384 bytes/);
   for (const bad of ["abc", "a.b", "a.b.c.d", "e30.e30.!!", "bm90IGpzb24.e30.c2ln", "W10.e30.c2ln", "eyJ0eXAiOiJKV1QifQ.e30.c2ln"]) {
     await assertRejects(login(h, bad), 400, /^error validating token: malformed token/);
@@ -168,7 +166,7 @@ t("bound CIDRs refuse other addresses with 403, and an unknown address fails clo
 
 t("without config the login is a 400, not a 500", async ({ rsa }) => {
   const bare = harness();
-  await assertRejects(bare.call(loginPath, "update", { role: "ci", jwt: await sign(rsa, ghClaims()) }), 400, /could not load configuration/);
+  await assertRejects(bare.call(bare.loginPath, "update", { role: "ci", jwt: await sign(rsa, ghClaims()) }), 400, /could not load configuration/);
 });
 
 t("renew: the role's current TTLs while it exists, refused once it is deleted", async ({ h }) => {

@@ -10,6 +10,7 @@
 import { addressInCidrs, badRequest, canonicalRoleName, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
 import { checkBoundClaims, getClaim, mapClaims, normalizeList, scalarString, type Claims } from "./claims.js";
 import { readConfig } from "./path-config.js";
+import type { KeysetCache } from "./keyset-cache.js";
 import { roleStore, type RoleEntry } from "./role-entry.js";
 import { checkRegisteredClaims, MAX_JWT_BYTES, TokenError, verifySignature } from "./verify.js";
 
@@ -20,7 +21,7 @@ const loginFields = {
 
 type LoginFields = typeof loginFields;
 
-export async function login(req: PluginRequest<LoginFields>): Promise<HandlerResult> {
+export async function login(req: PluginRequest<LoginFields>, keys: KeysetCache): Promise<HandlerResult> {
   const jwt = (req.data.jwt ?? "").trim();
   if (jwt === "") throw badRequest("missing token");
   if (jwt.length > MAX_JWT_BYTES) throw badRequest(`error validating token: token is larger than ${MAX_JWT_BYTES} bytes`);
@@ -39,7 +40,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
 
   let claims: Claims;
   try {
-    const v = await verifySignature(jwt, config, { mountKey: req.mount.accessor, http: req.http, log: req.log });
+    const v = await verifySignature(jwt, config, { keys, http: req.http, log: req.log });
     claims = v.claims;
     checkRegisteredClaims(claims, role, config.bound_issuer ?? v.discoveredIssuer);
   } catch (e) {
@@ -86,10 +87,12 @@ function identityOf(claims: Claims, role: RoleEntry): { user: string; groups?: s
   return { user, mapped, ...(groups ? { groups } : {}) };
 }
 
-export const loginPath = definePath({
-  pattern: "login",
-  fields: loginFields,
-  unauthenticated: true,
-  operations: { update: login, create: login },
-  help: "Log in with a JWT signed by the configured issuer.",
-});
+/** The mount's login path, verifying with the mount's key cache. */
+export const loginPath = (keys: KeysetCache) =>
+  definePath({
+    pattern: "login",
+    fields: loginFields,
+    unauthenticated: true,
+    operations: { update: (req) => login(req, keys), create: (req) => login(req, keys) },
+    help: "Log in with a JWT signed by the configured issuer.",
+  });

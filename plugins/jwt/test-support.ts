@@ -1,22 +1,29 @@
 /**
  * Test-only helpers (never imported by the plugin): a handler harness like alicloud's, with a mount
- * accessor of its own per harness (the key cache is keyed by it), key pairs, token signing, and
+ * key cache of its own per harness (on a TestClock tests advance), key pairs, token signing, and
  * hand-made hostile tokens (alg none, HS256 keyed with the public key's bytes).
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from "jose";
-import { type HandlerHarness, type MemoryStorage, handlerHarness, uniqueAccessor } from "warden/sdk/testing";
+import type { AnyPathDefinition } from "warden/sdk";
+import { type HandlerHarness, type MemoryStorage, TestClock, handlerHarness, uniqueAccessor } from "warden/sdk/testing";
+import { KeysetCache } from "./keyset-cache.js";
+import { configPath } from "./path-config.js";
+import { loginPath } from "./path-login.js";
 
-export type Harness = HandlerHarness & { accessor: string };
+/** A mount's harness: its key cache, and its config and login paths bound to that cache. */
+export type Harness = HandlerHarness & { accessor: string; keys: KeysetCache; clock: TestClock; configPath: AnyPathDefinition; loginPath: AnyPathDefinition };
 
 /**
- * The SDK kit's handler harness on a jwt mount with an accessor of its own (the key cache is keyed by
- * it). `allowOrigin` mimics the core's per-mount allow-list: pass one to test that the plugin only
+ * The SDK kit's handler harness on a jwt mount with a key cache of its own, as a mount's instance
+ * has. `allowOrigin` mimics the core's per-mount allow-list: pass one to test that the plugin only
  * fetches from where its config points.
  */
 export function harness(opts: { timeoutMs?: number; allowOrigin?: (origin: string, storage: MemoryStorage) => Promise<boolean> } = {}): Harness {
-  const h = handlerHarness({ type: "jwt", accessor: uniqueAccessor("jwt"), ...opts });
-  return Object.assign(h, { accessor: h.mount.accessor });
+  const clock = new TestClock();
+  const h = handlerHarness({ type: "jwt", accessor: uniqueAccessor("jwt"), clock, ...opts });
+  const keys = new KeysetCache(clock);
+  return Object.assign(h, { accessor: h.mount.accessor, keys, clock, configPath: configPath(keys), loginPath: loginPath(keys) });
 }
 
 export interface TestKey {

@@ -7,7 +7,7 @@
 import { compactVerify } from "jose";
 import type { HttpClient, Logger } from "warden/sdk";
 import { audiences, type Claims } from "./claims.js";
-import { candidateKeys } from "./keyset-cache.js";
+import type { KeysetCache } from "./keyset-cache.js";
 import type { ConfigEntry } from "./path-config.js";
 import {
   DEFAULT_CLOCK_SKEW,
@@ -60,11 +60,11 @@ export interface Verified {
 export async function verifySignature(
   jwt: string,
   config: ConfigEntry,
-  ctx: { mountKey: string; http: HttpClient; log: Logger },
+  ctx: { keys: KeysetCache; http: HttpClient; log: Logger },
 ): Promise<Verified> {
   const header = readHeader(jwt);
   if (!config.jwt_supported_algs.includes(header.alg)) fail(`unsupported signing algorithm "${header.alg.slice(0, 20)}"`);
-  const found = await candidateKeys(ctx.mountKey, ctx.http, ctx.log, config, header);
+  const found = await ctx.keys.candidates(ctx.http, ctx.log, config, header);
   if (found.error !== undefined) fail(found.error);
   let payload: Uint8Array | undefined;
   for (const key of found.keys) {

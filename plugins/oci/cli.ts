@@ -8,6 +8,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { badRequest, defineLoginHandler, loginArgs } from "warden/sdk";
 import { signRequest } from "./request-signer.js";
 
 export interface OciProfile {
@@ -108,3 +109,20 @@ export function ociLoginFromConfigFile(opts: {
     ...(profile.passphrase ? { passphrase: profile.passphrase } : {}),
   });
 }
+
+export const ociLogin = defineLoginHandler({
+  help: `-method=oci: auth_type=apikey role=ROLE [mount=PATH] [profile=NAME]
+      Signs GET /v1/auth/<mount>/login/<role> for warden's host with the API key of the OCI config
+      file (OCI_CONFIG_FILE, else ~/.oci/config; profile DEFAULT), as Vault's CLI does, and sends
+      only the signed headers. (Instance principals, auth_type=instance, are not supported.)`,
+  login(input) {
+    const args = loginArgs(input, "oci", ["auth_type", "role", "profile"]);
+    const authType = args.string("auth_type");
+    if (authType !== "apikey" && authType !== "ak") throw badRequest("auth_type=apikey is required for -method=oci");
+    const role = args.string("role");
+    if (!role) throw badRequest("role is required for -method=oci");
+    const profile = args.string("profile");
+    const req = ociLoginFromConfigFile({ address: input.address, mount: args.mount, role, env: input.env, ...(profile ? { profile } : {}) });
+    return { path: req.path, body: { ...req.body } };
+  },
+});

@@ -4,14 +4,14 @@
  * with the principal OCI returned. Both are signed with warden's own API key; the client's headers
  * ride inside the JSON body, so transport Host is not part of what OCI verifies for the client.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID, type KeyObject } from "node:crypto";
 import { permissionDenied, upstreamUnavailable, type HttpClient, type Logger } from "warden/sdk";
 import { signRequest } from "./request-signer.js";
 import { isObject, readJsonObject, str, type Json } from "./upstream.js";
 
 export interface ServiceKey {
   keyId: string;
-  privateKey: string;
+  privateKey: string | KeyObject;
 }
 
 export interface Principal {

@@ -10,6 +10,7 @@ import { WardenError } from "warden/sdk";
 import { ociLoginData } from "./cli.js";
 import { configPath } from "./path-config.js";
 import { loginPath } from "./path-login.js";
+import { serviceKeyCache } from "./request-signer.js";
 import { rolePath } from "./path-role.js";
 import { harness } from "./test-support.js";
 
@@ -40,6 +41,8 @@ t.before(async () => {
 t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
 
 let n = 0;
+/** The login path as one mount's instance has it (its own parsed service key). */
+const login = loginPath(serviceKeyCache());
 // A generous timeout: a busy CI machine must not turn a slow answer into a 503. Only the hang case
 // uses a short one.
 async function attempt(h = harness({ timeoutMs: 5000 })) {
@@ -47,7 +50,7 @@ async function attempt(h = harness({ timeoutMs: 5000 })) {
   await h.call(rolePath, "create", { role: "dev", ocid_list: G });
   const req = ociLoginData({ address: `http://${h.requestHost}`, mount: "oci", role: "dev", keyId: `${T}/${U}/${FP}`, privateKeyPem: key.privateKey, now: new Date(Date.now() - 1000 * n++) });
   try {
-    const r = await h.call(loginPath, "update", { role: "dev", ...req.body });
+    const r = await h.call(login, "update", { role: "dev", ...req.body });
     return { status: 200, result: r, log: h.log.text() };
   } catch (e) {
     if (!(e instanceof WardenError)) throw e;
@@ -109,7 +112,7 @@ t("no service credentials: a 500 naming the config problem, and no call", async 
   await h.call(rolePath, "create", { role: "dev", ocid_list: G });
   const req = ociLoginData({ address: `http://${h.requestHost}`, mount: "oci", role: "dev", keyId: `${T}/${U}/${FP}`, privateKeyPem: key.privateKey });
   try {
-    await h.call(loginPath, "update", { role: "dev", ...req.body });
+    await h.call(login, "update", { role: "dev", ...req.body });
     assert.unreachable();
   } catch (e) {
     assert.is((e as WardenError).status, 500);

@@ -21,6 +21,7 @@ import { authenticateClient, filterGroupMembership } from "./data-plane.js";
 import { getUser } from "./get-user.js";
 import { checkGetUserBinding, checkLoginBinding } from "./login-binding.js";
 import { isOcid } from "./ocid.js";
+import type { serviceKeyCache } from "./request-signer.js";
 import { roleForLogin, userAllowed, type RoleEntry } from "./role-entry.js";
 import { DATE_WINDOW_SECONDS, headerMapFromInput, readSignedHeaders, type SignedHeaders } from "./signed-headers.js";
 
@@ -42,7 +43,9 @@ interface Proven {
   groups?: string[];
 }
 
-export async function login(req: PluginRequest<LoginFields>): Promise<HandlerResult> {
+type ServiceKeys = ReturnType<typeof serviceKeyCache>;
+
+export async function login(req: PluginRequest<LoginFields>, keys: ServiceKeys): Promise<HandlerResult> {
   const rawRole = req.data.role ?? "";
   if (rawRole === "") throw badRequest("Role is not specified");
   const cfg = await readConfig(req.storage);
@@ -56,7 +59,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
 
   const proven = cfg.mode === "get_user"
     ? await viaGetUser(req, cfg, role, signed)
-    : await viaAuthenticateClient(req, cfg, role, rawRole, signed);
+    : await viaAuthenticateClient(req, cfg, role, rawRole, signed, keys);
 
   const metadata: Record<string, string> = {
     role_name: name,
@@ -91,6 +94,7 @@ async function viaAuthenticateClient(
   role: RoleEntry,
   rawRole: string,
   signed: SignedHeaders,
+  keys: ServiceKeys,
 ): Promise<Proven> {
   checkLoginBinding(signed, cfg, req.mount, rawRole, req.requestHost);
   if (role.ocid_list.length === 0) throw permissionDenied();
@@ -100,7 +104,7 @@ async function viaAuthenticateClient(
     throw new WardenError(500, "the oci auth method has no service credentials configured");
   }
   await claimSignature(req, signed);
-  const key = { keyId: cfg.service_key_id, privateKey: cfg.service_private_key };
+  const key = { keyId: cfg.service_key_id, privateKey: keys.parse(cfg.service_private_key) };
   const forwarded: Record<string, string[]> = {};
   for (const [n, v] of signed.values) forwarded[n] = [v];
   const principal = await authenticateClient(req.http, req.log, origin, key, forwarded);
@@ -137,10 +141,12 @@ async function viaGetUser(req: PluginRequest<LoginFields>, cfg: ConfigEntry, rol
   return { principalId: user.id, principalType: "user", userName: user.name };
 }
 
-export const loginPath = definePath({
-  pattern: "login/:role",
-  fields: loginFields,
-  unauthenticated: true,
-  operations: { update: login, create: login },
-  help: "Log in with the headers of an OCI signature v1 request (see the README for the two modes).",
-});
+/** The mount's login path, signing its data-plane calls with the mount's parsed service key. */
+export const loginPath = (keys: ServiceKeys) =>
+  definePath({
+    pattern: "login/:role",
+    fields: loginFields,
+    unauthenticated: true,
+    operations: { update: (req) => login(req, keys), create: (req) => login(req, keys) },
+    help: "Log in with the headers of an OCI signature v1 request (see the README for the two modes).",
+  });

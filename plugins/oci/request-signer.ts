@@ -5,17 +5,24 @@
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
 
-/** Parsing a PEM costs more than the RSA signature itself: each key is parsed once. */
-const parsedKeys = new Map<string, KeyObject>();
-function keyObject(key: string | KeyObject): KeyObject {
-  if (typeof key !== "string") return key;
-  let parsed = parsedKeys.get(key);
-  if (!parsed) {
-    parsed = createPrivateKey(key);
-    if (parsedKeys.size >= 16) parsedKeys.clear();
-    parsedKeys.set(key, parsed);
-  }
-  return parsed;
+/**
+ * Parsing a PEM costs more than the RSA signature itself: a caller that signs often keeps the parsed
+ * key (the server's service key lives in its mount's instance, see serviceKeyCache).
+ */
+const keyObject = (key: string | KeyObject): KeyObject => (typeof key === "string" ? createPrivateKey(key) : key);
+
+/** The mount's parsed service key, parsed again only when the config's PEM changes. */
+export function serviceKeyCache(): { parse(pem: string): KeyObject; forget(): void } {
+  let parsed: { pem: string; key: KeyObject } | undefined;
+  return {
+    parse(pem) {
+      if (parsed?.pem !== pem) parsed = { pem, key: createPrivateKey(pem) };
+      return parsed.key;
+    },
+    forget() {
+      parsed = undefined;
+    },
+  };
 }
 
 export interface SignInput {

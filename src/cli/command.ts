@@ -27,6 +27,8 @@ export interface Command {
   /** Longer explanation and examples; plain text. */
   help: string;
   flags: FlagSpecs;
+  /** Loads what the command needs beyond the CLI's core (plugin code), before its help or run. */
+  prepare?(): Promise<void>;
   run(args: ParsedArgs, ctx: Ctx): Promise<number>;
 }
 
@@ -100,6 +102,7 @@ function indent(text: string, n: number): string {
 }
 
 export async function runCommand(cmd: Command, argv: readonly string[], ctx: Ctx): Promise<number> {
+  await cmd.prepare?.();
   if (argv.some((a) => a === "-h" || a === "--help" || a === "-help")) {
     ctx.io.out(helpText(cmd));
     return 0;

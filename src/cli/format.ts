@@ -1,6 +1,6 @@
 // Output in Vault's shapes: aligned "Key  Value" tables (4-space gutter, "n/a" for empty cells),
 // Go-style durations ("768h", "1h30m"), and -format=json as indented JSON.
-import type { WrapInfo } from "../core/response-envelope.js";
+import type { WrapInfo } from "../core/framework/response-envelope.js";
 
 export type OutputFormat = "table" | "json";
 

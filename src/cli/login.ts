@@ -1,11 +1,18 @@
 // `warden login`: obtain a token and store it in ~/.warden-token. -method=token (the default)
-// checks the given token with GET auth/token/lookup-self; every other method goes through
-// login-methods.ts and is sent without any token header, as Vault's CLI does.
+// checks the given token with GET auth/token/lookup-self; every other method's request is built by
+// its plugin's login handler (login-methods.ts, plugin-login.ts) and sent without any token
+// header, as Vault's CLI does.
 import { parseKeyValues, UsageError, type ParsedArgs } from "./args.js";
 import { resolveAddress } from "./client.js";
 import { clientFor, CONNECTION_FLAGS, FIELD_FLAGS, formatOf, FORMAT_FLAGS, type Command, type Ctx } from "./command.js";
 import { authRows, fieldValue, kvTable, toJson, warningsText, type SecretLike } from "./format.js";
-import { loginMethod, loginMethodsHelp } from "./login-methods.js";
+import type { LoginHandler } from "../sdk/login-handler.js";
+// Loaded when `login` runs (prepare): the plugins' client code stays out of every other command's start.
+let methods: typeof import("./login-methods.js") | undefined;
+const loginMethods = (): typeof import("./login-methods.js") => {
+  if (!methods) throw new Error("login methods not loaded");
+  return methods;
+};
 import { storeToken } from "./token-store.js";
 
 interface LookupData {
@@ -55,10 +62,28 @@ async function loginWithToken(args: ParsedArgs, ctx: Ctx): Promise<SecretLike> {
   };
 }
 
+/** The method's login handler: a builtin plugin's, a catalog plugin's (given its file), or the generic one. */
+async function handlerFor(method: string, args: ParsedArgs, ctx: Ctx): Promise<LoginHandler> {
+  const { builtinLoginHandler, genericLogin } = loginMethods();
+  const builtin = builtinLoginHandler(method);
+  if (builtin) return builtin;
+  const directory = args.strings["plugin-directory"] || ctx.env.WARDEN_PLUGIN_DIRECTORY;
+  const sha256 = args.strings["plugin-sha256"];
+  if (!directory) {
+    if (sha256 !== undefined) throw new UsageError("-plugin-sha256 needs -plugin-directory (or WARDEN_PLUGIN_DIRECTORY)");
+    return genericLogin;
+  }
+  ctx.doing = `loading the login handler of plugin "${method}"`;
+  const { catalogLoginHandler } = await import("./plugin-login.js");
+  return (await catalogLoginHandler(method, { directory, ...(sha256 !== undefined ? { sha256 } : {}) }, clientFor(args, ctx))) ?? genericLogin;
+}
+
 async function loginWithMethod(method: string, args: ParsedArgs, ctx: Ctx): Promise<SecretLike> {
   const mount = (args.strings.path || method).replace(/^\/+|\/+$/g, "");
   const data = await parseKeyValues(args.positional, ctx.stdin);
-  const req = await loginMethod(method).build(data, mount, ctx.env, resolveAddress(args.strings.address, ctx.env));
+  const handler = await handlerFor(method, args, ctx);
+  ctx.doing = "authenticating";
+  const req = await loginMethods().buildLogin(handler, { args: data, mount, env: ctx.env, address: resolveAddress(args.strings.address, ctx.env) });
   ctx.doing = "authenticating";
   const res = await clientFor(args, ctx).request("PUT", req.path, { body: req.body, noToken: true });
   const secret = res.body as SecretLike | null;
@@ -70,25 +95,37 @@ export const loginCommand: Command = {
   name: "login",
   usage: "[options] [TOKEN | KEY=VALUE...]",
   summary: "Authenticate and store the token",
-  help: `Authenticates to warden and stores the resulting token in ~/.warden-token, which later commands
+  async prepare() {
+    methods ??= await import("./login-methods.js");
+  },
+  get help() {
+    return `Authenticates to warden and stores the resulting token in ~/.warden-token, which later commands
 use when neither WARDEN_TOKEN nor VAULT_TOKEN is set.
 
 -method=token (default): TOKEN (or token=..., or "-" to read it from stdin) is checked with
       GET auth/token/lookup-self.
 
-${loginMethodsHelp()}
+${loginMethods().loginMethodsHelp()}
 
 -path changes the mount (default: the method name). Login requests carry no token.
 
+A catalog plugin's own handler: -plugin-directory=DIR (or WARDEN_PLUGIN_DIRECTORY) names a folder
+holding the plugin's file; it is checked against its sha256 pin (-plugin-sha256, file NAME.js; else
+the catalog's entry, read with your token) and loaded as the server loads it.
+
     $ warden login hvs.XXXX
     $ warden login -method=alicloud role=dev region=cn-hangzhou
-    $ warden login -method=approle -path=ci role_id=... secret_id=@secret-id.txt`,
+    $ warden login -method=approle -path=ci role_id=... secret_id=@secret-id.txt
+    $ warden login -method=acme -plugin-directory=/etc/warden/plugins -plugin-sha256=... name=alice`;
+  },
   flags: {
     ...CONNECTION_FLAGS,
     ...FORMAT_FLAGS,
     ...FIELD_FLAGS,
     method: { kind: "string", usage: 'Auth method type (default "token").', default: "token" },
     path: { kind: "string", usage: "Mount path of the auth method (default: the method type)." },
+    "plugin-directory": { kind: "string", usage: "Folder with catalog plugins' files, for their login handlers (also WARDEN_PLUGIN_DIRECTORY)." },
+    "plugin-sha256": { kind: "string", usage: "The plugin file's sha256 pin (default: read from the catalog with your token)." },
     "no-store": { kind: "bool", usage: "Do not store the token in ~/.warden-token." },
     "token-only": { kind: "bool", usage: "Print only the token (implies -no-store)." },
   },

@@ -56,7 +56,7 @@ function files(name: string): Record<string, string> {
  * The ${name} auth method. Everything comes from "warden/sdk"; keep this one module self-contained
  * (warden/sdk and node: builtins only): the server pins and loads exactly this built file.
  */
-import { badRequest, definePath, definePlugin, invalidCredentials, SDK_VERSION } from "warden/sdk";
+import { badRequest, defineLoginHandler, definePath, definePlugin, invalidCredentials, loginArgs, SDK_VERSION } from "warden/sdk";
 
 interface Config {
   allowed_names: string[];
@@ -103,13 +103,37 @@ const loginPath = definePath({
   },
 });
 
+/** The client side, for \`warden login -method=${name} name=alice\` (with -plugin-directory and the pin). */
+const login = defineLoginHandler({
+  help: "-method=${name}: name=NAME [mount=PATH]\\n      Sends PUT auth/<path>/login with {name}.",
+  login(input) {
+    const args = loginArgs(input, ${JSON.stringify(name)}, ["name"]);
+    const who = args.string("name");
+    if (!who) throw badRequest("name is required for -method=${name}");
+    return { path: "auth/" + args.mount + "/login", body: { name: who } };
+  },
+});
+
 export const plugin = definePlugin({
   type: ${JSON.stringify(name)},
   sdkVersion: SDK_VERSION,
   description: "The ${name} auth method",
-  paths: [configPath, loginPath],
-  // Hosts this method calls (exact names or predicates), and the endpoints its config names.
+  // Hosts this method calls (exact names or predicates); the endpoints its config names come from
+  // the instance's configuredEndpoints.
   outboundHosts: [],
+  login,
+  // Runs once per mount (enable, server start, reload): the mount's in-memory state (caches,
+  // clients, timers) lives in here, never at module level, so it goes away with the mount.
+  setup({ mount, log }) {
+    return {
+      paths: [configPath, loginPath],
+      // Another node wrote \`key\` of this mount's storage (undefined: changes may have been missed): drop what
+      // you derived from it. req.storage itself is already up to date.
+      invalidate: (key) => log.debug("storage changed on another node", { key: key ?? "*" }),
+      // The mount was disabled or reloaded, or the server stops: release what setup made.
+      cleanup: () => log.debug("mount instance ended", { mount: mount.path }),
+    };
+  },
 });
 export default plugin;
 `,
@@ -135,6 +159,11 @@ t("an allowed name logs in and gets the configured policies", async ({ s }) => {
 t("anyone else is refused", async ({ s }) => {
   const r = await s.write(${JSON.stringify(`auth/${name}/login`)}, { name: "mallory" }, null);
   assert.is(r.status, 400);
+});
+
+t("the login handler builds what \`warden login -method=${name}\` sends", async () => {
+  const req = await plugin.login!.login({ args: { name: "alice" }, mount: ${JSON.stringify(name)}, env: {}, address: "http://127.0.0.1:8200" });
+  assert.equal(req, { path: ${JSON.stringify(`auth/${name}/login`)}, body: { name: "alice" } });
 });
 
 t.run();

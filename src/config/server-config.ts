@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { LOG_LEVELS, type LogLevel } from "../core/logger.js";
+import { LOG_LEVELS, type LogLevel } from "../core/logging/logger.js";
 import { canonicalCidrs } from "../sdk/cidr.js";
 import { badRequest, isWardenError } from "../sdk/errors.js";
 import { checkHttpUrl } from "../sdk/http-url.js";

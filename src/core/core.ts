@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "../sdk/clock.js";
 import { createHttpClient } from "../sdk/http-client.js";
-import type { PluginDefinition } from "../sdk/plugin.js";
+import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
 import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
 import type { AuditDeviceRules } from "./audit/device-rules.js";
-import type { createLogger } from "./logger.js";
+import type { createLogger } from "./logging/logger.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
@@ -16,10 +16,10 @@ import { sysBackend } from "./sys/sys-backend.js";
 import { tokenBackend } from "./tokens/token-backend.js";
 import { TokenService, bareOrphanSpec } from "./tokens/token-service.js";
 import type { LeaseLimits } from "./tokens/ttl.js";
-import { checkSdkVersion } from "./plugin-compat.js";
+import { checkSdkVersion } from "./plugins/sdk-compat.js";
 import { identityBackend } from "./identity/identity-backend.js";
 import { IdentityService } from "./identity/identity-service.js";
-import { LockoutService } from "./lockout.js";
+import { LockoutService } from "./login/lockout.js";
 import { OidcIssuer } from "./identity/oidc/issuer.js";
 import { oidcPaths } from "./identity/oidc/oidc-paths.js";
 import { OidcAdmin } from "./identity/oidc/oidc-service.js";
@@ -41,7 +41,7 @@ export interface CoreOptions {
   storage: Storage;
   limits: LeaseLimits;
   /** Auth method types that can be mounted. */
-  plugins: readonly PluginDefinition[];
+  plugins: readonly AnyPlugin[];
   /**
    * The policy directory's files: each manages the policy of its name (read-only through the API).
    * Undefined when no directory is configured: file-managed policies are then left as they are.
@@ -103,7 +103,7 @@ export class Core {
     const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
     const clusterId = (await system.get(CLUSTER_KEY))!;
 
-    const builtins = new Map<string, PluginDefinition>();
+    const builtins = new Map<string, AnyPlugin>();
     for (const plugin of options.plugins) {
       checkSdkVersion(plugin);
       builtins.set(plugin.type, plugin);
@@ -215,6 +215,8 @@ export class Core {
   async close(): Promise<void> {
     this.stopBackgroundJobs();
     this.cluster?.close();
+    // Every plugin instance hears cleanup while storage is still open.
+    await this.mounts.close();
     this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();

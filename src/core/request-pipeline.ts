@@ -7,13 +7,13 @@ import type { AuditBroker } from "./audit/types.js";
 import { type CallContext, route } from "./framework/bound-path.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
-import type { LockoutService } from "./lockout.js";
+import type { LockoutService } from "./login/lockout.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import type { Caller, TokenService } from "./tokens/token-service.js";
 import type { TokenAuth } from "./tokens/token-views.js";
-import type { WrapInfo } from "./response-envelope.js";
+import type { WrapInfo } from "./framework/response-envelope.js";
 import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
 
 /** A request as the core sees it: no HTTP types. */

@@ -9,6 +9,8 @@ export * from "./cidr.js";
 export * from "./clock.js";
 export * from "./token-params.js";
 export * from "./plugin.js";
+export * from "./mount-instance.js";
+export * from "./login-handler.js";
 export * from "./http-client.js";
 export * from "./http-url.js";
 export * from "./roles.js";

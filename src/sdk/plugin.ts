@@ -1,5 +1,7 @@
 import type { FieldValues, Fields } from "./fields.js";
 import type { HttpClient } from "./http-client.js";
+import type { LoginHandler } from "./login-handler.js";
+import type { PluginFactory } from "./mount-instance.js";
 import type { TokenParams } from "./token-params.js";
 
 /** The SDK contract version a plugin is written against. The core refuses other major versions. */
@@ -164,6 +166,11 @@ export type RenewHandler = (
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPathDefinition = PathDefinition<any>;
 
+/**
+ * The first shape of a plugin: paths shared by every mount, no lifecycle. Still loaded (each mount
+ * gets an instance wrapping these paths; the server logs a deprecation once per type); new plugins
+ * give `setup` instead (PluginFactory), so that each mount's state lives and dies with the mount.
+ */
 export interface PluginDefinition {
   /** The auth method's type name ("alicloud"); mounts refer to it. */
   type: string;
@@ -183,12 +190,22 @@ export interface PluginDefinition {
    * at call time; their exact origins (any scheme and port the operator wrote) are allowed too.
    */
   configuredEndpoints?: (ctx: { storage: StorageView; mount: MountInfo }) => Promise<ReadonlyArray<string | undefined>>;
+  /** The client side of `warden login -method=<type>`. */
+  login?: LoginHandler;
 }
+
+/** Either shape of plugin the server loads. */
+export type AnyPlugin = PluginDefinition | PluginFactory;
+
+export const isPluginFactory = (plugin: AnyPlugin): plugin is PluginFactory => typeof (plugin as Partial<PluginFactory>).setup === "function";
 
 /** A host a plugin may call: an exact lowercase name, or a predicate over lowercase host names. */
 export type HostRule = string | ((host: string) => boolean);
 
-export function definePlugin(def: PluginDefinition): PluginDefinition {
+/** Declares a plugin: `setup` makes one instance per mount (PluginFactory); `paths` is the older shape. */
+export function definePlugin(def: PluginFactory): PluginFactory;
+export function definePlugin(def: PluginDefinition): PluginDefinition;
+export function definePlugin(def: AnyPlugin): AnyPlugin {
   return def;
 }
 

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import { type SealManager, sealedError } from "../core/seal/manager.js";
-import { responseBody } from "../core/response-envelope.js";
+import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";

@@ -2,15 +2,15 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
-import { checkSdkVersion } from "../core/plugin-compat.js";
+import { checkSdkVersion } from "../core/plugins/sdk-compat.js";
 import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
 import { alicloudKmsSeal } from "../seals/alicloudkms.js";
-import { createLogger } from "../core/logger.js";
+import { createLogger } from "../core/logging/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { Clock } from "../sdk/clock.js";
-import type { PluginDefinition } from "../sdk/plugin.js";
+import type { AnyPlugin } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
@@ -24,7 +24,7 @@ const BODY_CAP = 1024 * 1024;
 
 export interface StartOptions {
   config: ServerConfig;
-  plugins: readonly PluginDefinition[];
+  plugins: readonly AnyPlugin[];
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;

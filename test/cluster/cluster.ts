@@ -188,7 +188,7 @@ export interface Cluster {
  * Starts `count` nodes on one fresh database (all at once: migrations must cope), initialises
  * through node 0 and returns the root token.
  */
-export async function startCluster(count: number, opts: { haEnabled?: boolean; proxied?: number[] } = {}): Promise<Cluster> {
+export async function startCluster(count: number, opts: { haEnabled?: boolean; proxied?: number[]; pluginDirectory?: string } = {}): Promise<Cluster> {
   const db = await createThrowawayDatabase();
   const dir = mkdtempSync(join(tmpdir(), "warden-cluster-"));
   const dbUrl = new URL(db.url);
@@ -215,6 +215,7 @@ export async function startCluster(count: number, opts: { haEnabled?: boolean; p
       [
         `api_addr = "http://127.0.0.1:${port}"`,
         `log_level = "warn"`,
+        ...(opts.pluginDirectory ? [`plugin_directory = ${JSON.stringify(opts.pluginDirectory)}`] : []),
         `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
         `storage "postgresql" {\n  connection_url = "${url}"\n  max_connections = 8\n  ha_enabled = ${opts.haEnabled ?? true}\n}`,
         `seal "static" {\n  current_key_id = "cluster-key-1"\n  current_key = "file://${sealKey}"\n}`,

@@ -4,7 +4,8 @@
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { fetchLimits } from "../../plugins/jwt/key-source.js";
-import { cacheTiming } from "../../plugins/jwt/keyset-cache.js";
+import { builtinPlugins } from "../../plugins/index.js";
+import { createJwtPlugin } from "../../plugins/jwt/backend.js";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";
 import { claimsFor, makeKey, sign, type TestKey } from "../../plugins/jwt/test-support.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
@@ -19,11 +20,10 @@ interface Ctx {
 
 const ISS = "https://kubernetes.default.svc.cluster.local";
 const t = suite<Ctx>("jwt key sources end to end");
-let skewMs = 0;
-/** Moves the key cache's clock past the refetch cooldown (instead of sleeping through it). */
-const pastCooldown = (): void => {
-  skewMs += cacheTiming.refetchCooldownMs + 1;
-};
+// The mounts' key caches read the server's clock: the tests move it past the (long) refetch cooldown
+// instead of sleeping through it.
+const COOLDOWN_MS = 60_000;
+const pastCooldown = (s: TestServer): void => s.clock.advance(COOLDOWN_MS + 1);
 // A slow provider answers far later than the fetch timeout: a request cut by the timeout ends long before.
 const SLOW_PROVIDER_MS = 30_000;
 const CUT_BEFORE_MS = 20_000;
@@ -33,14 +33,12 @@ const k8sClaims = (extra: Record<string, unknown> = {}) =>
   claimsFor(ISS, { sub: saSub, aud: ["https://kubernetes.default.svc"], "kubernetes.io": { namespace: "ci", serviceaccount: { name: "builder" } }, ...extra });
 
 t.before(async (ctx) => {
-  cacheTiming.refetchCooldownMs = 60_000;
-  cacheTiming.now = () => Date.now() + skewMs;
   fetchLimits.timeoutMs = 1200;
   ctx.rsa = await makeKey("RS256", "sa-1");
   ctx.ec = await makeKey("ES256");
   ctx.ed = await makeKey("EdDSA");
   ctx.p = await startProvider([ctx.rsa]);
-  ctx.s = await startTestServer();
+  ctx.s = await startTestServer({ plugins: [...builtinPlugins.filter((p) => p.type !== "jwt"), createJwtPlugin({ keys: { refetchCooldownMs: COOLDOWN_MS } })] });
   for (const path of ["k8s", "pem", "disc"]) {
     assert.is((await ctx.s.request("POST", `sys/auth/${path}`, { body: { type: "jwt" } })).status, 204);
   }
@@ -127,7 +125,7 @@ t("a slow JWKS times out within the bound at config time", async ({ s, p }) => {
 t("a slow JWKS during a login's refetch is bounded too; cached keys keep working", async ({ s, p, rsa }) => {
   assert.is((await s.request("PUT", "auth/disc/config", { body: { oidc_discovery_url: p.url } })).status, 204);
   assert.is((await s.request("PUT", "auth/disc/role/builder", { body: role })).status, 204);
-  pastCooldown();
+  pastCooldown(s);
   p.faults = { jwksDelayMs: SLOW_PROVIDER_MS };
   const unknown = await makeKey("RS256", "sa-rotated");
   const started = Date.now();

@@ -5,7 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
-import { cacheTiming } from "../../plugins/jwt/keyset-cache.js";
+import { builtinPlugins } from "../../plugins/index.js";
+import { createJwtPlugin } from "../../plugins/jwt/backend.js";
 import { startProvider, type TestProvider } from "../../plugins/jwt/test-provider.js";
 import { algNoneToken, claimsFor, hs256WithPublicKey, makeKey, nowSec, sign, type TestKey } from "../../plugins/jwt/test-support.js";
 import { freshHome, runCli } from "../cli/harness.js";
@@ -18,12 +19,10 @@ interface Ctx {
 }
 
 // The refetch cooldown is long, so a burst on a slow machine never outlasts it; the tests move the
-// cache's clock past it where they need a refetch to be allowed again, instead of sleeping.
+// server's clock (which the mounts' key caches read) past it where they need a refetch to be allowed
+// again, instead of sleeping.
 const COOLDOWN_MS = 60_000;
-let skewMs = 0;
-const pastCooldown = (): void => {
-  skewMs += COOLDOWN_MS + 1;
-};
+const pastCooldown = (s: TestServer): void => s.clock.advance(COOLDOWN_MS + 1);
 const t = suite<Ctx>("jwt end to end");
 
 const ghClaims = (iss: string, extra: Record<string, unknown> = {}) =>
@@ -38,11 +37,10 @@ const ghClaims = (iss: string, extra: Record<string, unknown> = {}) =>
   });
 
 t.before(async (ctx) => {
-  cacheTiming.refetchCooldownMs = COOLDOWN_MS;
-  cacheTiming.now = () => Date.now() + skewMs;
   ctx.k1 = await makeKey("RS256", "gh-1");
   ctx.p = await startProvider([ctx.k1]);
-  ctx.s = await startTestServer();
+  const jwt = createJwtPlugin({ keys: { refetchCooldownMs: COOLDOWN_MS } });
+  ctx.s = await startTestServer({ plugins: [...builtinPlugins.filter((p) => p.type !== "jwt"), jwt] });
   const { s, p } = ctx;
   assert.is((await s.request("POST", "sys/auth/jwt", { body: { type: "jwt" } })).status, 204);
   const cfg = await s.request("PUT", "auth/jwt/config", { body: { oidc_discovery_url: p.url, default_role: "deploy" } });
@@ -144,7 +142,7 @@ t("every bad token of the issue is a 400 with Vault's message and no token", asy
 });
 
 t("unknown kid: one refetch, then refused; a burst of made-up kids costs no more fetches", async ({ s, p }) => {
-  pastCooldown();
+  pastCooldown(s);
   const before = p.hits.jwks;
   const unpublished = await makeKey("RS256", "not-published");
   const r = await login(s, await sign(unpublished, ghClaims(p.url)));
@@ -159,7 +157,7 @@ t("unknown kid: one refetch, then refused; a burst of made-up kids costs no more
 t("key rotation at the provider: the new kid is picked up by one refetch; the retired key stops working", async ({ s, p, k1 }) => {
   const k2 = await makeKey("RS256", "gh-2");
   p.published = [k2];
-  pastCooldown();
+  pastCooldown(s);
   const before = p.hits.jwks;
   const r = await login(s, await sign(k2, ghClaims(p.url)));
   assert.is(r.status, 200, r.text);
@@ -170,7 +168,7 @@ t("key rotation at the provider: the new kid is picked up by one refetch; the re
   const old = await login(s, await sign(k1, ghClaims(p.url)));
   assert.is(old.status, 400, "k1 is no longer in the provider's JWKS");
   p.published = [k1, k2];
-  pastCooldown();
+  pastCooldown(s);
 });
 
 t("bound_claims: string, glob, list (any element) and JSON pointer keys", async ({ s, p, k1 }) => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pluginSha256 } from "../../src/sdk/testing/pin.js";
+import { runCli } from "../cli/harness.js";
 import { pluginDir, register, serverWithPlugins } from "./fixtures.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -26,7 +27,7 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
     // The generated test command, as its author runs it (no network: node_modules is linked).
     const env = { ...process.env, npm_config_offline: "true", npm_config_update_notifier: "false" };
     const testOut = execFileSync("npm", ["test", "--silent"], { cwd: dir, encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
-    assert.match(testOut.replace(/\x1b\[[0-9;]*m/g, ""), /Passed:\s+2/);
+    assert.match(testOut.replace(/\x1b\[[0-9;]*m/g, ""), /Passed:\s+3/);
 
     const built = join(dir, "dist", "src", "index.js");
     const pin = warden(["plugin", "sha256", built]).trim();
@@ -41,6 +42,10 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
       assert.is((await s.write("auth/acme/config", { allowed_names: "bob", token_policies: "ops" })).status, 204);
       const auth = await s.login("auth/acme/login", { name: "bob" });
       assert.equal(auth.token_policies, ["default", "ops"]);
+      // The kit's login handler, as a user runs it: from the deployed file, checked against its pin.
+      const cliLogin = await runCli(["login", "-method=acme", `-plugin-directory=${p.dir}`, `-plugin-sha256=${pin}`, "-token-only", "name=bob"], { env: { WARDEN_ADDR: s.url } });
+      assert.is(cliLogin.code, 0, cliLogin.stderr);
+      assert.is((await s.read("auth/token/lookup-self", cliLogin.stdout.trim())).body.data.display_name, "acme-bob");
     } finally {
       await s.close();
       rmSync(p.dir, { recursive: true, force: true });

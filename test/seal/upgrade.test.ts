@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { builtinPlugins } from "../../plugins/index.js";
 import { Core } from "../../src/core/core.js";
-import { createLogger } from "../../src/core/logger.js";
+import { createLogger } from "../../src/core/logging/logger.js";
 import type { SealConfig } from "../../src/config/seal-config.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { startTestServer } from "../helpers/server.js";

@@ -9,7 +9,7 @@
  */
 import type { AuditAuthInfo, AuditRequestFacts, AuditResponseFacts } from "./types.js";
 import { auditCopy, hmacValue } from "./hash.js";
-import type { WrapInfo } from "../response-envelope.js";
+import type { WrapInfo } from "../framework/response-envelope.js";
 
 export interface EntryKeying {
   /** null when log_raw: nothing is hashed. */

@@ -11,7 +11,7 @@
  */
 import type { WardenError } from "../../sdk/errors.js";
 import type { MountEntry } from "../mounts/mount-table.js";
-import type { WrapInfo } from "../response-envelope.js";
+import type { WrapInfo } from "../framework/response-envelope.js";
 import type { TokenAuth } from "../tokens/token-views.js";
 import { type AuditedRequest, requestFacts, tokenAuthFacts } from "./auth-facts.js";
 import { isNotAudited } from "./paths.js";

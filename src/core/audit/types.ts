@@ -4,7 +4,7 @@
  * When at least one device is enabled and none could write, logRequest/logResponse reject with a
  * 500 WardenError and the request fails (fail closed).
  */
-import type { WrapInfo } from "../response-envelope.js";
+import type { WrapInfo } from "../framework/response-envelope.js";
 
 export interface AuditAuthInfo {
   /** Raw client token: HMAC'd by the broker, never written in clear. */

@@ -4,7 +4,8 @@
  *
  *   policy   -> that policy is re-read and re-parsed; every compiled ACL is dropped
  *   mount    -> the mount table is re-read (new mounts appear, gone ones stop routing, tuned ones swap)
- *   kv       -> the plain key cached in that mount's storage view (roles, config) is dropped
+ *   kv       -> the plain key cached in that mount's storage view (roles, config) is dropped, and
+ *               the mount's plugin instance hears invalidate(key)
  *   identity -> that entity's snapshot (or all snapshots) is dropped
  *   system   -> the audit device table is re-read when it is the key that changed
  *   *        -> all of the above, everything (the feed may have missed notices)
@@ -86,7 +87,7 @@ export class CacheSync {
         const cut = key.indexOf("\n");
         const namespace = cut < 0 ? key : key.slice(0, cut);
         const k = cut < 0 ? "" : key.slice(cut + 1);
-        for (const entry of this.entries()) if (entry.record.uuid === namespace) entry.storage.invalidate(k === "" ? undefined : k);
+        for (const entry of this.entries()) if (entry.record.uuid === namespace) this.deps.mounts.storageChanged(entry, k === "" ? undefined : k);
         return;
       }
       case "identity":
@@ -103,7 +104,7 @@ export class CacheSync {
   private async everything(): Promise<void> {
     // The cheap, certain part first: nothing cached survives, even if the re-reads below fail.
     this.deps.identity.invalidate();
-    for (const entry of this.entries()) entry.storage.invalidate();
+    for (const entry of this.entries()) this.deps.mounts.storageChanged(entry, undefined);
     await Promise.all([this.deps.policies.refresh(), this.mountRun(), this.auditRun()]);
   }
 

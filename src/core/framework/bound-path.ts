@@ -1,13 +1,11 @@
 import type { Fields, FieldValues } from "../../sdk/fields.js";
 import type { CallerInfo, HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
-import type { EntitySnapshot } from "../identity/identity-service.js";
 import type { CoreMountEntry, MountEntry, PluginMountEntry } from "../mounts/mount-table.js";
-import type { Acl } from "../policy/types.js";
 import type { Caller } from "../tokens/token-service.js";
 import type { AnyCorePath, CoreRequest, CoreResult } from "./core-path.js";
 
 /** Everything the pipeline knows when it calls a handler; each audience gets its own part of it. */
-export interface CallContext {
+export interface CallContext extends Pick<CoreRequest, "caller" | "identity" | "acl" | "sudo" | "wrapTtl" | "input"> {
   operation: Operation;
   /** The canonical path inside the mount. */
   path: string;
@@ -15,14 +13,6 @@ export interface CallContext {
   has(field: string): boolean;
   clientAddress: string | undefined;
   requestHost: string;
-  caller: Caller | undefined;
-  identity: EntitySnapshot | undefined;
-  acl: Acl | undefined;
-  sudo: boolean;
-  /** X-Vault-Wrap-TTL in seconds (core handlers only: sys/wrapping). */
-  wrapTtl?: number;
-  /** The request's data as sent, for core paths that take arbitrary input (sys/wrapping/wrap). */
-  input?: Record<string, unknown>;
 }
 
 /** What the pipeline needs of a path's declaration, whoever serves it. */

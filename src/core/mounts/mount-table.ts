@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Clock } from "../../sdk/clock.js";
+import { type Clock, systemClock } from "../../sdk/clock.js";
 import { WardenError, badRequest } from "../../sdk/errors.js";
 import type { HttpClient } from "../../sdk/http-client.js";
-import type { AnyPathDefinition, Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk/plugin.js";
+import type { MountSettings, PluginInstance } from "../../sdk/mount-instance.js";
+import { type AnyPathDefinition, type Logger, type MountInfo, type PluginDefinition, type StorageView, isPluginFactory } from "../../sdk/plugin.js";
 import type { MountRecord, Storage } from "../../storage/types.js";
 import type { AnyCorePath, CoreBackend } from "../framework/core-path.js";
 import { PathMatcher } from "../framework/path-matcher.js";
 import { withDeadline } from "../plugins/deadline.js";
+import { endInstance, notifyInstance, setupInstance } from "../plugins/instance.js";
 import type { ResolvedPlugin } from "../plugins/registry.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
 import { type CachedStorageView, mountStorageView } from "./storage-view.js";
@@ -23,9 +25,6 @@ interface MountEntryCommon {
   running: { version: string; sha256: string; external: boolean };
 }
 
-/** What serves a mount: one of the server's own backends, or a plugin. */
-type Served = { builtin: true; backend: CoreBackend } | { builtin: false; backend: PluginDefinition };
-
 /** Built into the server (sys/, auth/token/, identity/): cannot be disabled or moved; trusted handlers. */
 export interface CoreMountEntry extends MountEntryCommon {
   builtin: true;
@@ -36,7 +35,10 @@ export interface CoreMountEntry extends MountEntryCommon {
 /** A plugin's mount: its handlers only ever get a PluginRequest. */
 export interface PluginMountEntry extends MountEntryCommon {
   builtin: false;
+  /** What serves requests: the instance's paths and renew, the plugin's outbound rules. */
   backend: PluginDefinition;
+  /** The mount's own plugin instance (made by setup; told of cleanup, invalidate, tune). */
+  instance: PluginInstance;
   matcher: PathMatcher<AnyPathDefinition>;
 }
 
@@ -52,7 +54,7 @@ export interface MountTableDeps {
   httpClientFor(mount: MountRecord, backend: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
   deadlineMs: number;
-  /** The server's clock: expiry of the mounts' counted entries and claims. */
+  /** The server's clock: expiry of the mounts' counted entries and claims; handed to plugin instances. */
   clock?: Clock;
 }
 
@@ -72,20 +74,37 @@ export function limitsOf(config: Record<string, unknown>): LeaseLimits {
   return { defaultTtl: n(config.default_lease_ttl), maxTtl: n(config.max_lease_ttl) };
 }
 
+const settingsOf = (record: MountRecord): MountSettings => {
+  const limits = limitsOf(record.config);
+  return { description: record.description, defaultLeaseTtl: limits.defaultTtl, maxLeaseTtl: limits.maxTtl };
+};
+
 /**
  * The mount table: which backend serves which path prefix. Loaded once at boot and kept in memory;
- * every change goes to storage first, then to the in-memory copy.
+ * every change goes to storage first, then to the in-memory copy. Each plugin mount has its own
+ * instance: made by setup when the mount starts serving here (enable, boot, reload, or learning of
+ * it from another node), ended by cleanup when it stops (disable, reload, shutdown, or another node
+ * disabling it). An instance replaced in the table is always cleaned up by the call replacing it.
  */
 export class MountTable {
   private readonly byPath = new Map<string, MountEntry>();
   /** Bumped before and after every local change: sync() repeats a read that overlapped one. */
   private writes = 0;
+  /** Types whose paths-only (pre-lifecycle) shape has been reported, once each. */
+  private readonly legacyReported = new Set<string>();
 
-  constructor(private readonly deps: MountTableDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: MountTableDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   /** Registers a backend the server itself provides (sys/, auth/token/). */
   addBuiltin(record: MountRecord, backend: CoreBackend): MountEntry {
-    const entry = this.makeEntry(record, { builtin: true, backend }, { version: "", sha256: "", external: false });
+    const services = this.servicesOf(record);
+    // The server's own backends declare no outbound hosts: their client calls nothing.
+    const http = this.deps.httpClientFor(record, {}, services.storage, services.log);
+    const entry: CoreMountEntry = { ...services, http, builtin: true, backend, matcher: new PathMatcher(backend), running: { version: "", sha256: "", external: false } };
     this.byPath.set(record.path, entry);
     return entry;
   }
@@ -93,16 +112,29 @@ export class MountTable {
   async load(): Promise<void> {
     for (const record of await this.deps.storage.mounts.list()) {
       if (this.byPath.get(record.path)?.builtin) continue;
-      let plugin: ResolvedPlugin;
       try {
         // External plugins are re-read and their pin re-checked here, at every start.
-        plugin = await this.deps.registry.resolve(record.type);
+        this.byPath.set(record.path, await this.start(record, await this.deps.registry.resolve(record.type)));
       } catch (e) {
         this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
-        continue;
       }
-      this.byPath.set(record.path, this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin)));
     }
+  }
+
+  /** Shutdown: every plugin instance is cleaned up; the table serves nothing afterwards. */
+  async close(): Promise<void> {
+    const entries = [...this.byPath.values()].filter((e) => !e.builtin);
+    this.byPath.clear();
+    await Promise.all(entries.map((e) => this.end(e)));
+  }
+
+  /**
+   * Another node changed `key` of the mount's storage (undefined: anything may have changed): the
+   * storage view drops its cached copy, then the instance hears of it.
+   */
+  storageChanged(entry: MountEntry, key: string | undefined): void {
+    entry.storage.invalidate(key);
+    if (!entry.builtin) notifyInstance(entry.instance, "invalidate", key, entry.log);
   }
 
   /**
@@ -123,25 +155,28 @@ export class MountTable {
   }
 
   /**
-   * Loads the mount's plugin again (pin re-checked, a fresh module instance) and swaps it in; the
-   * mount's record, storage and tokens stay. A failed load leaves the running version in place.
-   */
-  /**
-   * Imports the mount's plugin afresh. `everywhere` (Vault's scope=global) also stamps the stored mount
-   * record, so every other node sees a changed record and reloads it too through its mount sync.
+   * Loads the mount's plugin again (pin re-checked, a fresh module) and swaps a fresh instance in;
+   * the old instance is cleaned up. The mount's record, storage and tokens stay. A failed load or
+   * setup leaves the running instance in place. `everywhere` (Vault's scope=global) also stamps the
+   * stored mount record, so every other node sees a changed record and reloads it too (mount sync).
    */
   async reload(path: string, everywhere = false): Promise<MountEntry> {
     const entry = this.byPath.get(path);
     if (!entry || entry.builtin) throw badRequest(`no plugin mount at ${path}`);
     const plugin = await this.deps.registry.resolve(entry.record.type);
     let record = entry.record;
-    if (everywhere) {
-      record = { ...record, options: { ...record.options, reloaded_at: new Date().toISOString() } };
+    if (everywhere) record = { ...record, options: { ...record.options, reloaded_at: new Date().toISOString() } };
+    const next = await this.start(record, plugin);
+    this.writes++;
+    try {
+      if (everywhere) await this.deps.storage.mounts.update(record);
+    } catch (e) {
       this.writes++;
-      await this.deps.storage.mounts.update(record);
+      await this.end(next);
+      throw e;
     }
-    const next = this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin));
-    this.byPath.set(path, next);
+    await this.swap(path, next);
+    this.writes++;
     return next;
   }
 
@@ -179,13 +214,21 @@ export class MountTable {
       options: input.options,
       createdAt: Date.now(),
     };
-    // Loaded (and, for a catalog plugin, verified) before anything is written: a refused plugin
-    // leaves no mount behind.
-    const plugin = await this.deps.registry.resolve(input.type);
+    // Loaded (and, for a catalog plugin, verified) and set up before anything is written: a refused
+    // plugin or a failing setup leaves no mount behind.
+    const entry = await this.start(record, await this.deps.registry.resolve(input.type));
     this.writes++;
-    if (!(await this.deps.storage.mounts.insert(record))) throw badRequest(`path is already in use at ${path.slice(5)}`);
-    const entry = this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin));
-    this.byPath.set(path, entry);
+    let inserted = false;
+    try {
+      inserted = await this.deps.storage.mounts.insert(record);
+    } finally {
+      if (!inserted) {
+        this.writes++;
+        await this.end(entry);
+      }
+    }
+    if (!inserted) throw badRequest(`path is already in use at ${path.slice(5)}`);
+    await this.swap(path, entry);
     this.writes++;
     return entry;
   }
@@ -209,6 +252,7 @@ export class MountTable {
       this.writes++;
       throw e;
     }
+    await this.end(entry);
   }
 
   async tune(pathInput: string, change: { description?: string; config?: Record<string, unknown> }): Promise<MountEntry> {
@@ -222,9 +266,19 @@ export class MountTable {
     };
     this.writes++;
     await this.deps.storage.mounts.update(record);
-    const next = this.makeEntry(record, entry, entry.running);
-    this.byPath.set(path, next);
+    const next = this.tuned(entry, record);
     this.writes++;
+    return next;
+  }
+
+  /**
+   * Tune keeps the instance (its caches stay): the settings are the core's to apply; the instance is
+   * told of them. The same on the node that tuned and on every node that learns of it.
+   */
+  private tuned(entry: MountEntry, record: MountRecord): MountEntry {
+    const next: MountEntry = { ...entry, record, limits: limitsOf(record.config) };
+    this.byPath.set(record.path, next);
+    if (!entry.builtin) notifyInstance(entry.instance, "tuned", settingsOf(record), entry.log);
     return next;
   }
 
@@ -236,43 +290,92 @@ export class MountTable {
     for (;;) {
       const seen = this.writes;
       const records = await this.deps.storage.mounts.list();
-      const changed: Array<{ record: MountRecord; plugin: ResolvedPlugin }> = [];
+      const started: MountEntry[] = [];
+      const tunes: MountRecord[] = [];
       for (const record of records) {
         const current = this.byPath.get(record.path);
         if (current?.builtin || (current && sameRecord(current.record, record))) continue;
+        // Only the description or config changed: a tune, which keeps the instance.
+        if (current && sameInstance(current.record, record)) {
+          tunes.push(record);
+          continue;
+        }
         try {
-          changed.push({ record, plugin: await this.deps.registry.resolve(record.type) });
+          started.push(await this.start(record, await this.deps.registry.resolve(record.type)));
         } catch (e) {
           this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
         }
       }
-      if (seen !== this.writes) continue;
+      if (seen !== this.writes) {
+        await Promise.all(started.map((e) => this.end(e)));
+        continue;
+      }
       const live = new Set(records.map((r) => r.path));
-      for (const [path, entry] of this.byPath) if (!entry.builtin && !live.has(path)) this.byPath.delete(path);
-      for (const { record, plugin } of changed) this.byPath.set(record.path, this.makeEntry(record, { builtin: false, backend: plugin.definition }, running(plugin)));
+      const gone: PluginMountEntry[] = [];
+      for (const [path, entry] of this.byPath) {
+        if (entry.builtin || live.has(path)) continue;
+        this.byPath.delete(path);
+        gone.push(entry);
+      }
+      for (const record of tunes) this.tuned(this.byPath.get(record.path)!, record);
+      await Promise.all([...started.map((e) => this.swap(e.record.path, e)), ...gone.map((e) => this.end(e))]);
       return;
     }
   }
 
-  private makeEntry(record: MountRecord, served: Served, runningAs: MountEntry["running"]): MountEntry {
-    const storage = mountStorageView(this.deps.storage.kv, record.uuid, this.deps.clock);
-    const log = this.deps.log.child(record.path);
-    const common: MountEntryCommon = {
+  /** Sets up the plugin's instance for `record` with the mount's services; nothing is routed to it yet. */
+  private async start(record: MountRecord, plugin: ResolvedPlugin): Promise<PluginMountEntry> {
+    const def = plugin.definition;
+    const services = this.servicesOf(record);
+    if (!isPluginFactory(def) && !this.legacyReported.has(def.type)) {
+      this.legacyReported.add(def.type);
+      this.deps.log.warn("plugin uses the paths-only shape of definePlugin, which is deprecated: give setup() instead (docs/plugins.md, migrating)", { type: def.type });
+    }
+    let instance: PluginInstance | undefined;
+    // The client exists before the instance (setup gets it); the allow-list asks the instance at call time.
+    const outbound: PluginDefinition = {
+      type: def.type,
+      sdkVersion: def.sdkVersion,
+      description: def.description,
+      paths: [],
+      ...(def.outboundHosts ? { outboundHosts: def.outboundHosts } : {}),
+      configuredEndpoints: async () => (await instance?.configuredEndpoints?.()) ?? [],
+    };
+    const http = this.deps.httpClientFor(record, outbound, services.storage, services.log);
+    const context = { mount: services.info, storage: services.storage, http, log: services.log, settings: settingsOf(record), clock: this.clock };
+    instance = await setupInstance(def, context, this.deps.deadlineMs);
+    const backend: PluginDefinition = { ...outbound, paths: instance.paths, ...(instance.renew ? { renew: instance.renew } : {}) };
+    return { ...services, http, builtin: false, backend, instance, matcher: new PathMatcher(backend), running: running(plugin) };
+  }
+
+  /** What every mount has besides its backend: its record, storage view, log and lease limits. */
+  private servicesOf(record: MountRecord): Pick<MountEntryCommon, "record" | "info" | "storage" | "log" | "limits"> {
+    return {
       record,
       info: { path: record.path, type: record.type, accessor: record.accessor },
-      storage,
-      http: this.deps.httpClientFor(record, served.builtin ? {} : served.backend, storage, log),
-      log,
+      storage: mountStorageView(this.deps.storage.kv, record.uuid, this.clock),
+      log: this.deps.log.child(record.path),
       limits: limitsOf(record.config),
-      running: runningAs,
     };
-    return served.builtin
-      ? { ...common, builtin: true, backend: served.backend, matcher: new PathMatcher(served.backend) }
-      : { ...common, builtin: false, backend: served.backend, matcher: new PathMatcher(served.backend) };
+  }
+
+  /** Routes `path` to `next`; whatever served it before is cleaned up. */
+  private async swap(path: string, next: MountEntry): Promise<void> {
+    const previous = this.byPath.get(path);
+    this.byPath.set(path, next);
+    if (previous && previous !== next) await this.end(previous);
+  }
+
+  private end(entry: MountEntry): Promise<void> {
+    return entry.builtin ? Promise.resolve() : endInstance(entry.instance, entry.log, this.deps.deadlineMs);
   }
 }
 
 const running = (p: ResolvedPlugin): MountEntry["running"] => ({ version: p.version, sha256: p.sha256, external: !p.builtin });
 
+/** The same mount served by the same instance: only a reload (options.reloaded_at) or a re-mount differs. */
+const sameInstance = (a: MountRecord, b: MountRecord): boolean =>
+  a.uuid === b.uuid && a.type === b.type && a.accessor === b.accessor && JSON.stringify(a.options) === JSON.stringify(b.options);
+
 const sameRecord = (a: MountRecord, b: MountRecord): boolean =>
-  a.uuid === b.uuid && a.type === b.type && a.accessor === b.accessor && a.description === b.description && JSON.stringify(a.config) === JSON.stringify(b.config) && JSON.stringify(a.options) === JSON.stringify(b.options);
+  sameInstance(a, b) && a.description === b.description && JSON.stringify(a.config) === JSON.stringify(b.config);

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { WardenError, badRequest } from "../../sdk/errors.js";
-import type { PluginDefinition } from "../../sdk/plugin.js";
-import { PathMatcher } from "../framework/path-matcher.js";
-import { checkSdkVersion } from "../plugin-compat.js";
+import { type AnyPlugin, type PluginDefinition, isPluginFactory } from "../../sdk/plugin.js";
+import { checkSdkVersion } from "./sdk-compat.js";
 import { withDeadline } from "./deadline.js";
 import { type PluginFileRules, directoriesProblem, fileProblem } from "./file-checks.js";
+import { checkDeclarations, checkInstance } from "./instance.js";
 
 /** Plugin modules are single built files; anything bigger is a mistake (or node_modules bundled twice). */
 const MAX_PLUGIN_BYTES = 16 * 1024 * 1024;
@@ -114,7 +114,7 @@ export class PluginLoader {
   }
 
   /** Verifies the file, then imports a fresh instance of the module (every enable, reload and boot). */
-  async load(pin: PinnedFile): Promise<PluginDefinition> {
+  async load(pin: PinnedFile): Promise<AnyPlugin> {
     const bytes = await this.verify(pin);
     // A random name: nothing about the copy can be guessed or learnt from an error message.
     const copy = join(this.ensurePrivateDir(), `${pin.name}-${randomBytes(12).toString("hex")}.mjs`);
@@ -153,8 +153,11 @@ export class PluginLoader {
   }
 }
 
-/** The module's `default` or `plugin` export must be a plugin definition the core can serve. */
-export function validatePluginExport(name: string, mod: Record<string, unknown>): PluginDefinition {
+/**
+ * The module's `default` or `plugin` export must be a plugin definition the core can serve. A
+ * factory's paths are checked when `setup` makes a mount's instance (enable, reload, boot).
+ */
+export function validatePluginExport(name: string, mod: Record<string, unknown>): AnyPlugin {
   const def = (mod.default ?? mod.plugin) as Partial<PluginDefinition> | undefined;
   const bad = (why: string): WardenError => badRequest(`plugin "${name}": the module does not export a valid plugin (default export or "plugin"): ${why}`);
   if (def === null || typeof def !== "object") throw bad("no such export");
@@ -165,20 +168,11 @@ export function validatePluginExport(name: string, mod: Record<string, unknown>)
   } catch (e) {
     throw badRequest((e as Error).message);
   }
-  if (!Array.isArray(def.paths) || def.paths.length === 0) throw bad("paths must be a non-empty array");
-  for (const p of def.paths) {
-    if (p === null || typeof p !== "object" || typeof p.pattern !== "string" || p.fields === null || typeof p.fields !== "object" || p.operations === null || typeof p.operations !== "object") {
-      throw bad("every path needs pattern, fields and operations");
-    }
-    if (Object.values(p.operations).some((h) => typeof h !== "function")) throw bad(`path "${p.pattern}": operations must be functions`);
-  }
-  if (def.renew !== undefined && typeof def.renew !== "function") throw bad("renew must be a function");
-  if (def.configuredEndpoints !== undefined && typeof def.configuredEndpoints !== "function") throw bad("configuredEndpoints must be a function");
-  if (def.outboundHosts !== undefined && (!Array.isArray(def.outboundHosts) || def.outboundHosts.some((h) => typeof h !== "string" && typeof h !== "function"))) {
-    throw bad("outboundHosts must list host names or predicates");
-  }
+  checkDeclarations(def, bad);
+  if (isPluginFactory(def as AnyPlugin)) return def as AnyPlugin;
+  // The paths-only shape serves its paths directly: the same checks as a factory's instance.
   try {
-    new PathMatcher(def as PluginDefinition);
+    checkInstance(def);
   } catch (e) {
     throw bad((e as Error).message);
   }

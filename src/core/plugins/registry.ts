@@ -1,11 +1,11 @@
 import { badRequest } from "../../sdk/errors.js";
-import type { PluginDefinition } from "../../sdk/plugin.js";
+import type { AnyPlugin } from "../../sdk/plugin.js";
 import type { CatalogEntry, PluginCatalog } from "./catalog.js";
 import { type PluginLoader, SHA256_HEX } from "./loader.js";
 
 /** What a mount runs: the definition, and which build of it (shown by sys/auth as Vault does). */
 export interface ResolvedPlugin {
-  definition: PluginDefinition;
+  definition: AnyPlugin;
   builtin: boolean;
   version: string;
   /** "" for builtins. */
@@ -31,7 +31,7 @@ export interface Registration {
  */
 export class PluginRegistry {
   constructor(
-    private readonly builtins: ReadonlyMap<string, PluginDefinition>,
+    private readonly builtins: ReadonlyMap<string, AnyPlugin>,
     private readonly catalog: PluginCatalog,
     private readonly loader: PluginLoader,
     private readonly builtinVersion: string,

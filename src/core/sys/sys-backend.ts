@@ -2,7 +2,7 @@ import type { AuditBroker } from "../audit/types.js";
 import { type CoreBackend, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { PolicyService } from "../policy/policy-service.js";
-import type { LockoutService } from "../lockout.js";
+import type { LockoutService } from "../login/lockout.js";
 import type { TokenService } from "../tokens/token-service.js";
 import { sysAuditPaths } from "./sys-audit.js";
 import { sysAuthPaths } from "./sys-auth.js";

@@ -1,5 +1,5 @@
 import { type AnyCorePath, corePath } from "../framework/core-path.js";
-import type { LockoutService } from "../lockout.js";
+import type { LockoutService } from "../login/lockout.js";
 
 /** sys/locked-users (Vault's shape, one namespace) and sys/locked-users/:accessor/unlock/:alias. */
 export function sysLockoutPaths(lockout: LockoutService): AnyCorePath[] {

@@ -4,7 +4,7 @@ import type { CoreResult } from "../framework/core-path.js";
 import type { MountEntry } from "../mounts/mount-table.js";
 import { RESPONSE_WRAPPING_POLICY, isWrappingToken } from "../policy/response-wrapping-policy.js";
 import type { LogicalRequest, LogicalResponse } from "../request-pipeline.js";
-import { type WrapInfo, responseBody } from "../response-envelope.js";
+import { type WrapInfo, responseBody } from "../framework/response-envelope.js";
 import { type Caller, type TokenService, bareOrphanSpec } from "../tokens/token-service.js";
 import { openResponse, sealResponse } from "./sealed-response.js";
 import type { WrappedResponse, WrappedResponses } from "./wrapped-responses.js";

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { PathMatcher } from "../../core/framework/path-matcher.js";
+import { type Clock, systemClock } from "../clock.js";
 import { WardenError } from "../errors.js";
 import { parseFields } from "../fields.js";
 import { type HttpClient, createHttpClient } from "../http-client.js";
+import type { PluginFactory, PluginInstance } from "../mount-instance.js";
 import type { AnyPathDefinition, HandlerResult, Logger, MountInfo, Operation, PluginDefinition, PluginRequest } from "../plugin.js";
 import { MemoryStorage } from "./memory-storage.js";
 
@@ -28,12 +30,17 @@ export interface HandlerHarnessOptions {
   type: string;
   /** Mount accessor; default `auth_<type>_test`. */
   accessor?: string;
-  /** The plugin whose paths `route` resolves. */
-  plugin?: Pick<PluginDefinition, "paths">;
+  /**
+   * The plugin whose paths `route` resolves. A factory (`setup`) is set up once, on first use, over
+   * the harness' storage, client and logger, as the core sets up a mount.
+   */
+  plugin?: Pick<PluginDefinition, "paths"> | PluginFactory;
   /** Outbound timeout of the harness' HTTP client (default 2 s). */
   timeoutMs?: number;
   /** The mount's outbound allow-list, as the core applies it (given the harness' storage). */
   allowOrigin?: (origin: string, storage: MemoryStorage) => boolean | Promise<boolean>;
+  /** The clock a factory's setup gets (a TestClock to move time on; default the system clock). */
+  clock?: Clock;
 }
 
 export interface HandlerHarness {
@@ -41,6 +48,8 @@ export interface HandlerHarness {
   http: HttpClient;
   log: RecordingLogger;
   mount: MountInfo;
+  /** The mount's clock (MountContext.clock): the option's, or the system clock. */
+  clock: Clock;
   clientAddress: string | undefined;
   requestHost: string;
   /** Runs one operation of a path, its fields parsed as the core parses them. */
@@ -52,6 +61,8 @@ export interface HandlerHarness {
    * lists, "write" deciding create or update through the existence check, 404/405 WardenErrors.
    */
   route(op: Operation | "write", path: string, input?: object): Promise<HandlerResult | void>;
+  /** The mount's instance (a factory's setup result; paths only for the older shape). */
+  instance(): Promise<PluginInstance>;
 }
 
 /**
@@ -64,7 +75,16 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
   const http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 2000, ...(allow ? { allowOrigin: (o: string) => allow(o, storage) } : {}) });
   const log = recordingLogger();
   const mount: MountInfo = { path: `auth/${opts.type}/`, type: opts.type, accessor: opts.accessor ?? `auth_${opts.type}_test` };
-  const matcher = opts.plugin ? new PathMatcher(opts.plugin) : undefined;
+  const clock = opts.clock ?? systemClock;
+  const plugin = opts.plugin;
+  let instance: Promise<PluginInstance> | undefined;
+  const instanceOf = (): Promise<PluginInstance> => {
+    if (!plugin) return Promise.reject(new Error("handlerHarness: this needs the plugin option"));
+    const settings = { description: "", defaultLeaseTtl: 0, maxLeaseTtl: 0 };
+    instance ??= "setup" in plugin ? Promise.resolve().then(() => plugin.setup({ mount, storage, http, log, settings, clock })) : Promise.resolve({ paths: plugin.paths });
+    return instance;
+  };
+  let matcher: PathMatcher<AnyPathDefinition> | undefined;
   const build = (path: AnyPathDefinition, op: Operation, input: Record<string, unknown>, requestPath = path.pattern): PluginRequest<any> => {
     const parsed = parseFields(path.fields, input);
     return {
@@ -85,6 +105,7 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
     http,
     log,
     mount,
+    clock,
     clientAddress: "127.0.0.1",
     requestHost: "127.0.0.1:8200",
     async call(path, op, input = {}) {
@@ -96,7 +117,7 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
       return path.existenceCheck ? path.existenceCheck(build(path, "update", input as Record<string, unknown>)) : false;
     },
     async route(op, path, input = {}) {
-      if (!matcher) throw new Error("handlerHarness: route() needs the plugin option");
+      matcher ??= new PathMatcher(await instanceOf());
       const m = matcher.match(op === "list" && !path.endsWith("/") ? `${path}/` : path);
       if (!m) throw new WardenError(404, "unsupported path");
       const def = m.path.def;
@@ -107,6 +128,7 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
       if (!handler) throw new WardenError(405, "unsupported operation");
       return handler(req);
     },
+    instance: instanceOf,
   };
   return h;
 }

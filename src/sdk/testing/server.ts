@@ -5,7 +5,7 @@ import pg from "pg";
 import { builtinPlugins } from "../../../plugins/index.js";
 import { type ServerConfig, devServerConfig } from "../../config/server-config.js";
 import { type RunningServer, startServer } from "../../server/boot.js";
-import type { PluginDefinition } from "../plugin.js";
+import type { AnyPlugin } from "../plugin.js";
 import type { LoginAuth } from "./assertions.js";
 import { TestClock } from "./clock.js";
 
@@ -63,7 +63,7 @@ export interface TestServer {
 
 export interface TestServerOptions {
   /** Auth method types the server knows (default: warden's builtin ones). Add your plugin here. */
-  plugins?: readonly PluginDefinition[];
+  plugins?: readonly AnyPlugin[];
   /** Mounts enabled after init: `{ k8s: "kubernetes" }` or `{ k8s: { type, config } }`. */
   mounts?: Record<string, string | { type: string; config?: Record<string, unknown> }>;
   /** Adjust the server config (plugin directory, deadlines, storage...) before the server starts. */

@@ -7,19 +7,22 @@
  * One module on purpose: the catalog pins one file's sha256, so the file is the whole plugin (it
  * imports only warden/sdk and node: builtins; see docs/plugins.md).
  */
+import { readFileSync } from "node:fs";
 import {
   badRequest,
   checkHttpUrl,
+  defineLoginHandler,
   definePath,
   definePlugin,
   invalidCredentials,
+  loginArgs,
   permissionDenied,
+  renewFromRole,
   roleCrudPaths,
   roleStore,
   SDK_VERSION,
   upstreamUnavailable,
   type HttpClient,
-  type RenewHandler,
   type StorageView,
   type TokenParams,
 } from "warden/sdk";
@@ -186,21 +189,54 @@ const loginPath = definePath({
 });
 
 /** Renewal: the role must still exist and still bind the service account that logged in. */
-const renew: RenewHandler = async (req) => {
+const renew = renewFromRole("kubernetes", async (req) => {
   const { role: roleName, namespace, name } = req.internal as Record<string, string | undefined>;
   const role = roleName ? await roles.get(req.storage, roleName) : undefined;
-  if (!role || !namespace || !name || !binds(role.names, name) || !binds(role.namespaces, namespace)) throw permissionDenied();
-  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
-};
+  return { name: roleName, role: role && namespace && name && binds(role.names, name) && binds(role.namespaces, namespace) ? role : undefined };
+});
+
+// ---------------------------------------------------------------- client side
+
+/** Where a pod finds its own service account token. */
+export const SA_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/** `warden login -method=kubernetes role=payments`: the pod's own token, read from its usual file. */
+export const login = defineLoginHandler({
+  help: `-method=kubernetes: role=ROLE [jwt=@FILE|-|TOKEN] [mount=PATH]
+      Sends PUT auth/<path>/login with {role, jwt}; the token defaults to the pod's own
+      (${SA_TOKEN_FILE}, or the file KUBERNETES_SA_TOKEN_FILE names).`,
+  login(input) {
+    const args = loginArgs(input, "kubernetes", ["role", "jwt"]);
+    const role = args.string("role");
+    if (!role) throw badRequest("role is required for -method=kubernetes");
+    let jwt = args.string("jwt");
+    if (jwt === undefined) {
+      const file = input.env.KUBERNETES_SA_TOKEN_FILE || SA_TOKEN_FILE;
+      try {
+        jwt = readFileSync(file, "utf8");
+      } catch {
+        throw badRequest(`no jwt given and ${file} cannot be read`);
+      }
+    }
+    return { path: `auth/${args.mount}/login`, body: { role, jwt: jwt.trim() } };
+  },
+});
+
+// ---------------------------------------------------------------- plugin
 
 export const plugin = definePlugin({
   type: "kubernetes",
   sdkVersion: SDK_VERSION,
   description: "Kubernetes service accounts, verified by the cluster's TokenReview API",
-  paths: [configPath, loginPath, ...rolePaths],
-  renew,
-  // Only the API server the operator configured.
+  // Only the API server the operator configured (the instance's configuredEndpoints).
   outboundHosts: [],
-  configuredEndpoints: async ({ storage }) => [(await readConfig(storage))?.kubernetes_host],
+  login,
+  // Each mount's instance. This method keeps nothing in memory (every login reads its config and
+  // role from storage), so there is nothing to clean up or invalidate.
+  setup: ({ storage }) => ({
+    paths: [configPath, loginPath, ...rolePaths],
+    renew,
+    configuredEndpoints: async () => [(await readConfig(storage))?.kubernetes_host],
+  }),
 });
 export default plugin;

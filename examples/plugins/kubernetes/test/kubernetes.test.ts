@@ -1,13 +1,14 @@
 // The example plugin end to end, deployed like any out-of-tree plugin: its built file is copied into
 // a plugin_directory, registered in the catalog with its sha256, mounted, configured against a
 // TokenReview emulator (https, private CA), and used to log in, renew and be refused.
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { assertToken, pluginSha256, startTestServer, type TestServer } from "warden/sdk/testing";
+import { plugin } from "../src/index.js";
 import { startTokenReview, type TokenReviewEmulator } from "./token-review-emulator.js";
 
 interface Ctx {
@@ -75,6 +76,26 @@ t("refusals: wrong namespace or name (403), unknown token (400), unknown role (4
   assert.match(bogus.text, /invalid service account token/);
   const jwt = k8s.token({ namespace: "prod", name: "payments-api", uid: "uid-4" });
   assert.is((await s.write("auth/k8s/login", { role: "nope", jwt }, null)).status, 403);
+});
+
+t("the login handler (warden login -method=kubernetes) sends the pod's own token from its file", async ({ s, k8s, dir }) => {
+  const file = join(dir, "..", `${dir.split("/").pop()}-sa-token`);
+  writeFileSync(file, `${k8s.token({ namespace: "prod", name: "payments-worker", uid: "uid-9" })}\n`);
+  try {
+    const req = await plugin.login!.login({ args: { role: "payments" }, mount: "k8s", env: { KUBERNETES_SA_TOKEN_FILE: file }, address: s.url });
+    assert.is(req.path, "auth/k8s/login");
+    const auth = await s.login(req.path, req.body);
+    assertToken(auth, { policies: ["default", "payments"], metadata: { role: "payments", service_account_name: "payments-worker", service_account_namespace: "prod", service_account_uid: "uid-9" } });
+    let refused = "";
+    try {
+      await plugin.login!.login({ args: { role: "payments" }, mount: "k8s", env: { KUBERNETES_SA_TOKEN_FILE: join(dir, "missing") }, address: s.url });
+    } catch (e) {
+      refused = (e as Error).message;
+    }
+    assert.match(refused, /no jwt given and .*missing cannot be read/);
+  } finally {
+    rmSync(file, { force: true });
+  }
 });
 
 t("a role deleted after login ends its tokens' renewals", async ({ s, k8s }) => {

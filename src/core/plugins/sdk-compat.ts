@@ -1,4 +1,4 @@
-import { SDK_VERSION, type PluginDefinition } from "../sdk/plugin.js";
+import { SDK_VERSION, type PluginDefinition } from "../../sdk/plugin.js";
 
 const major = (v: string): string => v.split(".")[0] ?? "";
 

@@ -1,8 +1,8 @@
-import { type Clock, systemClock } from "../sdk/clock.js";
-import { WardenError, isWardenError } from "../sdk/errors.js";
-import { parseDurationSeconds } from "../sdk/fields.js";
-import type { KvStore } from "../storage/types.js";
-import type { MountEntry } from "./mounts/mount-table.js";
+import { type Clock, systemClock } from "../../sdk/clock.js";
+import { WardenError, isWardenError } from "../../sdk/errors.js";
+import { parseDurationSeconds } from "../../sdk/fields.js";
+import type { KvStore } from "../../storage/types.js";
+import type { MountEntry } from "../mounts/mount-table.js";
 
 /** Vault's user-lockout defaults: 5 failures within 15 minutes lock for 15 minutes. */
 export interface LockoutConfig {

@@ -1,5 +1,5 @@
-import type { LogicalResponse } from "./request-pipeline.js";
-import { authBlock } from "./tokens/token-views.js";
+import type { LogicalResponse } from "../request-pipeline.js";
+import { authBlock } from "../tokens/token-views.js";
 
 /** Vault's `wrap_info` block, as sent on the wire. */
 export interface WrapInfo {

@@ -1,4 +1,4 @@
-import type { Logger } from "../sdk/plugin.js";
+import type { Logger } from "../../sdk/plugin.js";
 
 /** The one list of log levels (config file, CLI, logger), least severe first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;

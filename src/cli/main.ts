@@ -12,6 +12,7 @@ import { columns } from "./format.js";
 import { deleteCommand, listCommand, readCommand, writeCommand } from "./kv.js";
 import { loginCommand } from "./login.js";
 import { operatorInitCommand } from "./operator.js";
+import { operatorKeyStatusCommand, operatorRekeyCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from "./operator-seal.js";
 import { pluginCommands } from "./plugin.js";
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from "./policy.js";
 import { statusCommand } from "./status.js";
@@ -41,6 +42,11 @@ const COMMANDS: Command[] = [
   auditListCommand,
   auditDisableCommand,
   operatorInitCommand,
+  operatorUnsealCommand,
+  operatorSealCommand,
+  operatorRotateCommand,
+  operatorKeyStatusCommand,
+  operatorRekeyCommand,
   statusCommand,
   ...pluginCommands,
 ];

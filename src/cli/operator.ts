@@ -14,6 +14,8 @@ keys, once a seal exists). It can succeed only once per storage; keep the output
     ...FORMAT_FLAGS,
     "key-shares": { kind: "string", usage: "Number of unseal key shares (default 5)." },
     "key-threshold": { kind: "string", usage: "Shares needed to unseal (default 3)." },
+    "recovery-shares": { kind: "string", usage: "Auto seals (static, alicloudkms): number of recovery key shares (default 5)." },
+    "recovery-threshold": { kind: "string", usage: "Auto seals: recovery shares needed (default 3)." },
   },
   async run(args, ctx) {
     expectArgs(args, 0, 0, "no arguments");
@@ -28,20 +30,21 @@ keys, once a seal exists). It can succeed only once per storage; keep the output
       secret_threshold: threshold,
       stored_shares: 0,
       pgp_keys: null,
-      recovery_shares: 0,
-      recovery_threshold: 0,
+      recovery_shares: args.strings["recovery-shares"] === undefined ? 0 : Number(args.strings["recovery-shares"]),
+      recovery_threshold: args.strings["recovery-threshold"] === undefined ? 0 : Number(args.strings["recovery-threshold"]),
       recovery_pgp_keys: null,
       root_token_pgp_key: "",
     };
     ctx.doing = "initializing";
     const res = await clientFor(args, ctx).request("PUT", "sys/init", { body, noToken: true });
-    const out = (res.body ?? {}) as { root_token?: string; keys?: string[]; keys_base64?: string[] };
+    const out = (res.body ?? {}) as { root_token?: string; keys?: string[]; keys_base64?: string[]; recovery_keys_base64?: string[] };
     if (formatOf(args) === "json") {
       ctx.io.out(toJson(out) + "\n");
       return 0;
     }
     const keys = out.keys_base64 ?? out.keys ?? [];
     const lines = keys.map((k, i) => `Unseal Key ${i + 1}: ${k}`);
+    for (const [i, k] of (out.recovery_keys_base64 ?? []).entries()) lines.push(`Recovery Key ${i + 1}: ${k}`);
     if (lines.length > 0) lines.push("");
     lines.push(`Root Token: ${out.root_token ?? ""}`);
     ctx.io.out(lines.join("\n") + "\n");

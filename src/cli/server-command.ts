@@ -1,6 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
 import { devServerConfig, loadServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/boot.js";
@@ -47,14 +47,28 @@ export async function runServer(args: string[]): Promise<void> {
     : await loadServerConfig(configPath!);
   const server = await startServer({ config, plugins: builtinPlugins });
   installShutdown(server);
-  if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "");
+  if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
 
-async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string): Promise<void> {
-  const { core } = server;
+const dataDirOf = (s: { type: string; path?: string }): string => (s.path ? dirname(s.path) : tmpdir());
+
+/**
+ * Dev mode: initialised with one share and unsealed. The share is also kept beside the dev database
+ * (mode 0600), so a dev server restarted on -dev-data-dir unseals itself: dev mode is not for secrets.
+ */
+async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string, dataDir: string): Promise<void> {
+  const keyFile = join(dataDir, "dev-unseal-key");
   let rootToken = rootTokenId ?? "";
-  if (!(await core.initialized())) rootToken = (await core.init(rootTokenId)).rootToken;
+  let unsealKey = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
+  if (!(await server.seal.initialized())) {
+    const init = await server.seal.init({ secret_shares: 1, secret_threshold: 1 }, rootTokenId);
+    rootToken = init.root_token;
+    unsealKey = init.keys_base64[0]!;
+    writeFileSync(keyFile, unsealKey, { mode: 0o600 });
+  }
+  await server.seal.unseal({ key: unsealKey });
+  const { core } = server;
   if (!core.mounts.get("auth/alicloud/")) {
     await core.mounts.enable({ path: "alicloud", type: "alicloud", description: "AliCloud (dev)", config: {}, options: {} });
   }
@@ -64,6 +78,7 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
     Storage:      sqlite (${dbPath})
     Auth methods: token/, alicloud/
 
+Unseal Key: ${unsealKey}
 Root Token: ${rootToken}
 
 Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signatures):

@@ -6,6 +6,7 @@ import { badRequest, isWardenError } from "../sdk/errors.js";
 import { checkHttpUrl } from "../sdk/http-url.js";
 import { parseDurationSeconds, readBool, readInt } from "../sdk/fields.js";
 import { parseHcl } from "./hcl.js";
+import { type SealConfig, parseSealBlocks } from "./seal-config.js";
 
 /**
  * The server config file (HCL, Vault-compatible key names) -> ServerConfig. Strict on purpose:
@@ -79,6 +80,8 @@ export interface ServerConfig {
   apiAddr?: string;
   clusterName?: string;
   audit: AuditDeviceConfig[];
+  /** The `seal` block; absent = Shamir (see seal-config.ts). */
+  seal?: SealConfig;
 }
 
 export const DEFAULT_LEASE_TTL = 768 * 3600;
@@ -110,6 +113,7 @@ const TOP_KEYS = new Set([
   "ui",
   "disable_mlock",
   "audit",
+  "seal",
 ]);
 const LISTENER_KEYS = new Set([
   "address",
@@ -211,6 +215,8 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
   if (apiAddr !== undefined) config.apiAddr = apiAddr;
   const clusterName = optString(root.cluster_name, "cluster_name");
   if (clusterName !== undefined) config.clusterName = clusterName;
+  const seal = parseSealBlocks(labelled(root.seal, "seal"), env);
+  if (seal.type !== "shamir") config.seal = seal;
   return config;
 }
 

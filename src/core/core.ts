@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "../sdk/clock.js";
-import { badRequest } from "../sdk/errors.js";
 import { createHttpClient } from "../sdk/http-client.js";
 import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
@@ -31,6 +30,7 @@ import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js"
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
 import { PluginRegistry } from "./plugins/registry.js";
+import type { SealControls } from "./sys/sys-seal.js";
 import type { PolicyFile } from "./policy/dir.js";
 import { ResponseWrapping } from "./wrapping/response-wrapping.js";
 import { WrappedResponses } from "./wrapping/wrapped-responses.js";
@@ -53,6 +53,8 @@ export interface CoreOptions {
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
   pluginDeadlineMs?: number;
+  /** sys/rotate and sys/key-status (the seal manager); absent in cores built without a seal. */
+  seal?: SealControls;
   /** Owner and mode plugin files must have (plugin_file_uid / plugin_file_permissions); default: owned by the server's uid, no group/other write. */
   pluginFileRules?: PluginFileRules;
   /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
@@ -132,7 +134,7 @@ export class Core {
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv, clock);
     const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, seal: options.seal }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv, clock);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
@@ -155,9 +157,12 @@ export class Core {
     return this.initializedCache;
   }
 
-  /** sys/init: answered once per storage (several nodes on one database share it). */
+  /**
+   * Issues the first root token. The seal (seal/manager.ts) answers sys/init once per storage and calls
+   * this; a database initialised before the seal existed already has the mark and gets a new root token.
+   */
   async init(rootTokenId?: string): Promise<{ rootToken: string }> {
-    if (!(await this.storage.system.putIfAbsent(INIT_KEY, new Date().toISOString()))) throw badRequest("already initialized");
+    await this.storage.system.putIfAbsent(INIT_KEY, new Date(this.clock.now()).toISOString());
     this.initializedCache = true;
     const minted = await this.tokens.mint(
       bareOrphanSpec({

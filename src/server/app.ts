@@ -2,22 +2,23 @@ import { randomUUID } from "node:crypto";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
+import { type SealManager, sealedError } from "../core/seal/manager.js";
 import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
-import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
-import { authBlock } from "../core/tokens/token-views.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { type ForwardedForOptions, clientAddress } from "./client-address.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
+import { addSealRoutes } from "./seal-routes.js";
 
 export interface ListenerOptions {
   forwardedFor: ForwardedForOptions;
   maxRequestSize: number;
   /** What sys/leader advertises. */
   advertisedAddress: string;
+  /** What sys/seal-status names (config cluster_name). */
+  clusterName?: string;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -70,9 +71,8 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
   return json(res.status, body);
 }
 
-export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
+export function createApp(seal: SealManager, listener: ListenerOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const startedAt = new Date();
 
   // A keep-alive connection sends many requests from one peer: normalise its address once.
   const peerAddress = new WeakMap<object, string | undefined>();
@@ -89,38 +89,14 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
     return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), listener.forwardedFor);
   };
 
-  app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => {
-    try {
-      const h = await healthBody(core);
-      const code = (name: string, fallback: number): number => {
-        const v = c.req.query(name);
-        if (v === undefined) return fallback;
-        if (!/^\d{3}$/.test(v)) throw new WardenError(400, `invalid ${name}`);
-        return Number(v);
-      };
-      const status = !h.storageOk ? 503 : !h.initialized ? code("uninitcode", 501) : code("activecode", 200);
-      return c.req.method === "HEAD" ? new Response(null, { status, headers: JSON_HEADERS }) : json(status, h.body);
-    } catch (e) {
-      return errorResponse(e);
-    }
-  });
-  // Vault: any other method on sys/health is 405, not a logical request.
-  app.all("/v1/sys/health", () => json(405, { errors: [] }));
-  app.get("/v1/sys/seal-status", async () => json(200, await sealStatusBody(core)));
-  app.get("/v1/sys/leader", async () => json(200, await leaderBody(core, listener.advertisedAddress, startedAt)));
-  app.get("/v1/sys/init", async () => json(200, { initialized: await core.initialized() }));
-  app.on(["PUT", "POST"], "/v1/sys/init", async () => {
-    try {
-      const { rootToken } = await core.init();
-      return json(200, { root_token: rootToken, keys: [], keys_base64: [] });
-    } catch (e) {
-      return errorResponse(e);
-    }
-  });
+  addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
 
   app.all("/v1/*", async (c) => {
     const requestId = randomUUID();
     try {
+      // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
+      const core = seal.core;
+      if (!core) throw sealedError();
       const method = c.req.method;
       const incoming = c.env.incoming;
       let operation: LogicalRequest["operation"];
@@ -152,6 +128,8 @@ export function createApp(core: Core, listener: ListenerOptions): Hono<Env> {
         requestHost: incoming.headers.host ?? "",
         wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
       });
+      // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.
+      if (path === "sys/seal" && response.status === 204) await seal.seal();
       return envelope(response, path, requestId);
     } catch (e) {
       return errorResponse(e);

@@ -2,6 +2,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
 import { Core } from "../core/core.js";
+import { checkSdkVersion } from "../core/plugins/sdk-compat.js";
+import { SealManager } from "../core/seal/manager.js";
+import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
+import { alicloudKmsSeal } from "../seals/alicloudkms.js";
 import { createLogger } from "../core/logging/logger.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
@@ -29,44 +33,62 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
-  core: Core;
+  /** The unsealed core; throws while the node is sealed. */
+  readonly core: Core;
+  /** The node's seal: init, unseal, seal, status. */
+  seal: SealManager;
   listeners: RunningListener[];
   /** "http://127.0.0.1:8200" of the first listener. */
   url: string;
   close(): Promise<void>;
 }
 
-/** Boots storage, the core and every listener; the one way a warden server starts. */
+/**
+ * Opens storage and every listener, sealed; the core boots behind the barrier when the seal opens
+ * (sys/unseal with Shamir shares, or the auto seal by itself). The one way a warden server starts.
+ */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = createLogger(config.logLevel, "core", opts.logSink);
-  // Files first: a bad policy file stops the boot before any storage is opened.
+  // Files and plugins first: a bad policy file or plugin stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
   // No directory (none configured, or absent): file-managed policies are left as they are.
   const policyFiles = policyDir && existsSync(policyDir) ? await loadPolicyDir(policyDir) : undefined;
   const fileRules = pluginFileRules(config.pluginFileUid, config.pluginFilePermissions);
   // A plugin directory others can write to would let them plant code the pin was meant to keep out.
   if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
+  // The core boots only at unseal: a plugin built for another SDK must stop the start, not the unseal.
+  for (const plugin of opts.plugins) checkSdkVersion(plugin);
+  const autoSeal = await autoSealFor(config, log);
   const storage = await openStorage(config.storage, log);
-  const core = await Core.boot({
-    storage,
-    limits: { defaultTtl: config.defaultLeaseTtl, maxTtl: config.maxLeaseTtl },
-    plugins: opts.plugins,
-    policyFiles,
-    clusterName: config.clusterName,
-    log,
-    pluginDirectory: config.pluginDirectory,
-    pluginDeadlineMs: config.pluginDeadlineMs,
-    pluginFileRules: fileRules,
-    audit: {
-      rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
-      configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+  let apiAddress = config.apiAddr ?? "";
+  const seal: SealManager = new SealManager({
+    raw: storage,
+    autoSeal,
+    log: log.child("seal"),
+    bootCore: async (barrier) => {
+      const core = await Core.boot({
+        storage: barrier,
+        limits: { defaultTtl: config.defaultLeaseTtl, maxTtl: config.maxLeaseTtl },
+        plugins: opts.plugins,
+        policyFiles,
+        clusterName: config.clusterName,
+        log,
+        pluginDirectory: config.pluginDirectory,
+        pluginDeadlineMs: config.pluginDeadlineMs,
+        pluginFileRules: fileRules,
+        audit: {
+          rules: { allowPrefixing: config.allowAuditLogPrefixing, protectedDirs: protectedAuditDirs(config, policyDir && existsSync(policyDir) ? policyDir : null) },
+          configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
+        },
+        clock: opts.clock,
+        seal: { rotate: () => seal.rotate(), keyStatus: () => seal.keyStatus() },
+      });
+      // The default OIDC issuer: known only once the listener has its (possibly random) port.
+      core.apiAddress = apiAddress;
+      core.startBackgroundJobs();
+      return core;
     },
-    clock: opts.clock,
-  }).catch(async (e: unknown) => {
-    // A boot that fails must not leave the database open (a PostgreSQL pool keeps the process alive).
-    await storage.close().catch(() => undefined);
-    throw e;
   });
   const stopCatching = catchStrayRejections(log);
   const listeners: RunningListener[] = [];
@@ -74,7 +96,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const l of config.listeners) {
       const { host, port } = parseListenAddress(l.address);
       const scheme = l.tlsDisable ? "http" : "https";
-      const app = createApp(core, {
+      const app = createApp(seal, {
         forwardedFor: {
           authorizedAddrs: l.xForwardedForAuthorizedAddrs,
           hopSkips: l.xForwardedForHopSkips,
@@ -83,6 +105,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         },
         maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
+        clusterName: config.clusterName,
       });
       listeners.push(
         await listen(app, {
@@ -95,26 +118,37 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   } catch (e) {
     for (const l of listeners) await l.close();
-    await core.close();
+    await seal.close();
     stopCatching();
     throw e;
   }
   const first = listeners[0]!;
   const scheme = config.listeners[0]!.tlsDisable ? "http" : "https";
   const host = first.address.family === "IPv6" ? `[${first.address.address}]` : first.address.address;
-  // The default OIDC issuer: known only now that the listener has its (possibly random) port.
-  core.apiAddress = config.apiAddr ?? `${scheme}://${host}:${first.address.port}`;
-  core.startBackgroundJobs();
+  const url = `${scheme}://${host}:${first.address.port}`;
+  apiAddress = config.apiAddr ?? url;
+  seal.start();
   return {
-    core,
+    get core(): Core {
+      if (!seal.core) throw new Error("warden is sealed");
+      return seal.core;
+    },
+    seal,
     listeners,
-    url: `${scheme}://${host}:${first.address.port}`,
+    url,
     async close() {
       for (const l of listeners) await l.close();
-      await core.close();
+      await seal.close();
       stopCatching();
     },
   };
+}
+
+async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLogger>): Promise<AutoSeal | undefined> {
+  const s = config.seal;
+  if (!s || s.type === "shamir") return undefined;
+  if (s.type === "static") return staticSeal(s);
+  return alicloudKmsSeal(s, log.child("seal"));
 }
 
 const strayLogs = new Set<{ error(msg: string, fields?: Record<string, unknown>): void }>();

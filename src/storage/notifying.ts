@@ -76,7 +76,7 @@ export function announceWrites<S extends Announced>(stores: S, feed: ChangeFeed)
  * `target`'s methods bound to it (class stores keep #private fields, so they must run with their own
  * `this`), with some replaced. Bound once here, not per call: this sits on the request path.
  */
-function delegate<T extends object>(target: T, overrides: Partial<T>): T {
+export function delegate<T extends object>(target: T, overrides: Partial<T>): T {
   const out: Record<string, unknown> = {};
   for (let proto: object | null = target; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {

@@ -294,8 +294,29 @@ export interface Storage {
   readonly ha: LeaderElection;
   /** Cheap liveness probe for sys/health. */
   ping(): Promise<boolean>;
+  /**
+   * Rewrites rows of the record tables in ONE transaction (the barrier's upgrade of a database
+   * written before it), then compacts what the database keeps of the old versions where the adapter
+   * can (SQLite: WAL checkpoint and VACUUM; PostgreSQL leaves dead row versions to the operator's
+   * VACUUM). A throw from a callback, or an `insertSystem` key that exists, rolls everything back.
+   */
+  rewriteAll(rewrite: RowRewrite): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The tables rewriteAll walks, by their schema names (a selected row is the record). */
+export type RewriteTable = "system" | "kv" | "counted" | "policies" | "mounts" | "tokens" | "entities" | "entityAliases" | "groups";
+
+export interface RowRewrite {
+  /** Per table: the columns to store instead (primary key columns untouched), or undefined to keep the row. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row of whichever table is named
+  rows: Partial<Record<RewriteTable, (row: any) => object | undefined>>;
+  /** System rows inserted in the same transaction; one that already exists aborts it (AlreadyExists). */
+  insertSystem?: Array<{ key: string; value: string }>;
+}
+
+/** rewriteAll's insertSystem met an existing key: nothing was written. */
+export class RewriteKeyExists extends Error {}
 
 /**
  * A change to state some node may hold in memory. `key` narrows it ("" = anything under the topic).

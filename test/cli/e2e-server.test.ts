@@ -78,6 +78,27 @@ t("init once, then configure, log in with alicloud, use and revoke the token", a
   const again = await runCli(["operator", "init"], { env, home: ctx.home });
   assert.is(again.code, 1);
   assert.match(again.stderr, /already initialized/);
+  assert.is((await fetch(`${ctx.url}/v1/sys/health`)).status, 503, "sealed after init");
+  const keys = [...init.stdout.matchAll(/Unseal Key \d+: (\S+)/g)].map((m) => m[1]!);
+  assert.is(keys.length, 5, init.stdout);
+  assert.is((await runCli(["status"], { env, home: ctx.home })).code, 2, "status: 2 while sealed");
+  const bad = await runCli(["operator", "unseal", "zz-not-a-key"], { env, home: ctx.home });
+  assert.is(bad.code, 1);
+  assert.not.match(bad.stderr + bad.stdout, /zz-not-a-key/);
+  for (const key of keys.slice(0, 3)) {
+    const u = await runCli(["operator", "unseal", key], { env, home: ctx.home });
+    assert.is(u.code, 0, u.stderr);
+  }
+  assert.is((await fetch(`${ctx.url}/v1/sys/health`)).status, 200);
+  assert.is((await runCli(["status"], { env, home: ctx.home })).code, 0, "status: 0 unsealed");
+  assert.is((await runCli(["status"], { env: { WARDEN_ADDR: "http://127.0.0.1:1" }, home: ctx.home })).code, 1, "status: 1 unreachable");
+  const rootEnv = { ...env, WARDEN_TOKEN: root! };
+  const rotate = await runCli(["operator", "rotate"], { env: rootEnv, home: ctx.home });
+  assert.is(rotate.code, 0, rotate.stderr);
+  assert.match((await runCli(["operator", "key-status"], { env: rootEnv, home: ctx.home })).stdout, /Key Term\s+2/);
+  assert.is((await runCli(["operator", "seal"], { env: rootEnv, home: ctx.home })).code, 0);
+  assert.is((await runCli(["status"], { env, home: ctx.home })).code, 2);
+  for (const key of keys.slice(2, 5)) assert.is((await runCli(["operator", "unseal", key], { env, home: ctx.home })).code, 0);
   assert.is((await fetch(`${ctx.url}/v1/sys/health`)).status, 200);
 
   const admin = { ...env, WARDEN_TOKEN: root! };

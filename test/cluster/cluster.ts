@@ -5,6 +5,7 @@
  * PostgreSQL (other suites use it at the same time). Not a test file itself.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -192,6 +193,10 @@ export async function startCluster(count: number, opts: { haEnabled?: boolean; p
   const dir = mkdtempSync(join(tmpdir(), "warden-cluster-"));
   const dbUrl = new URL(db.url);
   const nodes: WardenNode[] = [];
+  // Every node unseals itself with one static seal key (as OpenBao's static seal), so a node is
+  // usable as soon as the cluster is initialised, and again after a restart.
+  const sealKey = join(dir, "seal.key");
+  writeFileSync(sealKey, randomBytes(32).toString("hex"), { mode: 0o600 });
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     let url = db.url;
@@ -213,6 +218,7 @@ export async function startCluster(count: number, opts: { haEnabled?: boolean; p
         ...(opts.pluginDirectory ? [`plugin_directory = ${JSON.stringify(opts.pluginDirectory)}`] : []),
         `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
         `storage "postgresql" {\n  connection_url = "${url}"\n  max_connections = 8\n  ha_enabled = ${opts.haEnabled ?? true}\n}`,
+        `seal "static" {\n  current_key_id = "cluster-key-1"\n  current_key = "file://${sealKey}"\n}`,
         "",
       ].join("\n"),
     );
@@ -226,6 +232,11 @@ export async function startCluster(count: number, opts: { haEnabled?: boolean; p
     const init = await nodes[0]!.request("POST", "sys/init", { body: {} });
     if (init.status !== 200) throw new Error(`init: ${init.status} ${JSON.stringify(init.body)}`);
     const root = init.body.root_token as string;
+    await Promise.all(nodes.map((n) => waitFor(`${n.name} to unseal`, CONVERGE_MS, async () => (await n.request("GET", "sys/seal-status")).body?.sealed === false)));
+    // Nodes campaign for leadership once unsealed: wait until one holds it, as before the seal existed.
+    if (opts.haEnabled ?? true) {
+      await waitFor("a leader", CONVERGE_MS, async () => (await Promise.all(nodes.map(async (n) => (await n.request("GET", "sys/leader")).body?.is_self === true))).some(Boolean));
+    }
     return {
       db,
       nodes,

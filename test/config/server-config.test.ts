@@ -158,7 +158,7 @@ storage "postgresql" {
 });
 
 test("errors: unknown keys, bad durations, default > max, bad CIDR, storage count, tls, log level", async () => {
-  await fails(`${MIN}\nseal "x" {}`, /unknown key "seal"/);
+  await fails(`${MIN}\nseal "x" {}`, /seal "x": unknown seal type/);
   await fails(`${MIN}\ncluster_addr = "https://x"`, /unknown key "cluster_addr"/);
   await fails(`listener "tcp" {\n tls_disable = true\n x_forwarded_for_authorized_addr = "10.0.0.0/8"\n}\nstorage "sqlite" { path = "x" }`, /unknown key "x_forwarded_for_authorized_addr"/);
   await fails(`${MIN}\ndefault_lease_ttl = "1 hour"`, /default_lease_ttl/);

@@ -18,7 +18,7 @@ const multiNode = (process.env.WARDEN_TEST_STORAGE ?? "sqlite") === "postgresql"
 
 t.before(async (ctx) => {
   ctx.a = await startTestServer();
-  ctx.b = await startTestServer({ dataDir: ctx.a.dataDir, skipInit: true });
+  ctx.b = await startTestServer({ dataDir: ctx.a.dataDir });
   ctx.b.rootToken = ctx.a.rootToken;
 });
 t.after(async (ctx) => {

@@ -245,12 +245,21 @@ init("an uninitialised server says so, initialises once, then refuses", async ({
   assert.is(((await (await fetch(`${s.url}/v1/sys/seal-status`)).json()) as any).initialized, false);
   const first = await fetch(`${s.url}/v1/sys/init`, { method: "PUT", body: JSON.stringify({ secret_shares: 1, secret_threshold: 1 }) });
   assert.is(first.status, 200);
-  const root = ((await first.json()) as any).root_token as string;
+  const answer = (await first.json()) as any;
+  const root = answer.root_token as string;
   assert.match(root, /^hvs\./);
+  assert.is(answer.keys.length, 1);
+  assert.is(Buffer.from(answer.keys[0], "hex").length, 32);
   const second = await fetch(`${s.url}/v1/sys/init`, { method: "PUT", body: "{}" });
   assert.is(second.status, 400);
   assert.match(((await second.json()) as any).errors[0], /already initialized/);
   s.rootToken = root;
+  // As Vault: initialised means sealed, until the key is given.
+  assert.is((await fetch(`${s.url}/v1/sys/health`)).status, 503);
+  assert.is((await s.request("GET", "auth/token/lookup-self")).status, 503);
+  const unseal = await fetch(`${s.url}/v1/sys/unseal`, { method: "PUT", body: JSON.stringify({ key: answer.keys_base64[0] }) });
+  assert.is(unseal.status, 200);
+  assert.is(((await unseal.json()) as any).sealed, false);
   const look = await s.request("GET", "auth/token/lookup-self");
   assert.is(look.status, 200);
   assert.equal(look.body.data.policies, ["root"]);

@@ -1,50 +1,46 @@
-import type { Core } from "../core.js";
+import type { LeaderElection } from "../../storage/types.js";
+import type { SealManager } from "../seal/manager.js";
 import { WARDEN_VERSION } from "../core.js";
 
 /**
- * The raw (unenveloped, unauthenticated) status answers `vault status` and load balancers use.
- * warden has no seal: a node is unsealed once it runs, and every node serves.
+ * The raw (unenveloped, unauthenticated) status answers `vault status` and load balancers use. They
+ * answer sealed too, from the seal manager alone: nothing behind the barrier is read.
  */
-export async function healthBody(core: Core): Promise<{ initialized: boolean; storageOk: boolean; body: Record<string, unknown> }> {
-  // initialized() reads storage until it has seen "yes" once; with the database away that read fails,
-  // and the answer is then 503 with storage_ok false whatever it says about initialisation.
-  const [initialized, storageOk] = await Promise.all([core.initialized().catch(() => false), core.storage.ping().catch(() => false)]);
+export async function healthBody(seal: SealManager): Promise<{ initialized: boolean; sealed: boolean; storageOk: boolean; body: Record<string, unknown> }> {
+  // With the database away the seal record cannot be read: 503 with storage_ok false, whatever else it says.
+  const [initialized, storageOk] = await Promise.all([seal.initialized().catch(() => false), seal.storage.ping().catch(() => false)]);
+  const core = seal.core;
   return {
     initialized,
+    sealed: seal.sealed,
     storageOk,
     body: {
       initialized,
-      sealed: false,
+      sealed: seal.sealed,
       standby: false,
       performance_standby: false,
       replication_performance_mode: "disabled",
       replication_dr_mode: "disabled",
       server_time_utc: Math.floor(Date.now() / 1000),
       version: WARDEN_VERSION,
-      cluster_name: core.clusterName,
-      cluster_id: core.clusterId,
-      storage_type: core.storage.kind,
+      cluster_name: core?.clusterName ?? "",
+      cluster_id: core?.clusterId ?? "",
+      storage_type: seal.storage.kind,
       storage_ok: storageOk,
     },
   };
 }
 
-export async function sealStatusBody(core: Core): Promise<Record<string, unknown>> {
+export async function sealStatusBody(seal: SealManager, clusterName: string): Promise<Record<string, unknown>> {
+  const s = await seal.status();
   return {
-    type: "shamir",
-    initialized: await core.initialized(),
-    sealed: false,
-    t: 1,
-    n: 1,
-    progress: 0,
-    nonce: "",
+    ...s,
     version: WARDEN_VERSION,
     build_date: "",
     migration: false,
-    cluster_name: core.clusterName,
-    cluster_id: core.clusterId,
-    recovery_seal: false,
-    storage_type: core.storage.kind,
+    cluster_name: clusterName,
+    cluster_id: seal.core?.clusterId ?? "",
+    storage_type: seal.storage.kind,
   };
 }
 
@@ -53,8 +49,7 @@ export async function sealStatusBody(core: Core): Promise<Record<string, unknown
  * work, found in the database; every node, leader or not, serves requests. Without election every
  * node is its own leader. An empty leader_address: no node holds the lock right now (a hand-over).
  */
-export async function leaderBody(core: Core, advertisedAddress: string, startedAt: Date): Promise<Record<string, unknown>> {
-  const ha = core.storage.ha;
+export async function leaderBody(ha: LeaderElection, advertisedAddress: string, startedAt: Date): Promise<Record<string, unknown>> {
   if (ha.enabled) {
     const leader = (await ha.nodes()).find((n) => n.isLeader);
     return {

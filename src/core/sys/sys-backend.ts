@@ -12,13 +12,14 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
 import type { LeaderElection } from "../../storage/types.js";
 import { sysHaPaths } from "./sys-ha.js";
+import { type SealControls, sysSealPaths } from "./sys-seal.js";
 import type { ResponseWrapping } from "../wrapping/response-wrapping.js";
 import { wrappingPaths } from "../wrapping/wrapping-paths.js";
 
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping }): CoreBackend {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; seal?: SealControls }): CoreBackend {
   return {
     type: "system",
     description: "system endpoints used for control, policy and debugging",
@@ -29,6 +30,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysLockoutPaths(deps.lockout),
       ...sysPluginPaths(deps.plugins, deps.mounts),
       ...sysHaPaths(deps.ha),
+      ...sysSealPaths(deps.seal),
       ...wrappingPaths(deps.wrapping),
       corePath({
         pattern: "capabilities-self",

@@ -2,6 +2,7 @@
 // but Node built-ins. It verifies RPC v1 signatures for real and answers with the documented shapes.
 import { randomUUID } from "node:crypto";
 import { listenOn } from "../listen.js";
+import { BodyTooLarge, readBody } from "../read-body.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { findAction } from "./actions.js";
 import { authenticateSignedRequest } from "./authenticate.js";
@@ -62,30 +63,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 // A nonce must outlive every Timestamp that could still pass the ±skew check, plus drift.
 const NONCE_MARGIN_MS = 60_000;
 
-class BodyTooLarge extends Error {}
-
 /** Action and AccessKeyId come from the client: keep a forged newline from faking extra log lines. */
 function oneLine(s: string): string {
   return s.replace(/[\x00-\x1f\x7f]/g, "?");
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.pause();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 /** Format is optional on the real API and defaults to XML; the SDKs send "JSON" or (V2 SDK) "json". */
 function responseFormat(format: string | undefined): ResponseFormat {
@@ -171,7 +153,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     let body = "";
     let bodyError: unknown = null;
     try {
-      body = await readBody(req);
+      body = await readBody(req, MAX_BODY_BYTES);
     } catch (err) {
       bodyError = err;
     }

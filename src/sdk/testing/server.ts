@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -31,6 +31,8 @@ export interface TestServer {
   /** "http://127.0.0.1:<port>" */
   url: string;
   rootToken: string;
+  /** The unseal key shares (base64) of a Shamir-sealed server the kit initialised; [] for auto seals. */
+  readonly unsealKeys: string[];
   /** Temporary directory of the server (the SQLite file lives here unless storage was changed). */
   dataDir: string;
   /** Which storage the server runs on. */
@@ -70,7 +72,10 @@ export interface TestServerOptions {
   policyDir?: string | null;
   /** Reuse a data directory (restart tests): it is then not deleted on close. */
   dataDir?: string;
-  /** Do not call sys/init (init tests). */
+  /**
+   * Do not initialise nor unseal (init and seal tests). Otherwise the kit initialises a new server (Shamir: one share,
+   * kept in the data directory so a restart on it unseals again) and waits until it is unsealed.
+   */
   skipInit?: boolean;
   /** The server's clock (default a new TestClock, on real time until advanced). */
   clock?: TestClock;
@@ -90,6 +95,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const clock = opts.clock ?? new TestClock();
   const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l), clock });
   let rootToken = "";
+  let unsealKeys: string[] = [];
   const request = async (method: string, path: string, ro: RequestOptions = {}): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...ro.headers };
     const token = ro.token === undefined ? rootToken : ro.token;
@@ -112,7 +118,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const expect = (r: TestResponse, status: number, what: string): void => {
     if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${r.text}`);
   };
-  if (!opts.skipInit && !(await server.core.initialized())) rootToken = (await server.core.init()).rootToken;
+  if (!opts.skipInit) {
+    try {
+      const u = await initAndUnseal(server, dataDir);
+      rootToken = u.rootToken;
+      unsealKeys = u.unsealKeys;
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+  }
   const t: TestServer = {
     url: server.url,
     get rootToken() {
@@ -120,6 +135,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     set rootToken(v: string) {
       rootToken = v;
+    },
+    get unsealKeys() {
+      return unsealKeys;
     },
     dataDir,
     storage: config.storage.type,
@@ -149,6 +167,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     await t.enableAuth(path, typeof m === "string" ? m : m.type, typeof m === "string" ? undefined : m.config);
   }
   return t;
+}
+
+const KEY_FILE = ".warden-test-unseal-key";
+
+/** Init (first start) and unseal: the Shamir share from the data directory, or the auto seal by itself. */
+async function initAndUnseal(server: RunningServer, dataDir: string): Promise<{ rootToken: string; unsealKeys: string[] }> {
+  const seal = server.seal;
+  const keyFile = join(dataDir, KEY_FILE);
+  let rootToken = "";
+  if (!(await seal.initialized())) {
+    const r = await seal.init({ secret_shares: 1, secret_threshold: 1 });
+    rootToken = r.root_token;
+    if (r.keys_base64.length > 0) writeFileSync(keyFile, r.keys_base64[0]!, { mode: 0o600 });
+  }
+  const unsealKeys = existsSync(keyFile) ? [readFileSync(keyFile, "utf8")] : [];
+  if (seal.sealed && seal.type === "shamir" && unsealKeys.length > 0) await seal.unseal({ key: unsealKeys[0] });
+  // An auto seal unseals itself in the background: wait for it (polling, never a fixed sleep).
+  const deadline = Date.now() + 30_000;
+  while (seal.sealed) {
+    if (Date.now() > deadline) throw new Error("test server: still sealed after 30 s");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { rootToken, unsealKeys };
 }
 
 /** The SQLite files (latin1) or every row of the PostgreSQL tables, as text. */

@@ -21,6 +21,7 @@ import { PgPolicyStore } from "./policy-store.js";
 import { pgLeaderElection } from "./leader.js";
 import { createPool, DEFAULT_CONNECT_TIMEOUT_MS } from "./pool.js";
 import { pgTables } from "./schema.js";
+import { pgRewriteAll } from "./rewrite.js";
 import { PgSystemStore } from "./system-store.js";
 import { PgTokenStore } from "./token-store.js";
 
@@ -106,6 +107,7 @@ export async function openPostgresStorage(opts: PostgresStorageOptions): Promise
           clearTimeout(timer);
         }
       },
+      rewriteAll: (r) => pgRewriteAll(db, tables, r),
       async close() {
         if (closed) return;
         closed = true;

@@ -16,6 +16,7 @@ import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
 import { openDatabase } from "./open-db.js";
 import { SqlitePolicyStore } from "./policy-store.js";
+import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
 import { SqliteTokenStore } from "./token-store.js";
 import { WriteBatch } from "./write-batch.js";
@@ -70,6 +71,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
           return false;
         }
       },
+      rewriteAll: (r) => sqliteRewriteAll(db, batch, conn, r),
       async close() {
         if (closed) return;
         closed = true;

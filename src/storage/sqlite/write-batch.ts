@@ -165,6 +165,16 @@ export class WriteBatch {
     for (const w of waiters) w.resolve();
   }
 
+  /**
+   * Runs `run` with no transaction open on the connection (VACUUM and checkpoints refuse to run in
+   * one): commits the pending batch and ends the read snapshot first.
+   */
+  outside<T>(run: () => T): T {
+    this.flush();
+    if (this.#reading) this.#endRead();
+    return run();
+  }
+
   /** Commits what is pending, then refuses further writes. */
   close(): void {
     this.flush();

@@ -1,0 +1,227 @@
+/**
+ * The barrier: a Storage that encrypts every value before it reaches the adapter and decrypts what it
+ * reads, with the record's identity (store, key, id) as associated data, so a value copied to another
+ * row fails to decrypt. It sits in front of the adapters rather than inside them, so both dialects get
+ * the same promise from one place and the SQL (atomic counters, lookups by hash) is unchanged.
+ *
+ * Which columns stay clear, and why, is listed in docs/security.md; the field names below say which
+ * values go into each record's one encrypted blob. A token is one blob (one decryption per lookup).
+ */
+import { delegate } from "../../storage/notifying.js";
+import type {
+  EntityAliasRecord,
+  EntityRecord,
+  GroupRecord,
+  IdentityStore,
+  KvStore,
+  MountRecord,
+  MountStore,
+  PolicyRecord,
+  PolicyStore,
+  Storage,
+  StoredAuth,
+  SystemStore,
+  TokenRecord,
+  TokenStore,
+} from "../../storage/types.js";
+import type { Barrier } from "./barrier.js";
+
+/** The key a record's encrypted blob is kept under, in a JSON column the adapter already has. */
+export const SEALED_FIELD = "$barrier";
+
+/** Storage keys the seal itself keeps in clear (its record holds only wrapped keys), never barrier'd. */
+export const SEAL_SYSTEM_KEYS = /^(core\/seal|ha\/)/;
+
+export const sealedOf = (v: unknown): string | undefined =>
+  v !== null && typeof v === "object" && typeof (v as Record<string, unknown>)[SEALED_FIELD] === "string" ? ((v as Record<string, unknown>)[SEALED_FIELD] as string) : undefined;
+
+function fail(what: string): never {
+  throw new Error(`barrier: ${what} is not encrypted (a clear value the upgrade has not migrated)`);
+}
+
+export const aad = {
+  system: (key: string) => `system\0${key}`,
+  policy: (name: string) => `policy\0${name}`,
+  kv: (ns: string, key: string) => `kv\0${ns}\0${key}`,
+  counted: (ns: string, key: string) => `kvc\0${ns}\0${key}`,
+  mount: (path: string) => `mount\0${path}`,
+  token: (idHash: string) => `token\0${idHash}`,
+  entity: (id: string) => `entity\0${id}`,
+  alias: (id: string) => `alias\0${id}`,
+  group: (id: string) => `group\0${id}`,
+};
+
+/** The token fields kept in its blob; the rest are ids, hashes and numbers SQL compares. */
+interface TokenSecrets {
+  policies: string[];
+  meta: Record<string, string>;
+  displayName: string;
+  boundCidrs: string[];
+  role: string;
+  auth: StoredAuth | null;
+}
+
+export function sealToken(b: Barrier, t: TokenRecord): TokenRecord {
+  const secrets: TokenSecrets = { policies: t.policies, meta: t.meta, displayName: t.displayName, boundCidrs: t.boundCidrs, role: t.role, auth: t.auth };
+  const blob = b.encryptJson(secrets, aad.token(t.idHash));
+  return { ...t, policies: [], meta: {}, displayName: "", boundCidrs: [], role: "", auth: { alias: "", metadata: {}, internal: { [SEALED_FIELD]: blob } } };
+}
+
+async function openToken(b: Barrier, t: TokenRecord | undefined): Promise<TokenRecord | undefined> {
+  if (!t) return t;
+  const blob = sealedOf(t.auth?.internal) ?? fail("a token");
+  const s = await b.decryptJson<TokenSecrets>(blob, aad.token(t.idHash));
+  t.policies = s.policies;
+  t.meta = s.meta;
+  t.displayName = s.displayName;
+  t.boundCidrs = s.boundCidrs;
+  t.role = s.role;
+  t.auth = s.auth;
+  return t;
+}
+
+export function sealMount(b: Barrier, m: MountRecord): MountRecord {
+  const blob = b.encryptJson({ description: m.description, config: m.config, options: m.options }, aad.mount(m.path));
+  return { ...m, description: "", config: {}, options: { [SEALED_FIELD]: blob } };
+}
+
+async function openMount(b: Barrier, m: MountRecord): Promise<MountRecord> {
+  const s = await b.decryptJson<Pick<MountRecord, "description" | "config" | "options">>(sealedOf(m.options) ?? fail("a mount"), aad.mount(m.path));
+  return { ...m, ...s };
+}
+
+export function sealEntity(b: Barrier, e: EntityRecord): EntityRecord {
+  return { ...e, policies: [], metadata: { [SEALED_FIELD]: b.encryptJson({ policies: e.policies, metadata: e.metadata }, aad.entity(e.id)) } };
+}
+
+async function openEntity(b: Barrier, e: EntityRecord | undefined): Promise<EntityRecord | undefined> {
+  if (!e) return e;
+  const s = await b.decryptJson<Pick<EntityRecord, "policies" | "metadata">>(sealedOf(e.metadata) ?? fail("an entity"), aad.entity(e.id));
+  return { ...e, ...s };
+}
+
+export function sealAlias(b: Barrier, a: EntityAliasRecord): EntityAliasRecord {
+  return { ...a, metadata: { [SEALED_FIELD]: b.encryptJson(a.metadata, aad.alias(a.id)) } };
+}
+
+async function openAlias(b: Barrier, a: EntityAliasRecord | undefined): Promise<EntityAliasRecord | undefined> {
+  if (!a) return a;
+  return { ...a, metadata: await b.decryptJson(sealedOf(a.metadata) ?? fail("an entity alias"), aad.alias(a.id)) };
+}
+
+export function sealGroup(b: Barrier, g: GroupRecord): GroupRecord {
+  return { ...g, policies: [], metadata: { [SEALED_FIELD]: b.encryptJson({ policies: g.policies, metadata: g.metadata }, aad.group(g.id)) } };
+}
+
+async function openGroup(b: Barrier, g: GroupRecord | undefined): Promise<GroupRecord | undefined> {
+  if (!g) return g;
+  const s = await b.decryptJson<Pick<GroupRecord, "policies" | "metadata">>(sealedOf(g.metadata) ?? fail("a group"), aad.group(g.id));
+  return { ...g, ...s };
+}
+
+const all = <T>(items: T[], open: (t: T) => Promise<T | undefined>): Promise<T[]> => Promise.all(items.map(async (i) => (await open(i))!));
+
+function tokenStore(b: Barrier, s: TokenStore): TokenStore {
+  return delegate(s, {
+    insert: (t) => s.insert(sealToken(b, t)),
+    get: async (h) => openToken(b, await s.get(h)),
+    getByAccessor: async (a) => openToken(b, await s.getByAccessor(a)),
+  });
+}
+
+function mountStore(b: Barrier, s: MountStore): MountStore {
+  return delegate(s, {
+    list: async () => Promise.all((await s.list()).map((m) => openMount(b, m))),
+    insert: (m) => s.insert(sealMount(b, m)),
+    update: (m) => s.update(sealMount(b, m)),
+  });
+}
+
+function policyStore(b: Barrier, s: PolicyStore): PolicyStore {
+  const open = async (p: PolicyRecord | undefined): Promise<PolicyRecord | undefined> => (p ? { ...p, text: await b.decrypt(p.text, aad.policy(p.name)) } : p);
+  return delegate(s, {
+    list: async () => all(await s.list(), open),
+    get: async (n) => open(await s.get(n)),
+    put: (p) => s.put({ ...p, text: b.encrypt(p.text, aad.policy(p.name)) }),
+  });
+}
+
+function kvStore(b: Barrier, s: KvStore): KvStore {
+  const open = async (v: unknown, a: string): Promise<unknown> => (typeof v === "string" ? b.decryptJson(v, a) : fail("a stored value"));
+  return delegate(s, {
+    get: async (ns, key) => {
+      const v = await s.get(ns, key);
+      return v === undefined ? v : open(v, aad.kv(ns, key));
+    },
+    put: (ns, key, value) => s.put(ns, key, b.encryptJson(value, aad.kv(ns, key))),
+    putIfAbsent: (ns, key, value) => s.putIfAbsent(ns, key, b.encryptJson(value, aad.kv(ns, key))),
+    putCounted: (ns, key, value, uses, exp) => s.putCounted(ns, key, b.encryptJson(value, aad.counted(ns, key)), uses, exp),
+    takeCounted: async (ns, key, now) => {
+      const r = await s.takeCounted(ns, key, now);
+      return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };
+    },
+    peekCounted: async (ns, key, now) => {
+      const r = await s.peekCounted(ns, key, now);
+      return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };
+    },
+  });
+}
+
+function systemStore(b: Barrier, s: SystemStore): SystemStore {
+  return delegate(s, {
+    get: async (key) => {
+      const v = await s.get(key);
+      return v === undefined ? v : b.decrypt(v, aad.system(key));
+    },
+    put: (key, value) => s.put(key, b.encrypt(value, aad.system(key))),
+    putIfAbsent: (key, value) => s.putIfAbsent(key, b.encrypt(value, aad.system(key))),
+  });
+}
+
+function identityStore(b: Barrier, s: IdentityStore): IdentityStore {
+  const e = (x: EntityRecord | undefined) => openEntity(b, x);
+  const a = (x: EntityAliasRecord | undefined) => openAlias(b, x);
+  const g = (x: GroupRecord | undefined) => openGroup(b, x);
+  return delegate(s, {
+    getEntity: async (id) => e(await s.getEntity(id)),
+    getEntityByName: async (n) => e(await s.getEntityByName(n)),
+    listEntities: async () => all(await s.listEntities(), e),
+    insertEntity: (x) => s.insertEntity(sealEntity(b, x)),
+    updateEntity: (x) => s.updateEntity(sealEntity(b, x)),
+    getAlias: async (id) => a(await s.getAlias(id)),
+    findAlias: async (m, n) => a(await s.findAlias(m, n)),
+    listAliases: async () => all(await s.listAliases(), a),
+    aliasesOf: async (id) => all(await s.aliasesOf(id), a),
+    insertAlias: (x) => s.insertAlias(sealAlias(b, x)),
+    updateAlias: (x) => s.updateAlias(sealAlias(b, x)),
+    resolveAlias: async (entity, alias) => {
+      const r = await s.resolveAlias(sealEntity(b, entity), sealAlias(b, alias));
+      return { ...r, entity: (await e(r.entity))! };
+    },
+    getGroup: async (id) => g(await s.getGroup(id)),
+    getGroupByName: async (n) => g(await s.getGroupByName(n)),
+    listGroups: async () => all(await s.listGroups(), g),
+    groupsOf: async (id) => all(await s.groupsOf(id), g),
+    insertGroup: (x) => s.insertGroup(sealGroup(b, x)),
+    updateGroup: (x) => s.updateGroup(sealGroup(b, x)),
+  });
+}
+
+/**
+ * `raw` behind the barrier. Members the barrier does not know (added to Storage later) pass through
+ * unchanged via the prototype; closing it leaves `raw` open (sealing keeps the database connection).
+ */
+export function barrierStorage(raw: Storage, b: Barrier): Storage {
+  const s = Object.create(raw) as Storage;
+  Object.defineProperties(s, {
+    tokens: { value: tokenStore(b, raw.tokens) },
+    mounts: { value: mountStore(b, raw.mounts) },
+    policies: { value: policyStore(b, raw.policies) },
+    kv: { value: kvStore(b, raw.kv) },
+    system: { value: systemStore(b, raw.system) },
+    identity: { value: identityStore(b, raw.identity) },
+    close: { value: async () => undefined },
+    ping: { value: () => raw.ping() },
+  });
+  return s;
+}

@@ -1,0 +1,42 @@
+import { Keyring, UnknownTermError } from "../seal/keyring.js";
+
+/**
+ * What the barrier storage needs from the seal: the live keyring, and a way to reload it when a value
+ * names a term written by another node's sys/rotate.
+ */
+export class Barrier {
+  constructor(
+    private keyring: Keyring,
+    private readonly reload: () => Promise<Keyring>,
+  ) {}
+
+  get current(): Keyring {
+    return this.keyring;
+  }
+
+  replace(keyring: Keyring): void {
+    this.keyring = keyring;
+  }
+
+  encrypt(plain: string, aad: string): string {
+    return this.keyring.encrypt(plain, aad);
+  }
+
+  async decrypt(stored: string, aad: string): Promise<string> {
+    try {
+      return this.keyring.decrypt(stored, aad);
+    } catch (e) {
+      if (!(e instanceof UnknownTermError)) throw e;
+      this.keyring = await this.reload();
+      return this.keyring.decrypt(stored, aad);
+    }
+  }
+
+  encryptJson(value: unknown, aad: string): string {
+    return this.encrypt(JSON.stringify(value), aad);
+  }
+
+  async decryptJson<T>(stored: string, aad: string): Promise<T> {
+    return JSON.parse(await this.decrypt(stored, aad)) as T;
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { gcmOpen, gcmSeal } from "./aead.js";
+
+/**
+ * The barrier's keyring: numbered terms of AES-256-GCM keys. New values are written with the active
+ * (highest) term; every older term stays to read what it wrote. The keyring itself is stored encrypted
+ * under the root key, which only the seal can give back.
+ *
+ * A stored value is the text `wb1:` + base64(term u32 BE | iv | ciphertext | tag); the text prefix
+ * lets the upgrade tell an encrypted value from one written before the barrier existed.
+ */
+export const BARRIER_PREFIX = "wb1:";
+const KEYRING_AAD = Buffer.from("warden/keyring");
+
+export interface KeyTerm {
+  term: number;
+  key: Buffer;
+  /** Epoch ms. */
+  installedAt: number;
+}
+
+/** Raised when a value names a term this keyring does not hold (another node rotated: reload). */
+export class UnknownTermError extends Error {
+  constructor(readonly term: number) {
+    super(`barrier: unknown key term ${term}`);
+  }
+}
+
+export class Keyring {
+  /** Values encrypted by this node since the keyring was loaded (sys/key-status). */
+  encryptions = 0;
+  private readonly byTerm = new Map<number, Buffer>();
+
+  constructor(readonly terms: readonly KeyTerm[]) {
+    if (terms.length === 0) throw new Error("keyring: no term");
+    for (const t of terms) this.byTerm.set(t.term, t.key);
+  }
+
+  static fresh(now = Date.now()): Keyring {
+    return new Keyring([{ term: 1, key: randomBytes(32), installedAt: now }]);
+  }
+
+  get active(): KeyTerm {
+    return this.terms[this.terms.length - 1]!;
+  }
+
+  /** A keyring with one more term, which becomes the active one. */
+  rotated(now = Date.now()): Keyring {
+    return new Keyring([...this.terms, { term: this.active.term + 1, key: randomBytes(32), installedAt: now }]);
+  }
+
+  encrypt(plaintext: string, aad: string): string {
+    const t = this.active;
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(t.term);
+    this.encryptions++;
+    return BARRIER_PREFIX + Buffer.concat([head, gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"))]).toString("base64");
+  }
+
+  decrypt(stored: string, aad: string): string {
+    if (!stored.startsWith(BARRIER_PREFIX)) throw new Error("barrier: value is not encrypted");
+    const blob = Buffer.from(stored.slice(BARRIER_PREFIX.length), "base64");
+    if (blob.length < 4) throw new Error("barrier: value too short");
+    const term = blob.readUInt32BE(0);
+    const key = this.byTerm.get(term);
+    if (!key) throw new UnknownTermError(term);
+    try {
+      return gcmOpen(key, blob.subarray(4), Buffer.from(aad, "utf8")).toString("utf8");
+    } catch {
+      // Never the value or the key: only where it failed.
+      throw new Error("barrier: a stored value failed authentication (tampered, or copied from another key)");
+    }
+  }
+
+  /** The keyring as stored: encrypted under the root key. */
+  wrap(rootKey: Buffer): string {
+    const plain = JSON.stringify(this.terms.map((t) => ({ term: t.term, key: t.key.toString("base64"), installed_at: t.installedAt })));
+    return gcmSeal(rootKey, Buffer.from(plain, "utf8"), KEYRING_AAD).toString("base64");
+  }
+
+  /** Throws when the root key is not the one the keyring was wrapped with. */
+  static unwrap(stored: string, rootKey: Buffer): Keyring {
+    const plain = gcmOpen(rootKey, Buffer.from(stored, "base64"), KEYRING_AAD).toString("utf8");
+    const terms = (JSON.parse(plain) as Array<{ term: number; key: string; installed_at: number }>).map((t) => ({
+      term: t.term,
+      key: Buffer.from(t.key, "base64"),
+      installedAt: t.installed_at,
+    }));
+    return new Keyring(terms.sort((a, b) => a.term - b.term));
+  }
+
+  /** Overwrites the key bytes (sys/seal drops keys from memory). */
+  wipe(): void {
+    for (const t of this.terms) t.key.fill(0);
+  }
+}

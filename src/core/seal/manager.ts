@@ -1,0 +1,383 @@
+/**
+ * The seal: whether this node holds the keys to its storage. Sealed, the node answers only the seal
+ * endpoints and reads nothing but the seal record; unsealing unwraps the root key (from Shamir shares
+ * or an auto seal), loads the keyring and only then boots the core behind the barrier. Sealing drops
+ * the core and wipes the keys from memory.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Logger } from "../../sdk/plugin.js";
+import { WardenError, badRequest } from "../../sdk/errors.js";
+import type { Storage } from "../../storage/types.js";
+import { Barrier } from "../barrier/barrier.js";
+import { barrierStorage } from "../barrier/barrier-storage.js";
+import { encryptClearValues, hasClearValues } from "../barrier/upgrade.js";
+import { RewriteKeyExists } from "../../storage/types.js";
+import type { Core } from "../core.js";
+import { gcmSeal } from "./aead.js";
+import { Keyring } from "./keyring.js";
+import { installNextTerm, loadKeyring } from "./keyring-store.js";
+import { SEAL_RECORD_KEY, type SealRecord, type SealType, readSealRecord } from "./seal-record.js";
+import { Rekey } from "./rekey.js";
+import { checkShares, combineShares, decodeShare, splitKey } from "./shamir.js";
+import { type AutoSeal, SealKeyMismatch, unwrapWithUnsealKey, wrapWithUnsealKey } from "./static-seal.js";
+
+export const SEALED_MESSAGE = "warden is sealed";
+export const sealedError = (): WardenError => new WardenError(503, SEALED_MESSAGE);
+
+export interface InitRequest {
+  secret_shares?: unknown;
+  secret_threshold?: unknown;
+  recovery_shares?: unknown;
+  recovery_threshold?: unknown;
+}
+
+export interface InitResult {
+  keys: string[];
+  keys_base64: string[];
+  recovery_keys?: string[];
+  recovery_keys_base64?: string[];
+  root_token: string;
+}
+
+export interface KeyStatus {
+  term: number;
+  installTime: number;
+  encryptions: number;
+}
+
+export interface SealManagerOptions {
+  raw: Storage;
+  /** The auto seal (static, alicloudkms); undefined = Shamir. */
+  autoSeal?: AutoSeal;
+  log: Logger;
+  /** Boots the core over the barrier'd storage (boot.ts wires listeners' address, audit devices, jobs). */
+  bootCore(storage: Storage): Promise<Core>;
+  /** First retry delay of the auto seal (ms); doubles up to 30 s. */
+  retryMs?: number;
+}
+
+const RECOVERY_AAD = Buffer.from("warden/recovery-check");
+const DEFAULT_RECOVERY = { shares: 5, threshold: 3 };
+
+const intField = (v: unknown, dflt: number): number => (v === undefined || v === null || v === "" ? dflt : typeof v === "number" ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN);
+
+export class SealManager {
+  core: Core | undefined;
+  /** sys/rekey/*: Vault's nonce protocol over rekeyShares. */
+  readonly rekey: Rekey = new Rekey(this);
+  private record: SealRecord | undefined;
+  private rootKey: Buffer | undefined;
+  private barrier: Barrier | undefined;
+  private shares: Buffer[] = [];
+  private nonce = "";
+  private opening: Promise<void> | undefined;
+  private stopFeed: (() => void) | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private mismatchLogged = false;
+
+  constructor(private readonly o: SealManagerOptions) {}
+
+  get type(): SealType {
+    return this.o.autoSeal?.type ?? "shamir";
+  }
+
+  get sealed(): boolean {
+    return this.core === undefined;
+  }
+
+  get storage(): Storage {
+    return this.o.raw;
+  }
+
+  /** The seal record, read from storage until it exists (another node may initialise). */
+  async initialized(): Promise<boolean> {
+    if (!this.record) this.record = await readSealRecord(this.o.raw.system);
+    return this.record !== undefined;
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    const initialized = await this.initialized().catch(() => false);
+    const r = this.record;
+    const auto = this.type !== "shamir";
+    return {
+      type: this.type,
+      initialized,
+      sealed: this.sealed,
+      t: r ? (auto ? r.recovery_threshold : r.secret_threshold) : 0,
+      n: r ? (auto ? r.recovery_shares : r.secret_shares) : 0,
+      progress: this.shares.length,
+      nonce: this.nonce,
+      recovery_seal: auto,
+    };
+  }
+
+  /** Auto seals unseal themselves: now, when another node initialises, and again after failures. */
+  start(): void {
+    if (!this.o.autoSeal) return;
+    this.stopFeed = this.o.raw.changes.subscribe((c) => {
+      if ((c.topic === "system" && c.key === SEAL_RECORD_KEY) || c.topic === "*") void this.tryAutoUnseal(0);
+    });
+    void this.tryAutoUnseal(0);
+  }
+
+  private async tryAutoUnseal(attempt: number): Promise<void> {
+    if (this.closed || !this.sealed || !this.o.autoSeal) return;
+    clearTimeout(this.retryTimer);
+    try {
+      if (!(await this.initialized())) {
+        // Not initialised yet: the change feed (or this slow poll, for a missed notice) brings the record.
+        this.schedule(attempt, 5000);
+        return;
+      }
+      const { rootKey, rewrap } = await this.o.autoSeal.unwrap(this.record!.root_key);
+      if (rewrap) {
+        // Seal key rotation: the previous key opened it; from now on the current key wraps it.
+        this.record = { ...this.record!, root_key: await this.o.autoSeal.wrap(rootKey) };
+        await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+        this.o.log.info("seal: root key re-wrapped with the current seal key", { key_id: this.record.root_key.key_id });
+      }
+      await this.open(rootKey);
+      this.o.log.info("seal: unsealed", { type: this.type });
+    } catch (e) {
+      if (e instanceof SealKeyMismatch) {
+        // A wrong key never becomes right by retrying: stay sealed and say so once.
+        if (!this.mismatchLogged) this.o.log.error("seal: cannot unseal, staying sealed", { error: e.message });
+        this.mismatchLogged = true;
+        return;
+      }
+      const delay = Math.min(30_000, (this.o.retryMs ?? 500) * 2 ** attempt);
+      this.o.log.warn("seal: auto-unseal failed, retrying", { type: this.type, error: e instanceof Error ? e.message : String(e), retry_in_ms: delay });
+      this.schedule(attempt + 1, delay);
+    }
+  }
+
+  private schedule(attempt: number, ms: number): void {
+    if (this.closed) return;
+    this.retryTimer = setTimeout(() => void this.tryAutoUnseal(attempt), ms);
+    this.retryTimer.unref();
+  }
+
+  async init(req: InitRequest, rootTokenId?: string): Promise<InitResult> {
+    if (await this.initialized()) throw badRequest("already initialized");
+    const auto = this.o.autoSeal;
+    const shares = intField(req.secret_shares, auto ? 1 : NaN);
+    const threshold = intField(req.secret_threshold, auto ? 1 : NaN);
+    let recoveryShares = 0;
+    let recoveryThreshold = 0;
+    if (auto) {
+      // 0 or absent = the CLI's defaults (Vault's CLI sends 0 when no flag is given).
+      recoveryShares = intField(req.recovery_shares, 0) || DEFAULT_RECOVERY.shares;
+      recoveryThreshold = intField(req.recovery_threshold, 0) || Math.min(DEFAULT_RECOVERY.threshold, recoveryShares);
+      checkShares(recoveryShares, recoveryThreshold, "recovery");
+    } else {
+      if (intField(req.recovery_shares, 0) !== 0 || intField(req.recovery_threshold, 0) !== 0) {
+        throw badRequest("parameters recovery_shares,recovery_threshold not applicable to seal type shamir");
+      }
+      checkShares(shares, threshold);
+    }
+    const rootKey = randomBytes(32);
+    const keyring = Keyring.fresh();
+    const out: InitResult = { keys: [], keys_base64: [], root_token: "" };
+    let record: SealRecord;
+    const base = { version: 1 as const, keyring: keyring.wrap(rootKey), initialized_at: Date.now() };
+    if (auto) {
+      const recoveryKey = randomBytes(32);
+      const parts = await splitKey(recoveryKey, recoveryShares, recoveryThreshold);
+      out.recovery_keys = parts.map((p) => p.toString("hex"));
+      out.recovery_keys_base64 = parts.map((p) => p.toString("base64"));
+      record = {
+        ...base,
+        type: auto.type,
+        secret_shares: 1,
+        secret_threshold: 1,
+        recovery_shares: recoveryShares,
+        recovery_threshold: recoveryThreshold,
+        root_key: await auto.wrap(rootKey),
+        recovery_check: gcmSeal(recoveryKey, Buffer.from("recovery"), RECOVERY_AAD).toString("base64"),
+      };
+    } else {
+      const unsealKey = randomBytes(32);
+      const parts = await splitKey(unsealKey, shares, threshold);
+      out.keys = parts.map((p) => p.toString("hex"));
+      out.keys_base64 = parts.map((p) => p.toString("base64"));
+      record = { ...base, type: "shamir", secret_shares: shares, secret_threshold: threshold, recovery_shares: 0, recovery_threshold: 0, root_key: wrapWithUnsealKey(unsealKey, rootKey) };
+    }
+    // One transaction: the record's insert-if-absent (of two nodes initialising at once, exactly one
+    // wins) and, on a database written before the barrier, the encryption of every clear value.
+    try {
+      await encryptClearValues(this.o.raw, new Barrier(keyring, async () => keyring), this.o.log, [{ key: SEAL_RECORD_KEY, value: JSON.stringify(record) }]);
+    } catch (e) {
+      this.record = undefined;
+      throw e instanceof RewriteKeyExists ? badRequest("already initialized") : e;
+    }
+    this.record = record;
+    // As Vault: unsealed for a moment to write the root token, then sealed again unless the seal is automatic.
+    await this.open(rootKey);
+    out.root_token = (await this.core!.init(rootTokenId)).rootToken;
+    if (!auto) await this.seal();
+    return out;
+  }
+
+  async unseal(body: { key?: unknown; reset?: unknown }): Promise<Record<string, unknown>> {
+    if (this.closed) throw sealedError();
+    if (!(await this.initialized())) throw badRequest("server is not initialized");
+    if (body.reset === true || body.reset === "true") {
+      this.resetProgress();
+      return this.status();
+    }
+    if (!this.sealed) return this.status();
+    if (this.o.autoSeal) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
+    // A new attempt reads the record again: another node may have rekeyed since.
+    if (this.shares.length === 0) this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
+    const r = this.record!;
+    const share = decodeShare(body.key, 32);
+    if ((r.secret_threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
+    if (!this.shares.some((s) => s.equals(share))) this.shares.push(share);
+    if (this.nonce === "") this.nonce = randomUUID();
+    if (this.shares.length < r.secret_threshold) return this.status();
+    const parts = this.shares.map((b) => Buffer.from(b));
+    this.resetProgress();
+    let unsealKey: Buffer | undefined;
+    try {
+      unsealKey = await combineShares(parts, r.secret_threshold);
+    } catch {
+      unsealKey = undefined;
+    }
+    const rootKey = unsealKey && unwrapWithUnsealKey(unsealKey, r.root_key);
+    unsealKey?.fill(0);
+    for (const p of parts) p.fill(0);
+    if (!rootKey) throw badRequest("unseal failed: the key shares do not open this server's root key (progress reset)");
+    await this.open(rootKey).catch((e: unknown) => {
+      throw e instanceof SealKeyMismatch ? badRequest(`unseal failed: ${e.message}`) : e;
+    });
+    this.o.log.info("seal: unsealed", { type: "shamir" });
+    return this.status();
+  }
+
+  private resetProgress(): void {
+    for (const s of this.shares) s.fill(0);
+    this.shares = [];
+    this.nonce = "";
+  }
+
+  /** Unwrapped root key -> keyring -> barrier -> core. One opening at a time. */
+  private async open(rootKey: Buffer): Promise<void> {
+    if (this.opening) return this.opening;
+    this.opening = (async () => {
+      const record = this.record!;
+      let keyring: Keyring;
+      try {
+        keyring = await loadKeyring(this.o.raw.system, record, rootKey);
+      } catch {
+        rootKey.fill(0);
+        throw new SealKeyMismatch("seal: the root key does not open the stored keyring (this database was initialised with other keys)");
+      }
+      const barrier = new Barrier(keyring, () => loadKeyring(this.o.raw.system, record, rootKey));
+      try {
+        // A clear value written after the upgrade (a node of the old release): encrypted before anything reads it.
+        if (await hasClearValues(this.o.raw)) await encryptClearValues(this.o.raw, barrier, this.o.log);
+        this.core = await this.o.bootCore(barrierStorage(this.o.raw, barrier));
+      } catch (e) {
+        keyring.wipe();
+        rootKey.fill(0);
+        throw e;
+      }
+      this.rootKey = rootKey;
+      this.barrier = barrier;
+      const stop = this.o.raw.changes.subscribe((c) => {
+        // Another node rotated: pick the new term up before anything written with it arrives.
+        if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
+      });
+      const prev = this.stopFeed;
+      this.stopFeed = () => {
+        stop();
+        prev?.();
+      };
+    })().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async reloadKeyring(): Promise<void> {
+    if (!this.barrier || !this.rootKey || !this.record) return;
+    try {
+      // A rekey on another node changed the share counts (the keyring inside is the same).
+      this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
+      this.barrier.replace(await loadKeyring(this.o.raw.system, this.record, this.rootKey));
+    } catch (e) {
+      this.o.log.warn("seal: keyring reload failed", { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** sys/seal: the core stops, the keys are wiped from memory. */
+  async seal(): Promise<void> {
+    const core = this.core;
+    if (!core) return;
+    this.core = undefined;
+    this.barrier?.current.wipe();
+    this.rootKey?.fill(0);
+    this.barrier = undefined;
+    this.rootKey = undefined;
+    this.stopFeed?.();
+    this.stopFeed = undefined;
+    this.resetProgress();
+    this.rekey.cancel();
+    await core.close();
+    this.o.log.info("seal: sealed");
+  }
+
+  /** sys/rotate: a new keyring term; old terms stay readable. */
+  async rotate(): Promise<void> {
+    if (!this.barrier || !this.rootKey || !this.record) throw sealedError();
+    for (;;) {
+      const current = await loadKeyring(this.o.raw.system, this.record, this.rootKey);
+      if (await installNextTerm(this.o.raw.system, current, this.rootKey)) break;
+    }
+    this.barrier.replace(await loadKeyring(this.o.raw.system, this.record, this.rootKey));
+  }
+
+  keyStatus(): KeyStatus {
+    if (!this.barrier) throw sealedError();
+    const k = this.barrier.current;
+    return { term: k.active.term, installTime: k.active.installedAt, encryptions: k.encryptions };
+  }
+
+  /**
+   * Shamir rekey (rekey.ts runs Vault's nonce protocol): the old shares must open the root key; the
+   * answer holds the new shares and a commit that stores the root key wrapped by their key.
+   */
+  async rekeyShares(oldShares: Buffer[], shares: number, threshold: number): Promise<{ keys: Buffer[]; commit(): Promise<void> }> {
+    if (this.sealed) throw sealedError();
+    const r = (await readSealRecord(this.o.raw.system)) ?? this.record!;
+    const unsealKey = await combineShares(oldShares, r.secret_threshold).catch(() => undefined);
+    const rootKey = unsealKey && unwrapWithUnsealKey(unsealKey, r.root_key);
+    unsealKey?.fill(0);
+    if (!rootKey) throw badRequest("rekey failed: the key shares do not open this server's root key (progress reset)");
+    const fresh = randomBytes(32);
+    const keys = await splitKey(fresh, shares, threshold);
+    const wrapped = wrapWithUnsealKey(fresh, rootKey);
+    fresh.fill(0);
+    rootKey.fill(0);
+    return {
+      keys,
+      commit: async () => {
+        const now = (await readSealRecord(this.o.raw.system)) ?? r;
+        this.record = { ...now, secret_shares: shares, secret_threshold: threshold, root_key: wrapped };
+        await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+        this.o.log.info("seal: rekeyed", { shares, threshold });
+      },
+    };
+  }
+
+  get threshold(): number {
+    return this.record?.secret_threshold ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.seal();
+    this.stopFeed?.();
+    await this.o.raw.close();
+  }
+}

@@ -1,0 +1,40 @@
+import { type AnyCorePath, corePath } from "../framework/core-path.js";
+
+/** What sys/ needs from the seal (src/core/seal/manager.ts). */
+export interface SealControls {
+  rotate(): Promise<void>;
+  keyStatus(): { term: number; installTime: number; encryptions: number };
+}
+
+/**
+ * sys/seal, sys/rotate and sys/key-status go through the pipeline like any sys/ path, so the token,
+ * the ACL (sudo) and audit apply. sys/seal itself only authorises here: the HTTP layer seals after the
+ * 204 is decided, because sealing stops the very core that is answering.
+ */
+export function sysSealPaths(seal: SealControls | undefined): AnyCorePath[] {
+  if (!seal) return [];
+  return [
+    corePath({ pattern: "seal", sudo: true, fields: {}, operations: { update: async () => undefined } }),
+    corePath({
+      pattern: "rotate",
+      sudo: true,
+      fields: {},
+      operations: {
+        update: async () => {
+          await seal.rotate();
+        },
+      },
+    }),
+    corePath({
+      pattern: "key-status",
+      sudo: true,
+      fields: {},
+      operations: {
+        read: async () => {
+          const k = seal.keyStatus();
+          return { data: { term: k.term, install_time: new Date(k.installTime).toISOString(), encryptions: k.encryptions } };
+        },
+      },
+    }),
+  ];
+}

@@ -1,0 +1,94 @@
+import type { Hono } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import type { SealManager } from "../core/seal/manager.js";
+import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
+import { WardenError } from "../sdk/errors.js";
+import { parseBody, readBody } from "./request-body.js";
+
+type Env = { Bindings: HttpBindings };
+
+export interface SealRouteOptions {
+  maxRequestSize: number;
+  advertisedAddress: string;
+  clusterName: string;
+  json(status: number, body: unknown): Response;
+  errorResponse(e: unknown): Response;
+}
+
+/**
+ * The endpoints that answer whether or not the node is sealed (Vault's special handlers: raw JSON,
+ * no envelope, no token): sys/health, sys/seal-status, sys/leader, sys/init, sys/unseal, sys/rekey/*.
+ */
+export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOptions): void {
+  const { json, errorResponse } = o;
+  const startedAt = new Date();
+  const body = async (incoming: HttpBindings["incoming"]): Promise<Record<string, unknown>> =>
+    parseBody(await readBody(incoming, incoming.headers["content-length"], o.maxRequestSize), incoming.headers["content-type"]);
+
+  app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => {
+    try {
+      const h = await healthBody(seal);
+      const code = (name: string, fallback: number): number => {
+        const v = c.req.query(name);
+        if (v === undefined) return fallback;
+        if (!/^\d{3}$/.test(v)) throw new WardenError(400, `invalid ${name}`);
+        return Number(v);
+      };
+      const status = !h.storageOk ? 503 : !h.initialized ? code("uninitcode", 501) : h.sealed ? code("sealedcode", 503) : code("activecode", 200);
+      return c.req.method === "HEAD" ? new Response(null, { status, headers: { "cache-control": "no-store" } }) : json(status, h.body);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+  // Vault: any other method on sys/health is 405, not a logical request.
+  app.all("/v1/sys/health", () => json(405, { errors: [] }));
+  app.get("/v1/sys/seal-status", async () => {
+    try {
+      return json(200, await sealStatusBody(seal, o.clusterName));
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+  app.get("/v1/sys/leader", async () => json(200, await leaderBody(seal.storage.ha, o.advertisedAddress, startedAt)));
+  app.get("/v1/sys/init", async (c) => {
+    try {
+      return json(200, { initialized: await seal.initialized() });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+  app.on(["PUT", "POST"], "/v1/sys/init", async (c) => {
+    try {
+      return json(200, await seal.init(await body(c.env.incoming)));
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+  // sys/rekey/*: unauthenticated as in Vault (the current unseal shares are the credential).
+  const handle = (run: (c: { env: Env["Bindings"] }) => Promise<Response>) => async (c: { env: Env["Bindings"] }) => {
+    try {
+      return await run(c);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  const rekey = seal.rekey;
+  app.get("/v1/sys/rekey/init", handle(async () => json(200, rekey.status())));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/init", handle(async (c) => json(200, rekey.init(await body(c.env.incoming)))));
+  app.delete("/v1/sys/rekey/init", handle(async () => {
+    rekey.cancel();
+    return new Response(null, { status: 204 });
+  }));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/update", handle(async (c) => json(200, await rekey.update(await body(c.env.incoming)))));
+  app.get("/v1/sys/rekey/verify", handle(async () => json(200, rekey.verifyStatus())));
+  app.on(["PUT", "POST"], "/v1/sys/rekey/verify", handle(async (c) => json(200, await rekey.verify(await body(c.env.incoming)))));
+  app.delete("/v1/sys/rekey/verify", handle(async () => json(200, rekey.resetVerification())));
+  app.on(["PUT", "POST"], "/v1/sys/unseal", async (c) => {
+    try {
+      await seal.unseal(await body(c.env.incoming));
+      return json(200, await sealStatusBody(seal, o.clusterName));
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+}

@@ -12,6 +12,7 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
 import type { LeaderElection } from "../../storage/types.js";
 import { sysHaPaths } from "./sys-ha.js";
+import { sysOpenApiPaths } from "./sys-openapi.js";
 import { type SealControls, sysSealPaths } from "./sys-seal.js";
 import type { ResponseWrapping } from "../wrapping/response-wrapping.js";
 import { wrappingPaths } from "../wrapping/wrapping-paths.js";
@@ -32,6 +33,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysHaPaths(deps.ha),
       ...sysSealPaths(deps.seal),
       ...wrappingPaths(deps.wrapping),
+      ...sysOpenApiPaths(deps.mounts),
       corePath({
         pattern: "capabilities-self",
         fields: capabilityFields,

@@ -35,7 +35,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...wrappingPaths(deps.wrapping),
       ...sysOpenApiPaths(deps.mounts),
       corePath({
-        pattern: "capabilities-self",
+        pattern: "capabilities-self", help: "The calling token's capabilities on the given paths.",
         fields: capabilityFields,
         operations: {
           update: async (req) => {

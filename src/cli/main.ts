@@ -13,6 +13,7 @@ import { deleteCommand, listCommand, readCommand, writeCommand } from "./kv.js";
 import { loginCommand } from "./login.js";
 import { operatorInitCommand } from "./operator.js";
 import { operatorKeyStatusCommand, operatorRekeyCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from "./operator-seal.js";
+import { pathHelpCommand } from "./path-help.js";
 import { pluginCommands } from "./plugin.js";
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from "./policy.js";
 import { statusCommand } from "./status.js";
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   writeCommand,
   listCommand,
   deleteCommand,
+  pathHelpCommand,
   unwrapCommand,
   loginCommand,
   tokenLookupCommand,

@@ -4,7 +4,8 @@ import type { Logger, Operation } from "../sdk/plugin.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { AuditTrail } from "./audit/request-trail.js";
 import type { AuditBroker } from "./audit/types.js";
-import { type CallContext, route } from "./framework/bound-path.js";
+import { type BoundPath, type CallContext, route } from "./framework/bound-path.js";
+import { pathHelp } from "./framework/path-docs.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
 import type { LockoutService } from "./login/lockout.js";
@@ -30,6 +31,8 @@ export interface LogicalRequest {
   requestHost: string;
   /** X-Vault-Wrap-TTL in seconds: wrap the answer (see wrapping/). */
   wrapTtl?: number;
+  /** `?help=1`: answer the path's help instead of running it. */
+  help?: boolean;
 }
 
 export interface LogicalResponse {
@@ -107,7 +110,7 @@ export class RequestPipeline {
     let caller: Caller | undefined;
     let lastUse = false;
     let identity: EntitySnapshot | undefined;
-    if (!def?.unauthenticated) {
+    if (!def?.unauthenticated || (def.optionalToken && req.token !== undefined)) {
       caller = await this.deps.tokens.authenticate(req.token, req.clientAddress);
       trail?.caller(callerAuth(caller, undefined));
       identity = await this.entityOf(caller);
@@ -122,6 +125,7 @@ export class RequestPipeline {
         throw new WardenError(404, "unsupported path");
       }
       const { entry } = resolved;
+      if (req.help) return await this.help(path, entry, match.bound, acl, trail);
       const input: Record<string, unknown> = { ...req.data, ...match.captures };
       const parsed = (() => {
         try {
@@ -152,7 +156,7 @@ export class RequestPipeline {
         trail?.operation(ctx.operation);
       }
       const operation: Operation = ctx.operation;
-      if (acl && !acl.root) {
+      if (acl && !acl.root && !def.unauthenticated) {
         const decision = acl.check(path, operation as AclOperation, req.data, req.wrapTtl);
         if (!decision.allowed) throw permissionDenied();
         if (def.sudo && !decision.sudo) throw permissionDenied();
@@ -177,6 +181,19 @@ export class RequestPipeline {
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);
     }
+  }
+
+  /**
+   * A path's help, its handler never run. Stricter than Vault (whose help needs only a valid token):
+   * a caller with no capability on the path learns nothing of it, as for its field errors.
+   */
+  private async help(path: string, entry: MountEntry, bound: BoundPath, acl: Acl | undefined, trail: AuditTrail | undefined): Promise<LogicalResponse> {
+    if (grantsNothing(acl, path)) throw permissionDenied();
+    await trail?.request();
+    const body = pathHelp(path, { path: entry.record.path, type: entry.record.type, description: entry.record.description, paths: entry.backend.paths }, bound.docs);
+    const response: LogicalResponse = { status: 200, data: body, raw: body };
+    await trail?.response(response);
+    return response;
   }
 
   /** The entity behind a token: gone or disabled means the token no longer works. */

@@ -142,7 +142,10 @@ export interface PathDefinition<F extends Fields = Fields, Req = PluginRequest<F
    * trimmed before keying (ids often come from files ending in a newline).
    */
   lockout?: { aliasField: string };
+  /** One line saying what the path is for: `path-help`'s synopsis and the OpenAPI path's summary. */
   help?: string;
+  /** Longer text (optional): `path-help`'s DESCRIPTION section and the OpenAPI path's description. */
+  description?: string;
 }
 
 /** A token being renewed: what was stored at login. */

@@ -101,6 +101,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions): Hono<En
       const incoming = c.env.incoming;
       let operation: LogicalRequest["operation"];
       let data: Record<string, unknown>;
+      let help = false;
       let path = c.req.path.slice(4);
       if (method === "GET" || method === "DELETE") {
         // Most reads carry no query string: skip URL parsing for them.
@@ -108,6 +109,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions): Hono<En
         const list = hasQuery && method === "GET" && parseListFlag(c.req.query("list"));
         operation = list ? "list" : method === "GET" ? "read" : "delete";
         if (list && !path.endsWith("/")) path += "/";
+        help = hasQuery && method === "GET" && (c.req.query("help") ?? "") !== "";
         data = hasQuery ? queryData(c.req.queries()) : Object.create(null);
       } else if (method === "PUT" || method === "POST") {
         operation = "write";
@@ -127,6 +129,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions): Hono<En
         remotePort: incoming.socket.remotePort,
         requestHost: incoming.headers.host ?? "",
         wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
+        ...(help ? { help } : {}),
       });
       // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.
       if (path === "sys/seal" && response.status === 204) await seal.seal();

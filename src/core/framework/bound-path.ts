@@ -3,6 +3,7 @@ import type { CallerInfo, HandlerResult, Operation, PathDefinition, PluginReques
 import type { CoreMountEntry, MountEntry, PluginMountEntry } from "../mounts/mount-table.js";
 import type { Caller } from "../tokens/token-service.js";
 import type { AnyCorePath, CoreRequest, CoreResult } from "./core-path.js";
+import type { DocumentedPath } from "./path-docs.js";
 
 /** Everything the pipeline knows when it calls a handler; each audience gets its own part of it. */
 export interface CallContext extends Pick<CoreRequest, "caller" | "identity" | "acl" | "sudo" | "wrapTtl" | "input"> {
@@ -19,11 +20,15 @@ export interface CallContext extends Pick<CoreRequest, "caller" | "identity" | "
 export type PathRules = Pick<PathDefinition, "fields" | "unauthenticated" | "sudo" | "lockout"> & {
   /** Any body key is data, so no "unrecognized parameters" warning (core paths only: sys/wrapping/wrap). */
   takesArbitraryInput?: boolean;
+  /** Unauthenticated, but a token sent is authenticated and scopes the answer (core paths only). */
+  optionalToken?: boolean;
 };
 
 /** A matched path, its handlers callable with a CallContext whatever request type they take. */
 export interface BoundPath {
   rules: PathRules;
+  /** The declaration as the API docs show it (path help). */
+  docs: DocumentedPath;
   /** The path decides create vs update itself (undefined: every write is an update). */
   existenceCheck: ((ctx: CallContext) => Promise<boolean>) | undefined;
   /** The handler of `op`; a create falls back to update, as in Vault. */
@@ -88,6 +93,7 @@ function bindCore(entry: CoreMountEntry, def: AnyCorePath): BoundPath {
   const check = def.existenceCheck;
   return {
     rules: def,
+    docs: def,
     existenceCheck: check && ((ctx) => check(request(ctx))),
     handler(op) {
       const h = pick(def.operations, op);
@@ -100,6 +106,7 @@ function bindPlugin(entry: PluginMountEntry, def: PathDefinition): BoundPath {
   const check = def.existenceCheck;
   return {
     rules: def,
+    docs: def,
     existenceCheck: check && ((ctx) => check(pluginRequest(entry, ctx))),
     handler(op) {
       const h = pick(def.operations, op);

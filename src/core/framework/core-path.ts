@@ -40,6 +40,11 @@ export interface CoreResult extends HandlerResult {
 export type CorePathDefinition<F extends Fields = Fields> = PathDefinition<F, CoreRequest<F>, CoreResult> & {
   /** Any body key is data (no "unrecognized parameters" warning): sys/wrapping/wrap. */
   takesArbitraryInput?: boolean;
+  /**
+   * An unauthenticated path that still authenticates a token when one is sent (an invalid one is a
+   * 403) and hands its ACL to the handler, which scopes the answer (sys/internal/specs/openapi).
+   */
+  optionalToken?: boolean;
 };
 
 /** A core path of any field shape: what lists of core paths hold. */

@@ -53,7 +53,7 @@ export function entityAliasPaths(store: IdentityStore, identity: IdentityService
   };
 
   return [
-    corePath({ pattern: "entity-alias", fields: aliasFields, operations: { update: async (req) => writeAlias(undefined, req.data) } }),
+    corePath({ pattern: "entity-alias", help: "Create an entity alias (an auth method's name for an entity).", fields: aliasFields, operations: { update: async (req) => writeAlias(undefined, req.data) } }),
     keyListPath("entity-alias", "id", () => store.listAliases()),
     keyedPath(aliases, { by: "id", find: (id) => store.getAlias(id), missing: () => badRequest("entity alias not found") }),
   ];

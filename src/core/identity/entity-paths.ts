@@ -64,7 +64,7 @@ export function entityPaths(store: IdentityStore, identity: IdentityService, mou
 
   return [
     corePath({
-      pattern: "entity",
+      pattern: "entity", help: "Create an identity entity (or update one by id or name).",
       fields: entityFields,
       // With an id this is an update of that entity, exactly as entity/id/:id.
       operations: { update: async (req) => (req.data.id ? byId.operations.update!(req) : writeEntity(undefined, req.data)) },

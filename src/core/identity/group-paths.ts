@@ -52,7 +52,7 @@ export function groupPaths(store: IdentityStore, identity: IdentityService): Any
 
   return [
     corePath({
-      pattern: "group",
+      pattern: "group", help: "Create an identity group (or update one by id or name).",
       fields: groupFields,
       // An id naming no group creates a new group (with an id of its own), as before the split.
       operations: { update: async (req) => writeGroup(req.data.id ? await store.getGroup(req.data.id) : undefined, req.data) },

@@ -39,7 +39,7 @@ export interface RecordKey<R> {
 export function keyedPath<R, F extends KeyedFields>(kind: IdentityKind<R, F>, key: RecordKey<R>): CorePathDefinition<F> {
   const find = (data: FieldValues<F>) => key.find((data as FieldValues<KeyedFields>)[key.by]!);
   return corePath({
-    pattern: `${kind.prefix}/${key.by}/:${key.by}`,
+    pattern: `${kind.prefix}/${key.by}/:${key.by}`, help: "Read, update or delete one record by its id or name.",
     fields: kind.fields,
     operations: {
       read: async (req) => {
@@ -65,7 +65,7 @@ export function keyedPath<R, F extends KeyedFields>(kind: IdentityKind<R, F>, ke
 export function keyListPath<R extends Record<KeyName, string>>(prefix: string, by: KeyName, all: () => Promise<R[]>, info?: (record: R) => Record<string, unknown>) {
   const keyOf = (record: R): string => record[by];
   return corePath({
-    pattern: `${prefix}/${by}/?`,
+    pattern: `${prefix}/${by}/?`, help: "List the records' ids or names.",
     fields: {},
     operations: {
       list: async () => {

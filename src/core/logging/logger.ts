@@ -12,6 +12,9 @@ const ORDER = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<Log
  */
 const SECRET_FIELD = /token|secret|signature|password|access_?key|nonce|authorization|identity_request|jwt|credential/i;
 
+/** A field name whose values are secrets (the redaction rule, also used to keep defaults out of API docs). */
+export const isSecretFieldName = (name: string): boolean => SECRET_FIELD.test(name);
+
 function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!fields) return undefined;
   const out: Record<string, unknown> = {};

@@ -194,6 +194,11 @@ export class MountTable {
     return this.byPath.get(path);
   }
 
+  /** Every live mount, core and plugin, sorted by path (the API docs). */
+  all(): MountEntry[] {
+    return [...this.byPath.values()].sort((a, b) => a.record.path.localeCompare(b.record.path));
+  }
+
   /** Auth mounts (what sys/auth lists), sorted by path. */
   authMounts(): MountEntry[] {
     return [...this.byPath.values()].filter((e) => e.record.path.startsWith("auth/")).sort((a, b) => a.record.path.localeCompare(b.record.path));

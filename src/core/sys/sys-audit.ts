@@ -14,7 +14,7 @@ const enableFields = {
 export function sysAuditPaths(audit: AuditBroker): AnyCorePath[] {
   return [
     corePath({
-      pattern: "audit/?",
+      pattern: "audit/?", help: "List the enabled audit devices.",
       fields: {},
       sudo: true,
       operations: {
@@ -26,7 +26,7 @@ export function sysAuditPaths(audit: AuditBroker): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "audit/:path*",
+      pattern: "audit/:path*", help: "Enable or disable an audit device.",
       fields: enableFields,
       sudo: true,
       operations: {
@@ -43,7 +43,7 @@ export function sysAuditPaths(audit: AuditBroker): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "audit-hash/:path*",
+      pattern: "audit-hash/:path*", help: "Hash a value with an audit device's HMAC key (what its log shows).",
       fields: { path: { type: "string" }, input: { type: "string", required: true } },
       operations: {
         update: async (req) => {

@@ -133,16 +133,16 @@ export function sysAuthPaths(mounts: MountTable, tokens: TokenService): AnyCoreP
   });
   return [
     corePath({
-      pattern: "auth/?",
+      pattern: "auth/?", help: "List the enabled auth methods.",
       fields: {},
       operations: {
         read: async () => ({ data: Object.fromEntries(mounts.authMounts().map((e) => [e.record.path.slice(5), mountView(e)])) }),
       },
     }),
-    { ...tune, pattern: "auth/:path*/tune", sudo: true },
-    { ...tune, pattern: "mounts/auth/:path*/tune" },
+    { ...tune, pattern: "auth/:path*/tune", help: "Read or tune an auth method's settings (TTLs, description, token type, lockout).", sudo: true },
+    { ...tune, pattern: "mounts/auth/:path*/tune", help: "Read or tune an auth method's settings (Vault's mounts/auth alias)." },
     corePath({
-      pattern: "auth/:path*",
+      pattern: "auth/:path*", help: "Enable, read or disable an auth method at a path.",
       fields: enableFields,
       sudo: true,
       operations: {

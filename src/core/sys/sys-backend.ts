@@ -12,6 +12,7 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
 import type { LeaderElection } from "../../storage/types.js";
 import { sysHaPaths } from "./sys-ha.js";
+import { sysOpenApiPaths } from "./sys-openapi.js";
 import { type SealControls, sysSealPaths } from "./sys-seal.js";
 import type { ResponseWrapping } from "../wrapping/response-wrapping.js";
 import { wrappingPaths } from "../wrapping/wrapping-paths.js";
@@ -32,8 +33,9 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysHaPaths(deps.ha),
       ...sysSealPaths(deps.seal),
       ...wrappingPaths(deps.wrapping),
+      ...sysOpenApiPaths(deps.mounts),
       corePath({
-        pattern: "capabilities-self",
+        pattern: "capabilities-self", help: "The calling token's capabilities on the given paths.",
         fields: capabilityFields,
         operations: {
           update: async (req) => {

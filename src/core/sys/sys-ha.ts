@@ -8,7 +8,7 @@ import { type AnyCorePath, corePath } from "../framework/core-path.js";
 export function sysHaPaths(ha: LeaderElection): AnyCorePath[] {
   return [
     corePath({
-      pattern: "ha-status",
+      pattern: "ha-status", help: "The nodes sharing this storage and which one is active.",
       fields: {},
       operations: {
         read: async () => {

@@ -5,7 +5,7 @@ import type { LockoutService } from "../login/lockout.js";
 export function sysLockoutPaths(lockout: LockoutService): AnyCorePath[] {
   return [
     corePath({
-      pattern: "locked-users",
+      pattern: "locked-users", help: "List the users locked out by repeated failed logins.",
       fields: { mount_accessor: { type: "string" } },
       sudo: true,
       operations: {
@@ -35,7 +35,7 @@ export function sysLockoutPaths(lockout: LockoutService): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "locked-users/:mount_accessor/unlock/:alias",
+      pattern: "locked-users/:mount_accessor/unlock/:alias", help: "Unlock a user locked out of an auth method.",
       fields: { mount_accessor: { type: "string" }, alias: { type: "string" } },
       sudo: true,
       operations: {

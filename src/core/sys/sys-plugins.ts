@@ -36,7 +36,7 @@ export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): An
   ];
   return [
     corePath({
-      pattern: "plugins/catalog",
+      pattern: "plugins/catalog", help: "List the plugin catalog (builtin and registered).",
       fields: {},
       sudo: true,
       operations: {
@@ -47,7 +47,7 @@ export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): An
       },
     }),
     corePath({
-      pattern: "plugins/catalog/:type/?",
+      pattern: "plugins/catalog/:type/?", help: "List the plugins of a type.",
       fields: { type: { type: "string" } },
       sudo: true,
       operations: {
@@ -58,7 +58,7 @@ export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): An
       },
     }),
     corePath({
-      pattern: "plugins/catalog/:type/:name",
+      pattern: "plugins/catalog/:type/:name", help: "Register (sha256 pin, command, version), read or remove a plugin.",
       fields: catalogFields,
       sudo: true,
       operations: {
@@ -88,7 +88,7 @@ export function sysPluginPaths(registry: PluginRegistry, mounts: MountTable): An
       },
     }),
     corePath({
-      pattern: "plugins/reload/backend",
+      pattern: "plugins/reload/backend", help: "Reload the mounts of a plugin (or the named mounts) from the catalog.",
       fields: reloadFields,
       sudo: true,
       operations: {

@@ -48,16 +48,16 @@ export function sysPolicyPaths(policies: PolicyService): AnyCorePath[] {
   };
   return [
     corePath({
-      pattern: "policy/?",
+      pattern: "policy/?", help: "List the ACL policies.",
       fields: {},
       operations: {
         read: async () => ({ data: { keys: policies.names(), policies: policies.names() } }),
         list: async () => ({ data: { keys: policies.names(), policies: policies.names() } }),
       },
     }),
-    corePath({ pattern: "policy/:name", fields: writeFields, operations: { read: read(true), update: write(true), delete: remove } }),
+    corePath({ pattern: "policy/:name", help: "Read, write or delete an ACL policy (legacy path).", fields: writeFields, operations: { read: read(true), update: write(true), delete: remove } }),
     corePath({
-      pattern: "policies/acl/?",
+      pattern: "policies/acl/?", help: "List the ACL policies.",
       fields: {},
       // Vault's list shape (`keys`), plus `key_info` as Vault's list-with-info responses have it.
       operations: {
@@ -67,6 +67,6 @@ export function sysPolicyPaths(policies: PolicyService): AnyCorePath[] {
         },
       },
     }),
-    corePath({ pattern: "policies/acl/:name", fields: writeFields, operations: { read: read(false), update: write(false), delete: remove } }),
+    corePath({ pattern: "policies/acl/:name", help: "Read, write or delete an ACL policy.", fields: writeFields, operations: { read: read(false), update: write(false), delete: remove } }),
   ];
 }

@@ -14,9 +14,9 @@ export interface SealControls {
 export function sysSealPaths(seal: SealControls | undefined): AnyCorePath[] {
   if (!seal) return [];
   return [
-    corePath({ pattern: "seal", sudo: true, fields: {}, operations: { update: async () => undefined } }),
+    corePath({ pattern: "seal", help: "Seal the server: nothing behind the barrier is reachable until it is unsealed.", sudo: true, fields: {}, operations: { update: async () => undefined } }),
     corePath({
-      pattern: "rotate",
+      pattern: "rotate", help: "Add a new encryption key to the keyring; new values are written with it.",
       sudo: true,
       fields: {},
       operations: {
@@ -26,7 +26,7 @@ export function sysSealPaths(seal: SealControls | undefined): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "key-status",
+      pattern: "key-status", help: "Show the keyring's current key term and install time.",
       sudo: true,
       fields: {},
       operations: {

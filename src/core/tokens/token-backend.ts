@@ -49,10 +49,10 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
     type: "token",
     description: "token based credentials",
     paths: [
-      corePath({ pattern: "create", fields: createFields, operations: { update: createToken(tokens, mounts, false) } }),
-      corePath({ pattern: "create-orphan", fields: createFields, operations: { update: createToken(tokens, mounts, true) } }),
+      corePath({ pattern: "create", help: "Create a token (a child of the caller's token).", fields: createFields, operations: { update: createToken(tokens, mounts, false) } }),
+      corePath({ pattern: "create-orphan", help: "Create a token with no parent.", fields: createFields, operations: { update: createToken(tokens, mounts, true) } }),
       corePath({
-        pattern: "lookup",
+        pattern: "lookup", help: "Show the properties of a token given in the body.",
         fields: tokenField,
         operations: {
           read: async (req) => (req.data.token ? view(...(await operandPair(req))) : selfView(req)),
@@ -60,7 +60,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "lookup-self",
+        pattern: "lookup-self", help: "Show the properties of the calling token.",
         fields: {},
         operations: {
           read: async (req) => selfView(req),
@@ -68,12 +68,12 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "lookup-accessor",
+        pattern: "lookup-accessor", help: "Show the properties of a token by its accessor.",
         fields: accessorField,
         operations: { update: async (req) => view(await byAccessor(req), "") },
       }),
       corePath({
-        pattern: "renew",
+        pattern: "renew", help: "Renew a token given in the body.",
         fields: { ...tokenField, ...renewFields },
         operations: {
           update: async (req) => {
@@ -83,12 +83,12 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "renew-self",
+        pattern: "renew-self", help: "Renew the calling token.",
         fields: renewFields,
         operations: { update: async (req) => renew(req.caller!.token, req.caller!.record, req.data.increment ?? 0, req) },
       }),
       corePath({
-        pattern: "renew-accessor",
+        pattern: "renew-accessor", help: "Renew a token by its accessor.",
         fields: { ...accessorField, ...renewFields },
         operations: {
           update: async (req) => {
@@ -98,7 +98,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "revoke",
+        pattern: "revoke", help: "Revoke a token given in the body, and its children.",
         fields: tokenField,
         operations: {
           update: async (req) => {
@@ -110,12 +110,12 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "revoke-self",
+        pattern: "revoke-self", help: "Revoke the calling token, and its children.",
         fields: {},
         operations: { update: async (req) => void (await tokens.revokeTree(req.caller!.record)) },
       }),
       corePath({
-        pattern: "revoke-accessor",
+        pattern: "revoke-accessor", help: "Revoke a token by its accessor, and its children.",
         fields: accessorField,
         operations: {
           update: async (req) => {
@@ -128,7 +128,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "revoke-orphan",
+        pattern: "revoke-orphan", help: "Revoke a token given in the body; its children become orphans.",
         fields: tokenField,
         sudo: true,
         operations: {
@@ -141,7 +141,7 @@ export function tokenBackend(tokens: TokenService, mounts: MountTable, identityP
         },
       }),
       corePath({
-        pattern: "accessors/?",
+        pattern: "accessors/?", help: "List the accessors of every token.",
         fields: {},
         sudo: true,
         operations: { list: async () => ({ data: { keys: await tokens.listAccessors() } }) },

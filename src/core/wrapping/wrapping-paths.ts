@@ -14,7 +14,7 @@ export function wrappingPaths(wrapping: ResponseWrapping): AnyCorePath[] {
   const lookup = async (req: CoreRequest<typeof tokenField>) => ({ data: await wrapping.lookup(req.data.token) });
   return [
     corePath({
-      pattern: "wrapping/wrap",
+      pattern: "wrapping/wrap", help: "Wrap the request's data in a single-use wrapping token.",
       fields: {},
       takesArbitraryInput: true,
       operations: {
@@ -25,7 +25,7 @@ export function wrappingPaths(wrapping: ResponseWrapping): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "wrapping/unwrap",
+      pattern: "wrapping/unwrap", help: "Unwrap a wrapping token (once) and return what it wraps.",
       fields: tokenField,
       operations: {
         // The stored body is the answer itself (Vault sends it raw, with its own request_id).
@@ -33,13 +33,13 @@ export function wrappingPaths(wrapping: ResponseWrapping): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "wrapping/lookup",
+      pattern: "wrapping/lookup", help: "Show a wrapping token's properties without unwrapping it.",
       fields: tokenField,
       unauthenticated: true,
       operations: { read: lookup, update: lookup },
     }),
     corePath({
-      pattern: "wrapping/rewrap",
+      pattern: "wrapping/rewrap", help: "Exchange a wrapping token for a new one wrapping the same answer.",
       fields: tokenField,
       operations: {
         update: async (req) => {

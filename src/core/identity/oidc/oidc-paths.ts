@@ -30,7 +30,7 @@ export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
   const store = admin.store;
   return [
     corePath({
-      pattern: "oidc/config",
+      pattern: "oidc/config", help: "Read or set the OIDC issuer warden's identity tokens name.",
       fields: { issuer: { type: "string" } },
       operations: {
         read: async () => ({ data: { issuer: (await store.config()).issuer } }),
@@ -41,12 +41,12 @@ export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "oidc/key/?",
+      pattern: "oidc/key/?", help: "List the named signing keys of identity tokens.",
       fields: {},
       operations: { list: async () => ({ data: { keys: (await store.keyNames()).sort() } }) },
     }),
     corePath({
-      pattern: "oidc/key/:name/rotate",
+      pattern: "oidc/key/:name/rotate", help: "Rotate a named signing key.",
       fields: { name: { type: "name", required: true }, verification_ttl: { type: "duration" } },
       operations: {
         update: async (req) => {
@@ -56,7 +56,7 @@ export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "oidc/key/:name",
+      pattern: "oidc/key/:name", help: "Create, read or delete a named signing key.",
       fields: keyFields,
       existenceCheck: async (req) => (await store.key(req.data.name!)) !== undefined,
       operations: {
@@ -76,12 +76,12 @@ export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "oidc/role/?",
+      pattern: "oidc/role/?", help: "List the identity token roles.",
       fields: {},
       operations: { list: async () => ({ data: { keys: (await store.roleNames()).sort() } }) },
     }),
     corePath({
-      pattern: "oidc/role/:name",
+      pattern: "oidc/role/:name", help: "Create, read or delete an identity token role (key, template, TTL, client id).",
       fields: roleFields,
       existenceCheck: async (req) => (await store.role(req.data.name!)) !== undefined,
       operations: {
@@ -101,27 +101,27 @@ export function oidcPaths(admin: OidcAdmin, issuer: OidcIssuer): AnyCorePath[] {
       },
     }),
     corePath({
-      pattern: "oidc/token/:name",
+      pattern: "oidc/token/:name", help: "Mint an identity token (JWT) for the calling token's entity with this role.",
       fields: { name: { type: "name", required: true } },
       operations: {
         read: async (req) => ({ data: { ...(await issuer.mint(req.data.name!, req.caller?.record.entityId)) } }),
       },
     }),
     corePath({
-      pattern: "oidc/introspect",
+      pattern: "oidc/introspect", help: "Check an identity token: signature, expiry, and that its entity is still active.",
       fields: { token: { type: "string" }, client_id: { type: "string" } },
       operations: {
         update: async (req) => ({ raw: { body: await issuer.introspect(req.data.token ?? "", req.data.client_id) } }),
       },
     }),
     corePath({
-      pattern: "oidc/.well-known/openid-configuration",
+      pattern: "oidc/.well-known/openid-configuration", help: "The OIDC discovery document of warden's identity tokens.",
       fields: {},
       unauthenticated: true,
       operations: { read: async () => ({ raw: await issuer.discovery() }) },
     }),
     corePath({
-      pattern: "oidc/.well-known/keys",
+      pattern: "oidc/.well-known/keys", help: "The public keys (JWKS) that verify warden's identity tokens.",
       fields: {},
       unauthenticated: true,
       operations: { read: async () => ({ raw: await issuer.jwks() }) },

@@ -193,3 +193,26 @@ off("the Prometheus form is off (Vault's 400), the JSON form still answers", asy
 });
 
 off.run();
+
+const sealed = suite<{ s: TestServer }>("sys/metrics on a sealed node");
+sealed.before(async (ctx) => {
+  ctx.s = await startTestServer({
+    skipInit: true,
+    configure: (c) => {
+      c.listeners[0]!.unauthenticatedMetricsAccess = true;
+    },
+  });
+});
+sealed.after(async ({ s }) => s.close());
+
+sealed("an open listener still answers, with warden_sealed 1; once unsealed it is 0", async ({ s }) => {
+  assert.is(sampleValue(await scrape(s, null), "warden_sealed"), 1);
+  const init = await s.request("PUT", "sys/init", { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
+  assert.is(init.status, 200, init.text);
+  const unseal = await s.request("PUT", "sys/unseal", { token: null, body: { key: init.body.keys_base64[0] } });
+  assert.is(unseal.status, 200, unseal.text);
+  assert.is(unseal.body.sealed, false);
+  assert.is(sampleValue(await scrape(s, null), "warden_sealed"), 0);
+});
+
+sealed.run();

@@ -70,4 +70,29 @@ t("Metrics: upstream counts and durations by service, odd names as \"other\"; qu
   assert.not.ok(text.includes("process_cpu"));
 });
 
+t("request histogram: cumulative buckets, +Inf, sum and count per method and route; login counters per mount", async () => {
+  const m = new Metrics({ defaultMetrics: false });
+  const route = m.route("auth/x/login", "auth/x/");
+  m.observeRequest(route, "PUT", 0.003);
+  m.observeRequest(route, "PUT", 0.003);
+  m.observeRequest(route, "PUT", 20);
+  m.observeRequest(route, "GET", 0.0001);
+  route.login!.success.inc();
+  route.login!.failure.inc();
+  route.login!.failure.inc();
+  const text = await m.prometheus();
+  const s = (labels: string) => sampleValue(text, `warden_request_duration_seconds_${labels}`);
+  assert.is(s('bucket{method="PUT",route="auth/x/login",le="0.0025"}'), 0);
+  assert.is(s('bucket{method="PUT",route="auth/x/login",le="0.005"}'), 2);
+  assert.is(s('bucket{method="PUT",route="auth/x/login",le="10"}'), 2);
+  assert.is(s('bucket{method="PUT",route="auth/x/login",le="+Inf"}'), 3);
+  assert.is(s('count{method="PUT",route="auth/x/login"}'), 3);
+  assert.ok(Math.abs(s('sum{method="PUT",route="auth/x/login"}') - 20.006) < 1e-9);
+  assert.is(s('count{method="GET",route="auth/x/login"}'), 1);
+  assert.is(sampleValue(text, 'warden_login_requests_total{mount="auth/x/",outcome="success"}'), 1);
+  assert.is(sampleValue(text, 'warden_login_requests_total{mount="auth/x/",outcome="failure"}'), 2);
+  // The same route asked for again is the same series (kept by the caller, never rebuilt).
+  assert.is(m.route("auth/x/login", "auth/x/"), route);
+});
+
 t.run();

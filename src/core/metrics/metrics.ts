@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { type CounterSeries, type HistogramSeries, SeriesCounter, SeriesHistogram } from "./series.js";
 
 /**
  * The server's metrics (one registry per server, so several servers in one process, as in tests,
@@ -6,8 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * bounded values: a mount path, a declared path pattern, an HTTP method, an outcome word, a service
  * name a plugin declares. Never a token, accessor, secret, raw request path or client address.
  *
- * The request path pays one cached child lookup per request: the label children are made once per
- * route (see RouteMetrics) and kept by the caller, not rebuilt from label values on every request.
+ * The request path pays no label work: the series of a route are made once (see RouteMetrics) and
+ * kept by the caller; an event adds numbers to them (series.ts) and allocates nothing.
  */
 
 export type UpstreamOutcome = "success" | "failure";
@@ -17,9 +18,9 @@ export interface RouteMetrics {
   /** The bounded route label ("auth/approle/login", "sys/*", "unmatched"). */
   readonly route: string;
   /** Set for login paths only: the mount's success and failure counters. */
-  readonly login?: { success: Counter.Internal; failure: Counter.Internal };
-  /** Duration children per HTTP method, made on first use. */
-  readonly byMethod: Map<string, Histogram.Internal<string>>;
+  readonly login?: { success: CounterSeries; failure: CounterSeries };
+  /** Duration series per HTTP method, made on first use. */
+  readonly byMethod: Map<string, HistogramSeries>;
 }
 
 /** Default token-count refresh: a scrape never counts the token table more often than this. */
@@ -44,13 +45,13 @@ export class Metrics {
   readonly registry = new Registry();
   /** False when prometheus_retention_time is 0 (Vault: the Prometheus sink is off). */
   readonly prometheusEnabled: boolean;
-  private readonly logins: Counter<"mount" | "outcome">;
-  private readonly durations: Histogram<"method" | "route">;
-  private readonly upstreamCount: Counter<"service" | "outcome">;
-  private readonly upstreamSeconds: Histogram<"service">;
+  private readonly logins: SeriesCounter;
+  private readonly durations: SeriesHistogram;
+  private readonly upstreamCount: SeriesCounter;
+  private readonly upstreamSeconds: SeriesHistogram;
   private readonly auditFailures: Counter;
   private readonly quotaRejections: Counter<"type">;
-  private readonly upstreamChildren = new Map<string, { success: Counter.Internal; failure: Counter.Internal; seconds: Histogram.Internal<string> }>();
+  private readonly upstreamChildren = new Map<string, { success: CounterSeries; failure: CounterSeries; seconds: HistogramSeries }>();
   private readonly routes = new Map<string, RouteMetrics>();
   /** The route of requests that matched no declared path. */
   readonly unmatched: RouteMetrics;
@@ -63,16 +64,11 @@ export class Metrics {
     const registers = [this.registry];
     this.prometheusEnabled = options.prometheusRetentionSeconds !== 0;
     const refreshMs = options.tokensLiveRefreshMs ?? TOKENS_LIVE_REFRESH_MS;
-    this.logins = new Counter({ name: "warden_login_requests_total", help: "Login requests by auth mount and outcome.", labelNames: ["mount", "outcome"], registers });
-    this.durations = new Histogram({
-      name: "warden_request_duration_seconds",
-      help: "Time to answer a request, by HTTP method and mount-level route.",
-      labelNames: ["method", "route"],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.upstreamCount = new Counter({ name: "warden_upstream_requests_total", help: "Outbound calls to identity services (STS, OCI, JWKS/discovery, KMS) by outcome.", labelNames: ["service", "outcome"], registers });
-    this.upstreamSeconds = new Histogram({ name: "warden_upstream_request_duration_seconds", help: "Time of outbound calls to identity services.", labelNames: ["service"], buckets: DURATION_BUCKETS, registers });
+    const r = this.registry;
+    this.logins = new SeriesCounter("warden_login_requests_total", "Login requests by auth mount and outcome.", r);
+    this.durations = new SeriesHistogram("warden_request_duration_seconds", "Time to answer a request, by HTTP method and mount-level route.", DURATION_BUCKETS, r);
+    this.upstreamCount = new SeriesCounter("warden_upstream_requests_total", "Outbound calls to identity services (STS, OCI, JWKS/discovery, KMS) by outcome.", r);
+    this.upstreamSeconds = new SeriesHistogram("warden_upstream_request_duration_seconds", "Time of outbound calls to identity services.", DURATION_BUCKETS, r);
     this.auditFailures = new Counter({ name: "warden_audit_failures_total", help: "Audit entries an audit device failed to write.", registers });
     this.quotaRejections = new Counter({ name: "warden_quota_rejections_total", help: "Requests refused by a quota, by quota type.", labelNames: ["type"], registers });
     const metrics = this;
@@ -104,7 +100,7 @@ export class Metrics {
       r = {
         route,
         byMethod: new Map(),
-        ...(loginMount ? { login: { success: this.logins.labels(loginMount, "success"), failure: this.logins.labels(loginMount, "failure") } } : {}),
+        ...(loginMount ? { login: { success: this.logins.with({ mount: loginMount, outcome: "success" }), failure: this.logins.with({ mount: loginMount, outcome: "failure" }) } } : {}),
       };
       this.routes.set(key, r);
     }
@@ -115,7 +111,7 @@ export class Metrics {
   observeRequest(route: RouteMetrics, method: string, seconds: number): void {
     let child = route.byMethod.get(method);
     if (!child) {
-      child = this.durations.labels(method, route.route);
+      child = this.durations.with({ method, route: route.route });
       route.byMethod.set(method, child);
     }
     child.observe(seconds);
@@ -126,7 +122,11 @@ export class Metrics {
     const name = service !== undefined && SERVICE_NAME.test(service) ? service : "other";
     let c = this.upstreamChildren.get(name);
     if (!c) {
-      c = { success: this.upstreamCount.labels(name, "success"), failure: this.upstreamCount.labels(name, "failure"), seconds: this.upstreamSeconds.labels(name) };
+      c = {
+        success: this.upstreamCount.with({ service: name, outcome: "success" }),
+        failure: this.upstreamCount.with({ service: name, outcome: "failure" }),
+        seconds: this.upstreamSeconds.with({ service: name }),
+      };
       this.upstreamChildren.set(name, c);
     }
     c[outcome].inc();

@@ -22,6 +22,12 @@ listener "tcp" {
   http_read_header_timeout = "10s" # to send a request's headers (and, with TLS, to finish the handshake)
   http_read_timeout        = "30s" # to send a whole request, body included (>= the header timeout)
   http_idle_timeout        = "5m"  # an idle keep-alive connection is closed after this
+
+  # GET /v1/sys/metrics on this listener without a token (Vault's key; default false: a token with
+  # read on sys/metrics is needed). Only for a listener that monitoring alone can reach.
+  telemetry {
+    unauthenticated_metrics_access = false
+  }
 }
 
 # Exactly one storage block: SQLite ...
@@ -53,6 +59,12 @@ plugin_directory = "/etc/warden/plugins" # must exist and not be writable by gro
 log_level        = "info" # trace | debug | info | warn | error
 api_addr         = "https://warden.example.com:8200"
 cluster_name     = "warden-prod"
+
+# Metrics (GET /v1/sys/metrics?format=prometheus; see README "Observability").
+telemetry {
+  prometheus_retention_time = "24h" # default 24h; "0" turns the Prometheus format off (Vault)
+  disable_hostname          = true  # accepted for Vault configs: warden's metric names never carry the host name
+}
 
 # Accepted so Vault configs load; they have no effect in warden.
 ui            = false

@@ -68,7 +68,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   // 5. One rebuilt request to the server-chosen origin; never retried (the nonce is spent).
   const cfg = await readConfig(req.storage);
   const outbound = rebuildStsRequest(signed, { endpoint: cfg.sts_endpoint, method, userAgent: USER_AGENT });
-  const res = await req.http.request(outbound);
+  const res = await req.http.request({ ...outbound, service: "sts" });
 
   // 6. A strict answer.
   const caller = readCallerIdentity(res, req.log);

@@ -31,13 +31,14 @@ export interface PublicJwk {
 /** A fetch failure with a message fit for the operator (never the body of the remote answer). */
 export class KeySourceError extends Error {}
 
-async function getJson(http: HttpClient, url: string, maxBytes: number, what: string, ca: string | undefined): Promise<unknown> {
+async function getJson(http: HttpClient, url: string, maxBytes: number, what: string, ca: string | undefined, service: "jwks" | "oidc_discovery"): Promise<unknown> {
   let res;
   try {
     res = await http.request({
       method: "GET",
       url,
       headers: { accept: "application/json" },
+      service,
       timeoutMs: fetchLimits.timeoutMs,
       maxResponseBytes: maxBytes,
       // A private CA (jwks_ca_pem / oidc_discovery_ca_pem) replaces the system store; still verified.
@@ -67,7 +68,7 @@ export interface Discovery {
 
 export async function fetchDiscovery(http: HttpClient, discoveryUrl: string, ca?: string): Promise<Discovery> {
   const url = `${trimSlash(discoveryUrl)}/.well-known/openid-configuration`;
-  const doc = await getJson(http, url, fetchLimits.maxDiscoveryBytes, "the discovery document", ca);
+  const doc = await getJson(http, url, fetchLimits.maxDiscoveryBytes, "the discovery document", ca, "oidc_discovery");
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new KeySourceError("the discovery document is not a JSON object");
   const { issuer, jwks_uri: jwksUri } = doc as Record<string, unknown>;
   if (typeof issuer !== "string" || typeof jwksUri !== "string") throw new KeySourceError("the discovery document lacks issuer or jwks_uri");
@@ -85,7 +86,7 @@ export async function fetchDiscovery(http: HttpClient, discoveryUrl: string, ca?
 }
 
 export async function fetchJwks(http: HttpClient, jwksUrl: string, ca?: string): Promise<PublicJwk[]> {
-  const doc = await getJson(http, jwksUrl, fetchLimits.maxJwksBytes, "the JWKS", ca);
+  const doc = await getJson(http, jwksUrl, fetchLimits.maxJwksBytes, "the JWKS", ca, "jwks");
   const keys = doc !== null && typeof doc === "object" ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys)) throw new KeySourceError('the JWKS has no "keys" list');
   if (keys.length > fetchLimits.maxKeys) throw new KeySourceError(`the JWKS has more than ${fetchLimits.maxKeys} keys`);

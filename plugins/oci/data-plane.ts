@@ -28,7 +28,7 @@ async function post(http: HttpClient, origin: string, path: string, body: Json, 
   const headers = signRequest({ method: "POST", target: path, host, keyId: key.keyId, privateKey: key.privateKey, body: text });
   headers["opc-request-id"] = randomUUID().replace(/-/g, "").toUpperCase();
   headers.accept = "application/json";
-  return http.request({ method: "POST", url: `${origin}${path}`, headers, body: text });
+  return http.request({ method: "POST", url: `${origin}${path}`, headers, body: text, service: "oci_auth" });
 }
 
 /** The principal behind the client's signed headers, or a 403 when OCI does not vouch for it. */

@@ -22,7 +22,7 @@ export function getUserTarget(userOcid: string): string {
 export async function getUser(http: HttpClient, log: Logger, origin: string, userOcid: string, signed: SignedHeaders): Promise<OciUser> {
   const headers: Record<string, string> = { accept: "application/json" };
   for (const [name, value] of signed.values) if (name !== "(request-target)") headers[name] = value;
-  const res = await http.request({ method: "GET", url: `${origin}${getUserTarget(userOcid)}`, headers });
+  const res = await http.request({ method: "GET", url: `${origin}${getUserTarget(userOcid)}`, headers, service: "oci_identity" });
   // 401 NotAuthenticated (bad signature, unknown key, skew) and 404 NotAuthorizedOrNotFound are the client's.
   const body = readJsonObject(res, log, "GetUser", [401, 404]);
   const id = str(body, "id");

@@ -7,6 +7,7 @@ import { checkHttpUrl } from "../sdk/http-url.js";
 import { parseDurationSeconds, readBool, readInt } from "../sdk/fields.js";
 import { parseHcl } from "./hcl.js";
 import { type SealConfig, parseSealBlocks } from "./seal-config.js";
+import { type TelemetryConfig, parseListenerTelemetry, parseTelemetry } from "./telemetry-config.js";
 
 /**
  * The server config file (HCL, Vault-compatible key names) -> ServerConfig. Strict on purpose:
@@ -37,6 +38,8 @@ export interface ListenerConfig {
   httpReadTimeout: number;
   /** Seconds an idle keep-alive connection stays open (Vault's http_idle_timeout). */
   httpIdleTimeout: number;
+  /** `telemetry { unauthenticated_metrics_access = true }`: sys/metrics answered without a token here. */
+  unauthenticatedMetricsAccess?: boolean;
 }
 
 export type StorageConfig =
@@ -82,6 +85,8 @@ export interface ServerConfig {
   audit: AuditDeviceConfig[];
   /** The `seal` block; absent = Shamir (see seal-config.ts). */
   seal?: SealConfig;
+  /** The top-level `telemetry` block (defaults when absent). */
+  telemetry?: TelemetryConfig;
 }
 
 export const DEFAULT_LEASE_TTL = 768 * 3600;
@@ -114,6 +119,7 @@ const TOP_KEYS = new Set([
   "disable_mlock",
   "audit",
   "seal",
+  "telemetry",
 ]);
 const LISTENER_KEYS = new Set([
   "address",
@@ -130,6 +136,7 @@ const LISTENER_KEYS = new Set([
   "http_read_header_timeout",
   "http_read_timeout",
   "http_idle_timeout",
+  "telemetry",
 ]);
 const SQLITE_KEYS = new Set(["path"]);
 const PG_KEYS = new Set(["connection_url", "table_prefix", "max_connections", "ha_enabled"]);
@@ -205,6 +212,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
     logLevel: logLevelRaw as LogLevel,
     allowAuditLogPrefixing: bool(root.allow_audit_log_prefixing, "allow_audit_log_prefixing", false),
     audit: auditDevices(root.audit),
+    telemetry: parseTelemetry(root.telemetry, fail),
   };
   const pluginDirectory = optString(root.plugin_directory, "plugin_directory");
   if (pluginDirectory !== undefined) config.pluginDirectory = pluginDirectory;
@@ -287,6 +295,7 @@ function listener(type: string, body: Record<string, unknown>): ListenerConfig {
     ),
     maxRequestSize,
     ...listenerLimits(body, where),
+    ...parseListenerTelemetry(body.telemetry, where, fail),
   };
   if (tlsCertFile !== undefined) out.tlsCertFile = tlsCertFile;
   if (tlsKeyFile !== undefined) out.tlsKeyFile = tlsKeyFile;

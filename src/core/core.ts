@@ -9,6 +9,7 @@ import { CacheSync } from "./cluster/cache-sync.js";
 import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
 import type { AuditDeviceRules } from "./audit/device-rules.js";
 import type { createLogger } from "./logging/logger.js";
+import { Metrics } from "./metrics/metrics.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
@@ -59,6 +60,8 @@ export interface CoreOptions {
   pluginFileRules?: PluginFileRules;
   /** allow_audit_log_prefixing, the directories API-enabled audit files stay out of, the config file's devices. */
   audit?: { rules: AuditDeviceRules; configDevices: AuditDeviceInfo[] };
+  /** The server's metrics (boot.ts makes one per server, shared with the listeners and the seal); default a new one. */
+  metrics?: Metrics;
   /** "Now" for every expiry and TTL (tests move it forward instead of sleeping); default the system clock. */
   clock?: Clock;
 }
@@ -92,11 +95,14 @@ export class Core {
     private readonly log: CoreOptions["log"],
     /** The server's clock (see CoreOptions.clock). */
     readonly clock: Clock,
+    /** The server's metrics; quotas count their rejections with metrics.quotaRejected(type). */
+    readonly metrics: Metrics,
   ) {}
 
   static async boot(options: CoreOptions): Promise<Core> {
     const { storage, log } = options;
     const clock = options.clock ?? systemClock;
+    const metrics = options.metrics ?? new Metrics();
     const system = storage.system;
     await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
     await system.putIfAbsent(CLUSTER_KEY, randomUUID());
@@ -117,6 +123,7 @@ export class Core {
     for (const name of applied.released) log.warn("the file that managed this policy is gone; the policy is kept and editable through the API again", { policy: name });
     const audit = await createAuditBroker(system, {
       onError: (msg: string) => log.error("audit device failed", { error: msg }),
+      onWriteFailure: () => metrics.auditFailed(),
       rules: options.audit?.rules,
       configDevices: options.audit?.configDevices,
     });
@@ -126,7 +133,10 @@ export class Core {
       log,
       // Every mount gets its own client: its allow-list is its plugin's declared hosts and its config's endpoints.
       httpClientFor: (record, backend, view, mountLog) =>
-        createHttpClient({ allowOrigin: mountAllowOrigin(backend, view, { path: record.path, type: record.type, accessor: record.accessor }, mountLog) }),
+        createHttpClient({
+          allowOrigin: mountAllowOrigin(backend, view, { path: record.path, type: record.type, accessor: record.accessor }, mountLog),
+          observe: (service, outcome, seconds) => metrics.upstream(service, outcome, seconds),
+        }),
       deadlineMs,
       clock,
     });
@@ -134,7 +144,7 @@ export class Core {
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv, clock);
     const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, seal: options.seal }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, seal: options.seal, metrics }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv, clock);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
@@ -144,8 +154,10 @@ export class Core {
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
-    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, log: log.child("request") });
-    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock);
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, log: log.child("request"), metrics });
+    core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock, metrics);
+    // Counted by storage at most every few seconds (Metrics caches it): a scrape never walks the table per request.
+    metrics.countTokensWith(() => storage.tokens.count());
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
     core.pluginLoader = loader;
@@ -214,6 +226,7 @@ export class Core {
 
   async close(): Promise<void> {
     this.stopBackgroundJobs();
+    this.metrics.countTokensWith(undefined);
     this.cluster?.close();
     // Every plugin instance hears cleanup while storage is still open.
     await this.mounts.close();

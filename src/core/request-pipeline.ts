@@ -9,6 +9,8 @@ import { pathHelp } from "./framework/path-docs.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
 import type { LockoutService } from "./login/lockout.js";
+import type { Metrics, RouteMetrics } from "./metrics/metrics.js";
+import { routeMetrics, unmatchedRoute } from "./metrics/route-label.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
@@ -33,6 +35,8 @@ export interface LogicalRequest {
   wrapTtl?: number;
   /** `?help=1`: answer the path's help instead of running it. */
   help?: boolean;
+  /** The HTTP method (the duration metric's label); the operation's word when absent. */
+  method?: string;
 }
 
 export interface LogicalResponse {
@@ -47,6 +51,8 @@ export interface LogicalResponse {
   raw?: Record<string, unknown>;
   /** A wrapped answer: nothing else is sent. */
   wrapInfo?: WrapInfo;
+  /** A text body sent as is (see CoreResult.text). */
+  text?: { body: string; contentType: string };
 }
 
 export interface PipelineDeps {
@@ -58,6 +64,13 @@ export interface PipelineDeps {
   lockout: LockoutService;
   wrapping: ResponseWrapping;
   log: Logger;
+  metrics: Metrics;
+}
+
+/** What a request's metrics need from its run: its route, and whether a login handed out a token. */
+interface RequestMark {
+  route: RouteMetrics;
+  loggedIn: boolean;
 }
 
 const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
@@ -74,13 +87,19 @@ export class RequestPipeline {
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
     // Entries are only built when a device listens: the hot path pays nothing otherwise.
     const trail = AuditTrail.open(this.deps.audit, req);
+    const started = performance.now();
+    const mark: RequestMark = { route: unmatchedRoute(this.deps.metrics), loggedIn: false };
     try {
-      return await this.run(req, trail);
+      return await this.run(req, trail, mark);
     } catch (e) {
       const error = this.toError(e, req);
       // Fail closed: a refusal the log could not take is not answered as if it had been audited.
       if (trail && !(await trail.failure(error))) return { status: 500, errors: ["internal error"] };
       return { status: error.status, errors: error.errors, headers: error.headers };
+    } finally {
+      const login = mark.route.login;
+      if (login) (mark.loggedIn ? login.success : login.failure).inc();
+      this.deps.metrics.observeRequest(mark.route, req.method ?? req.operation, (performance.now() - started) / 1000);
     }
   }
 
@@ -95,13 +114,14 @@ export class RequestPipeline {
     return new WardenError(500, "internal error");
   }
 
-  private async run(req: LogicalRequest, trail: AuditTrail | undefined): Promise<LogicalResponse> {
+  private async run(req: LogicalRequest, trail: AuditTrail | undefined, mark: RequestMark): Promise<LogicalResponse> {
     if (!SAFE_PATH.test(req.path) || req.path.length > 1024) throw badRequest("invalid request path");
     const resolved = this.deps.mounts.resolve(req.path);
     const match = resolved && route(resolved.entry, resolved.remainder);
     // The one name of the request: the ACL decides on it, the handler acts on it, the log records it.
     const path = match ? resolved.entry.record.path + match.remainder : req.path;
     if (resolved) trail?.routed(resolved.entry, path);
+    if (match) mark.route = routeMetrics(this.deps.metrics, resolved.entry, match.bound);
     const def = match?.bound.rules;
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
     // validateWrappingToken): a refusal is answered, and audited by the trail, without using any token.
@@ -174,6 +194,7 @@ export class RequestPipeline {
         : await call();
       const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
       const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity);
+      if (answer.auth) mark.loggedIn = true;
       // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
       const response = req.wrapTtl || result.rewrap ? await this.deps.wrapping.wrap(req, entry, result, answer, caller) : answer;
       await trail?.response(response);
@@ -216,6 +237,7 @@ export class RequestPipeline {
     callerIdentity: EntitySnapshot | undefined,
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
+    if (result.text) return { status: 200, text: result.text };
     const warnings = [...(result.warnings ?? [])];
     let auth: TokenAuth | undefined;
     if (result.auth) {

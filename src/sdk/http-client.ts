@@ -15,6 +15,11 @@ export interface OutboundRequest {
    * cluster's API server). Certificates are still verified; there is no way to turn that off.
    */
   ca?: string;
+  /**
+   * Which upstream service this call is ("sts", "oci", "jwks", "oidc_discovery", ...): the server's
+   * upstream metrics are labelled with it. A short lower-case word; unnamed calls count as "other".
+   */
+  service?: string;
 }
 
 export interface OutboundResponse {
@@ -34,6 +39,12 @@ export interface HttpClientOptions {
   maxConcurrent?: number;
   /** Called with the origin ("https://host:port") before connecting; false refuses (per-mount allow-list). */
   allowOrigin?: (origin: string) => boolean | Promise<boolean>;
+  /**
+   * Told of every call that was sent: its service, "success" (an answer below 500) or "failure" (a 5xx,
+   * timeout, network error or oversized answer), and its duration in seconds. Calls refused before
+   * sending (allow-list, bad URL) are not upstream calls and are not reported.
+   */
+  observe?: (service: string | undefined, outcome: "success" | "failure", seconds: number) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -155,10 +166,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async request(req) {
       const url = await check(req);
       await acquire();
+      const observe = options.observe;
+      const started = observe ? performance.now() : 0;
+      let ok = false;
       try {
-        return await send(req, url);
+        const res = await send(req, url);
+        ok = res.status < 500;
+        return res;
       } finally {
         release();
+        observe?.(req.service, ok ? "success" : "failure", (performance.now() - started) / 1000);
       }
     },
   };

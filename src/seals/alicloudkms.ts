@@ -33,7 +33,23 @@ function kmsFailure(e: unknown): Error {
   return new Error(`alicloudkms: ${code}${requestId}`);
 }
 
-export async function alicloudKmsSeal(config: KmsConfig, _log: Logger): Promise<AutoSeal> {
+/** Told of every KMS call: "success" when KMS answered, "failure" otherwise, and its duration in seconds. */
+export type KmsObserver = (outcome: "success" | "failure", seconds: number) => void;
+
+/** Times one KMS call for the upstream metrics (warden_upstream_requests_total{service="kms"}). */
+async function timed<T>(observe: KmsObserver | undefined, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let ok = false;
+  try {
+    const out = await call();
+    ok = true;
+    return out;
+  } finally {
+    observe?.(ok ? "success" : "failure", (performance.now() - started) / 1000);
+  }
+}
+
+export async function alicloudKmsSeal(config: KmsConfig, _log: Logger, observe?: KmsObserver): Promise<AutoSeal> {
   const { endpoint, protocol } = endpointOf(config);
   const credential = config.accessKey && config.secretKey ? undefined : new Credential.default();
   const client = new Kms.default({
@@ -47,15 +63,15 @@ export async function alicloudKmsSeal(config: KmsConfig, _log: Logger): Promise<
   return {
     type: "alicloudkms",
     async wrap(rootKey) {
-      const res = await client
-        .encrypt(new EncryptRequest({ keyId: config.kmsKeyId, plaintext: rootKey.toString("base64"), encryptionContext: CONTEXT }))
-        .catch((e: unknown) => {
+      const res = await timed(observe, () => client.encrypt(new EncryptRequest({ keyId: config.kmsKeyId, plaintext: rootKey.toString("base64"), encryptionContext: CONTEXT }))).catch(
+        (e: unknown) => {
           throw kmsFailure(e);
-        });
+        },
+      );
       return { key_id: config.kmsKeyId, ciphertext: res.ciphertextBlob };
     },
     async unwrap(w) {
-      const res = await client.decrypt(new DecryptRequest({ ciphertextBlob: w.ciphertext, encryptionContext: CONTEXT })).catch((e: unknown) => {
+      const res = await timed(observe, () => client.decrypt(new DecryptRequest({ ciphertextBlob: w.ciphertext, encryptionContext: CONTEXT }))).catch((e: unknown) => {
         throw kmsFailure(e);
       });
       const rootKey = Buffer.from(res.plaintext ?? "", "base64");

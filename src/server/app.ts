@@ -3,6 +3,8 @@ import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
+import type { Metrics } from "../core/metrics/metrics.js";
+import { renderMetrics } from "../core/metrics/render.js";
 import { type SealManager, sealedError } from "../core/seal/manager.js";
 import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
@@ -19,6 +21,8 @@ export interface ListenerOptions {
   advertisedAddress: string;
   /** What sys/seal-status names (config cluster_name). */
   clusterName?: string;
+  /** The listener's `telemetry { unauthenticated_metrics_access = true }`: sys/metrics without a token. */
+  unauthenticatedMetricsAccess?: boolean;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -64,6 +68,7 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
   if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
   if (res.raw) return json(res.status, res.raw, res.headers);
+  if (res.text) return new Response(res.text.body, { status: res.status, headers: { "content-type": res.text.contentType, "cache-control": "no-store" } });
   const body = responseBody(res, requestId);
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
@@ -71,7 +76,7 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
   return json(res.status, body);
 }
 
-export function createApp(seal: SealManager, listener: ListenerOptions): Hono<Env> {
+export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): Hono<Env> {
   const app = new Hono<Env>();
 
   // A keep-alive connection sends many requests from one peer: normalise its address once.
@@ -90,6 +95,19 @@ export function createApp(seal: SealManager, listener: ListenerOptions): Hono<En
   };
 
   addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
+
+  // Vault's unauthenticated_metrics_access: this listener serves sys/metrics to anyone, sealed or not,
+  // without the request pipeline (no token, so nothing to authorise or audit).
+  if (listener.unauthenticatedMetricsAccess && metrics) {
+    app.get("/v1/sys/metrics", async (c) => {
+      try {
+        const doc = await renderMetrics(metrics, c.req.query("format"));
+        return new Response(doc.body, { status: 200, headers: { "content-type": doc.contentType, "cache-control": "no-store" } });
+      } catch (e) {
+        return errorResponse(e);
+      }
+    });
+  }
 
   app.all("/v1/*", async (c) => {
     const requestId = randomUUID();
@@ -130,6 +148,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions): Hono<En
         requestHost: incoming.headers.host ?? "",
         wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
         ...(help ? { help } : {}),
+        method: operation === "list" ? "LIST" : method,
       });
       // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.
       if (path === "sys/seal" && response.status === 204) await seal.seal();

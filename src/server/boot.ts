@@ -7,6 +7,7 @@ import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
 import { alicloudKmsSeal } from "../seals/alicloudkms.js";
 import { createLogger } from "../core/logging/logger.js";
+import { Metrics } from "../core/metrics/metrics.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { Clock } from "../sdk/clock.js";
@@ -59,7 +60,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
   // The core boots only at unseal: a plugin built for another SDK must stop the start, not the unseal.
   for (const plugin of opts.plugins) checkSdkVersion(plugin);
-  const autoSeal = await autoSealFor(config, log);
+  // One registry per server: its listeners, its seal and every core it boots (after each unseal) share it.
+  const metrics = new Metrics({ prometheusRetentionSeconds: config.telemetry?.prometheusRetentionSeconds });
+  const autoSeal = await autoSealFor(config, log, metrics);
   const storage = await openStorage(config.storage, log);
   let apiAddress = config.apiAddr ?? "";
   const seal: SealManager = new SealManager({
@@ -82,6 +85,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           configDevices: config.audit.map((d) => ({ path: d.path, type: "file", description: "from config", options: { ...d.options, file_path: d.filePath } })),
         },
         clock: opts.clock,
+        metrics,
         seal: { rotate: () => seal.rotate(), keyStatus: () => seal.keyStatus() },
       });
       // The default OIDC issuer: known only once the listener has its (possibly random) port.
@@ -106,7 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
         clusterName: config.clusterName,
-      });
+        unauthenticatedMetricsAccess: l.unauthenticatedMetricsAccess === true,
+      }, metrics);
       listeners.push(
         await listen(app, {
           host: host || "0.0.0.0",
@@ -127,6 +132,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const host = first.address.family === "IPv6" ? `[${first.address.address}]` : first.address.address;
   const url = `${scheme}://${host}:${first.address.port}`;
   apiAddress = config.apiAddr ?? url;
+  metrics.sealedWith(() => seal.sealed);
   seal.start();
   return {
     get core(): Core {
@@ -144,11 +150,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLogger>): Promise<AutoSeal | undefined> {
+async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLogger>, metrics: Metrics): Promise<AutoSeal | undefined> {
   const s = config.seal;
   if (!s || s.type === "shamir") return undefined;
   if (s.type === "static") return staticSeal(s);
-  return alicloudKmsSeal(s, log.child("seal"));
+  return alicloudKmsSeal(s, log.child("seal"), (outcome, seconds) => metrics.upstream("kms", outcome, seconds));
 }
 
 const strayLogs = new Set<{ error(msg: string, fields?: Record<string, unknown>): void }>();

@@ -47,6 +47,7 @@ test("defaults", async () => {
       httpReadHeaderTimeout: 10,
       httpReadTimeout: 30,
       httpIdleTimeout: 300,
+      unauthenticatedMetricsAccess: false,
     },
   ]);
   assert.equal(c.storage, { type: "sqlite", path: "/tmp/w.db" });
@@ -75,6 +76,35 @@ test("every key of the example file", async () => {
   assert.equal(c.audit, [
     { type: "file", path: "file/", filePath: "/var/log/warden/audit.log", options: { log_raw: "false" } },
   ]);
+  assert.is(l.unauthenticatedMetricsAccess, false);
+  assert.equal(c.telemetry, { prometheusRetentionSeconds: 86400, disableHostname: true });
+});
+
+test("telemetry: top-level and listener blocks, Vault's keys; others refused", async () => {
+  const c = await parse(`
+listener "tcp" {
+  tls_disable = true
+  telemetry {
+    unauthenticated_metrics_access = true
+  }
+}
+storage "sqlite" {
+  path = "/tmp/w.db"
+}
+telemetry {
+  prometheus_retention_time = "0"
+  disable_hostname = false
+}
+`);
+  assert.is(c.listeners[0]!.unauthenticatedMetricsAccess, true);
+  assert.equal(c.telemetry, { prometheusRetentionSeconds: 0, disableHostname: false });
+  assert.equal((await parse(MIN)).telemetry, { prometheusRetentionSeconds: 86400, disableHostname: false });
+  assert.is((await parse(MIN)).listeners[0]!.unauthenticatedMetricsAccess, false);
+  await fails(`${MIN}\ntelemetry {\n  statsite_address = "127.0.0.1:8125"\n}\n`, /telemetry: unknown or unsupported key "statsite_address"/);
+  await fails(`${MIN}\ntelemetry {\n  prometheus_retention_time = "soon"\n}\n`, /prometheus_retention_time/);
+  await fails(`${MIN}\ntelemetry {\n  disable_hostname = "maybe"\n}\n`, /disable_hostname: expected a boolean/);
+  await fails(`listener "tcp" {\n  tls_disable = true\n  telemetry {\n    unauthenticated_metrics_access = "perhaps"\n  }\n}\nstorage "sqlite" {\n  path = "/tmp/w.db"\n}\n`, /unauthenticated_metrics_access: expected a boolean/);
+  await fails(`listener "tcp" {\n  tls_disable = true\n  telemetry {\n    usage_gauge_period = "10m"\n  }\n}\nstorage "sqlite" {\n  path = "/tmp/w.db"\n}\n`, /unknown or unsupported key "usage_gauge_period"/);
 });
 
 test("listener limits: max_connections and Vault's http_*_timeout keys; none may be 0, headers within the read timeout", async () => {

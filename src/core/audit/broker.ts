@@ -25,6 +25,8 @@ import { type AuditDeviceRules, NO_RULES, checkApiFilePath, checkPrefixAllowed }
 export interface AuditBrokerOptions {
   /** Operator-facing report of a device failure (no secrets: paths and error codes only). */
   onError(msg: string): void;
+  /** Called once per entry a device failed to write (warden_audit_failures_total). */
+  onWriteFailure?(): void;
   /** allow_audit_log_prefixing and the directories API-enabled files stay out of (default: none allowed, none protected). */
   rules?: AuditDeviceRules;
   /** `audit "file" "<path>" { ... }` blocks of the server config: enabled at startup unless the table has the path. */
@@ -261,7 +263,10 @@ class Broker implements AuditBroker {
     let ok = 0;
     results.forEach((r, i) => {
       if (r.status === "fulfilled") ok++;
-      else this.opts.onError(`audit device ${devices[i]!.info.path} failed to log the ${kind}: ${describe(r.reason)}`);
+      else {
+        this.opts.onWriteFailure?.();
+        this.opts.onError(`audit device ${devices[i]!.info.path} failed to log the ${kind}: ${describe(r.reason)}`);
+      }
     });
     if (ok === 0) {
       this.opts.onError(`no audit device succeeded in logging the ${kind}`);

@@ -17,7 +17,7 @@ export interface CallContext extends Pick<CoreRequest, "caller" | "identity" | "
 }
 
 /** What the pipeline needs of a path's declaration, whoever serves it. */
-export type PathRules = Pick<PathDefinition, "fields" | "unauthenticated" | "sudo" | "lockout"> & {
+export type PathRules = Pick<PathDefinition, "pattern" | "fields" | "unauthenticated" | "sudo" | "lockout"> & {
   /** Any body key is data, so no "unrecognized parameters" warning (core paths only: sys/wrapping/wrap). */
   takesArbitraryInput?: boolean;
   /** Unauthenticated, but a token sent is authenticated and scopes the answer (core paths only). */

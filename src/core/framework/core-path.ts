@@ -33,6 +33,8 @@ export interface CoreResult extends HandlerResult {
    * documents read by non-Vault clients such as OIDC discovery and JWKS.
    */
   raw?: { body: Record<string, unknown>; headers?: Record<string, string> };
+  /** Answer this text as is (sys/metrics' Prometheus format), with its content type. */
+  text?: { body: string; contentType: string };
   /** sys/wrapping/rewrap: wrap this stored answer again, keeping its TTL and creation path. */
   rewrap?: { response: string; ttl: number; creationPath: string };
 }

@@ -7,6 +7,8 @@ import type { TokenService } from "../tokens/token-service.js";
 import { sysAuditPaths } from "./sys-audit.js";
 import { sysAuthPaths } from "./sys-auth.js";
 import { sysLockoutPaths } from "./sys-lockout.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { sysMetricsPaths } from "./sys-metrics.js";
 import { sysPolicyPaths } from "./sys-policy.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
@@ -20,7 +22,7 @@ import { wrappingPaths } from "../wrapping/wrapping-paths.js";
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; seal?: SealControls }): CoreBackend {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; seal?: SealControls; metrics: Metrics }): CoreBackend {
   return {
     type: "system",
     description: "system endpoints used for control, policy and debugging",
@@ -34,6 +36,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysSealPaths(deps.seal),
       ...wrappingPaths(deps.wrapping),
       ...sysOpenApiPaths(deps.mounts),
+      ...sysMetricsPaths(deps.metrics),
       corePath({
         pattern: "capabilities-self", help: "The calling token's capabilities on the given paths.",
         fields: capabilityFields,

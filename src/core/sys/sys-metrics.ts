@@ -7,7 +7,8 @@ export function sysMetricsPaths(metrics: Metrics): AnyCorePath[] {
   return [
     corePath({
       pattern: "metrics",
-      fields: { format: { type: "string" } },
+      help: "This server's metrics: Prometheus text format with format=prometheus, else Vault's JSON form.",
+      fields: { format: { type: "string", description: '"prometheus" for the Prometheus text format; absent for JSON.' } },
       operations: {
         read: async (req) => ({ text: await renderMetrics(metrics, req.data.format) }),
       },

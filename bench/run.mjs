@@ -4,8 +4,9 @@
 //
 //   npm run bench                         # every scenario
 //   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
-//                                         #   login-approle login-jwt oidc-token-mint login-oci startup-1m cluster
+//                                         #   login-approle login-jwt oidc-token-mint login-oci barrier startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
+//            --before <git ref> (barrier: the build without the barrier; default a23c08f^1)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
 // Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
@@ -23,8 +24,9 @@ import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./l
 import { countStatements } from "./count-statements.mjs";
 import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
+import { PRE_BARRIER, barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
 
-const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "startup-1m", "cluster"];
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "barrier", "startup-1m", "cluster"];
 const TARGETS = {
   "lookup-self": { ratio: 0.5, vs: "bare node:http" },
   "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
@@ -40,6 +42,7 @@ const { values: opt, positionals } = parseArgs({
     connections: { type: "string", default: "50" },
     tool: { type: "string" },
     rows: { type: "string", default: "1000000" },
+    before: { type: "string", default: PRE_BARRIER },
     "server-core": { type: "string", default: "0" },
     "loader-core": { type: "string", default: "1" },
     "sts-core": { type: "string", default: "1" },
@@ -307,7 +310,8 @@ async function scenarioCluster() {
 }
 
 const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
-const run = { ...identity, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before });
+const run = { ...identity, barrier, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   results.load.end = loadNow();
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
@@ -346,6 +350,7 @@ function markdown(r) {
   identityRows(S, row);
   out.push("");
   out.push(...identityNotes(S));
+  out.push(...barrierMarkdown(S));
   if (S["startup-1m"]) {
     const s = S["startup-1m"];
     out.push(

@@ -6,13 +6,16 @@ import { WARDEN_MAIN, freePort, spawnPinned, waitForOutput } from "./procs.mjs";
 
 export const ROOT_TOKEN = "bench-root-token";
 
-/** A dev server on durable SQLite (WAL + synchronous=FULL, the default) in `dataDir`. */
-export async function startWarden({ core, dataDir, nodeArgs = [], env = {} } = {}) {
+/**
+ * A dev server on durable SQLite (WAL + synchronous=FULL, the default) in `dataDir`; `main` is another
+ * build's CLI entry point (bench/lib/build-at.mjs), this checkout's by default.
+ */
+export async function startWarden({ core, dataDir, nodeArgs = [], env = {}, main = WARDEN_MAIN } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "warden-bench-"));
   const port = await freePort();
   const child = spawnPinned(core, process.execPath, [
     ...nodeArgs,
-    WARDEN_MAIN,
+    main,
     "server",
     "-dev",
     `-dev-listen-address=127.0.0.1:${port}`,

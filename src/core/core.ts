@@ -227,6 +227,9 @@ export class Core {
   async close(): Promise<void> {
     this.stopBackgroundJobs();
     this.metrics.countTokensWith(undefined);
+    // A sealed (or stopping) node does no periodic work: it gives leadership up so another node takes
+    // it at once; the next unseal boots a core that campaigns again (startBackgroundJobs).
+    await this.storage.ha.stop();
     this.cluster?.close();
     // Every plugin instance hears cleanup while storage is still open.
     await this.mounts.close();

@@ -59,6 +59,8 @@ export function soleLeader(): LeaderElection {
     async nodes() {
       return self ? [{ ...self }] : [];
     },
-    async stop() {},
+    async stop() {
+      self = undefined;
+    },
   };
 }

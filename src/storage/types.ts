@@ -364,10 +364,14 @@ export interface HaNode {
 export interface LeaderElection {
   /** False when there is nothing to elect (SQLite, or PostgreSQL without ha_enabled): always leader. */
   readonly enabled: boolean;
-  /** Starts campaigning (idempotent); `onChange` hears every gain or loss of leadership. */
+  /**
+   * Starts campaigning (idempotent while campaigning); `onChange` hears every gain or loss of
+   * leadership. After stop() it campaigns again (a node unsealed after a seal).
+   */
   start(self: Pick<HaNode, "apiAddress" | "hostname" | "version">, onChange?: (leader: boolean) => void): void;
   isLeader(): boolean;
   /** Live nodes (the leader first); never throws, [] when the database cannot be asked. */
   nodes(): Promise<HaNode[]>;
+  /** Gives leadership up and stops campaigning (sys/seal, shutdown): another node can take over at once. */
   stop(): Promise<void>;
 }

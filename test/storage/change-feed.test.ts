@@ -114,6 +114,31 @@ h("ha_enabled: exactly one of two instances leads; closing it hands over", async
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+h("stop gives leadership up with the storage still open (sys/seal); start campaigns again (unseal)", async () => {
+  const o = { connectionUrl: db.url, tablePrefix: "ha2", maxConnections: 2, haEnabled: true };
+  const a = await openPostgresStorage(o);
+  const b = await openPostgresStorage(o);
+  const self = (name: string) => ({ apiAddress: `http://${name}`, hostname: "h", version: "v" });
+  try {
+    a.ha.start(self("a"));
+    await waitFor("a to lead", 5_000, async () => a.ha.isLeader(), 20);
+    b.ha.start(self("b"));
+    await a.ha.stop();
+    assert.is(a.ha.isLeader(), false);
+    await waitFor("b to take over", 5_000, async () => b.ha.isLeader(), 20);
+    // The stopped node is no candidate any more: only b's session is listed, and b leads.
+    assert.equal((await a.ha.nodes()).map((n) => [n.apiAddress, n.isLeader]), [["http://b", true]]);
+    a.ha.start(self("a"));
+    await waitFor("a to campaign again", 5_000, async () => (await b.ha.nodes()).length === 2, 20);
+    await b.ha.stop();
+    await waitFor("a to lead again", 5_000, async () => a.ha.isLeader(), 20);
+    assert.equal((await b.ha.nodes()).map((n) => [n.apiAddress, n.isLeader]), [["http://a", true]]);
+  } finally {
+    await a.close();
+    await b.close();
     await db.drop();
   }
 });

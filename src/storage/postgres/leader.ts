@@ -46,8 +46,10 @@ export function pgLeaderElection(opts: PgLeaderOptions): LeaderElection {
   let leader = false;
   let since = 0;
   let stopped = false;
+  /** Set while campaigning: from start() to stop(). */
   let timer: NodeJS.Timeout | undefined;
-  let busy = false;
+  /** The step in flight: stop() waits for it, so a lock taken during a stop is released by it. */
+  let running: Promise<void> | undefined;
 
   const setLeader = (value: boolean): void => {
     if (leader === value) return;
@@ -112,12 +114,17 @@ export function pgLeaderElection(opts: PgLeaderOptions): LeaderElection {
     );
   };
 
-  const step = async (): Promise<void> => {
-    if (busy || stopped) return;
-    busy = true;
+  const step = (): Promise<void> => {
+    if (running || stopped) return running ?? Promise.resolve();
+    running = attempt().finally(() => (running = undefined));
+    return running;
+  };
+
+  const attempt = async (): Promise<void> => {
     try {
       if (!client) client = await connect();
       const c = client;
+      if (stopped) return;
       if (leader) {
         await q(c, "SELECT 1");
       } else {
@@ -130,17 +137,16 @@ export function pgLeaderElection(opts: PgLeaderOptions): LeaderElection {
       }
     } catch (e) {
       drop(e instanceof Error ? e.message : String(e));
-    } finally {
-      busy = false;
     }
   };
 
   return {
     enabled: true,
     start(node, listener) {
-      if (self) return;
+      if (timer) return;
       self = node;
       onChange = listener;
+      stopped = false;
       void step();
       timer = setInterval(() => void step(), TRY_EVERY_MS);
       timer.unref();
@@ -173,8 +179,11 @@ export function pgLeaderElection(opts: PgLeaderOptions): LeaderElection {
       }
     },
     async stop() {
+      // Not final: a sealed node stops campaigning and start() campaigns again after the unseal.
       stopped = true;
       clearInterval(timer);
+      timer = undefined;
+      await running;
       const c = client;
       client = undefined;
       setLeader(false);

@@ -1,0 +1,89 @@
+// Scenario "barrier": what encrypting every stored value costs on the hot paths. lookup-self and
+// AppRole login on this build against the last build without the barrier, both dev servers on SQLite
+// pinned to the same server core, measured alternately in the same run (before, after, before, after),
+// with the same loader, connections and seconds. Target: under 5 % fewer requests per second.
+//
+// "Without the barrier" is a real release, not a switch: PRE_BARRIER is main just before the seal and
+// barrier were merged (a23c08f^1), built from git into a temp directory (build-at.mjs). The difference
+// is therefore everything that merge brought to these two paths (barrier, seal gate), nothing else;
+// commits after it that touch these paths would show up too (pass --before <ref> to compare another).
+import { join } from "node:path";
+import { buildAt } from "./build-at.mjs";
+import { writeLines } from "./bodies.mjs";
+import { setupApprole } from "./identity.mjs";
+import { runLoad } from "./load.mjs";
+import { stop } from "./procs.mjs";
+import { childToken, startWarden } from "./warden.mjs";
+
+export const PRE_BARRIER = "a23c08f^1";
+export const BARRIER_TARGET_PCT = 5;
+
+const round = (x) => Math.round(x * 100) / 100;
+
+export function barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before = PRE_BARRIER }) {
+  return async function barrier() {
+    log(`barrier: building ${before} (without the barrier) into a temp directory`);
+    const t0 = Date.now();
+    const old = buildAt(before, join(tmp, "pre-barrier"));
+    log(`barrier: built ${old.commit.slice(0, 10)} in ${Math.round((Date.now() - t0) / 1000)} s`);
+    const servers = {};
+    try {
+      for (const [name, main] of [["before", old.main], ["after", undefined]]) {
+        const w = await startWarden({ core: SERVER, dataDir: join(tmp, `barrier-${name}`), main });
+        const token = await childToken(w.url);
+        const { body } = await setupApprole(w.url);
+        // A reusable body (secret_id_num_uses 0): enough lines that the loader never runs dry.
+        const linesFile = await writeLines(join(tmp, `barrier-${name}.lines`), 300_000, () => body);
+        servers[name] = { w, token, linesFile };
+      }
+      const loads = {
+        "lookup-self": (s) => ({ ...base, url: s.w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": s.token }, watch: { server: s.w.child.pid } }),
+        "login-approle": (s) => ({ ...base, url: s.w.url, method: "POST", path: "/v1/auth/approle/login", headers: { "content-type": "application/json" }, mode: "body", linesFile: s.linesFile, watch: { server: s.w.child.pid } }),
+      };
+      const out = { before: { ref: before, commit: old.commit }, target_pct: BARRIER_TARGET_PCT };
+      for (const [kind, load] of Object.entries(loads)) {
+        const runs = { before: [], after: [] };
+        // Alternating halves, so a drift of the machine's load during the scenario hits both builds.
+        for (const name of ["before", "after", "before", "after"]) {
+          if (warmup > 0 && runs[name].length === 0) await runLoad({ ...load(servers[name]), seconds: warmup });
+          const r = await runLoad({ ...load(servers[name]), seconds: Math.max(1, seconds / 2) });
+          log(`barrier ${kind} ${name}: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, cpu ${JSON.stringify(r.cpu_pct)}`);
+          runs[name].push(r);
+        }
+        const sum = (rs) => ({
+          rps: Math.round(rs.reduce((a, r) => a + r.rps, 0) / rs.length),
+          p50_ms: Math.max(...rs.map((r) => r.p50_ms)),
+          p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
+          non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+          server_cpu_pct: rs.map((r) => r.cpu_pct.server),
+        });
+        const b = sum(runs.before);
+        const a = sum(runs.after);
+        const cost = round((1 - a.rps / b.rps) * 100);
+        out[kind] = { before: b, after: a, cost_pct: cost, pass: cost < BARRIER_TARGET_PCT && a.non2xx === 0 && b.non2xx === 0 };
+        log(`barrier ${kind}: ${b.rps} -> ${a.rps} req/s, cost ${cost} %`);
+      }
+      results.scenarios.barrier = out;
+    } finally {
+      for (const s of Object.values(servers)) await stop(s.w.child);
+    }
+  };
+}
+
+export function barrierMarkdown(S) {
+  const x = S.barrier;
+  if (!x) return [];
+  const out = [
+    `The barrier's cost: this build against ${x.before.ref} (${x.before.commit.slice(0, 10)}, the last build without the barrier) built from git in the same run; each measured twice, alternately, same core and loader.`,
+    "",
+    "| request | req/s without | req/s with | p99 ms without | p99 ms with | cost | target | |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const kind of ["lookup-self", "login-approle"]) {
+    const k = x[kind];
+    if (!k) continue;
+    out.push(`| ${kind} | ${k.before.rps} | ${k.after.rps} | ${k.before.p99_ms} | ${k.after.p99_ms} | ${k.cost_pct} % | < ${x.target_pct} % | ${k.pass ? "PASS" : "**MISS**"} |`);
+  }
+  out.push("");
+  return out;
+}

@@ -61,14 +61,14 @@ function requestToken(rawHeaders: string[]): string | undefined {
 }
 
 function envelope(res: LogicalResponse, path: string, requestId: string): Response {
-  if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
+  if (res.status === 204) return new Response(null, { status: 204, headers: res.headers ? { ...JSON_HEADERS, ...res.headers } : JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
   if (res.raw) return json(res.status, res.raw, res.headers);
   const body = responseBody(res, requestId);
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
   }
-  return json(res.status, body);
+  return json(res.status, body, res.headers);
 }
 
 export function createApp(seal: SealManager, listener: ListenerOptions): Hono<Env> {

@@ -78,6 +78,8 @@ export class RequestPipeline {
       return await this.run(req, trail);
     } catch (e) {
       const error = this.toError(e, req);
+      // Vault leaves rate-limit refusals out of the audit log unless sys/quotas/config asks for them.
+      if (this.deps.quotas.unaudited(error)) return { status: error.status, errors: error.errors, headers: error.headers };
       // Fail closed: a refusal the log could not take is not answered as if it had been audited.
       if (trail && !(await trail.failure(error))) return { status: 500, errors: ["internal error"] };
       return { status: error.status, errors: error.errors, headers: error.headers };

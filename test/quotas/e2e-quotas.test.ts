@@ -2,6 +2,9 @@
  * Quotas over real HTTP: Vault's sys/quotas API, the rate limit on a login path (on the server's
  * TestClock: no sleeping), the lease count freed by a revoke, exempt paths, the most specific quota.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
@@ -93,6 +96,7 @@ t("exempt paths are never limited; the most specific quota wins", async (ctx) =>
   const cfg = await s.request("GET", "sys/quotas/config");
   assert.equal(cfg.body.data.rate_limit_exempt_paths, ["sys/quotas", "sys/auth", `${M}/role`]);
   assert.is(cfg.body.data.enable_rate_limit_response_headers, true);
+  assert.is((await s.request("POST", "sys/quotas/config", { body: { rate_limit_exempt_paths: ["sys/health"] } })).status, 204);
 });
 
 t("lease count: the login over max_leases is a 429; a revoke frees a slot", async (ctx) => {
@@ -115,6 +119,46 @@ t("lease count: the login over max_leases is a 429; a revoke frees a slot", asyn
   assert.is((await s.request("GET", "sys/quotas/lease-count/approle")).body.data.max_leases, 2);
   assert.is((await s.request("DELETE", "sys/quotas/lease-count/approle")).status, 204);
   assert.is((await login(ctx)).status, 200);
+});
+
+t("block_interval holds the client out past the window; a role quota applies only to that role", async ({ s }) => {
+  const w = await s.request("POST", "sys/quotas/rate-limit/blocky", { body: { path: "auth/approle/role/q", rate: 1, interval: "1s", block_interval: "30s" } });
+  assert.is(w.status, 204, w.text);
+  assert.is((await s.request("GET", `${M}/role/q`)).status, 200);
+  const blocked = await s.request("GET", `${M}/role/q`);
+  assert.is(blocked.status, 429);
+  assert.is(blocked.headers.get("retry-after"), "30");
+  s.clock.advance(2_000);
+  assert.is((await s.request("GET", `${M}/role/q`)).status, 429, "still blocked after the 1s window");
+  s.clock.advance(29_000);
+  assert.is((await s.request("GET", `${M}/role/q`)).status, 200);
+  assert.is((await s.request("DELETE", "sys/quotas/rate-limit/blocky")).status, 204);
+  // role: only on an auth mount path, and it matches the login's role field.
+  assert.is((await s.request("POST", "sys/quotas/rate-limit/r", { body: { path: "sys/", role: "x", rate: 1 } })).status, 400);
+  assert.is((await s.request("POST", "sys/quotas/rate-limit/r", { body: { path: "auth/approle", role: "other", rate: 1, interval: "1h" } })).status, 204);
+  for (let i = 0; i < 3; i++) assert.is((await s.request("POST", `${M}/login`, { token: null, body: { role_id: "nope", secret_id: "x" } })).status, 400, "no role field: the role quota does not apply");
+  assert.is((await s.request("POST", `${M}/login`, { token: null, body: { role: "other", role_id: "nope", secret_id: "x" } })).status, 400);
+  assert.is((await s.request("POST", `${M}/login`, { token: null, body: { role: "other", role_id: "nope", secret_id: "x" } })).status, 429);
+  assert.is((await s.request("DELETE", "sys/quotas/rate-limit/r")).status, 204);
+});
+
+t("rate-limit refusals reach the audit log only with enable_rate_limit_audit_logging", async ({ s }) => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-quota-audit-"));
+  try {
+    const file = join(dir, "audit.log");
+    assert.is((await s.request("PUT", "sys/audit/qfile", { body: { type: "file", options: { file_path: file } } })).status, 204);
+    assert.is((await s.request("POST", "sys/quotas/rate-limit/a", { body: { path: "auth/approle/role/q", rate: 1, interval: "1h" } })).status, 204);
+    assert.is((await s.request("GET", `${M}/role/q`)).status, 200);
+    assert.is((await s.request("GET", `${M}/role/q`)).status, 429);
+    assert.not.match(readFileSync(file, "utf8"), "rate limit quota exceeded");
+    assert.is((await s.request("POST", "sys/quotas/config", { body: { enable_rate_limit_audit_logging: true } })).status, 204);
+    assert.is((await s.request("GET", `${M}/role/q`)).status, 429);
+    assert.match(readFileSync(file, "utf8"), "rate limit quota exceeded");
+    assert.is((await s.request("DELETE", "sys/quotas/rate-limit/a")).status, 204);
+    assert.is((await s.request("DELETE", "sys/audit/qfile")).status, 204);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();

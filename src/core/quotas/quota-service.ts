@@ -38,6 +38,8 @@ export class QuotaService {
   private cache: { rules: QuotaRule[]; config: QuotaConfig } | undefined;
   private loading: Promise<{ rules: QuotaRule[]; config: QuotaConfig }> | undefined;
   private readonly limiter = new RateLimiter();
+  /** Refusals of the rate limiter: audited only when sys/quotas/config enables it (Vault's default off). */
+  private readonly rateRefusals = new WeakSet<object>();
   /** THE call site of a quota refusal for metrics: set by core.ts. */
   onReject: OnReject = () => {};
 
@@ -126,7 +128,14 @@ export class QuotaService {
       : undefined;
     if (d.allowed) return { headers };
     this.onReject("rate-limit");
-    throw new WardenError(429, `request path "${target.path}": rate limit quota exceeded`, { ...headers, "Retry-After": String(d.resetSeconds) });
+    const refusal = new WardenError(429, `request path "${target.path}": rate limit quota exceeded`, { ...headers, "Retry-After": String(d.resetSeconds) });
+    if (!config.enable_rate_limit_audit_logging) this.rateRefusals.add(refusal);
+    throw refusal;
+  }
+
+  /** A rate-limit refusal the audit log must not record (enable_rate_limit_audit_logging is off). */
+  unaudited(error: unknown): boolean {
+    return typeof error === "object" && error !== null && this.rateRefusals.has(error);
   }
 
   /** The lease-count quota a login's token is minted under, as the storage cap (undefined: none). */

@@ -21,6 +21,7 @@ import { checkSdkVersion } from "./plugins/sdk-compat.js";
 import { identityBackend } from "./identity/identity-backend.js";
 import { IdentityService } from "./identity/identity-service.js";
 import { LockoutService } from "./login/lockout.js";
+import { QuotaService } from "./quotas/quota-service.js";
 import { OidcIssuer } from "./identity/oidc/issuer.js";
 import { oidcPaths } from "./identity/oidc/oidc-paths.js";
 import { OidcAdmin } from "./identity/oidc/oidc-service.js";
@@ -78,6 +79,8 @@ export class Core {
   oidc!: { admin: OidcAdmin; issuer: OidcIssuer };
   /** Follows other nodes' writes into this node's caches; more caches register with `on`. */
   cluster!: CacheSync;
+  /** Rate-limit and lease-count quotas; `quotas.onReject` is where a refusal is counted (metrics). */
+  quotas!: QuotaService;
   /** scheme://host:port clients reach this server at: api_addr, else the first listener (see boot.ts). */
   apiAddress = "http://127.0.0.1:8200";
   private pluginLoader: PluginLoader | undefined;
@@ -143,8 +146,9 @@ export class Core {
     const tokens = new TokenService(storage, key, options.limits, clock);
     const identity = new IdentityService(storage);
     const lockout = new LockoutService(storage.kv, clock);
+    const quotas = new QuotaService(storage.kv, clock);
     const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, seal: options.seal, metrics }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, quotas, seal: options.seal, metrics }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv, clock);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);
@@ -154,12 +158,16 @@ export class Core {
     mounts.addBuiltin(builtinRecord("identity/", "identity", "identity_builtin"), { ...identityDef, paths: [...identityDef.paths, ...oidcPaths(oidcAdmin, oidcIssuer)] });
     mounts.addBuiltin(await ensureTokenMount(storage), tokenBackend(tokens, mounts, async (id) => (await identity.snapshot(id))?.identityPolicies ?? []));
     await mounts.load();
-    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, log: log.child("request"), metrics });
+    const pipeline = new RequestPipeline({ mounts, tokens, policies, audit, identity, lockout, wrapping, quotas, log: log.child("request"), metrics });
     core = new Core(storage, pipeline, mounts, tokens, policies, audit, identity, clusterId, options.clusterName ?? "warden", log, clock, metrics);
     // Counted by storage at most every few seconds (Metrics caches it): a scrape never walks the table per request.
     metrics.countTokensWith(() => storage.tokens.count());
+    // The one place a quota refusal is counted.
+    quotas.onReject = (type) => metrics.quotaRejected(type);
     core.oidc = { admin: oidcAdmin, issuer: oidcIssuer };
     core.cluster = new CacheSync({ feed: storage.changes, policies, mounts, identity, audit, log: log.child("cluster") });
+    core.cluster.on((change) => quotas.changed(change));
+    core.quotas = quotas;
     core.pluginLoader = loader;
     return core;
   }

@@ -14,7 +14,9 @@ import { routeMetrics, unmatchedRoute } from "./metrics/route-label.js";
 import type { MountEntry, MountTable } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
-import type { Caller, TokenService } from "./tokens/token-service.js";
+import { type Caller, LeaseCapReached, type TokenService } from "./tokens/token-service.js";
+import type { QuotaService } from "./quotas/quota-service.js";
+import type { QuotaTarget } from "./quotas/quota-rules.js";
 import type { TokenAuth } from "./tokens/token-views.js";
 import type { WrapInfo } from "./framework/response-envelope.js";
 import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
@@ -63,6 +65,7 @@ export interface PipelineDeps {
   identity: IdentityService;
   lockout: LockoutService;
   wrapping: ResponseWrapping;
+  quotas: QuotaService;
   log: Logger;
   metrics: Metrics;
 }
@@ -93,6 +96,8 @@ export class RequestPipeline {
       return await this.run(req, trail, mark);
     } catch (e) {
       const error = this.toError(e, req);
+      // Vault leaves rate-limit refusals out of the audit log unless sys/quotas/config asks for them.
+      if (this.deps.quotas.unaudited(error)) return { status: error.status, errors: error.errors, headers: error.headers };
       // Fail closed: a refusal the log could not take is not answered as if it had been audited.
       if (trail && !(await trail.failure(error))) return { status: 500, errors: ["internal error"] };
       return { status: error.status, errors: error.errors, headers: error.headers };
@@ -126,6 +131,10 @@ export class RequestPipeline {
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
     // validateWrappingToken): a refusal is answered, and audited by the trail, without using any token.
     if (resolved && this.deps.wrapping.checksOperand(req.path)) req = await this.deps.wrapping.admit(req);
+    // Quotas before authentication: a flood of bad logins is refused before any token or credential
+    // check. The login role for role quotas is the request's `role` field.
+    const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
+    const rate = target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {};
 
     let caller: Caller | undefined;
     let lastUse = false;
@@ -193,7 +202,8 @@ export class RequestPipeline {
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
       const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
-      const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity);
+      const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target);
+      if (rate.headers) answer.headers = { ...answer.headers, ...rate.headers };
       if (answer.auth) mark.loggedIn = true;
       // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
       const response = req.wrapTtl || result.rewrap ? await this.deps.wrapping.wrap(req, entry, result, answer, caller) : answer;
@@ -235,6 +245,7 @@ export class RequestPipeline {
     result: CoreResult,
     unknown: string[],
     callerIdentity: EntitySnapshot | undefined,
+    target: QuotaTarget | undefined,
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     if (result.text) return { status: 200, text: result.text };
@@ -243,7 +254,11 @@ export class RequestPipeline {
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id);
+      // The lease-count quota is checked in the same atomic insert as the token (exact across nodes).
+      const cap = target ? await this.deps.quotas.leaseCap(target) : undefined;
+      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id, cap).catch((e: unknown) => {
+        throw e instanceof LeaseCapReached ? this.deps.quotas.leaseCountExceeded(path) : e;
+      });
       warnings.push(...minted.warnings);
       auth = { clientToken: minted.token, record: minted.record, identityPolicies: await this.identityPoliciesOf(entity.id, undefined) };
     } else if (result.issued) {

@@ -65,7 +65,7 @@ function requestToken(rawHeaders: string[]): string | undefined {
 }
 
 function envelope(res: LogicalResponse, path: string, requestId: string): Response {
-  if (res.status === 204) return new Response(null, { status: 204, headers: JSON_HEADERS });
+  if (res.status === 204) return new Response(null, { status: 204, headers: res.headers ? { ...JSON_HEADERS, ...res.headers } : JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
   if (res.raw) return json(res.status, res.raw, res.headers);
   if (res.text) return new Response(res.text.body, { status: res.status, headers: { "content-type": res.text.contentType, "cache-control": "no-store" } });
@@ -73,7 +73,7 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
   }
-  return json(res.status, body);
+  return json(res.status, body, res.headers);
 }
 
 export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): Hono<Env> {

@@ -72,12 +72,29 @@ export interface TokenRenewal {
   lastRenewalAt: number;
 }
 
+/** A lease-count quota as storage sees it: which creation paths count, and how many may live. */
+export interface TokenCap {
+  /** Serialises the count and insert of one quota (its name). */
+  key: string;
+  /** "" counts every token; a prefix counts paths starting with it; `exact` counts that one path. */
+  path: string;
+  exact: boolean;
+  max: number;
+  now: number;
+}
+
 export interface TokenStore {
   /**
    * Inserts; false when the token has a parent that no longer exists (revoked meanwhile), atomically
    * with that check, so a child can never outlive a parent revoked while it was being created.
    */
   insert(token: TokenRecord): Promise<boolean>;
+  /**
+   * insert, only while fewer than `cap.max` live tokens (not expired at `cap.now`) have a creation path
+   * under the cap: "full" when the cap is reached (nothing written), false as insert's. The count and
+   * the insert are serialised per cap key across every node (a lease-count quota stays exact).
+   */
+  insertCapped(token: TokenRecord, cap: TokenCap): Promise<boolean | "full">;
   /** The hot path: one prepared read by primary key. */
   get(idHash: string): Promise<TokenRecord | undefined>;
   getByAccessor(accessor: string): Promise<TokenRecord | undefined>;

@@ -124,6 +124,7 @@ const all = <T>(items: T[], open: (t: T) => Promise<T | undefined>): Promise<T[]
 function tokenStore(b: Barrier, s: TokenStore): TokenStore {
   return delegate(s, {
     insert: (t) => s.insert(sealToken(b, t)),
+    insertCapped: (t, cap) => s.insertCapped(sealToken(b, t), cap),
     get: async (h) => openToken(b, await s.get(h)),
     getByAccessor: async (a) => openToken(b, await s.getByAccessor(a)),
   });

@@ -9,6 +9,8 @@ import { sysAuthPaths } from "./sys-auth.js";
 import { sysLockoutPaths } from "./sys-lockout.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { sysMetricsPaths } from "./sys-metrics.js";
+import { sysQuotaPaths } from "./sys-quotas.js";
+import type { QuotaService } from "../quotas/quota-service.js";
 import { sysPolicyPaths } from "./sys-policy.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { sysPluginPaths } from "./sys-plugins.js";
@@ -22,7 +24,7 @@ import { wrappingPaths } from "../wrapping/wrapping-paths.js";
 const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
 
 /** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; seal?: SealControls; metrics: Metrics }): CoreBackend {
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; quotas: QuotaService; seal?: SealControls; metrics: Metrics }): CoreBackend {
   return {
     type: "system",
     description: "system endpoints used for control, policy and debugging",
@@ -31,6 +33,7 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...sysPolicyPaths(deps.policies),
       ...sysAuditPaths(deps.audit),
       ...sysLockoutPaths(deps.lockout),
+      ...sysQuotaPaths(deps.quotas, deps.mounts),
       ...sysPluginPaths(deps.plugins, deps.mounts),
       ...sysHaPaths(deps.ha),
       ...sysSealPaths(deps.seal),

@@ -4,7 +4,7 @@ import { WardenError, badRequest, permissionDenied } from "../../sdk/errors.js";
 import type { AuthResult } from "../../sdk/plugin.js";
 import { sanitizePolicies } from "../../sdk/token-params.js";
 import { RESPONSE_WRAPPING_POLICY } from "../policy/response-wrapping-policy.js";
-import type { Storage, StoredAuth, TokenRecord } from "../../storage/types.js";
+import type { Storage, StoredAuth, TokenCap, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
 import { newAccessor, newServiceToken, tokenHasher } from "./token-id.js";
 import { calculateTtl, effectiveLimits, type LeaseLimits } from "./ttl.js";
@@ -118,7 +118,7 @@ export class TokenService {
   }
 
   /** The one minting path: every token (root, child, login) is made here. */
-  async mint(spec: MintSpec, now = this.clock.now()): Promise<Minted> {
+  async mint(spec: MintSpec, now = this.clock.now(), cap?: TokenCap): Promise<Minted> {
     const token = spec.id ?? newServiceToken();
     const record: TokenRecord = {
       idHash: this.hash(token),
@@ -144,12 +144,14 @@ export class TokenService {
       auth: spec.auth,
     };
     // A parent revoked while its child was being made takes the child with it: refuse it.
-    if (!(await this.storage.tokens.insert(record))) throw permissionDenied();
+    const inserted = cap ? await this.storage.tokens.insertCapped(record, cap) : await this.storage.tokens.insert(record);
+    if (inserted === "full") throw new LeaseCapReached();
+    if (!inserted) throw permissionDenied();
     return { token, record };
   }
 
   /** A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken). */
-  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string): Promise<Minted & { warnings: string[] }> {
+  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string, cap?: TokenCap): Promise<Minted & { warnings: string[] }> {
     const params = auth.token;
     if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
     const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
@@ -187,6 +189,7 @@ export class TokenService {
         auth: { alias: auth.alias.name, metadata: { ...auth.metadata }, internal: { ...auth.internal } },
       },
       now,
+      cap,
     );
     return { ...minted, warnings };
   }
@@ -232,6 +235,9 @@ export class TokenService {
     return this.storage.tokens.revokeOrphan(record.idHash);
   }
 }
+
+/** The lease-count quota of a login is full (the pipeline answers Vault's 429). */
+export class LeaseCapReached extends Error {}
 
 /**
  * Adds "default" unless told not to; "root" swallows everything else, as in Vault. Every token

@@ -7,7 +7,7 @@
  */
 import { and, count, eq, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { MAX_TOKEN_DEPTH, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
+import { MAX_TOKEN_DEPTH, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
 import { affected, bind, type Db, ph, placeholdersFor, prefixEnd, startsWith, withDriverErrors } from "./prepared.js";
 import { isForeignKeyViolation } from "./errors.js";
 import type { PgTables } from "./schema.js";
@@ -98,8 +98,44 @@ function prepare(db: Db, { tokens, entities }: PgTables) {
 export class PgTokenStore implements TokenStore {
   readonly #q: ReturnType<typeof prepare>;
 
-  constructor(db: Db, tables: PgTables) {
+  constructor(
+    private readonly db: Db,
+    private readonly tables: PgTables,
+  ) {
     this.#q = withDriverErrors(prepare(db, tables));
+  }
+
+  /**
+   * Exact across nodes: a transaction-scoped advisory lock on the quota serialises its logins; the
+   * count is a statement taken after the lock (READ COMMITTED: it sees every insert committed before),
+   * and the insert commits before the lock is released.
+   */
+  async insertCapped(token: TokenRecord, cap: TokenCap): Promise<boolean | "full"> {
+    const { tokens } = this.tables;
+    const end = prefixEnd(cap.path);
+    const under =
+      cap.path === ""
+        ? sql`TRUE`
+        : cap.exact
+          ? sql`${tokens.path} = ${cap.path}`
+          : sql`(${tokens.path} >= ${cap.path}::text AND (${end}::text = '' OR ${tokens.path} < ${end}::text))`;
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`warden:lease-quota:${cap.key}`}, 0))`);
+        const [row] = await tx
+          .select({ n: count() })
+          .from(tokens)
+          .where(and(sql`(${tokens.expiresAt} = 0 OR ${tokens.expiresAt} > ${cap.now})`, under));
+        if (Number(row?.n ?? 0) >= cap.max) return "full" as const;
+        await tx.insert(tokens).values(token);
+        return true;
+      });
+    } catch (err) {
+      // Driver errors bare (see withDriverErrors): never the SQL text with its bound values.
+      const bare = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      if (isForeignKeyViolation(bare)) return false;
+      throw bare;
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
 import { and, count, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type Database from "better-sqlite3";
-import { MAX_TOKEN_DEPTH, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
+import { MAX_TOKEN_DEPTH, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
 import { startsWith, bind, ph, placeholdersFor, type Db } from "./prepared.js";
 import { tokens } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -138,6 +138,7 @@ function fromRow(r: TokenRow): TokenRecord {
 export class SqliteTokenStore implements TokenStore {
   readonly #q: ReturnType<typeof prepare>;
   readonly #hotRead: ReturnType<typeof prepareHotRead>;
+  readonly #countLive: Database.Statement<[{ path: string; exact: number; now: number }], { n: number }>;
 
   constructor(
     db: Db,
@@ -146,11 +147,27 @@ export class SqliteTokenStore implements TokenStore {
   ) {
     this.#q = prepare(db);
     this.#hotRead = prepareHotRead(conn);
+    // Live tokens under a lease-count quota's path (tokens_path index; the range spells "starts with").
+    this.#countLive = conn.prepare(
+      `SELECT count(*) AS n FROM tokens WHERE (expires_at = 0 OR expires_at > @now)
+         AND (@path = '' OR (@exact = 1 AND path = @path) OR (@exact = 0 AND path >= @path AND path < (@path || CAST(x'ff' AS TEXT))))`,
+    );
   }
 
   /** The parent check and the insert are one transaction (a savepoint in the batch). */
   insert(token: TokenRecord): Promise<boolean> {
     return this.batch.writeAtomic(() => {
+      if (token.parentHash !== null && this.#q.parentExists.get({ idHash: token.parentHash }) === undefined) return false;
+      this.#q.insert.run(bind(token));
+      return true;
+    });
+  }
+
+  /** The count, the parent check and the insert are one savepoint of the one writer: nothing interleaves. */
+  insertCapped(token: TokenRecord, cap: TokenCap): Promise<boolean | "full"> {
+    return this.batch.writeAtomic(() => {
+      const live = this.#countLive.get({ path: cap.path, exact: cap.exact ? 1 : 0, now: cap.now })!.n;
+      if (live >= cap.max) return "full" as const;
       if (token.parentHash !== null && this.#q.parentExists.get({ idHash: token.parentHash }) === undefined) return false;
       this.#q.insert.run(bind(token));
       return true;

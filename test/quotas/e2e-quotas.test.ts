@@ -8,6 +8,14 @@ import { join } from "node:path";
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { sampleValue } from "../metrics/scrape.js";
+
+/** warden_quota_rejections_total of one type, from this server's Prometheus scrape. */
+async function rejections(s: TestServer, type: "rate-limit" | "lease-count"): Promise<number> {
+  const r = await s.request("GET", "sys/metrics?format=prometheus");
+  assert.is(r.status, 200, r.text);
+  return sampleValue(r.text, `warden_quota_rejections_total{type="${type}"}`);
+}
 
 const t = suite<{ s: TestServer; secret: () => Promise<string> }>("quotas over HTTP");
 const M = "auth/approle";
@@ -52,6 +60,7 @@ t("rate limit on auth/approle/login: the N+1th login within the interval is a 42
   );
   assert.equal((await s.request("GET", "sys/quotas/rate-limit?list=true")).body.data.keys, ["logins"]);
   const secrets = [await ctx.secret(), await ctx.secret(), await ctx.secret(), await ctx.secret()];
+  const rejectedBefore = await rejections(s, "rate-limit");
   for (let i = 0; i < 3; i++) {
     const ok = await s.request("POST", `${M}/login`, { token: null, body: { role_id: "q-role-id", secret_id: secrets[i] } });
     assert.is(ok.status, 200, ok.text);
@@ -62,6 +71,7 @@ t("rate limit on auth/approle/login: the N+1th login within the interval is a 42
   assert.is(refused.status, 429, refused.text);
   assert.equal(refused.body.errors, ['request path "auth/approle/login": rate limit quota exceeded']);
   assert.ok(Number(refused.headers.get("retry-after")) > 0);
+  assert.is(await rejections(s, "rate-limit"), rejectedBefore + 1, "one refusal, counted once");
   // Refused before the handler: the secret id was not used.
   s.clock.advance(10_001);
   const again = await s.request("POST", `${M}/login`, { token: null, body: { role_id: "q-role-id", secret_id: secrets[3] } });
@@ -110,9 +120,11 @@ t("lease count: the login over max_leases is a 429; a revoke frees a slot", asyn
     assert.is(r.status, 200, r.text);
     live.push(r.body.auth.client_token);
   }
+  const rejectedBefore = await rejections(s, "lease-count");
   const refused = await login(ctx);
   assert.is(refused.status, 429, refused.text);
   assert.equal(refused.body.errors, ['request path "auth/approle/login": lease count quota exceeded']);
+  assert.is(await rejections(s, "lease-count"), rejectedBefore + 1, "one refusal, counted once");
   assert.is((await s.request("POST", "auth/token/revoke-self", { token: live[0] })).status, 204);
   const freed = await login(ctx);
   assert.is(freed.status, 200, freed.text);

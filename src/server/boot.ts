@@ -5,7 +5,6 @@ import { Core } from "../core/core.js";
 import { checkSdkVersion } from "../core/plugins/sdk-compat.js";
 import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
-import { alicloudKmsSeal } from "../seals/alicloudkms.js";
 import { createLogger } from "../core/logging/logger.js";
 import { Metrics } from "../core/metrics/metrics.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
@@ -154,6 +153,8 @@ async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLo
   const s = config.seal;
   if (!s || s.type === "shamir") return undefined;
   if (s.type === "static") return staticSeal(s);
+  // The Alibaba SDK is a large module graph: only a server configured with this seal pays for loading it.
+  const { alicloudKmsSeal } = await import("../seals/alicloudkms.js");
   return alicloudKmsSeal(s, log.child("seal"), (outcome, seconds) => metrics.upstream("kms", outcome, seconds));
 }
 

@@ -264,6 +264,8 @@ export class SealManager {
   /** Unwrapped root key -> keyring -> barrier -> core. One opening at a time. */
   private async open(rootKey: Buffer): Promise<void> {
     if (this.opening) return this.opening;
+    // Already open (an auto-unseal that raced an init or another trigger): never a second core.
+    if (this.core) return;
     this.opening = (async () => {
       const record = this.record!;
       let keyring: Keyring;
@@ -320,6 +322,7 @@ export class SealManager {
     this.rootKey = undefined;
     this.stopFeed?.();
     this.stopFeed = undefined;
+    clearTimeout(this.retryTimer);
     this.resetProgress();
     this.rekey.cancel();
     await core.close();

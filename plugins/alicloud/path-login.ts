@@ -11,35 +11,100 @@ import { addressInCidrs, badRequest, definePath, permissionDenied, type HandlerR
 import { isMemberOf, parseArn } from "./arn.js";
 import { readConfig } from "./path-config.js";
 import { roleForLogin } from "./role-entry.js";
-import { TIMESTAMP_WINDOW_SECONDS, parseIdentityRequestUrl, rebuildStsRequest } from "./sts-request.js";
+import {
+  TIMESTAMP_WINDOW_SECONDS,
+  type ValidatedStsRequest,
+  parseIdentityRequestParams,
+  parseIdentityRequestUrl,
+  rebuildStsRequest,
+} from "./sts-request.js";
 import { readCallerIdentity } from "./sts-response.js";
 
 export const USER_AGENT = "warden-auth-alicloud/1.0";
 
+/**
+ * Infisical's login body: the signed GetCallerIdentity parameters as top-level fields. Declared one by
+ * one so that only these names can ever reach the rebuilt request.
+ */
+const FLAT_PARAMS = [
+  "Action",
+  "Version",
+  "AccessKeyId",
+  "SignatureMethod",
+  "SignatureVersion",
+  "SignatureNonce",
+  "Timestamp",
+  "Signature",
+  "Format",
+  "SecurityToken",
+] as const;
+
+const flatField = { type: "string", description: "Signed GetCallerIdentity parameter (Infisical's flat login body)" } as const;
+
 const loginFields = {
   role: { type: "string", required: true, description: "Name of the warden role to log in to" },
+  // Required (as in Vault) unless the flat form is used; checked by the handler, before anything else.
   identity_request_url: {
     type: "string",
-    required: true,
     description: "Standard base64 of the signed https://sts.<region>.aliyuncs.com/?... GetCallerIdentity URL",
   },
-  // Required as in Vault: a login without it is a 400 before any outbound request.
   identity_request_headers: {
     type: "header",
-    required: true,
     description: "Headers of the signed request (validated, then ignored: RPC v1 signs no header)",
   },
   identity_request_method: {
     type: "string",
-    default: "POST",
     allowedValues: ["POST", "GET"],
-    description: "HTTP method the URL was signed for: POST (Vault CLI, Go SDK) or GET (pop-core style)",
+    description:
+      "HTTP method the request was signed for: POST (default for identity_request_url: Vault CLI, Go SDK) or GET (pop-core style; default for the flat form)",
   },
+  Action: flatField,
+  Version: flatField,
+  AccessKeyId: flatField,
+  SignatureMethod: flatField,
+  SignatureVersion: flatField,
+  SignatureNonce: flatField,
+  Timestamp: flatField,
+  Signature: flatField,
+  Format: flatField,
+  SecurityToken: flatField,
 } as const;
 
 type LoginFields = typeof loginFields;
 
+/**
+ * Which of the two body forms the caller used, refusing a body that mixes them or has neither. Runs
+ * before the role lookup, as the schema's required-field checks did, so a malformed body is a 400
+ * whatever the role.
+ */
+function bodyForm(req: PluginRequest<LoginFields>): "url" | "flat" {
+  const flat = FLAT_PARAMS.filter((k) => req.has(k));
+  const urlForm = req.has("identity_request_url") || req.has("identity_request_headers");
+  if (flat.length > 0 && urlForm) {
+    throw badRequest("send either identity_request_url with identity_request_headers, or the signed parameters as top-level fields, not both");
+  }
+  if (flat.length > 0) return "flat";
+  if (!req.data.identity_request_url) throw badRequest("missing identity_request_url");
+  if (!req.has("identity_request_headers")) throw badRequest("missing identity_request_headers");
+  return "url";
+}
+
+/** The signed request of either form, validated completely (400s). */
+function signedRequest(req: PluginRequest<LoginFields>, form: "url" | "flat"): { signed: ValidatedStsRequest; method: "GET" | "POST" } {
+  // The method is part of the signature. Vault's CLI signs POST; Infisical's clients sign GET.
+  const method = req.data.identity_request_method ?? (form === "flat" ? "GET" : "POST");
+  if (form === "url") {
+    return { signed: parseIdentityRequestUrl(req.data.identity_request_url ?? ""), method: method === "GET" ? "GET" : "POST" };
+  }
+  const given: Record<string, string | undefined> = {};
+  for (const k of FLAT_PARAMS) given[k] = req.has(k) ? req.data[k] : undefined;
+  return { signed: parseIdentityRequestParams(given), method: method === "POST" ? "POST" : "GET" };
+}
+
 export async function login(req: PluginRequest<LoginFields>): Promise<HandlerResult> {
+  // 0. The body form (400 when mixed or incomplete).
+  const form = bodyForm(req);
+
   // 1. Role. An empty name is a malformed request (as in Vault); unknown and malformed names
   //    otherwise get the same 403 as an unbound principal.
   if (!req.data.role) throw badRequest("missing role");
@@ -52,8 +117,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
 
   // 3. The signed request, validated completely (400s). The header map was parsed by the field type
   //    (which refuses malformed maps); its content is deliberately not used.
-  const signed = parseIdentityRequestUrl(req.data.identity_request_url ?? "");
-  const method = req.data.identity_request_method === "GET" ? "GET" : "POST";
+  const { signed, method } = signedRequest(req, form);
 
   // 4. Replay: claim the nonce for twice the timestamp window (a signature can be presented from
   //    15 minutes before its timestamp to 15 minutes after), before any outbound call.

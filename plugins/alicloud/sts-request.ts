@@ -82,8 +82,26 @@ export function parseIdentityRequestUrl(encoded: string, now: Date = new Date())
   const host = checkAuthorityAndPath(raw, url);
   const region = regionOfHost(host);
   const params = splitQuery(raw.slice(raw.indexOf("?") + 1));
-  checkParams(params, region, now);
+  checkParams(params, region, now, "identity_request_url ");
   return { host, region, params, accessKeyId: params.AccessKeyId!, nonce: params.SignatureNonce! };
+}
+
+/**
+ * The signed parameters sent as top-level body fields (Infisical's AliCloud login body), which name
+ * no host: they are checked exactly as the URL form's query (same closed set, same pinned values, same
+ * timestamp window) and addressed to the global endpoint `sts.aliyuncs.com`, where Infisical's server
+ * sends them. Only the parameters GetCallerIdentity can carry get here: the caller picks them out of
+ * the declared fields, and anything else in the body is never forwarded.
+ */
+export function parseIdentityRequestParams(given: Readonly<Record<string, string | undefined>>, now: Date = new Date()): ValidatedStsRequest {
+  const params: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    if (!ALLOWED_PARAMS.has(k)) throw badRequest(`${k} is not a GetCallerIdentity parameter`);
+    params[k] = v;
+  }
+  checkParams(params, undefined, now, "login body ");
+  return { host: GLOBAL_HOST, region: undefined, params, accessKeyId: params.AccessKeyId!, nonce: params.SignatureNonce! };
 }
 
 /**
@@ -154,47 +172,47 @@ function formDecode(s: string): string {
 }
 
 /** Pins what STS will do and how it answers; refuses stale or future-dated signatures locally. */
-function checkParams(p: Record<string, string>, hostRegion: string | undefined, now: Date): void {
+function checkParams(p: Record<string, string>, hostRegion: string | undefined, now: Date, where: string): void {
   for (const k of REQUIRED_PARAMS) {
-    if (p[k] === undefined || p[k] === "") throw badRequest(`identity_request_url is missing the ${k} parameter`);
+    if (p[k] === undefined || p[k] === "") throw badRequest(`${where}is missing the ${k} parameter`);
   }
-  if (p.Action !== "GetCallerIdentity") throw badRequest("identity_request_url Action must be GetCallerIdentity");
-  if (p.Version !== "2015-04-01") throw badRequest("identity_request_url Version must be 2015-04-01");
+  if (p.Action !== "GetCallerIdentity") throw badRequest(`${where}Action must be GetCallerIdentity`);
+  if (p.Version !== "2015-04-01") throw badRequest(`${where}Version must be 2015-04-01`);
   // The V2 Node SDK sends "json"; XML would need a second parser, and the format is signed, so we
   // refuse rather than override it.
-  if (p.Format!.toLowerCase() !== "json") throw badRequest("identity_request_url Format must be JSON");
-  if (p.SignatureMethod !== "HMAC-SHA1") throw badRequest("identity_request_url SignatureMethod must be HMAC-SHA1");
-  if (p.SignatureVersion !== "1.0") throw badRequest("identity_request_url SignatureVersion must be 1.0");
+  if (p.Format!.toLowerCase() !== "json") throw badRequest(`${where}Format must be JSON`);
+  if (p.SignatureMethod !== "HMAC-SHA1") throw badRequest(`${where}SignatureMethod must be HMAC-SHA1`);
+  if (p.SignatureVersion !== "1.0") throw badRequest(`${where}SignatureVersion must be 1.0`);
   // Non-empty SignatureType selects bearer-token auth, which is not an access-key signature.
   if (p.SignatureType !== undefined && p.SignatureType !== "") {
-    throw badRequest("identity_request_url SignatureType must be empty");
+    throw badRequest(`${where}SignatureType must be empty`);
   }
-  if (!ACCESS_KEY_ID.test(p.AccessKeyId!)) throw badRequest("identity_request_url AccessKeyId is malformed");
-  if (!NONCE.test(p.SignatureNonce!)) throw badRequest("identity_request_url SignatureNonce is malformed");
-  if (!SIGNATURE.test(p.Signature!)) throw badRequest("identity_request_url Signature is malformed");
+  if (!ACCESS_KEY_ID.test(p.AccessKeyId!)) throw badRequest(`${where}AccessKeyId is malformed`);
+  if (!NONCE.test(p.SignatureNonce!)) throw badRequest(`${where}SignatureNonce is malformed`);
+  if (!SIGNATURE.test(p.Signature!)) throw badRequest(`${where}Signature is malformed`);
   if (p.SecurityToken !== undefined && !SECURITY_TOKEN.test(p.SecurityToken)) {
-    throw badRequest("identity_request_url SecurityToken is malformed");
+    throw badRequest(`${where}SecurityToken is malformed`);
   }
   if (p.RegionId !== undefined) {
-    if (!REGION_ID.test(p.RegionId)) throw badRequest("identity_request_url RegionId is not a region id");
+    if (!REGION_ID.test(p.RegionId)) throw badRequest(`${where}RegionId is not a region id`);
     // The global host serves every region (the Go SDK maps some regions to it), so only a regional
     // host constrains RegionId.
     if (hostRegion !== undefined && p.RegionId !== hostRegion) {
-      throw badRequest("identity_request_url RegionId does not match the host's region");
+      throw badRequest(`${where}RegionId does not match the host's region`);
     }
   }
-  checkTimestamp(p.Timestamp!, now);
+  checkTimestamp(p.Timestamp!, now, where);
 }
 
-function checkTimestamp(ts: string, now: Date): void {
+function checkTimestamp(ts: string, now: Date, where: string): void {
   const m = TIMESTAMP.exec(ts);
   const ms = m ? Date.parse(ts) : Number.NaN;
   // Round-trip the calendar fields: Date.parse would roll "02-30" over into March.
   if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== ts.slice(0, 19)) {
-    throw badRequest("identity_request_url Timestamp must be UTC ISO 8601 (YYYY-MM-DDThh:mm:ssZ)");
+    throw badRequest(`${where}Timestamp must be UTC ISO 8601 (YYYY-MM-DDThh:mm:ssZ)`);
   }
   if (Math.abs(now.getTime() - ms) > TIMESTAMP_WINDOW_SECONDS * 1000) {
-    throw badRequest("identity_request_url Timestamp is outside the allowed 15 minute window");
+    throw badRequest(`${where}Timestamp is outside the allowed 15 minute window`);
   }
 }
 

@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
 import { type StsEmulator, type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { baseParams, officiallySigned } from "../emulators/sts-helpers.js";
 
 const ACCOUNT = "1234567890123456";
 const ROLE_ARN = `acs:ram::${ACCOUNT}:role/dev-role`;
@@ -207,6 +208,77 @@ t("token_bound_cidrs refuse a client outside them before STS is asked", async ({
   const r = await s.request("PUT", "auth/alicloud/login", { token: null, body: login(ci, "fenced") });
   assert.is(r.status, 403);
   assert.is(sts.requests.length, before);
+});
+
+/** Infisical's flat login body: the parameters signed (GET) by Alibaba's official helper, as top-level fields. */
+const flatLogin = (who: StsIdentity, role = "dev-role", overrides: Record<string, string | undefined> = {}, method: "GET" | "POST" = "GET") => ({
+  role,
+  ...officiallySigned(baseParams(who, overrides), method, who.accessKeySecret),
+});
+
+t("Infisical's flat body logs in as the same principal as the URL form, rebuilt to the same request", async (ctx) => {
+  const { s, sts } = ctx;
+  const calls = sts.requests.length;
+  const r = await s.request("PUT", "auth/alicloud/login", { token: null, body: flatLogin(ci) });
+  assert.is(r.status, 200, r.text);
+  ctx.issued.push(r.body.auth.client_token);
+  assert.is(r.body.auth.metadata.principal_id, `${ci.roleId}:${ci.sessionName}`);
+  assert.is(r.body.auth.metadata.role_name, "dev-role");
+  assert.equal(r.body.auth.token_policies, ["ci-read", "default"]);
+  // One outbound GET whose query holds exactly the signed parameters, nothing added.
+  assert.is(sts.requests.length, calls + 1);
+  const sent = sts.requests[calls]!;
+  assert.is(sent.method, "GET");
+  assert.equal(Object.keys(sent.query).sort(), ["AccessKeyId", "Action", "Format", "SecurityToken", "Signature", "SignatureMethod", "SignatureNonce", "SignatureVersion", "Timestamp", "Version"]);
+  // The same entity as a URL-form login of the same session.
+  const viaUrl = await s.request("PUT", "auth/alicloud/login", { token: null, body: login(ci) });
+  assert.is(viaUrl.status, 200, viaUrl.text);
+  ctx.issued.push(viaUrl.body.auth.client_token);
+  assert.is(viaUrl.body.auth.entity_id, r.body.auth.entity_id);
+  // POST-signed flat bodies say so, as the URL form does.
+  const post = await s.request("PUT", "auth/alicloud/login", { token: null, body: { ...flatLogin(ci, "dev-role", {}, "POST"), identity_request_method: "POST" } });
+  assert.is(post.status, 200, post.text);
+  ctx.issued.push(post.body.auth.client_token);
+});
+
+t("the flat body follows the URL form's replay, window, allow-list and signature rules", async ({ s, sts }) => {
+  const body = flatLogin(ci);
+  assert.is((await s.request("PUT", "auth/alicloud/login", { token: null, body })).status, 200);
+  const before = sts.requests.length;
+  const replay = await s.request("PUT", "auth/alicloud/login", { token: null, body });
+  assert.is(replay.status, 403, replay.text);
+  // The nonce is shared across forms: the same nonce through the URL form is a replay too.
+  const crossForm = await s.request("PUT", "auth/alicloud/login", { token: null, body: login(ci, "dev-role", { nonce: (body as Record<string, string>).SignatureNonce! }) });
+  assert.is(crossForm.status, 403, crossForm.text);
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ["stale timestamp", flatLogin(ci, "dev-role", { Timestamp: new Date(Date.now() - 20 * 60_000).toISOString() }), /Timestamp is outside the allowed 15 minute window/],
+    ["other action", flatLogin(ci, "dev-role", { Action: "AssumeRole" }), /Action must be GetCallerIdentity/],
+    ["xml", flatLogin(ci, "dev-role", { Format: "XML" }), /Format must be JSON/],
+    ["other version", flatLogin(ci, "dev-role", { Version: "2015-04-02" }), /Version must be 2015-04-01/],
+    ["no signature", { ...flatLogin(ci), Signature: undefined }, /missing the Signature parameter/],
+    ["no nonce", flatLogin(ci, "dev-role", { SignatureNonce: undefined }), /missing the SignatureNonce parameter/],
+    ["bad nonce", flatLogin(ci, "dev-role", { SignatureNonce: "a&Action=AssumeRole" }), /SignatureNonce is malformed/],
+    ["sha256", flatLogin(ci, "dev-role", { SignatureMethod: "HMAC-SHA256" }), /SignatureMethod must be HMAC-SHA1/],
+    ["with url", { ...flatLogin(ci), identity_request_url: login(ci).identity_request_url }, /not both/],
+    ["with headers", { ...flatLogin(ci), identity_request_headers: login(ci).identity_request_headers }, /not both/],
+  ];
+  for (const [what, payload, message] of cases) {
+    const r = await s.request("PUT", "auth/alicloud/login", { token: null, body: payload });
+    assert.is(r.status, 400, `${what}: ${r.text}`);
+    assert.match(r.body.errors[0], message, what);
+  }
+  assert.is(sts.requests.length, before, "none of these reached STS");
+  // A tampered value keeps the grammar but breaks the signature: STS refuses, warden answers 403.
+  const forged = { ...flatLogin(ci), Signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+  const r = await s.request("PUT", "auth/alicloud/login", { token: null, body: forged });
+  assert.is(r.status, 403, r.text);
+  assert.is(r.body.auth, undefined);
+  // Signed for GET but presented as POST: the method is signed, so STS refuses it.
+  const wrongMethod = await s.request("PUT", "auth/alicloud/login", { token: null, body: { ...flatLogin(ci), identity_request_method: "POST" } });
+  assert.is(wrongMethod.status, 403, wrongMethod.text);
+  // Other principals are refused as in the URL form.
+  assert.is((await s.request("PUT", "auth/alicloud/login", { token: null, body: flatLogin(stranger) })).status, 403);
+  assert.is((await s.request("PUT", "auth/alicloud/login", { token: null, body: flatLogin(ramUser) })).status, 403);
 });
 
 t("disabling the mount revokes every token it issued", async (ctx) => {

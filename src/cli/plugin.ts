@@ -112,11 +112,14 @@ export const pluginReloadCommand: Command = {
   name: "plugin reload",
   usage: "[options]",
   summary: "Reload a plugin on its mounts, without a restart",
-  help: "PUT sys/plugins/reload/backend with -plugin=NAME (every mount of it) or -mounts=a,b.",
+  help:
+    "PUT sys/plugins/reload/backend with -plugin=NAME (every mount of it) or -mounts=a,b. Also brings back a mount listed as failed\n" +
+    "(its plugin file refused at boot) once the right file is in place. This node only, unless -scope=global.",
   flags: {
     ...CONNECTION_FLAGS,
     plugin: { kind: "string", usage: "Reload every mount of this plugin." },
     mounts: { kind: "string", usage: "Reload these auth mounts (comma-separated)." },
+    scope: { kind: "string", usage: 'Empty (this node) or "global" (every node on the storage).' },
   },
   async run(args, ctx) {
     expectArgs(args, 0, 0, "no arguments");
@@ -124,6 +127,7 @@ export const pluginReloadCommand: Command = {
     const body: Record<string, string> = {};
     if (args.strings.plugin) body.plugin = args.strings.plugin;
     if (args.strings.mounts) body.mounts = args.strings.mounts;
+    if (args.strings.scope) body.scope = args.strings.scope;
     const res = await clientFor(args, ctx).request("PUT", "sys/plugins/reload/backend", { body });
     const reloaded = (res.body as { data?: { reloaded_mounts?: string[] } } | null)?.data?.reloaded_mounts ?? [];
     ctx.io.out(`Success! Reloaded: ${reloaded.join(", ") || "(no mounts)"}\n`);

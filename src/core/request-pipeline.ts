@@ -11,7 +11,7 @@ import type { EntitySnapshot, IdentityService } from "./identity/identity-servic
 import type { LockoutService } from "./login/lockout.js";
 import type { Metrics, RouteMetrics } from "./metrics/metrics.js";
 import { routeMetrics, unmatchedRoute } from "./metrics/route-label.js";
-import type { MountEntry, MountTable } from "./mounts/mount-table.js";
+import { type MountEntry, type MountTable, failedMountError } from "./mounts/mount-table.js";
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import { type Caller, LeaseCapReached, type TokenService } from "./tokens/token-service.js";
@@ -135,6 +135,9 @@ export class RequestPipeline {
     // check. The login role for role quotas is the request's `role` field.
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
     const rate = target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {};
+    // A mount whose plugin failed to load answers every request, login included, with the reason:
+    // it cannot tell which of its paths would be unauthenticated, and the client may retry later.
+    if (resolved && !resolved.entry.builtin && resolved.entry.failed !== undefined) throw failedMountError(resolved.entry);
 
     let caller: Caller | undefined;
     let lastUse = false;

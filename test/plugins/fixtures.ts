@@ -78,3 +78,27 @@ export function serverWithPlugins(dir: string, extra: { dataDir?: string; deadli
 export async function register(s: TestServer, name: string, command: string, sha256: string, version = "v1.0.0") {
   return s.request("PUT", `sys/plugins/catalog/auth/${name}`, { body: { sha256, command, version } });
 }
+
+/**
+ * A plugin that issues tokens: `login` (unauthenticated) mints one for `name` with a 10 minute TTL,
+ * renew grants 10 more minutes, `hello` answers its marker. For the mount recovery tests.
+ */
+export function issuingSource(type: string, marker: string): string {
+  return `import { definePath, definePlugin, emptyTokenParams, SDK_VERSION } from "warden/sdk";
+const login = definePath({
+  pattern: "login",
+  fields: { name: { type: "string", required: true } },
+  unauthenticated: true,
+  operations: {
+    update: async (req) => ({ auth: { alias: { name: req.data.name }, displayName: req.data.name, token: { ...emptyTokenParams(), ttl: 600, maxTtl: 3600 } } }),
+  },
+});
+const hello = definePath({ pattern: "hello", fields: {}, operations: { read: async () => ({ data: { marker: ${JSON.stringify(marker)} } }) } });
+export default definePlugin({
+  type: ${JSON.stringify(type)},
+  sdkVersion: SDK_VERSION,
+  description: "token-issuing probe",
+  setup: () => ({ paths: [login, hello], renew: async () => ({ ttl: 600 }) }),
+});
+`;
+}

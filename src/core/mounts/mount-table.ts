@@ -40,6 +40,12 @@ export interface PluginMountEntry extends MountEntryCommon {
   /** The mount's own plugin instance (made by setup; told of cleanup, invalidate, tune). */
   instance: PluginInstance;
   matcher: PathMatcher<AnyPathDefinition>;
+  /**
+   * Why the mount's plugin could not be loaded here (pin, owner or mode refused, module invalid,
+   * setup failed). A failed mount keeps its record, storage and tokens, stays listed and keeps its
+   * path; it serves nothing (every request is a 503 with this reason) until a reload succeeds.
+   */
+  failed?: string;
 }
 
 /** A live mount: its record, the backend serving it, and the services handed to that backend. */
@@ -112,12 +118,8 @@ export class MountTable {
   async load(): Promise<void> {
     for (const record of await this.deps.storage.mounts.list()) {
       if (this.byPath.get(record.path)?.builtin) continue;
-      try {
-        // External plugins are re-read and their pin re-checked here, at every start.
-        this.byPath.set(record.path, await this.start(record, await this.deps.registry.resolve(record.type)));
-      } catch (e) {
-        this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
-      }
+      // External plugins are re-read and their pin re-checked here, at every start.
+      this.byPath.set(record.path, await this.startOrFail(record));
     }
   }
 
@@ -163,10 +165,16 @@ export class MountTable {
   async reload(path: string, everywhere = false): Promise<MountEntry> {
     const entry = this.byPath.get(path);
     if (!entry || entry.builtin) throw badRequest(`no plugin mount at ${path}`);
-    const plugin = await this.deps.registry.resolve(entry.record.type);
     let record = entry.record;
     if (everywhere) record = { ...record, options: { ...record.options, reloaded_at: new Date().toISOString() } };
-    const next = await this.start(record, plugin);
+    let next: PluginMountEntry;
+    try {
+      next = await this.start(record, await this.deps.registry.resolve(entry.record.type));
+    } catch (e) {
+      // A failed mount that still cannot load shows the newest reason.
+      if (entry.failed !== undefined && this.byPath.get(path) === entry) this.byPath.set(path, this.failedEntry(entry.record, e));
+      throw e;
+    }
     this.writes++;
     try {
       if (everywhere) await this.deps.storage.mounts.update(record);
@@ -308,7 +316,10 @@ export class MountTable {
         try {
           started.push(await this.start(record, await this.deps.registry.resolve(record.type)));
         } catch (e) {
-          this.deps.log.error("auth method cannot be loaded; mount left unmounted", { path: record.path, type: record.type, error: e instanceof Error ? e.message : String(e) });
+          // A mount new to this node is listed as failed; one already serving here keeps serving
+          // its current build (as a failed local reload would).
+          if (current && current.failed === undefined) this.deps.log.error("auth method cannot be reloaded; the running build keeps serving", { path: record.path, type: record.type, error: errorText(e) });
+          else started.push(this.failedEntry(record, e));
         }
       }
       if (seen !== this.writes) {
@@ -326,6 +337,25 @@ export class MountTable {
       await Promise.all([...started.map((e) => this.swap(e.record.path, e)), ...gone.map((e) => this.end(e))]);
       return;
     }
+  }
+
+  /** The mount served by its plugin, or, when that cannot load, listed as failed with the reason. */
+  private async startOrFail(record: MountRecord): Promise<PluginMountEntry> {
+    try {
+      return await this.start(record, await this.deps.registry.resolve(record.type));
+    } catch (e) {
+      return this.failedEntry(record, e);
+    }
+  }
+
+  /** A mount whose plugin could not be loaded: listed, keeps its path, answers 503 (see `failed`). */
+  private failedEntry(record: MountRecord, error: unknown): PluginMountEntry {
+    const reason = errorText(error);
+    this.deps.log.error("auth method cannot be loaded; mount listed as failed until a plugin reload succeeds", { path: record.path, type: record.type, error: reason });
+    const services = this.servicesOf(record);
+    const backend: PluginDefinition = { type: record.type, sdkVersion: "", description: "", paths: [] };
+    const http = this.deps.httpClientFor(record, {}, services.storage, services.log);
+    return { ...services, http, builtin: false, backend, instance: { paths: [] }, matcher: new PathMatcher(backend), running: { version: "", sha256: "", external: true }, failed: reason };
   }
 
   /** Sets up the plugin's instance for `record` with the mount's services; nothing is routed to it yet. */
@@ -374,6 +404,13 @@ export class MountTable {
   private end(entry: MountEntry): Promise<void> {
     return entry.builtin ? Promise.resolve() : endInstance(entry.instance, entry.log, this.deps.deadlineMs);
   }
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The answer to every request for a failed mount: the service is there but cannot serve yet. */
+export function failedMountError(entry: PluginMountEntry): WardenError {
+  return new WardenError(503, `auth method at ${entry.record.path.slice(5, -1)} is unavailable: its plugin failed to load: ${entry.failed}; fix the plugin, then reload it (sys/plugins/reload/backend)`);
 }
 
 const running = (p: ResolvedPlugin): MountEntry["running"] => ({ version: p.version, sha256: p.sha256, external: !p.builtin });

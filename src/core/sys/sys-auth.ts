@@ -91,6 +91,9 @@ function mountView(entry: MountEntry): Record<string, unknown> {
     plugin_version: entry.running.external ? entry.running.version : "",
     running_plugin_version: entry.running.external ? entry.running.version : "builtin",
     running_sha256: entry.running.sha256,
+    // Whether the mount's plugin is serving here; a failed one keeps its path and says why.
+    plugin_status: !entry.builtin && entry.failed !== undefined ? "failed" : "running",
+    ...(!entry.builtin && entry.failed !== undefined ? { plugin_error: entry.failed } : {}),
     config: {
       default_lease_ttl: Number(r.config.default_lease_ttl ?? 0),
       max_lease_ttl: Number(r.config.max_lease_ttl ?? 0),

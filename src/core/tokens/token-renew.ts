@@ -1,7 +1,7 @@
 import { badRequest, permissionDenied } from "../../sdk/errors.js";
 import type { TokenRecord } from "../../storage/types.js";
 import type { CoreRequest, CoreResult } from "../framework/core-path.js";
-import type { MountTable } from "../mounts/mount-table.js";
+import { type MountTable, failedMountError } from "../mounts/mount-table.js";
 import type { TokenService } from "./token-service.js";
 import { tokenMountLimits } from "./token-mount.js";
 import { effectiveLimits } from "./ttl.js";
@@ -20,6 +20,8 @@ export function renewToken(tokens: TokenService, mounts: MountTable) {
     let current = {};
     let limits = tokenMountLimits(tokens.systemLimits, mounts);
     if (!issuer.builtin) {
+      // Renewal asks the issuing method; while its plugin cannot load, nobody can answer for it.
+      if (issuer.failed !== undefined) throw failedMountError(issuer);
       if (!issuer.backend.renew || !record.auth) throw badRequest("this auth type doesn't support renew");
       const renewPlugin = issuer.backend.renew;
       const stored = record.auth;

@@ -52,12 +52,20 @@ test("refused shapes", () => {
   for (const [why, h] of Object.entries(bad)) assert.type(parseAuthorization(h), "string", why);
 });
 
-test("keyId: three parts, tenancy and user OCIDs, colon-hex fingerprint; no ST$ tokens", () => {
+test("keyId: three parts, tenancy and user OCIDs, colon-hex fingerprint; ST$ only for well-formed instance tokens", () => {
   assert.type(parseKeyId(`${T}/${U}/${FP}`), "object");
   assert.type(parseKeyId(`${T}/ocid1.instance.oc1.iad.aaaa1/${FP}`), "object");
   for (const k of [`${T}/${U}`, `${T}/${U}/${FP}/x`, `${U}/${U}/${FP}`, `${T}/${T}/${FP}`, `${T}/${U}/${FP.toUpperCase()}`, `${T}/${U}/20:3b`, "ST$eyJhbGciOiJSUzI1NiJ9.e30.sig", `${T}//${FP}`]) {
     assert.type(parseKeyId(k), "string", k);
   }
+  const jwt = (claims: object) => `ST$eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+  const inst = "ocid1.instance.oc1.iad.aaaa1";
+  assert.equal(parseKeyId(jwt({ sub: inst, ptype: "instance", "opc-tenant": T, exp: 2000000000 })), { tenancy: T, principal: inst, fingerprint: "", session: { expiresAt: 2000000000 } });
+  assert.equal(parseKeyId(jwt({ sub: inst, ptype: "instance", tenant: T, exp: 1 })), { tenancy: T, principal: inst, fingerprint: "", session: { expiresAt: 1 } });
+  for (const c of [{ sub: inst, ptype: "resource", "opc-tenant": T, exp: 1 }, { sub: U, ptype: "instance", "opc-tenant": T, exp: 1 }, { sub: inst, ptype: "instance", "opc-tenant": U, exp: 1 }, { sub: inst, ptype: "instance", "opc-tenant": T }, [1]]) {
+    assert.type(parseKeyId(jwt(c)), "string", JSON.stringify(c));
+  }
+  assert.type(parseKeyId(`ST$${"a".repeat(8000)}.b.c`), "string");
 });
 
 test.run();

@@ -7,12 +7,16 @@
  */
 import { isStrictBase64 } from "warden/sdk";
 import { isOcid } from "./ocid.js";
+import { readSessionToken } from "./session-token.js";
 
 export interface KeyId {
   tenancy: string;
-  /** A user OCID (API keys), or an instance OCID in the emulator's simplified instance keys. */
+  /** A user OCID (API keys), or an instance OCID (instance principals; the emulator's instance keys). */
   principal: string;
+  /** The API key's fingerprint; "" for a session token. */
   fingerprint: string;
+  /** Set for `ST$<token>` key ids: the token's (unverified) expiry, epoch seconds. */
+  session?: { expiresAt: number };
 }
 
 export interface SignatureParams {
@@ -30,9 +34,16 @@ const HEADER_NAME = /^(?:\(request-target\)|[a-z0-9!#$%&'*+.^_`|~-]{1,64})$/;
 // RSA-2048..8192 signatures are 256..1024 bytes.
 const MAX_SIGNATURE_CHARS = 1400;
 
-/** Parses `<tenancy>/<principal>/<fingerprint>`; security-token key ids (`ST$...`) are refused. */
+/**
+ * Parses `<tenancy>/<principal>/<fingerprint>`, or an instance principal's `ST$<session token>`
+ * (session-token.ts); other security-token principals (resource principals) are refused.
+ */
 export function parseKeyId(value: string): KeyId | string {
-  if (value.startsWith("ST$")) return "security-token (ST$) key ids are not supported";
+  if (value.startsWith("ST$")) {
+    const claims = readSessionToken(value.slice(3));
+    if (typeof claims === "string") return claims;
+    return { tenancy: claims.tenancy, principal: claims.instance, fingerprint: "", session: { expiresAt: claims.expiresAt } };
+  }
   const parts = value.split("/");
   if (parts.length !== 3) return "keyId must have three parts: tenancy/user/fingerprint";
   const [tenancy, principal, fingerprint] = parts as [string, string, string];
@@ -44,7 +55,8 @@ export function parseKeyId(value: string): KeyId | string {
 
 /** The parsed header, or a message saying what is wrong with it (never echoing its content). */
 export function parseAuthorization(header: string): SignatureParams | string {
-  if (header.length > 4096) return "authorization header is too long";
+  // Room for an instance principal's session token in the keyId (the SDK caps header values at 8 KiB).
+  if (header.length > 8192) return "authorization header is too long";
   const m = /^Signature +(.*)$/i.exec(header);
   if (!m) return "authorization header is not an OCI Signature";
   const params = new Map<string, string>();

@@ -45,7 +45,8 @@ export async function authenticateClient(
   const p = body.principal;
   if (body.success === false || !isObject(p) || (typeof body.errorMessage === "string" && body.errorMessage !== "")) {
     log.info("oci: authenticateClient did not authenticate the client");
-    throw permissionDenied();
+    // What failed is the client's own signature (or its session token): say so, without OCI's words.
+    throw permissionDenied("permission denied: OCI did not authenticate the signed request (signature, key or session token not valid)");
   }
   const tenantId = str(p, "tenantId");
   const subjectId = str(p, "subjectId");

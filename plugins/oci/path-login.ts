@@ -56,6 +56,10 @@ export async function login(req: PluginRequest<LoginFields>, keys: ServiceKeys):
   const headerMap = headerMapFromInput(req.data.request_headers!);
   const signed = readSignedHeaders(headerMap, Date.now());
   if (signed.keyId.tenancy !== cfg.home_tenancy_id) throw permissionDenied();
+  // An instance principal's session token that has run out: OCI would refuse it; say why, call nobody.
+  if (signed.keyId.session && signed.keyId.session.expiresAt * 1000 <= Date.now()) {
+    throw permissionDenied("the instance principal session token (ST$ keyId) has expired: obtain a new one and sign again");
+  }
 
   const proven = cfg.mode === "get_user"
     ? await viaGetUser(req, cfg, role, signed)
@@ -123,6 +127,7 @@ async function viaAuthenticateClient(
 }
 
 async function viaGetUser(req: PluginRequest<LoginFields>, cfg: ConfigEntry, role: RoleEntry, signed: SignedHeaders): Promise<Proven> {
+  if (signed.keyId.session) throw badRequest("get_user mode takes API-key signatures only: instance principals log in through an authenticate_client mount");
   const userOcid = (req.data.user_ocid ?? "").trim();
   if (userOcid === "") throw badRequest("missing user_ocid");
   if (!isOcid(userOcid, "user")) throw badRequest("user_ocid is not a user OCID");

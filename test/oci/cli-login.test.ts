@@ -38,8 +38,10 @@ test("login -method=oci auth_type=apikey role=... mount=... reads OCI_CONFIG_FIL
     assert.is(r.status, 200, r.text);
     assert.is(r.body.auth.metadata.principal_id, alice.id);
     await rejects(() => build({ role: "dev" }), /auth_type=apikey/);
-    await rejects(() => build({ auth_type: "instance", role: "dev" }), /auth_type=apikey/);
-    await rejects(() => build({ auth_type: "apikey", role: "dev", region: "x" }), /unknown oci login argument/);
+    // auth_type=instance needs its own arguments (test/oci/instance-principal.test.ts logs in with them).
+    await rejects(() => build({ auth_type: "instance", role: "dev" }), /tenancy=<tenancy OCID> is required for auth_type=instance/);
+    await rejects(() => build({ auth_type: "apikey", role: "dev", region: "x" }), /region is an auth_type=instance argument/);
+    await rejects(() => build({ auth_type: "apikey", role: "dev", regio: "x" }), /unknown oci login argument/);
   } finally {
     await s.close();
     await oci.close();

@@ -10,6 +10,8 @@ export const DEMO = {
   user: "ocid1.user.oc1..aaaaaaaademouser",
   service: "ocid1.user.oc1..aaaaaaaawardenservice",
   group: "ocid1.group.oc1..aaaaaaaademogroup",
+  instance: "ocid1.instance.oc1.iad.aaaaaaaademoinstance",
+  dynamicGroup: "ocid1.dynamicgroup.oc1..aaaaaaaademoinstances",
   region: "us-ashburn-1",
 };
 
@@ -19,6 +21,8 @@ export interface DemoFiles {
   userConfigFile: string;
   serviceKeyFile: string;
   serviceKeyId: string;
+  /** The demo instance's key (instance principal: obtains session tokens from POST /v1/x509). */
+  instanceKeyFile: string;
 }
 
 function keyPair(): { publicKey: string; privateKey: string } {
@@ -32,6 +36,9 @@ function keyPair(): { publicKey: string; privateKey: string } {
 export function writeDemoTenancy(dir: string): DemoFiles {
   const user = keyPair();
   const service = keyPair();
+  const instance = keyPair();
+  const instanceKeyFile = join(dir, "demo-instance.pem");
+  writeFileSync(instanceKeyFile, instance.privateKey, { mode: 0o600 });
   const userKeyFile = join(dir, "demo-user.pem");
   const serviceKeyFile = join(dir, "warden-service.pem");
   writeFileSync(userKeyFile, user.privateKey, { mode: 0o600 });
@@ -48,8 +55,11 @@ export function writeDemoTenancy(dir: string): DemoFiles {
         { id: DEMO.user, tenancyId: DEMO.tenancy, name: "demo-user", publicKeys: [user.publicKey] },
         { id: DEMO.service, tenancyId: DEMO.tenancy, name: "warden-service", authInspector: true, publicKeys: [service.publicKey] },
       ],
+      instances: [{ id: DEMO.instance, tenancyId: DEMO.tenancy, compartmentId: DEMO.tenancy, publicKeys: [instance.publicKey] }],
       groups: [{ id: DEMO.group, members: [DEMO.user] }],
+      dynamicGroups: [{ id: DEMO.dynamicGroup, members: [DEMO.instance] }],
     },
+    instanceKeyFile,
     userKeyFile,
     userConfigFile,
     serviceKeyFile,

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
   console.log(`  OCI_CONFIG_FILE     ${demo.userConfigFile}`);
   console.log(`  service_key_id      ${demo.serviceKeyId}`);
   console.log(`  service key file    ${demo.serviceKeyFile}`);
+  console.log(`  instance            ${DEMO.instance}  (dynamic group ${DEMO.dynamicGroup})`);
+  console.log(`  instance key file   ${demo.instanceKeyFile}`);
+  console.log(`  federation          POST ${emulator.url}/v1/x509 (instance-principal session tokens)`);
 
   const stop = (signal: string): void => {
     console.log(`[oci-emulator] ${signal}: shutting down`);

@@ -1,6 +1,7 @@
 // The emulated tenancy: users with API keys, groups, dynamic groups and instances. Keys are looked
 // up by the keyId OCI uses: <tenancy>/<principal>/<md5 fingerprint of the DER public key>.
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { SessionTokenIssuer } from "./session-token.js";
 
 export interface OciUserSpec {
   id: string;
@@ -21,7 +22,10 @@ export interface OciInstanceSpec {
   id: string;
   tenancyId: string;
   compartmentId: string;
-  /** The emulator's stand-in for instance-principal certificates: a plain key with a 3-part keyId. */
+  /**
+   * The emulator's stand-in for the instance certificate's key: signs with a 3-part keyId
+   * (<tenancy>/<instance>/<fingerprint>), directly or to obtain a session token (POST /v1/x509).
+   */
   publicKeys: string[];
 }
 
@@ -33,6 +37,8 @@ export interface OciGroupSpec {
 
 export interface OciTenancySpec {
   users: OciUserSpec[];
+  /** How long an instance-principal session token from POST /v1/x509 lives (default 20 minutes). */
+  sessionTokenTtlSeconds?: number;
   instances?: OciInstanceSpec[];
   groups?: OciGroupSpec[];
   dynamicGroups?: OciGroupSpec[];
@@ -56,9 +62,13 @@ export function fingerprintOf(publicKeyPem: string | KeyObject): string {
 export class Tenancy {
   private readonly keys = new Map<string, { principal: Principal; key: KeyObject }>();
   readonly users = new Map<string, OciUserSpec>();
+  readonly instances = new Map<string, OciInstanceSpec>();
   readonly memberships = new Map<string, Set<string>>();
+  /** Issues and checks instance-principal session tokens (ST$ key ids). */
+  readonly sessions: SessionTokenIssuer;
 
   constructor(spec: OciTenancySpec) {
+    this.sessions = new SessionTokenIssuer(spec.sessionTokenTtlSeconds);
     for (const u of spec.users) this.addUser(u);
     for (const i of spec.instances ?? []) this.addInstance(i);
     for (const g of [...(spec.groups ?? []), ...(spec.dynamicGroups ?? [])]) this.addGroup(g);
@@ -70,6 +80,7 @@ export class Tenancy {
   }
 
   addInstance(i: OciInstanceSpec): void {
+    this.instances.set(i.id, i);
     for (const pem of i.publicKeys) this.addKey({ kind: "instance", id: i.id, tenancyId: i.tenancyId, instance: i }, pem);
   }
 
@@ -86,7 +97,15 @@ export class Tenancy {
     this.keys.set(`${principal.tenancyId}/${principal.id}/${fingerprintOf(key)}`, { principal, key });
   }
 
-  findKey(keyId: string): { principal: Principal; key: KeyObject } | undefined {
-    return this.keys.get(keyId);
+  /**
+   * The principal and public key behind a keyId: a registered key, or for `ST$<token>` the session
+   * key of a token this emulator issued, still valid at `now`, for an instance it still knows.
+   */
+  findKey(keyId: string, now = Date.now()): { principal: Principal; key: KeyObject; session?: boolean } | undefined {
+    if (!keyId.startsWith("ST$")) return this.keys.get(keyId);
+    const valid = this.sessions.verify(keyId.slice(3), now);
+    const instance = valid && this.instances.get(valid.claims.sub);
+    if (!valid || !instance || instance.tenancyId !== valid.claims["opc-tenant"]) return undefined;
+    return { principal: { kind: "instance", id: instance.id, tenancyId: instance.tenancyId, instance }, key: valid.sessionKey, session: true };
   }
 }

@@ -1,5 +1,6 @@
 // The three operations the emulator serves, over an already-verified caller. Shapes follow the
 // oci-identity / oci-identitydataplane models (oci-auth.md §1.2, §4).
+import { createPublicKey } from "node:crypto";
 import { ociErrors } from "./errors.js";
 import type { Principal, Tenancy } from "./model.js";
 import { headerMapFrom, verifyRequest } from "./signature.js";
@@ -92,4 +93,27 @@ export function filterGroupMembership(tenancy: Tenancy, caller: Principal, body:
   }
   const member = tenancy.memberships.get(principal.subjectId) ?? new Set<string>();
   return { status: 200, body: { principal, groupIds: (groupIds as string[]).filter((g) => member.has(g)) } };
+}
+
+/**
+ * Federation (`POST /v1/x509`), simplified: OCI takes the instance's X.509 leaf certificate (from the
+ * instance metadata service) plus a session public key and answers `{"token"}`, a session token over
+ * that key. Here the instance proves itself by signing this request with its registered instance key
+ * (keyId <tenancy>/<instance>/<fingerprint>, the stand-in for the certificate's key); `certificate`
+ * and `intermediateCertificates` are accepted and ignored. `publicKey` is the session key's
+ * SubjectPublicKeyInfo in base64 DER (what the SDKs send). A session token cannot mint another.
+ */
+export function federateX509(tenancy: Tenancy, caller: Principal, viaSession: boolean, body: unknown, now: number): RouteResult {
+  if (caller.kind !== "instance" || viaSession || !caller.instance) throw ociErrors.notAuthenticated();
+  const b = body !== null && typeof body === "object" ? (body as Record<string, unknown>) : {};
+  const pub = b.publicKey;
+  if (typeof pub !== "string" || pub.length === 0 || pub.length > 4096) throw ociErrors.invalidParameter("publicKey");
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.from(pub, "base64"), format: "der", type: "spki" });
+  } catch {
+    throw ociErrors.invalidParameter("publicKey");
+  }
+  if (key.asymmetricKeyType !== "rsa" || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw ociErrors.invalidParameter("publicKey");
+  return { status: 200, body: { token: tenancy.sessions.issue(caller.instance, key, now) } };
 }

@@ -1,14 +1,14 @@
 // A loopback OCI identity emulator: a peer of warden, like the real cloud, so it depends on nothing
-// but Node built-ins. It serves GetUser (identity) and authenticateClient / filterGroupMembership
-// (identity data plane) on one port, verifies signature v1 for real, and records every request so a
+// but Node built-ins. It serves GetUser (identity), authenticateClient / filterGroupMembership
+// (identity data plane) and instance-principal federation (POST /v1/x509) on one port, verifies signature v1 for real, and records every request so a
 // test can assert that warden made no call at all.
 import { randomBytes } from "node:crypto";
 import { listenOn } from "../listen.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { OciError, ociErrors } from "./errors.js";
 import { Tenancy, type OciInstanceSpec, type OciTenancySpec, type OciUserSpec } from "./model.js";
-import { authenticateClient, filterGroupMembership, getUser, type RouteResult } from "./routes.js";
-import { verifyRequest } from "./signature.js";
+import { authenticateClient, federateX509, filterGroupMembership, getUser, type RouteResult } from "./routes.js";
+import { verifySigner } from "./signature.js";
 
 export type { OciTenancySpec, OciUserSpec, OciInstanceSpec, OciGroupSpec } from "./model.js";
 export { fingerprintOf } from "./model.js";
@@ -101,11 +101,11 @@ export async function startOciEmulator(opts: OciEmulatorOptions): Promise<OciEmu
     try {
       if (body === null) throw ociErrors.tooLarge();
       const route = USER_PATH.exec(path);
-      const known = route !== null || path === "/v1/authentication/authenticateClient" || path === "/v1/filterGroupMembership";
+      const known = route !== null || path === "/v1/authentication/authenticateClient" || path === "/v1/filterGroupMembership" || path === "/v1/x509";
       if (!known) throw ociErrors.notFound();
       if (method !== (route ? "GET" : "POST")) throw ociErrors.methodNotAllowed();
       const now = Date.now();
-      const caller = verifyRequest({ method, target, headers: headerMap(req), body }, tenancy, now, maxSkewMs);
+      const { principal: caller, session } = verifySigner({ method, target, headers: headerMap(req), body }, tenancy, now, maxSkewMs);
       if (route) {
         result = getUser(tenancy, caller, route[1]!);
       } else {
@@ -117,7 +117,9 @@ export async function startOciEmulator(opts: OciEmulatorOptions): Promise<OciEmu
         }
         result = path === "/v1/filterGroupMembership"
           ? filterGroupMembership(tenancy, caller, parsed)
-          : authenticateClient(tenancy, caller, parsed, now, maxSkewMs);
+          : path === "/v1/x509"
+            ? federateX509(tenancy, caller, session, parsed, now)
+            : authenticateClient(tenancy, caller, parsed, now, maxSkewMs);
       }
     } catch (err) {
       const e = err instanceof OciError ? err : ociErrors.internal();

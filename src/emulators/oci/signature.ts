@@ -40,6 +40,11 @@ function parseParams(header: string): Map<string, string> | undefined {
 
 /** The principal that signed the request, or throws 401 NotAuthenticated. */
 export function verifyRequest(req: ReceivedRequest, tenancy: Tenancy, now: number, maxSkewMs: number): Principal {
+  return verifySigner(req, tenancy, now, maxSkewMs).principal;
+}
+
+/** As verifyRequest, also saying whether the signer used a session token (ST$ keyId). */
+export function verifySigner(req: ReceivedRequest, tenancy: Tenancy, now: number, maxSkewMs: number): { principal: Principal; session: boolean } {
   const fail = ociErrors.notAuthenticated;
   const one = (name: string): string | undefined => {
     const v = req.headers.get(name);
@@ -53,7 +58,7 @@ export function verifyRequest(req: ReceivedRequest, tenancy: Tenancy, now: numbe
   const signature = params.get("signature");
   const names = (params.get("headers") ?? "date").split(/ +/).map((h) => h.toLowerCase());
   if (!keyId || !signature) throw fail();
-  const found = tenancy.findKey(keyId);
+  const found = tenancy.findKey(keyId, now);
   if (!found) throw fail();
 
   for (const required of ["(request-target)", "host"]) if (!names.includes(required)) throw fail();
@@ -82,7 +87,7 @@ export function verifyRequest(req: ReceivedRequest, tenancy: Tenancy, now: numbe
   }
   const ok = verify("sha256", Buffer.from(lines.join("\n"), "utf8"), found.key, Buffer.from(signature, "base64"));
   if (!ok) throw fail();
-  return found.principal;
+  return { principal: found.principal, session: found.session === true };
 }
 
 /** A Vault-style requestHeaders map (names in any case, string or string[] values) as a header map. */

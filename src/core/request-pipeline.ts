@@ -135,7 +135,7 @@ export class RequestPipeline {
     // check. The login role for role quotas is the request's `role` field.
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
     const rate = target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {};
-    // A mount whose plugin failed to load answers every request, login included, with the reason:
+    // A mount whose plugin failed to load answers every request, login included, with a 503:
     // it cannot tell which of its paths would be unauthenticated, and the client may retry later.
     if (resolved && !resolved.entry.builtin && resolved.entry.failed !== undefined) throw failedMountError(resolved.entry);
 

@@ -410,7 +410,9 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 /** The answer to every request for a failed mount: the service is there but cannot serve yet. */
 export function failedMountError(entry: PluginMountEntry): WardenError {
-  return new WardenError(503, `auth method at ${entry.record.path.slice(5, -1)} is unavailable: its plugin failed to load: ${entry.failed}; fix the plugin, then reload it (sys/plugins/reload/backend)`);
+  // The reason (file paths, owners, modes) stays out of this answer: it goes to unauthenticated callers.
+  // Operators read it in sys/auth (plugin_error) and in the log.
+  return new WardenError(503, `auth method at ${entry.record.path.slice(5, -1)} is unavailable: its plugin failed to load (see plugin_error in sys/auth); fix the plugin, then reload it (sys/plugins/reload/backend)`);
 }
 
 const running = (p: ResolvedPlugin): MountEntry["running"] => ({ version: p.version, sha256: p.sha256, external: !p.builtin });

@@ -8,7 +8,7 @@ import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
 import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
 import type { AuditDeviceRules } from "./audit/device-rules.js";
-import type { createLogger } from "./logging/logger.js";
+import type { ServerLogger } from "./logging/logger.js";
 import { Metrics } from "./metrics/metrics.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
@@ -50,7 +50,7 @@ export interface CoreOptions {
    */
   policyFiles?: PolicyFile[];
   clusterName?: string;
-  log: ReturnType<typeof createLogger>;
+  log: ServerLogger;
   /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */

@@ -110,12 +110,12 @@ export class RequestPipeline {
 
   private toError(e: unknown, req: LogicalRequest): WardenError {
     if (isWardenError(e)) {
-      if (e.status >= 500 && e.status !== 503) this.deps.log.error("request failed", { path: req.path, status: e.status, error: e.message });
+      if (e.status >= 500 && e.status !== 503) this.deps.log.error("request failed", { path: req.path, status: e.status, error: e.message, request_id: req.id });
       return e;
     }
     // The database is away: say so (503, the client may retry) instead of a 500 or a hang.
     if (isStorageUnavailable(e)) return new WardenError(503, STORAGE_UNAVAILABLE);
-    this.deps.log.error("unexpected error", { path: req.path, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    this.deps.log.error("unexpected error", { path: req.path, request_id: req.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     return new WardenError(500, "internal error");
   }
 
@@ -172,6 +172,7 @@ export class RequestPipeline {
         has: (f) => parsed.supplied.has(f),
         clientAddress: req.clientAddress,
         requestHost: req.requestHost,
+        log: entry.log.forRequest(req.id),
         caller,
         identity,
         acl,

@@ -5,7 +5,7 @@ import { Core } from "../core/core.js";
 import { checkSdkVersion } from "../core/plugins/sdk-compat.js";
 import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
-import { createLogger } from "../core/logging/logger.js";
+import { type ServerLogger, createLogger } from "../core/logging/logger.js";
 import { Metrics } from "../core/metrics/metrics.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
@@ -149,7 +149,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLogger>, metrics: Metrics): Promise<AutoSeal | undefined> {
+async function autoSealFor(config: ServerConfig, log: ServerLogger, metrics: Metrics): Promise<AutoSeal | undefined> {
   const s = config.seal;
   if (!s || s.type === "shamir") return undefined;
   if (s.type === "static") return staticSeal(s);

@@ -47,6 +47,7 @@ export async function runServer(args: string[]): Promise<void> {
     : await loadServerConfig(configPath!);
   const server = await startServer({ config, plugins: builtinPlugins });
   installShutdown(server);
+  installReload(server, configPath);
   if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
@@ -92,19 +93,48 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
 `);
 }
 
+/** How long SIGTERM lets requests in flight finish before cutting them (Vault's listener waits too). */
+const DRAIN_MS = 20_000;
+
+/**
+ * SIGTERM/SIGINT: stop accepting, answer the requests in flight (up to DRAIN_MS), seal, exit 0.
+ * A second signal does not restart the drain; a drain that hangs past 30 s exits 1.
+ */
 function installShutdown(server: RunningServer): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`==> ${signal} received, shutting down\n`);
+    server.log.info("shutting down: draining requests in flight", { signal, drain_ms: DRAIN_MS });
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    server.close().then(
+    server.close(DRAIN_MS).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * SIGHUP: the config file is read again and its TLS pairs and log_level applied (see server/reload.ts).
+ * A file that no longer parses changes nothing. Reloads never overlap: a SIGHUP during one runs after.
+ */
+function installReload(server: RunningServer, configPath: string | undefined): void {
+  let queue = Promise.resolve();
+  process.on("SIGHUP", () => {
+    queue = queue.then(async () => {
+      if (configPath === undefined) {
+        server.log.info("SIGHUP: the dev server has no config file; nothing to reload");
+        return;
+      }
+      server.log.info("SIGHUP: reloading TLS certificates and log_level", { config_file: configPath });
+      try {
+        server.reload(await loadServerConfig(configPath));
+      } catch (e) {
+        server.log.error("SIGHUP: the config file cannot be used; nothing reloaded", { error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
 }

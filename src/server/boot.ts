@@ -15,6 +15,7 @@ import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
+import { reloadServer } from "./reload.js";
 
 /** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -40,7 +41,12 @@ export interface RunningServer {
   listeners: RunningListener[];
   /** "http://127.0.0.1:8200" of the first listener. */
   url: string;
-  close(): Promise<void>;
+  /** The server's root logger (scope "core"). */
+  log: ServerLogger;
+  /** SIGHUP: applies the TLS pairs and log_level of `next` (the config file read again); see reload.ts. */
+  reload(next: ServerConfig): boolean;
+  /** Stops listening and seals. `drainMs`: requests in flight are answered first, up to that long. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -141,8 +147,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     seal,
     listeners,
     url,
-    async close() {
-      for (const l of listeners) await l.close();
+    log,
+    reload: (next) => reloadServer(listeners, config.listeners, next, log),
+    async close(drainMs) {
+      await Promise.all(listeners.map((l) => l.close(drainMs)));
       await seal.close();
       stopCatching();
     },

@@ -37,6 +37,8 @@ export interface ServerLogger extends Logger {
    * nothing is formatted unless a line is actually written at an enabled level.
    */
   forRequest(requestId: string): Logger;
+  /** Whether a line at `level` would be written (to skip building a line nobody reads). */
+  enabled(level: LogLevel): boolean;
   /** Changes the level of this logger and of every logger derived from the same root (SIGHUP). */
   setLevel(level: LogLevel): void;
   readonly level: LogLevel;
@@ -77,6 +79,10 @@ class PinoLogger implements ServerLogger {
   error(msg: string, fields?: Fields): void {
     if (fields) this.p.error(fields, msg);
     else this.p.error(msg);
+  }
+
+  enabled(level: LogLevel): boolean {
+    return this.p.isLevelEnabled(level);
   }
 
   child(scope: string, bindings?: Record<string, string>): ServerLogger {

@@ -66,6 +66,13 @@ test("secret-named fields keep their name and lose their value, on every kind of
   assert.ok(text.includes('"role":"kept"'), "other fields stay");
 });
 
+test("a child of a child: one scope key (the child's), the parent's other bindings kept", () => {
+  const { log, lines } = capture("info");
+  log.child("mount", { mount: "auth/a/" }).child("seal").info("x");
+  assert.is(lines[0]!.match(/"scope"/g)?.length, 1, lines[0]);
+  assert.equal([JSON.parse(lines[0]!).scope, JSON.parse(lines[0]!).mount], ["seal", "auth/a/"]);
+});
+
 test("the caller's fields object is not changed by redaction", () => {
   const { log } = capture("info");
   const fields = { token: "t-1", path: "p" };

@@ -53,11 +53,19 @@ interface Family {
 type Fields = Record<string, unknown> | undefined;
 
 class PinoLogger implements ServerLogger {
+  private readonly p: Pino;
+
+  /**
+   * Children are made from the root with the whole set of bindings (pino would repeat a key bound
+   * at two depths, e.g. "scope" twice on one line).
+   */
   constructor(
-    private readonly p: Pino,
+    private readonly root: Pino,
+    private readonly bindings: Record<string, string>,
     private readonly family: Family,
   ) {
-    family.members.add(new WeakRef(p));
+    this.p = root.child(bindings);
+    family.members.add(new WeakRef(this.p));
   }
 
   get level(): LogLevel {
@@ -86,7 +94,7 @@ class PinoLogger implements ServerLogger {
   }
 
   child(scope: string, bindings?: Record<string, string>): ServerLogger {
-    return new PinoLogger(this.p.child({ scope, ...bindings }), this.family);
+    return new PinoLogger(this.root, { ...this.bindings, scope, ...bindings }, this.family);
   }
 
   forRequest(requestId: string): Logger {
@@ -145,5 +153,6 @@ export function createLogger(level: LogLevel, scope = "core", sink?: (line: stri
     },
     destination,
   );
-  return new PinoLogger(root, { level, members: new Set() }).child(scope);
+  const family: Family = { level, members: new Set([new WeakRef(root)]) };
+  return new PinoLogger(root, { scope }, family);
 }

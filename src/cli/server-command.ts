@@ -13,6 +13,9 @@ const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
   -dev-root-token-id=<id>     Dev only: use <id> as the root token.
   -dev-listen-address=<addr>  Dev only: listen on host:port (default 127.0.0.1:8200; port 0 = any).
   -dev-data-dir=<dir>         Dev only: keep the SQLite file in <dir> instead of a temporary one.
+
+Signals: SIGHUP reloads the listeners' TLS certificate and key and log_level from the config file;
+SIGTERM (or SIGINT) stops accepting connections, answers the requests in flight and exits 0.
 `;
 
 function flags(args: string[]): Map<string, string> {
@@ -45,9 +48,13 @@ export async function runServer(args: string[]): Promise<void> {
         dataDir: f.get("dev-data-dir") ?? mkdtempSync(join(tmpdir(), "warden-dev-")),
       })
     : await loadServerConfig(configPath!);
+  // Until the server runs there is nothing to reload: a SIGHUP during boot must not end the process.
+  const ignoreEarlyHangup = (): void => undefined;
+  process.on("SIGHUP", ignoreEarlyHangup);
   const server = await startServer({ config, plugins: builtinPlugins });
   installShutdown(server);
   installReload(server, configPath);
+  process.off("SIGHUP", ignoreEarlyHangup);
   if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }

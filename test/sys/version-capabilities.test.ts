@@ -97,6 +97,19 @@ t("sys/capabilities (token) and sys/capabilities-accessor: the token's capabilit
   assert.is((await s.request("POST", "sys/capabilities-accessor", { token: ctx.team, body: { accessor: ctx.teamAccessor, paths } })).status, 403);
 });
 
+t("the policies of the token's entity count, as for a request made with it", async ({ s }) => {
+  await s.enableAuth("caps-approle", "approle");
+  assert.is((await s.write("auth/caps-approle/role/r", { role_id: "caps-role", token_policies: "default", bind_secret_id: false, secret_id_bound_cidrs: "127.0.0.0/8" })).status, 204);
+  const login = await s.write("auth/caps-approle/login", { role_id: "caps-role" }, null);
+  assert.is(login.status, 200, login.text);
+  const { client_token: token, accessor, entity_id: entityId } = login.body.auth;
+  assert.ok(entityId, "the login made an entity");
+  assert.equal((await s.write("sys/capabilities", { token, path: "auth/team/x" })).body.data.capabilities, ["deny"]);
+  assert.is((await s.write(`identity/entity/id/${entityId}`, { policies: ["team"] })).status, 200);
+  assert.equal([...(await s.write("sys/capabilities", { token, path: "auth/team/x" })).body.data.capabilities].sort(), ["list", "read"]);
+  assert.equal([...(await s.write("sys/capabilities-accessor", { accessor, path: "auth/team/x" })).body.data.capabilities].sort(), ["list", "read"]);
+});
+
 t("CLI: warden token capabilities [TOKEN | -accessor ACCESSOR] PATH", async (ctx) => {
   const { s } = ctx;
   const home = freshHome();

@@ -202,6 +202,15 @@ t("a broken pair (mismatched key, then not a key): the current certificate stays
   }
   assert.not.ok(ctx.stderr.includes("bm90IGEga2V5IGF0IGFsbA"), "the bad key file's content leaked");
   install(ctx, ctx.pairs.b.cert, ctx.pairs.b.key);
+
+  // A config file that no longer parses changes nothing, and says so.
+  const good = readFileSync(ctx.config, "utf8");
+  writeFileSync(ctx.config, `${good}log_level = "loud"\n`);
+  ctx.server.kill("SIGHUP");
+  const [unusable] = await waitLines(ctx, "the config file cannot be used", 1);
+  assert.match(String(unusable!.error), /log_level/);
+  writeFileSync(ctx.config, good);
+  assert.is((await request(ctx, "GET", "auth/token/lookup-self", { token: ctx.rootToken })).status, 200, "still serving");
 });
 
 t("log_level: a debug line appears after the SIGHUP that sets debug, not before; request lines carry a request id", async (ctx) => {

@@ -8,6 +8,7 @@ const NAMESPACE = "core/versions";
 
 interface VersionRecord {
   build_date: string;
+  /** RFC 3339 to the second, as Vault writes it. */
   timestamp_installed: string;
 }
 
@@ -16,7 +17,7 @@ interface VersionRecord {
  * insert-if-absent, so nodes of one version booting together record it once, with the first time.
  */
 export async function recordRunningVersion(kv: KvStore, clock: Clock, info: BuildInfo = buildInfo()): Promise<void> {
-  const record: VersionRecord = { build_date: info.buildDate, timestamp_installed: new Date(clock.now()).toISOString() };
+  const record: VersionRecord = { build_date: info.buildDate, timestamp_installed: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z") };
   await kv.putIfAbsent(NAMESPACE, info.version, record);
 }
 

@@ -90,7 +90,7 @@ function errorFor(res: OutboundResponse, log: Logger): WardenError {
   } catch {
     // unreadable error bodies are simply "no code"
   }
-  log.warn("alicloud: STS refused GetCallerIdentity", { status: res.status, code, request_id: requestId });
+  log.warn("alicloud: STS refused GetCallerIdentity", { status: res.status, code, sts_request_id: requestId });
   if (res.status >= 400 && res.status < 500 && code !== undefined && DENIAL_CODES.test(code)) {
     return permissionDenied();
   }

@@ -17,8 +17,9 @@ import { pathHelpCommand } from "./path-help.js";
 import { pluginCommands } from "./plugin.js";
 import { policyDeleteCommand, policyListCommand, policyReadCommand, policyWriteCommand } from "./policy.js";
 import { statusCommand } from "./status.js";
-import { tokenCreateCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from "./token.js";
+import { tokenCapabilitiesCommand, tokenCreateCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from "./token.js";
 import { unwrapCommand } from "./unwrap.js";
+import { versionCommand } from "./version.js";
 
 const COMMANDS: Command[] = [
   readCommand,
@@ -32,6 +33,7 @@ const COMMANDS: Command[] = [
   tokenRenewCommand,
   tokenRevokeCommand,
   tokenCreateCommand,
+  tokenCapabilitiesCommand,
   authEnableCommand,
   authListCommand,
   authDisableCommand,
@@ -50,6 +52,7 @@ const COMMANDS: Command[] = [
   operatorKeyStatusCommand,
   operatorRekeyCommand,
   statusCommand,
+  versionCommand,
   ...pluginCommands,
 ];
 
@@ -79,6 +82,8 @@ export async function main(argv: string[], ctx: Ctx): Promise<number> {
     (first === undefined ? ctx.io.err : ctx.io.out)(overview());
     return first === undefined ? 1 : 0;
   }
+  // Vault's spellings of `version`.
+  if (first === "-v" || first === "-version" || first === "--version") return runCommand(versionCommand, argv.slice(1), ctx);
   if (first === "server") {
     const { runServer } = await import("./server-command.js");
     await runServer(argv.slice(1));

@@ -13,6 +13,9 @@ const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
   -dev-root-token-id=<id>     Dev only: use <id> as the root token.
   -dev-listen-address=<addr>  Dev only: listen on host:port (default 127.0.0.1:8200; port 0 = any).
   -dev-data-dir=<dir>         Dev only: keep the SQLite file in <dir> instead of a temporary one.
+
+Signals: SIGHUP reloads the listeners' TLS certificate and key and log_level from the config file;
+SIGTERM (or SIGINT) stops accepting connections, answers the requests in flight and exits 0.
 `;
 
 function flags(args: string[]): Map<string, string> {
@@ -45,8 +48,13 @@ export async function runServer(args: string[]): Promise<void> {
         dataDir: f.get("dev-data-dir") ?? mkdtempSync(join(tmpdir(), "warden-dev-")),
       })
     : await loadServerConfig(configPath!);
+  // Until the server runs there is nothing to reload: a SIGHUP during boot must not end the process.
+  const ignoreEarlyHangup = (): void => undefined;
+  process.on("SIGHUP", ignoreEarlyHangup);
   const server = await startServer({ config, plugins: builtinPlugins });
   installShutdown(server);
+  installReload(server, configPath);
+  process.off("SIGHUP", ignoreEarlyHangup);
   if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
@@ -92,19 +100,48 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
 `);
 }
 
+/** How long SIGTERM lets requests in flight finish before cutting them (Vault's listener waits too). */
+const DRAIN_MS = 20_000;
+
+/**
+ * SIGTERM/SIGINT: stop accepting, answer the requests in flight (up to DRAIN_MS), seal, exit 0.
+ * A second signal does not restart the drain; a drain that hangs past 30 s exits 1.
+ */
 function installShutdown(server: RunningServer): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`==> ${signal} received, shutting down\n`);
+    server.log.info("shutting down: draining requests in flight", { signal, drain_ms: DRAIN_MS });
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    server.close().then(
+    server.close(DRAIN_MS).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * SIGHUP: the config file is read again and its TLS pairs and log_level applied (see server/reload.ts).
+ * A file that no longer parses changes nothing. Reloads never overlap: a SIGHUP during one runs after.
+ */
+function installReload(server: RunningServer, configPath: string | undefined): void {
+  let queue = Promise.resolve();
+  process.on("SIGHUP", () => {
+    queue = queue.then(async () => {
+      if (configPath === undefined) {
+        server.log.info("SIGHUP: the dev server has no config file; nothing to reload");
+        return;
+      }
+      server.log.info("SIGHUP: reloading TLS certificates and log_level", { config_file: configPath });
+      try {
+        server.reload(await loadServerConfig(configPath));
+      } catch (e) {
+        server.log.error("SIGHUP: the config file cannot be used; nothing reloaded", { error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
 }

@@ -1,8 +1,8 @@
-// `warden token lookup|renew|revoke|create`: the auth/token/* endpoints, with the same paths,
+// `warden token lookup|renew|revoke|create|capabilities`: the auth/token/* endpoints, with the same paths,
 // methods and bodies the vault CLI uses (vault-core.md §1.6).
 import { durationSeconds, UsageError } from "./args.js";
-import { clientFor, CONNECTION_FLAGS, expectArgs, FIELD_FLAGS, FORMAT_FLAGS, type Command } from "./command.js";
-import type { SecretLike } from "./format.js";
+import { clientFor, CONNECTION_FLAGS, expectArgs, FIELD_FLAGS, FORMAT_FLAGS, formatOf, type Command } from "./command.js";
+import { type SecretLike, toJson } from "./format.js";
 import { printSecret } from "./print.js";
 
 export const tokenLookupCommand: Command = {
@@ -147,5 +147,41 @@ export const tokenCreateCommand: Command = {
     ctx.doing = "creating token";
     const res = await clientFor(args, ctx).request("POST", path, { body });
     return printSecret(ctx, args, res.body as SecretLike, { showToken: true });
+  },
+};
+
+export const tokenCapabilitiesCommand: Command = {
+  name: "token capabilities",
+  usage: "[options] [TOKEN | ACCESSOR] PATH",
+  summary: "Show a token's capabilities on a path",
+  help: `Prints the capabilities a token has on PATH, as Vault's CLI does: the token in use
+(POST sys/capabilities-self), TOKEN (POST sys/capabilities), or with -accessor the token behind
+ACCESSOR (POST sys/capabilities-accessor). "root" for a root token; "deny" when nothing is granted.
+
+    $ warden token capabilities auth/token/lookup-self
+    $ warden token capabilities -accessor 8609694a... sys/policies/acl/dev`,
+  flags: {
+    ...CONNECTION_FLAGS,
+    ...FORMAT_FLAGS,
+    accessor: { kind: "bool", usage: "Treat the first argument as a token accessor." },
+  },
+  async run(args, ctx) {
+    const accessor = args.bools.accessor === true;
+    const given = expectArgs(args, accessor ? 2 : 1, 2, accessor ? "ACCESSOR PATH" : "[TOKEN] PATH");
+    const [operand, path] = given.length === 2 ? given : [undefined, given[0]!];
+    const format = formatOf(args);
+    const client = clientFor(args, ctx);
+    ctx.doing = "listing capabilities";
+    const res =
+      operand === undefined
+        ? await client.request("POST", "sys/capabilities-self", { body: { paths: [path] } })
+        : accessor
+          ? await client.request("POST", "sys/capabilities-accessor", { body: { accessor: operand, paths: [path] } })
+          : await client.request("POST", "sys/capabilities", { body: { token: operand, paths: [path] } });
+    const data = (res.body as { data?: Record<string, unknown> } | undefined)?.data ?? {};
+    const found = data[path!] ?? data.capabilities;
+    const capabilities = Array.isArray(found) ? found.map(String).sort() : [];
+    ctx.io.out(format === "json" ? `${toJson(capabilities)}\n` : `${capabilities.join(", ")}\n`);
+    return 0;
   },
 };

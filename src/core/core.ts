@@ -8,7 +8,7 @@ import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
 import type { AuditBroker, AuditDeviceInfo } from "./audit/types.js";
 import type { AuditDeviceRules } from "./audit/device-rules.js";
-import type { createLogger } from "./logging/logger.js";
+import type { ServerLogger } from "./logging/logger.js";
 import { Metrics } from "./metrics/metrics.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
@@ -37,7 +37,9 @@ import type { PolicyFile } from "./policy/dir.js";
 import { ResponseWrapping } from "./wrapping/response-wrapping.js";
 import { WrappedResponses } from "./wrapping/wrapped-responses.js";
 
-export const WARDEN_VERSION = "0.1.0";
+export { WARDEN_VERSION } from "./version.js";
+import { WARDEN_VERSION } from "./version.js";
+import { recordRunningVersion } from "./sys/sys-version.js";
 
 export interface CoreOptions {
   storage: Storage;
@@ -50,7 +52,7 @@ export interface CoreOptions {
    */
   policyFiles?: PolicyFile[];
   clusterName?: string;
-  log: ReturnType<typeof createLogger>;
+  log: ServerLogger;
   /** Where out-of-tree plugin files live (config file only, never the API); unset = none allowed. */
   pluginDirectory?: string;
   /** Time a plugin handler or renew callback may take (default 30 s); past it, that request gets a 500. */
@@ -111,6 +113,7 @@ export class Core {
     await system.putIfAbsent(CLUSTER_KEY, randomUUID());
     const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
     const clusterId = (await system.get(CLUSTER_KEY))!;
+    await recordRunningVersion(storage.kv, clock);
 
     const builtins = new Map<string, AnyPlugin>();
     for (const plugin of options.plugins) {
@@ -148,7 +151,7 @@ export class Core {
     const lockout = new LockoutService(storage.kv, clock);
     const quotas = new QuotaService(storage.kv, clock);
     const wrapping = new ResponseWrapping({ tokens, responses: new WrappedResponses(storage.kv), tokenMountAccessor: () => mounts.get("auth/token/")?.record.accessor ?? "" });
-    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, quotas, seal: options.seal, metrics }));
+    mounts.addBuiltin(builtinRecord("sys/", "system", "system_builtin"), sysBackend({ mounts, tokens, policies, audit, lockout, plugins: registry, ha: storage.ha, wrapping, quotas, seal: options.seal, metrics, identity, kv: storage.kv }));
     // identity/oidc/* is served by the identity mount, as in Vault; its handlers live in identity/oidc/.
     const oidcStore = new OidcStore(storage.kv, clock);
     const oidcAdmin = new OidcAdmin(oidcStore, log.child("identity/oidc"), clock);

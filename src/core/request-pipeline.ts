@@ -1,6 +1,7 @@
 import { WardenError, badRequest, isWardenError, notFound, permissionDenied, unsupportedOperation } from "../sdk/errors.js";
 import { parseFields } from "../sdk/fields.js";
-import type { Logger, Operation } from "../sdk/plugin.js";
+import type { Operation } from "../sdk/plugin.js";
+import type { ServerLogger } from "./logging/logger.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { AuditTrail } from "./audit/request-trail.js";
 import type { AuditBroker } from "./audit/types.js";
@@ -66,7 +67,7 @@ export interface PipelineDeps {
   lockout: LockoutService;
   wrapping: ResponseWrapping;
   quotas: QuotaService;
-  log: Logger;
+  log: ServerLogger;
   metrics: Metrics;
 }
 
@@ -104,18 +105,21 @@ export class RequestPipeline {
     } finally {
       const login = mark.route.login;
       if (login) (mark.loggedIn ? login.success : login.failure).inc();
-      this.deps.metrics.observeRequest(mark.route, req.method ?? req.operation, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.deps.metrics.observeRequest(mark.route, req.method ?? req.operation, seconds);
+      // One line per request at debug only (the bounded route, never the raw path); info logs none.
+      if (this.deps.log.enabled("debug")) this.deps.log.debug("request", { request_id: req.id, method: req.method ?? req.operation, route: mark.route.route, duration_ms: Math.round(seconds * 1e4) / 10 });
     }
   }
 
   private toError(e: unknown, req: LogicalRequest): WardenError {
     if (isWardenError(e)) {
-      if (e.status >= 500 && e.status !== 503) this.deps.log.error("request failed", { path: req.path, status: e.status, error: e.message });
+      if (e.status >= 500 && e.status !== 503) this.deps.log.error("request failed", { path: req.path, status: e.status, error: e.message, request_id: req.id });
       return e;
     }
     // The database is away: say so (503, the client may retry) instead of a 500 or a hang.
     if (isStorageUnavailable(e)) return new WardenError(503, STORAGE_UNAVAILABLE);
-    this.deps.log.error("unexpected error", { path: req.path, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    this.deps.log.error("unexpected error", { path: req.path, request_id: req.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     return new WardenError(500, "internal error");
   }
 
@@ -175,6 +179,7 @@ export class RequestPipeline {
         has: (f) => parsed.supplied.has(f),
         clientAddress: req.clientAddress,
         requestHost: req.requestHost,
+        log: entry.log.forRequest(req.id),
         caller,
         identity,
         acl,

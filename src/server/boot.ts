@@ -5,7 +5,7 @@ import { Core } from "../core/core.js";
 import { checkSdkVersion } from "../core/plugins/sdk-compat.js";
 import { SealManager } from "../core/seal/manager.js";
 import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
-import { createLogger } from "../core/logging/logger.js";
+import { type ServerLogger, createLogger } from "../core/logging/logger.js";
 import { Metrics } from "../core/metrics/metrics.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
@@ -15,6 +15,7 @@ import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
+import { reloadServer } from "./reload.js";
 
 /** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -40,7 +41,12 @@ export interface RunningServer {
   listeners: RunningListener[];
   /** "http://127.0.0.1:8200" of the first listener. */
   url: string;
-  close(): Promise<void>;
+  /** The server's root logger (scope "core"). */
+  log: ServerLogger;
+  /** SIGHUP: applies the TLS pairs and log_level of `next` (the config file read again); see reload.ts. */
+  reload(next: ServerConfig): boolean;
+  /** Stops listening and seals. `drainMs`: requests in flight are answered first, up to that long. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -141,15 +147,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     seal,
     listeners,
     url,
-    async close() {
-      for (const l of listeners) await l.close();
+    log,
+    reload: (next) => reloadServer(listeners, config.listeners, next, log),
+    async close(drainMs) {
+      await Promise.all(listeners.map((l) => l.close(drainMs)));
       await seal.close();
       stopCatching();
     },
   };
 }
 
-async function autoSealFor(config: ServerConfig, log: ReturnType<typeof createLogger>, metrics: Metrics): Promise<AutoSeal | undefined> {
+async function autoSealFor(config: ServerConfig, log: ServerLogger, metrics: Metrics): Promise<AutoSeal | undefined> {
   const s = config.seal;
   if (!s || s.type === "shamir") return undefined;
   if (s.type === "static") return staticSeal(s);

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import https from "node:https";
+import type { Server as TlsServer } from "node:tls";
+import { loadKeyPair } from "./tls-pair.js";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -26,7 +28,18 @@ export interface ListenerLimits {
 export interface RunningListener {
   server: Server;
   address: AddressInfo;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections. With `drainMs`, requests in flight are answered first (idle
+   * keep-alive connections are closed as they become idle); whatever is still open after `drainMs`
+   * is cut. Without, every connection is cut at once (tests, a failed boot).
+   */
+  close(drainMs?: number): Promise<void>;
+  /**
+   * TLS listeners: reads the pair again and serves it to new connections; connections already open
+   * keep theirs. Throws (naming the file at fault, never showing key material) and changes nothing
+   * when the pair is unreadable, malformed or mismatched.
+   */
+  reloadTls?(certFile: string, keyFile: string): void;
 }
 
 /** Splits "host:port" (and "[::1]:port"); a bad address is a boot error, not a guess. */
@@ -65,6 +78,7 @@ function serverTimeouts(limits: ListenerLimits, tls: boolean): Record<string, nu
 export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListener> {
   return new Promise((resolve, reject) => {
     const timeouts = serverTimeouts(spec.limits, spec.tls !== undefined);
+    const minVersion = spec.tls?.minVersion ?? "TLSv1.2";
     const options = spec.tls
       ? {
           createServer: https.createServer,
@@ -72,24 +86,47 @@ export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListene
             ...timeouts,
             cert: readFileSync(spec.tls.certFile),
             key: readFileSync(spec.tls.keyFile),
-            minVersion: spec.tls.minVersion ?? "TLSv1.2",
+            minVersion,
           },
         }
       : { serverOptions: timeouts };
     const server = serve({ fetch: app.fetch, hostname: spec.host, port: spec.port, ...options }, (info) => {
-      resolve({
-        server,
-        address: info,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
+      const running: RunningListener = { server, address: info, close: (drainMs) => closeServer(server, drainMs) };
+      if (spec.tls) {
+        running.reloadTls = (certFile, keyFile) => {
+          const pair = loadKeyPair(certFile, keyFile);
+          // Only new handshakes use the new context: open connections are not touched.
+          (server as unknown as TlsServer).setSecureContext({ ...pair, minVersion });
+        };
+      }
+      resolve(running);
     }) as Server;
     server.maxConnections = spec.limits.maxConnections;
     server.keepAliveTimeout = spec.limits.idleTimeout * 1000;
     server.maxHeadersCount = 100;
     server.once("error", reject);
+  });
+}
+
+/** How often a draining server closes the keep-alive connections that went idle since. */
+const DRAIN_SWEEP_MS = 50;
+
+function closeServer(server: Server, drainMs = 0): Promise<void> {
+  return new Promise<void>((done) => {
+    let sweep: NodeJS.Timeout | undefined;
+    let cut: NodeJS.Timeout | undefined;
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      done();
+    });
+    if (drainMs <= 0) {
+      server.closeAllConnections();
+      return;
+    }
+    // close() ends the idle connections of this moment; one answering a request goes idle after it.
+    server.closeIdleConnections();
+    sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+    cut = setTimeout(() => server.closeAllConnections(), drainMs);
   });
 }

@@ -122,6 +122,14 @@ t("a replayed login is refused before any outbound call", async ({ s, sts }) => 
   assert.ok(again.status >= 400 && again.status < 500, `replay answered ${again.status}`);
   assert.is(again.body.auth, undefined);
   assert.is(sts.requests.length, calls, "no outbound request for a replay");
+  // The plugin's line names its mount and the request; the pipeline's debug line has the same id.
+  const line = s.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "alicloud: login refused, signature nonce already used");
+  assert.ok(line, "the replay is logged");
+  assert.equal([line.level, line.scope, line.mount], ["warn", "mount", "auth/alicloud/"]);
+  assert.match(line.request_id, /^[0-9a-f-]{36}$/);
+  const request = s.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.request_id === line.request_id);
+  assert.ok(request, "the request's own debug line carries the same id");
+  assert.is(request.route, "auth/alicloud/login");
 });
 
 t("a login without identity_request_headers or identity_request_url is a 400 before any outbound request", async ({ s, sts }) => {

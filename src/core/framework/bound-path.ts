@@ -1,5 +1,5 @@
 import type { Fields, FieldValues } from "../../sdk/fields.js";
-import type { CallerInfo, HandlerResult, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
+import type { CallerInfo, HandlerResult, Logger, Operation, PathDefinition, PluginRequest } from "../../sdk/plugin.js";
 import type { CoreMountEntry, MountEntry, PluginMountEntry } from "../mounts/mount-table.js";
 import type { Caller } from "../tokens/token-service.js";
 import type { AnyCorePath, CoreRequest, CoreResult } from "./core-path.js";
@@ -14,6 +14,8 @@ export interface CallContext extends Pick<CoreRequest, "caller" | "identity" | "
   has(field: string): boolean;
   clientAddress: string | undefined;
   requestHost: string;
+  /** The mount's logger for this request: its lines carry the request id. */
+  log: Logger;
 }
 
 /** What the pipeline needs of a path's declaration, whoever serves it. */
@@ -82,7 +84,7 @@ function bindCore(entry: CoreMountEntry, def: AnyCorePath): BoundPath {
     clientAddress: ctx.clientAddress,
     requestHost: ctx.requestHost,
     http: entry.http,
-    log: entry.log,
+    log: ctx.log,
     caller: ctx.caller,
     identity: ctx.identity,
     acl: ctx.acl,
@@ -130,7 +132,7 @@ export function pluginRequest(entry: PluginMountEntry, ctx: CallContext): Plugin
     clientAddress: ctx.clientAddress,
     requestHost: ctx.requestHost,
     http: entry.http,
-    log: entry.log,
+    log: ctx.log,
   };
   if (ctx.caller) req.caller = callerInfo(ctx.caller);
   return req;

@@ -11,6 +11,7 @@ import { withDeadline } from "../plugins/deadline.js";
 import { endInstance, notifyInstance, setupInstance } from "../plugins/instance.js";
 import type { ResolvedPlugin } from "../plugins/registry.js";
 import type { LeaseLimits } from "../tokens/ttl.js";
+import type { ServerLogger } from "../logging/logger.js";
 import { type CachedStorageView, mountStorageView } from "./storage-view.js";
 
 interface MountEntryCommon {
@@ -18,7 +19,8 @@ interface MountEntryCommon {
   info: MountInfo;
   storage: CachedStorageView;
   http: HttpClient;
-  log: Logger;
+  /** The mount's logger: its lines carry the mount's path. */
+  log: ServerLogger;
   /** Mount's own lease limits (0 = inherit the system's). */
   limits: LeaseLimits;
   /** Which build serves the mount (sys/auth's running_plugin_version / running_sha256). */
@@ -55,7 +57,7 @@ export interface MountTableDeps {
   storage: Storage;
   /** Auth method types an operator may enable: builtin, or loaded (pin verified) from the catalog. */
   registry: { resolve(type: string): Promise<ResolvedPlugin> };
-  log: Logger & { child(scope: string): Logger };
+  log: ServerLogger;
   /** The server's own backends declare no outbound hosts: their client calls nothing. */
   httpClientFor(mount: MountRecord, backend: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, log: Logger): HttpClient;
   /** How long a plugin handler or renew callback may run before its request is answered 500. */
@@ -389,7 +391,7 @@ export class MountTable {
       record,
       info: { path: record.path, type: record.type, accessor: record.accessor },
       storage: mountStorageView(this.deps.storage.kv, record.uuid, this.clock),
-      log: this.deps.log.child(record.path),
+      log: this.deps.log.child("mount", { mount: record.path }),
       limits: limitsOf(record.config),
     };
   }

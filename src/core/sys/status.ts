@@ -1,6 +1,7 @@
 import type { LeaderElection } from "../../storage/types.js";
 import type { SealManager } from "../seal/manager.js";
 import { WARDEN_VERSION } from "../core.js";
+import { buildInfo } from "../version.js";
 
 /**
  * The raw (unenveloped, unauthenticated) status answers `vault status` and load balancers use. They
@@ -36,7 +37,7 @@ export async function sealStatusBody(seal: SealManager, clusterName: string): Pr
   return {
     ...s,
     version: WARDEN_VERSION,
-    build_date: "",
+    build_date: buildInfo().buildDate,
     migration: false,
     cluster_name: clusterName,
     cluster_id: seal.core?.clusterId ?? "",

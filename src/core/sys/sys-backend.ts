@@ -1,5 +1,9 @@
 import type { AuditBroker } from "../audit/types.js";
-import { type CoreBackend, corePath } from "../framework/core-path.js";
+import type { CoreBackend } from "../framework/core-path.js";
+import type { IdentityService } from "../identity/identity-service.js";
+import type { KvStore } from "../../storage/types.js";
+import { sysCapabilityPaths } from "./sys-capabilities.js";
+import { sysVersionPaths } from "./sys-version.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { PolicyService } from "../policy/policy-service.js";
 import type { LockoutService } from "../login/lockout.js";
@@ -21,10 +25,8 @@ import { type SealControls, sysSealPaths } from "./sys-seal.js";
 import type { ResponseWrapping } from "../wrapping/response-wrapping.js";
 import { wrappingPaths } from "../wrapping/wrapping-paths.js";
 
-const capabilityFields = { path: { type: "comma_string_slice" }, paths: { type: "comma_string_slice" } } as const;
-
-/** The sys/ backend: mounts, policies, audit devices and capability queries. */
-export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; quotas: QuotaService; seal?: SealControls; metrics: Metrics }): CoreBackend {
+/** The sys/ backend: mounts, policies, audit devices, capability queries and the version history. */
+export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; policies: PolicyService; audit: AuditBroker; lockout: LockoutService; plugins: PluginRegistry; ha: LeaderElection; wrapping: ResponseWrapping; quotas: QuotaService; seal?: SealControls; metrics: Metrics; identity: IdentityService; kv: KvStore }): CoreBackend {
   return {
     type: "system",
     description: "system endpoints used for control, policy and debugging",
@@ -40,20 +42,8 @@ export function sysBackend(deps: { mounts: MountTable; tokens: TokenService; pol
       ...wrappingPaths(deps.wrapping),
       ...sysOpenApiPaths(deps.mounts),
       ...sysMetricsPaths(deps.metrics),
-      corePath({
-        pattern: "capabilities-self", help: "The calling token's capabilities on the given paths.",
-        fields: capabilityFields,
-        operations: {
-          update: async (req) => {
-            const paths = [...(req.data.paths ?? []), ...(req.data.path ?? [])];
-            const data: Record<string, unknown> = {};
-            for (const p of paths) data[p] = req.acl?.root ? ["root"] : (req.acl?.capabilities(p.replace(/^\/+/, "")) ?? ["deny"]);
-            const first = paths[0];
-            data.capabilities = first === undefined ? [] : data[first];
-            return { data };
-          },
-        },
-      }),
+      ...sysCapabilityPaths(deps),
+      ...sysVersionPaths(deps.kv),
     ],
   };
 }

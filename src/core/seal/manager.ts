@@ -13,7 +13,7 @@ import { barrierStorage } from "../barrier/barrier-storage.js";
 import { encryptClearValues, hasClearValues } from "../barrier/upgrade.js";
 import { RewriteKeyExists } from "../../storage/types.js";
 import type { Core } from "../core.js";
-import { gcmSeal } from "./aead.js";
+import { gcmOpen, gcmSeal } from "./aead.js";
 import { Keyring } from "./keyring.js";
 import { installNextTerm, loadKeyring } from "./keyring-store.js";
 import { SEAL_RECORD_KEY, type SealRecord, type SealType, readSealRecord } from "./seal-record.js";
@@ -59,22 +59,45 @@ export interface SealManagerOptions {
 const RECOVERY_AAD = Buffer.from("warden/recovery-check");
 const DEFAULT_RECOVERY = { shares: 5, threshold: 3 };
 
+/** A known text under the recovery key: lets recovery shares be checked without storing the key. */
+const recoveryCheck = (recoveryKey: Buffer): string => gcmSeal(recoveryKey, Buffer.from("recovery"), RECOVERY_AAD).toString("base64");
+
+function recoveryKeyMatches(record: SealRecord, recoveryKey: Buffer): boolean {
+  if (!record.recovery_check) return false;
+  try {
+    return gcmOpen(recoveryKey, Buffer.from(record.recovery_check, "base64"), RECOVERY_AAD).toString("utf8") === "recovery";
+  } catch {
+    return false;
+  }
+}
+
 const intField = (v: unknown, dflt: number): number => (v === undefined || v === null || v === "" ? dflt : typeof v === "number" ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN);
 
 export class SealManager {
   core: Core | undefined;
   /** sys/rekey/*: Vault's nonce protocol over rekeyShares. */
   readonly rekey: Rekey = new Rekey(this);
+  /** sys/rekey-recovery-key/*: the same protocol over an auto seal's recovery shares. */
+  readonly recoveryRekey: Rekey = new Rekey(this, "recovery");
   private record: SealRecord | undefined;
   private rootKey: Buffer | undefined;
   private barrier: Barrier | undefined;
   private shares: Buffer[] = [];
   private nonce = "";
   private opening: Promise<void> | undefined;
+  /** The unsealed core's keyring-reload subscription (ends with the core). */
   private stopFeed: (() => void) | undefined;
+  /** The auto seal's subscription (a record from another node's init), for the life of the process. */
+  private stopAutoFeed: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private mismatchLogged = false;
+  /**
+   * Sealed through sys/seal: as in Vault, an auto seal then does not unseal itself again (no retry, no
+   * change-feed notice, no feed reconnect) until the process restarts or a threshold of recovery shares
+   * is given to sys/unseal. A new process starts with a new manager, hence false.
+   */
+  private sealedOnRequest = false;
 
   constructor(private readonly o: SealManagerOptions) {}
 
@@ -115,14 +138,15 @@ export class SealManager {
   /** Auto seals unseal themselves: now, when another node initialises, and again after failures. */
   start(): void {
     if (!this.o.autoSeal) return;
-    this.stopFeed = this.o.raw.changes.subscribe((c) => {
+    // tryAutoUnseal itself ignores these while sealed through sys/seal.
+    this.stopAutoFeed = this.o.raw.changes.subscribe((c) => {
       if ((c.topic === "system" && c.key === SEAL_RECORD_KEY) || c.topic === "*") void this.tryAutoUnseal(0);
     });
     void this.tryAutoUnseal(0);
   }
 
   private async tryAutoUnseal(attempt: number): Promise<void> {
-    if (this.closed || !this.sealed || !this.o.autoSeal) return;
+    if (this.closed || !this.sealed || !this.o.autoSeal || this.sealedOnRequest) return;
     clearTimeout(this.retryTimer);
     try {
       if (!(await this.initialized())) {
@@ -131,6 +155,11 @@ export class SealManager {
         return;
       }
       const { rootKey, rewrap } = await this.o.autoSeal.unwrap(this.record!.root_key);
+      // Sealed through sys/seal while the seal was answering: stay sealed.
+      if (this.sealedOnRequest || this.closed) {
+        rootKey.fill(0);
+        return;
+      }
       if (rewrap) {
         // Seal key rotation: the previous key opened it; from now on the current key wraps it.
         this.record = { ...this.record!, root_key: await this.o.autoSeal.wrap(rootKey) };
@@ -194,7 +223,7 @@ export class SealManager {
         recovery_shares: recoveryShares,
         recovery_threshold: recoveryThreshold,
         root_key: await auto.wrap(rootKey),
-        recovery_check: gcmSeal(recoveryKey, Buffer.from("recovery"), RECOVERY_AAD).toString("base64"),
+        recovery_check: recoveryCheck(recoveryKey),
       };
     } else {
       const unsealKey = randomBytes(32);
@@ -215,7 +244,7 @@ export class SealManager {
     // As Vault: unsealed for a moment to write the root token, then sealed again unless the seal is automatic.
     await this.open(rootKey);
     out.root_token = (await this.core!.init(rootTokenId)).rootToken;
-    if (!auto) await this.seal();
+    if (!auto) await this.drop();
     return out;
   }
 
@@ -227,22 +256,35 @@ export class SealManager {
       return this.status();
     }
     if (!this.sealed) return this.status();
-    if (this.o.autoSeal) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
+    const auto = this.o.autoSeal;
+    if (auto && !this.sealedOnRequest) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
     // A new attempt reads the record again: another node may have rekeyed since.
     if (this.shares.length === 0) this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
     const r = this.record!;
+    // An auto seal sealed through sys/seal: Vault's unseal with recovery shares (they are checked, the seal unwraps).
+    const threshold = auto ? r.recovery_threshold : r.secret_threshold;
     const share = decodeShare(body.key, 32);
-    if ((r.secret_threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
+    if ((threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
     if (!this.shares.some((s) => s.equals(share))) this.shares.push(share);
     if (this.nonce === "") this.nonce = randomUUID();
-    if (this.shares.length < r.secret_threshold) return this.status();
+    if (this.shares.length < threshold) return this.status();
     const parts = this.shares.map((b) => Buffer.from(b));
     this.resetProgress();
     let unsealKey: Buffer | undefined;
     try {
-      unsealKey = await combineShares(parts, r.secret_threshold);
+      unsealKey = await combineShares(parts, threshold);
     } catch {
       unsealKey = undefined;
+    }
+    if (auto) {
+      const ok = unsealKey !== undefined && recoveryKeyMatches(r, unsealKey);
+      unsealKey?.fill(0);
+      for (const p of parts) p.fill(0);
+      if (!ok) throw badRequest("unseal failed: the recovery key shares do not combine into this server's recovery key (progress reset)");
+      this.sealedOnRequest = false;
+      await this.tryAutoUnseal(0);
+      if (this.sealed) throw new WardenError(503, `unseal failed: the ${this.type} seal could not unwrap the root key (see the server log; it retries)`);
+      return this.status();
     }
     const rootKey = unsealKey && unwrapWithUnsealKey(unsealKey, r.root_key);
     unsealKey?.fill(0);
@@ -291,11 +333,7 @@ export class SealManager {
         // Another node rotated: pick the new term up before anything written with it arrives.
         if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
       });
-      const prev = this.stopFeed;
-      this.stopFeed = () => {
-        stop();
-        prev?.();
-      };
+      this.stopFeed = stop;
     })().finally(() => (this.opening = undefined));
     return this.opening;
   }
@@ -311,8 +349,17 @@ export class SealManager {
     }
   }
 
-  /** sys/seal: the core stops, the keys are wiped from memory. */
+  /**
+   * sys/seal: the core stops, the keys are wiped from memory. An auto seal stays sealed until the
+   * process restarts (or recovery shares unseal it), as in Vault.
+   */
   async seal(): Promise<void> {
+    if (this.o.autoSeal) this.sealedOnRequest = true;
+    await this.drop();
+  }
+
+  /** Stops the core and wipes the keys (sys/seal, the end of a Shamir init, close). */
+  private async drop(): Promise<void> {
     const core = this.core;
     if (!core) return;
     this.core = undefined;
@@ -325,6 +372,7 @@ export class SealManager {
     clearTimeout(this.retryTimer);
     this.resetProgress();
     this.rekey.cancel();
+    this.recoveryRekey.cancel();
     await core.close();
     this.o.log.info("seal: sealed");
   }
@@ -376,11 +424,42 @@ export class SealManager {
     return this.record?.secret_threshold ?? 0;
   }
 
+  get recoveryThreshold(): number {
+    return this.record?.recovery_threshold ?? 0;
+  }
+
+  /**
+   * Recovery rekey (rekey.ts runs the protocol): the current recovery shares must combine into the
+   * recovery key the record checks; the answer holds new shares and a commit that stores their check
+   * and counts. The root key and keyring do not change.
+   */
+  async rekeyRecoveryShares(oldShares: Buffer[], shares: number, threshold: number): Promise<{ keys: Buffer[]; commit(): Promise<void> }> {
+    if (this.sealed) throw sealedError();
+    const r = (await readSealRecord(this.o.raw.system)) ?? this.record!;
+    const recoveryKey = await combineShares(oldShares, r.recovery_threshold).catch(() => undefined);
+    const ok = recoveryKey !== undefined && recoveryKeyMatches(r, recoveryKey);
+    recoveryKey?.fill(0);
+    if (!ok) throw badRequest("rekey failed: the recovery key shares do not combine into this server's recovery key (progress reset)");
+    const fresh = randomBytes(32);
+    const keys = await splitKey(fresh, shares, threshold);
+    const check = recoveryCheck(fresh);
+    fresh.fill(0);
+    return {
+      keys,
+      commit: async () => {
+        const now = (await readSealRecord(this.o.raw.system)) ?? r;
+        this.record = { ...now, recovery_shares: shares, recovery_threshold: threshold, recovery_check: check };
+        await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+        this.o.log.info("seal: recovery key rekeyed", { shares, threshold });
+      },
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    await this.seal();
-    this.stopFeed?.();
+    await this.drop();
+    this.stopAutoFeed?.();
     await this.o.raw.close();
   }
 }

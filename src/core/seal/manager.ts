@@ -16,6 +16,7 @@ import type { Core } from "../core.js";
 import { gcmOpen, gcmSeal } from "./aead.js";
 import { Keyring } from "./keyring.js";
 import { installNextTerm, loadKeyring } from "./keyring-store.js";
+import { keyringId } from "../snapshot/format.js";
 import { SEAL_RECORD_KEY, type SealRecord, type SealType, readSealRecord } from "./seal-record.js";
 import { Rekey } from "./rekey.js";
 import { checkShares, combineShares, decodeShare, splitKey } from "./shamir.js";
@@ -23,6 +24,8 @@ import { type AutoSeal, SealKeyMismatch, unwrapWithUnsealKey, wrapWithUnsealKey 
 
 export const SEALED_MESSAGE = "warden is sealed";
 export const sealedError = (): WardenError => new WardenError(503, SEALED_MESSAGE);
+/** While a snapshot restore swaps the database and boots a new core, requests wait outside with this. */
+export const restoringError = (): WardenError => new WardenError(503, "warden is restoring a snapshot; retry in a moment");
 
 export interface InitRequest {
   secret_shares?: unknown;
@@ -98,6 +101,8 @@ export class SealManager {
    * is given to sys/unseal. A new process starts with a new manager, hence false.
    */
   private sealedOnRequest = false;
+  /** A snapshot restore is replacing the database under the core (replaceStorage). */
+  private restoringNow = false;
 
   constructor(private readonly o: SealManagerOptions) {}
 
@@ -146,7 +151,7 @@ export class SealManager {
   }
 
   private async tryAutoUnseal(attempt: number): Promise<void> {
-    if (this.closed || !this.sealed || !this.o.autoSeal || this.sealedOnRequest) return;
+    if (this.closed || !this.sealed || !this.o.autoSeal || this.sealedOnRequest || this.restoringNow) return;
     clearTimeout(this.retryTimer);
     try {
       if (!(await this.initialized())) {
@@ -250,6 +255,7 @@ export class SealManager {
 
   async unseal(body: { key?: unknown; reset?: unknown }): Promise<Record<string, unknown>> {
     if (this.closed) throw sealedError();
+    if (this.restoringNow) throw restoringError();
     if (!(await this.initialized())) throw badRequest("server is not initialized");
     if (body.reset === true || body.reset === "true") {
       this.resetProgress();
@@ -329,13 +335,92 @@ export class SealManager {
       }
       this.rootKey = rootKey;
       this.barrier = barrier;
-      const stop = this.o.raw.changes.subscribe((c) => {
-        // Another node rotated: pick the new term up before anything written with it arrives.
-        if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
-      });
-      this.stopFeed = stop;
+      this.watchKeyring();
     })().finally(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  private watchKeyring(): void {
+    this.stopFeed = this.o.raw.changes.subscribe((c) => {
+      // Another node rotated: pick the new term up before anything written with it arrives.
+      if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
+    });
+  }
+
+  get restoring(): boolean {
+    return this.restoringNow;
+  }
+
+  /** Names this server's init (a digest of its stored keyring), for snapshot headers. */
+  get keyringId(): string {
+    if (!this.record || this.sealed) throw sealedError();
+    return keyringId(this.record.keyring);
+  }
+
+  /**
+   * Whether a seal record (as stored in a snapshot) is this server's init: the same keyring, which
+   * this node's root key opens. A snapshot of another init would leave this node unable to read its
+   * own storage, so it is never swapped in.
+   */
+  belongsHere(recordText: string): boolean {
+    if (!this.rootKey || !this.record) throw sealedError();
+    let r: Partial<SealRecord>;
+    try {
+      r = JSON.parse(recordText) as Partial<SealRecord>;
+    } catch {
+      return false;
+    }
+    if (typeof r.keyring !== "string" || keyringId(r.keyring) !== keyringId(this.record.keyring)) return false;
+    try {
+      Keyring.unwrap(r.keyring, this.rootKey).wipe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Replaces the database under the running node (snapshot restore): the core stops (requests get 503
+   * "restoring" meanwhile), `swap` runs, the seal record and keyring are read again from what is now
+   * stored, and a new core boots over it, so every cache, the mount table, policies, quotas and
+   * timers come from the restored data. A failed swap changed nothing: the core boots over the same
+   * data and the failure is rethrown. A core that cannot boot leaves the node sealed.
+   */
+  async replaceStorage(swap: () => Promise<unknown>): Promise<void> {
+    if (this.restoringNow) throw badRequest("a snapshot restore is already running");
+    const core = this.core;
+    if (!core || !this.barrier || !this.rootKey || this.opening) throw sealedError();
+    this.restoringNow = true;
+    this.core = undefined;
+    this.stopFeed?.();
+    this.stopFeed = undefined;
+    this.rekey.cancel();
+    this.recoveryRekey.cancel();
+    let failure: unknown;
+    try {
+      await core.close();
+      try {
+        await swap();
+      } catch (e) {
+        failure = e;
+      }
+      this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
+      const old = this.barrier.current;
+      this.barrier.replace(await loadKeyring(this.o.raw.system, this.record!, this.rootKey));
+      old.wipe();
+      this.core = await this.o.bootCore(barrierStorage(this.o.raw, this.barrier));
+      this.watchKeyring();
+    } catch (e) {
+      this.o.log.error("seal: no core could be booted after the snapshot restore; the node is sealed", { error: e instanceof Error ? e.message : String(e) });
+      this.barrier?.current.wipe();
+      this.rootKey?.fill(0);
+      this.barrier = undefined;
+      this.rootKey = undefined;
+      failure ??= e;
+    } finally {
+      this.restoringNow = false;
+    }
+    if (failure) throw failure;
   }
 
   private async reloadKeyring(): Promise<void> {

@@ -16,6 +16,7 @@ import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
 import { openDatabase } from "./open-db.js";
 import { SqlitePolicyStore } from "./policy-store.js";
+import { sqliteSnapshots } from "./snapshot.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
 import { SqliteTokenStore } from "./token-store.js";
@@ -72,6 +73,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
         }
       },
       rewriteAll: (r) => sqliteRewriteAll(db, batch, conn, r),
+      snapshots: sqliteSnapshots(opts.path, conn, batch, opts.log),
       async close() {
         if (closed) return;
         closed = true;

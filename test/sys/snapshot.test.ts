@@ -106,9 +106,23 @@ if (TEST_STORAGE === "postgresql") {
       assert.is(await works(s, after), true, "nothing changed by the refused restores");
       assert.is((await s.read("sys/policies/acl/p2")).status, 200);
 
-      // The restore: the state at the save is back.
+      // The restore: the state at the save is back. Requests meanwhile get the old state, the new one,
+      // or 503 "restoring" for the moment the core is swapped: never a 500 nor a mix.
+      let probing = true;
+      const seen: string[] = [];
+      const prober = (async () => {
+        while (probing) {
+          const p = await s.request("GET", "auth/token/lookup-self", { token: after });
+          seen.push(p.status === 503 ? `503 ${p.text}` : String(p.status));
+        }
+      })();
       const r = await restore(s, readFileSync(file));
+      probing = false;
+      await prober;
       assert.is(r.status, 204, r.text);
+      const odd = seen.filter((x) => x !== "200" && x !== "403" && !/^503 .*restoring a snapshot/.test(x));
+      assert.equal(odd, [], `answers during the restore: ${odd.join(" | ")}`);
+      assert.ok(seen.length > 0);
       assert.is(await works(s, after), false, "a token created after the save no longer works");
       assert.is(await works(s, before), true, "a token from before the save works again");
       assert.is((await s.request("GET", "auth/token/lookup-self", { token: before })).body.data.meta.m, C);

@@ -17,21 +17,24 @@ import { SnapshotInvalid, type SnapshotSupport } from "../types.js";
 import { migrate } from "./migrate.js";
 import type { WriteBatch } from "./write-batch.js";
 
-/** Pages per backup step: a few MB, so one step holds the event loop for milliseconds. */
-const PAGES_PER_STEP = 1000;
-/** Rows per INSERT of a restore (tables with a rowid), so progress can be told as it goes. */
-const ROWS_PER_CHUNK = 5000;
-const PROGRESS_EVERY_MS = 2000;
+export interface SnapshotTuning {
+  /** Pages per backup step (default 1000, a few MB: one step holds the event loop for milliseconds). */
+  pagesPerStep?: number;
+  /** Rows per INSERT of a restore, for tables with a rowid (default 5000), so progress is told as it goes. */
+  rowsPerChunk?: number;
+  /** Least time between two progress lines (default 2 s). */
+  progressEveryMs?: number;
+}
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** Logs progress at most every PROGRESS_EVERY_MS with what is left at the rate so far. */
-function progressLog(log: Pick<Logger, "info"> | undefined, what: string, unit: string) {
+/** Logs progress at most every `everyMs` with what is left at the rate so far. */
+function progressLog(log: Pick<Logger, "info"> | undefined, what: string, unit: string, everyMs: number) {
   const started = performance.now();
   let last = started;
   return (done: number, total: number, force = false): void => {
     const now = performance.now();
-    if (!force && now - last < PROGRESS_EVERY_MS) return;
+    if (!force && now - last < everyMs) return;
     last = now;
     const elapsed = now - started;
     const left = done > 0 ? Math.round((elapsed * (total - done)) / done) : null;
@@ -39,8 +42,11 @@ function progressLog(log: Pick<Logger, "info"> | undefined, what: string, unit: 
   };
 }
 
-export function sqliteSnapshots(path: string, conn: Database.Database, batch: WriteBatch, log?: Pick<Logger, "info" | "warn">): SnapshotSupport {
+export function sqliteSnapshots(path: string, conn: Database.Database, batch: WriteBatch, log?: Pick<Logger, "info" | "warn">, tuning: SnapshotTuning = {}): SnapshotSupport {
   const file = resolve(path);
+  const pagesPerStep = tuning.pagesPerStep ?? 1000;
+  const rowsPerChunk = tuning.rowsPerChunk ?? 5000;
+  const everyMs = tuning.progressEveryMs ?? 2000;
   return {
     tempPath(purpose) {
       return join(dirname(file), `.${basename(file)}.${purpose}-${randomUUID()}`);
@@ -56,12 +62,12 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
         // One read transaction for the whole copy: every step reads the same snapshot of the file.
         src.prepare("BEGIN").run();
         const schemaVersion = (src.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").pluck().get() as number) ?? 0;
-        const tell = progressLog(log, "snapshot save", "pages");
+        const tell = progressLog(log, "snapshot save", "pages", everyMs);
         log?.info("snapshot save: started", { schema_version: schemaVersion });
         const res = await src.backup(dest, {
           progress: ({ totalPages, remainingPages }) => {
             tell(totalPages - remainingPages, totalPages);
-            return PAGES_PER_STEP;
+            return pagesPerStep;
           },
         });
         src.prepare("COMMIT").run();
@@ -115,7 +121,7 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
           for (const t of tables) if (!theirs.has(t)) throw new SnapshotInvalid(`the snapshot has no table ${t}`);
           const counts = tables.map((t) => conn.prepare(`SELECT count(*) FROM snap.${quote(t)}`).pluck().get() as number);
           const total = counts.reduce((a, b) => a + b, 0);
-          const tell = progressLog(log, "snapshot restore", "rows");
+          const tell = progressLog(log, "snapshot restore", "rows", everyMs);
           log?.info("snapshot restore: started", { tables: tables.length, rows_total: total });
           let done = 0;
           conn.prepare("BEGIN IMMEDIATE").run();
@@ -137,8 +143,8 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
                 tell(done, total);
                 continue;
               }
-              const chunk = conn.prepare(`INSERT INTO main.${quote(t)} (${cols}) SELECT ${cols} FROM snap.${quote(t)} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHUNK}`);
-              const lastRowid = conn.prepare(`SELECT max(rowid) FROM (SELECT rowid FROM snap.${quote(t)} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHUNK})`).pluck();
+              const chunk = conn.prepare(`INSERT INTO main.${quote(t)} (${cols}) SELECT ${cols} FROM snap.${quote(t)} WHERE rowid > ? ORDER BY rowid LIMIT ${rowsPerChunk}`);
+              const lastRowid = conn.prepare(`SELECT max(rowid) FROM (SELECT rowid FROM snap.${quote(t)} WHERE rowid > ? ORDER BY rowid LIMIT ${rowsPerChunk})`).pluck();
               for (let after = Number.MIN_SAFE_INTEGER; ; ) {
                 const upTo = lastRowid.get(after) as number | null;
                 if (upTo === null) break;

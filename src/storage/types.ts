@@ -338,8 +338,11 @@ export interface SnapshotSupport {
    * Throws SnapshotInvalid when it is not such a database. The live database is not touched.
    */
   inspect(file: string, systemKeys: readonly string[]): Promise<{ schemaVersion: number; system: Record<string, string | undefined> }>;
-  /** Replaces every row of the live database with `file`'s in ONE transaction (all or nothing). */
-  restore(file: string): Promise<{ rows: number }>;
+  /**
+   * Replaces every row of the live database with `file`'s in ONE transaction (all or nothing), except
+   * the system rows named in `keepSystemKeys`, which keep their live values.
+   */
+  restore(file: string, keepSystemKeys?: readonly string[]): Promise<{ rows: number }>;
 }
 
 /** A snapshot file that is not a database this storage can take (the message says why). */

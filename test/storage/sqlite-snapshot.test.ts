@@ -71,10 +71,14 @@ t("a save in 1-page steps while writes commit between them is one consistent poi
 
     // Restore: every row is the snapshot's again, told in chunks of 500 rows.
     await s.system.put("after", "1");
+    await s.system.put("kept", "live value");
+    await s.system.put("seed/done", "live value");
     await s.system.delete("seed/00000");
     lines.length = 0;
-    const { rows } = await s.snapshots!.restore(file);
+    const { rows } = await s.snapshots!.restore(file, ["kept", "seed/done"]);
     assert.is(await s.system.get("after"), undefined);
+    assert.is(await s.system.get("kept"), "live value", "a kept key keeps its live value");
+    assert.is(await s.system.get("seed/done"), "live value", "even where the snapshot has one");
     assert.is(await s.system.get("seed/00000"), pad);
     assert.is(s.connection.prepare("SELECT count(*) FROM system WHERE key LIKE 'w/%'").pluck().get(), inSnapshot);
     const progress = lines.filter((l) => l.msg === "snapshot restore: progress");

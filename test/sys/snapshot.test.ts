@@ -146,6 +146,27 @@ if (TEST_STORAGE === "postgresql") {
     }
   });
 
+  t("the seal keys do not go back in time: shares rekeyed after the save still unseal after the restore", async () => {
+    const s = await startTestServer();
+    try {
+      const snap = await save(s);
+      assert.is(snap.status, 200);
+      const old = s.unsealKeys[0]!;
+      const started = await s.request("PUT", "sys/rekey/init", { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
+      const done = await s.request("PUT", "sys/rekey/update", { token: null, body: { key: old, nonce: started.body.nonce } });
+      assert.is(done.status, 200, done.text);
+      const fresh = done.body.keys_base64[0] as string;
+      assert.is((await restore(s, snap.bytes)).status, 204);
+      assert.is((await s.write("sys/seal", {})).status, 204);
+      assert.is((await s.request("PUT", "sys/unseal", { token: null, body: { key: old } })).status, 400, "the shares from before the rekey stay retired");
+      const opened = await s.request("PUT", "sys/unseal", { token: null, body: { key: fresh } });
+      assert.is(opened.body.sealed, false, opened.text);
+      assert.is((await s.request("GET", "auth/token/lookup-self")).status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+
   t("warden operator snapshot save / restore [-force]", async () => {
     const s = await startTestServer();
     try {

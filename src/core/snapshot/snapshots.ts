@@ -89,7 +89,9 @@ export class Snapshots {
         throw badRequest("snapshot refused: it belongs to another warden init (its keyring is not this server's, so this server's keys cannot open it); nothing was changed");
       }
       await this.seal.replaceStorage(() =>
-        support.restore(file).catch((e: unknown) => {
+        // The live seal record stays: the same init's root key, wrapped as now, so the unseal or
+        // recovery shares (and the auto seal's current key) that work now keep working after it.
+        support.restore(file, [SEAL_RECORD_KEY]).catch((e: unknown) => {
           throw e instanceof SnapshotInvalid ? badRequest(`invalid snapshot: ${e.message}`) : e;
         }),
       );

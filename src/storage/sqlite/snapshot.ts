@@ -112,7 +112,7 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
       }
     },
 
-    async restore(snapshot) {
+    async restore(snapshot, keepSystemKeys = []) {
       return batch.outside(() => {
         conn.prepare("ATTACH DATABASE ? AS snap").run(snapshot);
         try {
@@ -126,6 +126,8 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
           let done = 0;
           conn.prepare("BEGIN IMMEDIATE").run();
           try {
+            const getLive = conn.prepare("SELECT value FROM main.system WHERE key = ?").pluck();
+            const kept = keepSystemKeys.map((key) => ({ key, value: getLive.get(key) as string | undefined }));
             // Every table emptied first, then filled: no order between tables can matter.
             for (const t of tables) conn.prepare(`DELETE FROM main.${quote(t)}`).run();
             for (const t of tables) {
@@ -152,6 +154,12 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
                 after = upTo;
                 tell(done, total);
               }
+            }
+            const upsert = conn.prepare("INSERT INTO main.system (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            const drop = conn.prepare("DELETE FROM main.system WHERE key = ?");
+            for (const k of kept) {
+              if (k.value === undefined) drop.run(k.key);
+              else upsert.run(k.key, k.value);
             }
             conn.prepare("COMMIT").run();
           } catch (e) {

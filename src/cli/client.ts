@@ -129,6 +129,31 @@ export class Client {
       const why = cause?.code ?? cause?.message ?? (e as Error).message;
       throw new TransportError(`${method} ${url}: ${why}`);
     }
+    return this.answer(method, url, res, opts);
+  }
+
+  /**
+   * A request whose body and answer are files, not JSON (sys/storage/snapshot): streamed both ways,
+   * without the 60 s timeout of API calls. Returns the 2xx response unread; failures as request().
+   */
+  async stream(method: string, path: string, body?: ReadableStream<Uint8Array>): Promise<Response> {
+    const url = this.url(path);
+    const headers: Record<string, string> = { "X-Vault-Request": "true" };
+    if (this.configuredToken) headers["X-Vault-Token"] = this.configuredToken;
+    if (body) headers["Content-Type"] = "application/octet-stream";
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, redirect: "manual", ...(body ? { duplex: "half" } : {}) } as RequestInit);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new TransportError(`${method} ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    await this.answer(method, url, res, {});
+    throw new TransportError(`${method} ${url}: unexpected answer ${res.status}`);
+  }
+
+  private async answer(method: string, url: string, res: Response, opts: RequestOptions): Promise<ApiResponse> {
     const text = await res.text();
     let parsed: unknown = null;
     let isJson = true;

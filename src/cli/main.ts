@@ -12,6 +12,7 @@ import { columns } from "./format.js";
 import { deleteCommand, listCommand, readCommand, writeCommand } from "./kv.js";
 import { loginCommand } from "./login.js";
 import { operatorInitCommand } from "./operator.js";
+import { operatorSnapshotRestoreCommand, operatorSnapshotSaveCommand } from "./operator-snapshot.js";
 import { operatorKeyStatusCommand, operatorRekeyCommand, operatorRotateCommand, operatorSealCommand, operatorUnsealCommand } from "./operator-seal.js";
 import { pathHelpCommand } from "./path-help.js";
 import { pluginCommands } from "./plugin.js";
@@ -51,6 +52,8 @@ const COMMANDS: Command[] = [
   operatorRotateCommand,
   operatorKeyStatusCommand,
   operatorRekeyCommand,
+  operatorSnapshotSaveCommand,
+  operatorSnapshotRestoreCommand,
   statusCommand,
   versionCommand,
   ...pluginCommands,
@@ -90,6 +93,9 @@ export async function main(argv: string[], ctx: Ctx): Promise<number> {
     return 0;
   }
   if (GROUPS.includes(first)) {
+    // Three-word commands (operator snapshot save|restore) before two-word ones.
+    const three = argv[2] === undefined ? undefined : COMMANDS.find((c) => c.name === `${first} ${second} ${argv[2]}`);
+    if (three) return runCommand(three, argv.slice(3), ctx);
     const cmd = COMMANDS.find((c) => c.name === `${first} ${second}`);
     if (cmd) return runCommand(cmd, argv.slice(2), ctx);
     if (second === "-h" || second === "--help" || second === "-help") {

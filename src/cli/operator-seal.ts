@@ -119,7 +119,9 @@ export const operatorRekeyCommand: Command = {
 nonce; then each holder of a current share runs "warden operator rekey [KEY]" (prompted without echo
 when KEY is absent; the nonce is read from the server unless -nonce is given). At the threshold the
 new shares are printed. With -verify the new shares take effect only once a threshold of them is sent
-back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel stops the rekey.`,
+back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel stops the rekey.
+-target=recovery rekeys an auto seal's recovery shares instead (sys/rekey-recovery-key/*; the current
+recovery shares authorise it).`,
   flags: {
     ...CONNECTION_FLAGS,
     ...FORMAT_FLAGS,
@@ -130,16 +132,20 @@ back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel
     nonce: { kind: "string", usage: "The rekey (or verification) nonce; read from the server when absent." },
     "key-shares": { kind: "string", usage: "Number of new key shares (default 5)." },
     "key-threshold": { kind: "string", usage: "New shares needed to unseal (default 3)." },
+    target: { kind: "string", usage: 'Which shares to rekey: "barrier" (the unseal keys, default) or "recovery" (an auto seal\'s recovery keys).' },
   },
   async run(args, ctx) {
     const client = clientFor(args, ctx);
     const verify = args.bools.verify === true;
-    const base = verify && !args.bools.init ? "sys/rekey/verify" : "sys/rekey/init";
+    const target = args.strings.target ?? "barrier";
+    if (target !== "barrier" && target !== "recovery") throw new UsageError(`-target must be "barrier" or "recovery", not "${target}"`);
+    const prefix = target === "recovery" ? "sys/rekey-recovery-key" : "sys/rekey";
+    const base = verify && !args.bools.init ? `${prefix}/verify` : `${prefix}/init`;
     const show = (res: Record<string, unknown>): number => {
       if (formatOf(args) === "json") ctx.io.out(toJson(res) + "\n");
       else if (Array.isArray(res.keys_base64)) {
         const lines = (res.keys_base64 as string[]).map((k, i) => `Key ${i + 1}: ${k}`);
-        lines.push("", res.verification_required ? `Verification nonce: ${res.verification_nonce}\nThe new shares take effect once a threshold of them is verified (warden operator rekey -verify).` : "Success! The new shares are in effect; the old ones no longer unseal.");
+        lines.push("", res.verification_required ? `Verification nonce: ${res.verification_nonce}\nThe new shares take effect once a threshold of them is verified (warden operator rekey -verify).` : target === "recovery" ? "Success! The new recovery shares are in effect; the old ones no longer work." : "Success! The new shares are in effect; the old ones no longer unseal.");
         ctx.io.out(lines.join("\n") + "\n");
       } else if (res.complete) ctx.io.out("Success! Rekey verified: the new shares are in effect.\n");
       else ctx.io.out(kvTable(Object.entries(res).filter(([, v]) => v !== null).map(([k, v]) => [k, cell(v)])) + "\n");
@@ -150,7 +156,7 @@ back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel
       ctx.doing = "starting the rekey";
       const shares = Number(args.strings["key-shares"] ?? 5);
       const threshold = Number(args.strings["key-threshold"] ?? 3);
-      const res = await client.request("PUT", "sys/rekey/init", { body: { secret_shares: shares, secret_threshold: threshold, require_verification: verify }, noToken: true });
+      const res = await client.request("PUT", `${prefix}/init`, { body: { secret_shares: shares, secret_threshold: threshold, require_verification: verify }, noToken: true });
       return show(res.body as Record<string, unknown>);
     }
     if (args.bools.cancel) {
@@ -169,8 +175,8 @@ back with "warden operator rekey -verify [KEY]". -status shows progress, -cancel
     ctx.doing = "rekeying";
     const nonce = args.strings.nonce ?? ((await client.request("GET", base, { noToken: true })).body as { nonce?: string }).nonce;
     if (!nonce) throw new Error(verify ? "no rekey verification in progress" : "no rekey in progress (start one with -init)");
-    const key = given ?? (await promptKey(ctx, verify ? "New Key Share" : "Rekey Key Share"));
-    const path = verify ? "sys/rekey/verify" : "sys/rekey/update";
+    const key = given ?? (await promptKey(ctx, verify ? "New Key Share" : target === "recovery" ? "Recovery Key Share" : "Rekey Key Share"));
+    const path = verify ? `${prefix}/verify` : `${prefix}/update`;
     return show((await client.request("PUT", path, { body: { key, nonce }, noToken: true })).body as Record<string, unknown>);
   },
 };

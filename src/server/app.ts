@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import type { Metrics } from "../core/metrics/metrics.js";
 import { renderMetrics } from "../core/metrics/render.js";
-import { type SealManager, sealedError } from "../core/seal/manager.js";
+import { type SealManager, restoringError, sealedError } from "../core/seal/manager.js";
 import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
@@ -13,6 +13,7 @@ import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js"
 import { type ForwardedForOptions, clientAddress } from "./client-address.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
 import { addSealRoutes } from "./seal-routes.js";
+import { addSnapshotRoutes } from "./snapshot-routes.js";
 
 export interface ListenerOptions {
   forwardedFor: ForwardedForOptions;
@@ -109,12 +110,35 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
     });
   }
 
+  addSnapshotRoutes(app, seal, {
+    errorResponse,
+    async authorise(c, operation) {
+      const core = seal.core;
+      if (!core) throw seal.restoring ? restoringError() : sealedError();
+      const requestId = randomUUID();
+      const incoming = c.env.incoming;
+      const path = "sys/storage/snapshot";
+      const response = await core.pipeline.handle({
+        id: requestId,
+        operation,
+        path,
+        data: Object.create(null),
+        token: requestToken(incoming.rawHeaders),
+        clientAddress: address(c),
+        remotePort: incoming.socket.remotePort,
+        requestHost: incoming.headers.host ?? "",
+        method: c.req.method,
+      });
+      return response.status === 200 || response.status === 204 ? undefined : envelope(response, path, requestId);
+    },
+  });
+
   app.all("/v1/*", async (c) => {
     const requestId = randomUUID();
     try {
       // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
       const core = seal.core;
-      if (!core) throw sealedError();
+      if (!core) throw seal.restoring ? restoringError() : sealedError();
       const method = c.req.method;
       const incoming = c.env.incoming;
       let operation: LogicalRequest["operation"];

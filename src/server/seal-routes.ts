@@ -17,7 +17,8 @@ export interface SealRouteOptions {
 
 /**
  * The endpoints that answer whether or not the node is sealed (Vault's special handlers: raw JSON,
- * no envelope, no token): sys/health, sys/seal-status, sys/leader, sys/init, sys/unseal, sys/rekey/*.
+ * no envelope, no token): sys/health, sys/seal-status, sys/leader, sys/init, sys/unseal, sys/rekey/*,
+ * sys/rekey-recovery-key/*.
  */
 export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOptions): void {
   const { json, errorResponse } = o;
@@ -72,17 +73,19 @@ export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOpt
       return errorResponse(e);
     }
   };
-  const rekey = seal.rekey;
-  app.get("/v1/sys/rekey/init", handle(async () => json(200, rekey.status())));
-  app.on(["PUT", "POST"], "/v1/sys/rekey/init", handle(async (c) => json(200, rekey.init(await body(c.env.incoming)))));
-  app.delete("/v1/sys/rekey/init", handle(async () => {
-    rekey.cancel();
-    return new Response(null, { status: 204 });
-  }));
-  app.on(["PUT", "POST"], "/v1/sys/rekey/update", handle(async (c) => json(200, await rekey.update(await body(c.env.incoming)))));
-  app.get("/v1/sys/rekey/verify", handle(async () => json(200, rekey.verifyStatus())));
-  app.on(["PUT", "POST"], "/v1/sys/rekey/verify", handle(async (c) => json(200, await rekey.verify(await body(c.env.incoming)))));
-  app.delete("/v1/sys/rekey/verify", handle(async () => json(200, rekey.resetVerification())));
+  // sys/rekey-recovery-key/*: the same protocol for an auto seal's recovery shares (they authorise it).
+  for (const [base, rekey] of [["/v1/sys/rekey", seal.rekey], ["/v1/sys/rekey-recovery-key", seal.recoveryRekey]] as const) {
+    app.get(`${base}/init`, handle(async () => json(200, rekey.status())));
+    app.on(["PUT", "POST"], `${base}/init`, handle(async (c) => json(200, rekey.init(await body(c.env.incoming)))));
+    app.delete(`${base}/init`, handle(async () => {
+      rekey.cancel();
+      return new Response(null, { status: 204 });
+    }));
+    app.on(["PUT", "POST"], `${base}/update`, handle(async (c) => json(200, await rekey.update(await body(c.env.incoming)))));
+    app.get(`${base}/verify`, handle(async () => json(200, rekey.verifyStatus())));
+    app.on(["PUT", "POST"], `${base}/verify`, handle(async (c) => json(200, await rekey.verify(await body(c.env.incoming)))));
+    app.delete(`${base}/verify`, handle(async () => json(200, rekey.resetVerification())));
+  }
   app.on(["PUT", "POST"], "/v1/sys/unseal", async (c) => {
     try {
       await seal.unseal(await body(c.env.incoming));

@@ -318,8 +318,35 @@ export interface Storage {
    * VACUUM). A throw from a callback, or an `insertSystem` key that exists, rolls everything back.
    */
   rewriteAll(rewrite: RowRewrite): Promise<number>;
+  /**
+   * Online snapshots (sys/storage/snapshot), where the adapter can take and restore them itself:
+   * SQLite only. PostgreSQL has none: its operator's tool is pg_dump.
+   */
+  readonly snapshots?: SnapshotSupport;
   close(): Promise<void>;
 }
+
+/** An adapter's online snapshot support: files of its own format, which the core wraps and checks. */
+export interface SnapshotSupport {
+  /** A fresh path beside the database (same filesystem and protection) for a snapshot on its way in or out. */
+  tempPath(purpose: "save" | "restore"): string;
+  /** Writes a consistent copy of the live database to `file` while the server keeps serving. */
+  save(file: string): Promise<{ schemaVersion: number }>;
+  /**
+   * Opens `file` as a database of this storage (integrity checked; a schema newer than this build's is
+   * refused, an older one migrated in place) and returns the values of `systemKeys` as stored there.
+   * Throws SnapshotInvalid when it is not such a database. The live database is not touched.
+   */
+  inspect(file: string, systemKeys: readonly string[]): Promise<{ schemaVersion: number; system: Record<string, string | undefined> }>;
+  /**
+   * Replaces every row of the live database with `file`'s in ONE transaction (all or nothing), except
+   * the system rows named in `keepSystemKeys`, which keep their live values.
+   */
+  restore(file: string, keepSystemKeys?: readonly string[]): Promise<{ rows: number }>;
+}
+
+/** A snapshot file that is not a database this storage can take (the message says why). */
+export class SnapshotInvalid extends Error {}
 
 /** The tables rewriteAll walks, by their schema names (a selected row is the record). */
 export type RewriteTable = "system" | "kv" | "counted" | "policies" | "mounts" | "tokens" | "entities" | "entityAliases" | "groups";

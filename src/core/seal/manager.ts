@@ -13,9 +13,10 @@ import { barrierStorage } from "../barrier/barrier-storage.js";
 import { encryptClearValues, hasClearValues } from "../barrier/upgrade.js";
 import { RewriteKeyExists } from "../../storage/types.js";
 import type { Core } from "../core.js";
-import { gcmSeal } from "./aead.js";
+import { gcmOpen, gcmSeal } from "./aead.js";
 import { Keyring } from "./keyring.js";
 import { installNextTerm, loadKeyring } from "./keyring-store.js";
+import { keyringId } from "../snapshot/format.js";
 import { SEAL_RECORD_KEY, type SealRecord, type SealType, readSealRecord } from "./seal-record.js";
 import { Rekey } from "./rekey.js";
 import { checkShares, combineShares, decodeShare, splitKey } from "./shamir.js";
@@ -23,6 +24,8 @@ import { type AutoSeal, SealKeyMismatch, unwrapWithUnsealKey, wrapWithUnsealKey 
 
 export const SEALED_MESSAGE = "warden is sealed";
 export const sealedError = (): WardenError => new WardenError(503, SEALED_MESSAGE);
+/** While a snapshot restore swaps the database and boots a new core, requests wait outside with this. */
+export const restoringError = (): WardenError => new WardenError(503, "warden is restoring a snapshot; retry in a moment");
 
 export interface InitRequest {
   secret_shares?: unknown;
@@ -59,22 +62,47 @@ export interface SealManagerOptions {
 const RECOVERY_AAD = Buffer.from("warden/recovery-check");
 const DEFAULT_RECOVERY = { shares: 5, threshold: 3 };
 
+/** A known text under the recovery key: lets recovery shares be checked without storing the key. */
+const recoveryCheck = (recoveryKey: Buffer): string => gcmSeal(recoveryKey, Buffer.from("recovery"), RECOVERY_AAD).toString("base64");
+
+function recoveryKeyMatches(record: SealRecord, recoveryKey: Buffer): boolean {
+  if (!record.recovery_check) return false;
+  try {
+    return gcmOpen(recoveryKey, Buffer.from(record.recovery_check, "base64"), RECOVERY_AAD).toString("utf8") === "recovery";
+  } catch {
+    return false;
+  }
+}
+
 const intField = (v: unknown, dflt: number): number => (v === undefined || v === null || v === "" ? dflt : typeof v === "number" ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN);
 
 export class SealManager {
   core: Core | undefined;
   /** sys/rekey/*: Vault's nonce protocol over rekeyShares. */
   readonly rekey: Rekey = new Rekey(this);
+  /** sys/rekey-recovery-key/*: the same protocol over an auto seal's recovery shares. */
+  readonly recoveryRekey: Rekey = new Rekey(this, "recovery");
   private record: SealRecord | undefined;
   private rootKey: Buffer | undefined;
   private barrier: Barrier | undefined;
   private shares: Buffer[] = [];
   private nonce = "";
   private opening: Promise<void> | undefined;
+  /** The unsealed core's keyring-reload subscription (ends with the core). */
   private stopFeed: (() => void) | undefined;
+  /** The auto seal's subscription (a record from another node's init), for the life of the process. */
+  private stopAutoFeed: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private mismatchLogged = false;
+  /**
+   * Sealed through sys/seal: as in Vault, an auto seal then does not unseal itself again (no retry, no
+   * change-feed notice, no feed reconnect) until the process restarts or a threshold of recovery shares
+   * is given to sys/unseal. A new process starts with a new manager, hence false.
+   */
+  private sealedOnRequest = false;
+  /** A snapshot restore is replacing the database under the core (replaceStorage). */
+  private restoringNow = false;
 
   constructor(private readonly o: SealManagerOptions) {}
 
@@ -115,14 +143,15 @@ export class SealManager {
   /** Auto seals unseal themselves: now, when another node initialises, and again after failures. */
   start(): void {
     if (!this.o.autoSeal) return;
-    this.stopFeed = this.o.raw.changes.subscribe((c) => {
+    // tryAutoUnseal itself ignores these while sealed through sys/seal.
+    this.stopAutoFeed = this.o.raw.changes.subscribe((c) => {
       if ((c.topic === "system" && c.key === SEAL_RECORD_KEY) || c.topic === "*") void this.tryAutoUnseal(0);
     });
     void this.tryAutoUnseal(0);
   }
 
   private async tryAutoUnseal(attempt: number): Promise<void> {
-    if (this.closed || !this.sealed || !this.o.autoSeal) return;
+    if (this.closed || !this.sealed || !this.o.autoSeal || this.sealedOnRequest || this.restoringNow) return;
     clearTimeout(this.retryTimer);
     try {
       if (!(await this.initialized())) {
@@ -131,6 +160,11 @@ export class SealManager {
         return;
       }
       const { rootKey, rewrap } = await this.o.autoSeal.unwrap(this.record!.root_key);
+      // Sealed through sys/seal while the seal was answering: stay sealed.
+      if (this.sealedOnRequest || this.closed) {
+        rootKey.fill(0);
+        return;
+      }
       if (rewrap) {
         // Seal key rotation: the previous key opened it; from now on the current key wraps it.
         this.record = { ...this.record!, root_key: await this.o.autoSeal.wrap(rootKey) };
@@ -194,7 +228,7 @@ export class SealManager {
         recovery_shares: recoveryShares,
         recovery_threshold: recoveryThreshold,
         root_key: await auto.wrap(rootKey),
-        recovery_check: gcmSeal(recoveryKey, Buffer.from("recovery"), RECOVERY_AAD).toString("base64"),
+        recovery_check: recoveryCheck(recoveryKey),
       };
     } else {
       const unsealKey = randomBytes(32);
@@ -215,34 +249,48 @@ export class SealManager {
     // As Vault: unsealed for a moment to write the root token, then sealed again unless the seal is automatic.
     await this.open(rootKey);
     out.root_token = (await this.core!.init(rootTokenId)).rootToken;
-    if (!auto) await this.seal();
+    if (!auto) await this.drop();
     return out;
   }
 
   async unseal(body: { key?: unknown; reset?: unknown }): Promise<Record<string, unknown>> {
     if (this.closed) throw sealedError();
+    if (this.restoringNow) throw restoringError();
     if (!(await this.initialized())) throw badRequest("server is not initialized");
     if (body.reset === true || body.reset === "true") {
       this.resetProgress();
       return this.status();
     }
     if (!this.sealed) return this.status();
-    if (this.o.autoSeal) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
+    const auto = this.o.autoSeal;
+    if (auto && !this.sealedOnRequest) throw badRequest(`the ${this.type} seal unseals itself; unseal keys are not used`);
     // A new attempt reads the record again: another node may have rekeyed since.
     if (this.shares.length === 0) this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
     const r = this.record!;
+    // An auto seal sealed through sys/seal: Vault's unseal with recovery shares (they are checked, the seal unwraps).
+    const threshold = auto ? r.recovery_threshold : r.secret_threshold;
     const share = decodeShare(body.key, 32);
-    if ((r.secret_threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
+    if ((threshold === 1) !== (share.length === 32)) throw badRequest("'key' must be a valid hex or base64 string");
     if (!this.shares.some((s) => s.equals(share))) this.shares.push(share);
     if (this.nonce === "") this.nonce = randomUUID();
-    if (this.shares.length < r.secret_threshold) return this.status();
+    if (this.shares.length < threshold) return this.status();
     const parts = this.shares.map((b) => Buffer.from(b));
     this.resetProgress();
     let unsealKey: Buffer | undefined;
     try {
-      unsealKey = await combineShares(parts, r.secret_threshold);
+      unsealKey = await combineShares(parts, threshold);
     } catch {
       unsealKey = undefined;
+    }
+    if (auto) {
+      const ok = unsealKey !== undefined && recoveryKeyMatches(r, unsealKey);
+      unsealKey?.fill(0);
+      for (const p of parts) p.fill(0);
+      if (!ok) throw badRequest("unseal failed: the recovery key shares do not combine into this server's recovery key (progress reset)");
+      this.sealedOnRequest = false;
+      await this.tryAutoUnseal(0);
+      if (this.sealed) throw new WardenError(503, `unseal failed: the ${this.type} seal could not unwrap the root key (see the server log; it retries)`);
+      return this.status();
     }
     const rootKey = unsealKey && unwrapWithUnsealKey(unsealKey, r.root_key);
     unsealKey?.fill(0);
@@ -287,17 +335,92 @@ export class SealManager {
       }
       this.rootKey = rootKey;
       this.barrier = barrier;
-      const stop = this.o.raw.changes.subscribe((c) => {
-        // Another node rotated: pick the new term up before anything written with it arrives.
-        if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
-      });
-      const prev = this.stopFeed;
-      this.stopFeed = () => {
-        stop();
-        prev?.();
-      };
+      this.watchKeyring();
     })().finally(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  private watchKeyring(): void {
+    this.stopFeed = this.o.raw.changes.subscribe((c) => {
+      // Another node rotated: pick the new term up before anything written with it arrives.
+      if ((c.topic === "system" && c.key.startsWith("core/seal")) || c.topic === "*") void this.reloadKeyring();
+    });
+  }
+
+  get restoring(): boolean {
+    return this.restoringNow;
+  }
+
+  /** Names this server's init (a digest of its stored keyring), for snapshot headers. */
+  get keyringId(): string {
+    if (!this.record || this.sealed) throw sealedError();
+    return keyringId(this.record.keyring);
+  }
+
+  /**
+   * Whether a seal record (as stored in a snapshot) is this server's init: the same keyring, which
+   * this node's root key opens. A snapshot of another init would leave this node unable to read its
+   * own storage, so it is never swapped in.
+   */
+  belongsHere(recordText: string): boolean {
+    if (!this.rootKey || !this.record) throw sealedError();
+    let r: Partial<SealRecord>;
+    try {
+      r = JSON.parse(recordText) as Partial<SealRecord>;
+    } catch {
+      return false;
+    }
+    if (typeof r.keyring !== "string" || keyringId(r.keyring) !== keyringId(this.record.keyring)) return false;
+    try {
+      Keyring.unwrap(r.keyring, this.rootKey).wipe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Replaces the database under the running node (snapshot restore): the core stops (requests get 503
+   * "restoring" meanwhile), `swap` runs, the seal record and keyring are read again from what is now
+   * stored, and a new core boots over it, so every cache, the mount table, policies, quotas and
+   * timers come from the restored data. A failed swap changed nothing: the core boots over the same
+   * data and the failure is rethrown. A core that cannot boot leaves the node sealed.
+   */
+  async replaceStorage(swap: () => Promise<unknown>): Promise<void> {
+    if (this.restoringNow) throw badRequest("a snapshot restore is already running");
+    const core = this.core;
+    if (!core || !this.barrier || !this.rootKey || this.opening) throw sealedError();
+    this.restoringNow = true;
+    this.core = undefined;
+    this.stopFeed?.();
+    this.stopFeed = undefined;
+    this.rekey.cancel();
+    this.recoveryRekey.cancel();
+    let failure: unknown;
+    try {
+      await core.close();
+      try {
+        await swap();
+      } catch (e) {
+        failure = e;
+      }
+      this.record = (await readSealRecord(this.o.raw.system)) ?? this.record;
+      const old = this.barrier.current;
+      this.barrier.replace(await loadKeyring(this.o.raw.system, this.record!, this.rootKey));
+      old.wipe();
+      this.core = await this.o.bootCore(barrierStorage(this.o.raw, this.barrier));
+      this.watchKeyring();
+    } catch (e) {
+      this.o.log.error("seal: no core could be booted after the snapshot restore; the node is sealed", { error: e instanceof Error ? e.message : String(e) });
+      this.barrier?.current.wipe();
+      this.rootKey?.fill(0);
+      this.barrier = undefined;
+      this.rootKey = undefined;
+      failure ??= e;
+    } finally {
+      this.restoringNow = false;
+    }
+    if (failure) throw failure;
   }
 
   private async reloadKeyring(): Promise<void> {
@@ -311,8 +434,17 @@ export class SealManager {
     }
   }
 
-  /** sys/seal: the core stops, the keys are wiped from memory. */
+  /**
+   * sys/seal: the core stops, the keys are wiped from memory. An auto seal stays sealed until the
+   * process restarts (or recovery shares unseal it), as in Vault.
+   */
   async seal(): Promise<void> {
+    if (this.o.autoSeal) this.sealedOnRequest = true;
+    await this.drop();
+  }
+
+  /** Stops the core and wipes the keys (sys/seal, the end of a Shamir init, close). */
+  private async drop(): Promise<void> {
     const core = this.core;
     if (!core) return;
     this.core = undefined;
@@ -325,6 +457,7 @@ export class SealManager {
     clearTimeout(this.retryTimer);
     this.resetProgress();
     this.rekey.cancel();
+    this.recoveryRekey.cancel();
     await core.close();
     this.o.log.info("seal: sealed");
   }
@@ -376,11 +509,42 @@ export class SealManager {
     return this.record?.secret_threshold ?? 0;
   }
 
+  get recoveryThreshold(): number {
+    return this.record?.recovery_threshold ?? 0;
+  }
+
+  /**
+   * Recovery rekey (rekey.ts runs the protocol): the current recovery shares must combine into the
+   * recovery key the record checks; the answer holds new shares and a commit that stores their check
+   * and counts. The root key and keyring do not change.
+   */
+  async rekeyRecoveryShares(oldShares: Buffer[], shares: number, threshold: number): Promise<{ keys: Buffer[]; commit(): Promise<void> }> {
+    if (this.sealed) throw sealedError();
+    const r = (await readSealRecord(this.o.raw.system)) ?? this.record!;
+    const recoveryKey = await combineShares(oldShares, r.recovery_threshold).catch(() => undefined);
+    const ok = recoveryKey !== undefined && recoveryKeyMatches(r, recoveryKey);
+    recoveryKey?.fill(0);
+    if (!ok) throw badRequest("rekey failed: the recovery key shares do not combine into this server's recovery key (progress reset)");
+    const fresh = randomBytes(32);
+    const keys = await splitKey(fresh, shares, threshold);
+    const check = recoveryCheck(fresh);
+    fresh.fill(0);
+    return {
+      keys,
+      commit: async () => {
+        const now = (await readSealRecord(this.o.raw.system)) ?? r;
+        this.record = { ...now, recovery_shares: shares, recovery_threshold: threshold, recovery_check: check };
+        await this.o.raw.system.put(SEAL_RECORD_KEY, JSON.stringify(this.record));
+        this.o.log.info("seal: recovery key rekeyed", { shares, threshold });
+      },
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    await this.seal();
-    this.stopFeed?.();
+    await this.drop();
+    this.stopAutoFeed?.();
     await this.o.raw.close();
   }
 }

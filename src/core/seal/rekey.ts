@@ -1,5 +1,6 @@
 /**
- * Vault's rekey protocol for Shamir seals (sys/rekey/init|update|verify): an operator starts a rekey
+ * Vault's rekey protocol, for the Shamir unseal shares (sys/rekey/*) and for an auto seal's recovery
+ * shares (sys/rekey-recovery-key/*; the recovery shares authorise it): an operator starts a rekey
  * with the new share counts and gets a nonce; holders of the current shares send them with that
  * nonce; at the threshold the new shares are handed out. With require_verification the new shares
  * only take effect once a threshold of them is sent back to sys/rekey/verify with its own nonce, so
@@ -30,14 +31,26 @@ const wipe = (bufs: Buffer[]): void => {
   for (const b of bufs) b.fill(0);
 };
 
+/** Which shares a rekey replaces: the Shamir unseal shares, or an auto seal's recovery shares. */
+export type RekeyTarget = "barrier" | "recovery";
+
 export class Rekey {
   private pending: Pending | undefined;
 
-  constructor(private readonly seal: SealManager) {}
+  constructor(
+    private readonly seal: SealManager,
+    private readonly target: RekeyTarget = "barrier",
+  ) {}
 
   private checkSeal(): void {
-    if (this.seal.type !== "shamir") throw badRequest(`rekeying of the barrier is not supported for the ${this.seal.type} seal (it has no unseal keys)`);
+    if (this.target === "barrier" && this.seal.type !== "shamir") throw badRequest(`rekeying of the barrier is not supported for the ${this.seal.type} seal (it has no unseal keys; its recovery keys are rekeyed through sys/rekey-recovery-key)`);
+    if (this.target === "recovery" && this.seal.type === "shamir") throw badRequest("recovery rekeying is not supported for the shamir seal (it has no recovery keys; its unseal keys are rekeyed through sys/rekey)");
     if (this.seal.sealed) throw sealedError();
+  }
+
+  /** Current shares needed to authorise the rekey. */
+  private get required(): number {
+    return this.target === "barrier" ? this.seal.threshold : this.seal.recoveryThreshold;
   }
 
   status(): Record<string, unknown> {
@@ -48,7 +61,7 @@ export class Rekey {
       t: p?.threshold ?? 0,
       n: p?.shares ?? 0,
       progress: p?.given.length ?? 0,
-      required: this.seal.threshold,
+      required: this.required,
       pgp_fingerprints: null,
       backup: false,
       verification_required: p?.verify ?? false,
@@ -61,7 +74,7 @@ export class Rekey {
     if (this.pending) throw badRequest("rekey already in progress");
     const shares = intOf(body.secret_shares, "secret_shares");
     const threshold = intOf(body.secret_threshold, "secret_threshold");
-    checkShares(shares, threshold);
+    checkShares(shares, threshold, this.target === "barrier" ? "secret" : "recovery");
     if (Array.isArray(body.pgp_keys) && body.pgp_keys.length > 0) throw badRequest("pgp_keys are not supported by warden");
     if (body.backup === true) throw badRequest("backup is not supported by warden (it needs pgp_keys)");
     const verify = body.require_verification === true || body.require_verification === "true";
@@ -89,17 +102,17 @@ export class Rekey {
   /** One current share; at the threshold the new shares (and, without verification, the switch to them). */
   async update(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const p = this.current(body.nonce);
-    if (p.verification) throw badRequest("rekey verification in progress: send the new shares to sys/rekey/verify");
+    if (p.verification) throw badRequest(`rekey verification in progress: send the new shares to ${this.target === "barrier" ? "sys/rekey" : "sys/rekey-recovery-key"}/verify`);
     if (body.nonce !== p.nonce) throw badRequest(`incorrect nonce`);
     const share = decodeShare(body.key, 32);
     if (p.given.some((g) => g.equals(share))) throw badRequest("given key has already been provided during this rekey operation");
     p.given.push(share);
-    if (p.given.length < this.seal.threshold) return this.status();
+    if (p.given.length < this.required) return this.status();
     const given = p.given;
     p.given = [];
     let next: Awaited<ReturnType<SealManager["rekeyShares"]>>;
     try {
-      next = await this.seal.rekeyShares(given, p.shares, p.threshold);
+      next = this.target === "barrier" ? await this.seal.rekeyShares(given, p.shares, p.threshold) : await this.seal.rekeyRecoveryShares(given, p.shares, p.threshold);
     } finally {
       wipe(given);
     }

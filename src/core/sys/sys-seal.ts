@@ -25,6 +25,15 @@ export function sysSealPaths(seal: SealControls | undefined): AnyCorePath[] {
         },
       },
     }),
+    // The snapshot itself is streamed by the HTTP layer (server/snapshot-routes.ts) once this authorised it (sudo),
+    // as sys/seal: a body that is a file, not JSON, and a restore that replaces the core answering it.
+    corePath({
+      pattern: "storage/snapshot",
+      help: "Online snapshot of the storage (SQLite): read saves one (streamed), update restores one (the request body). PostgreSQL: use pg_dump.",
+      sudo: true,
+      fields: {},
+      operations: { read: async () => ({ data: {} }), update: async () => undefined },
+    }),
     corePath({
       pattern: "key-status", help: "Show the keyring's current key term and install time.",
       sudo: true,

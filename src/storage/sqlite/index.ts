@@ -16,6 +16,7 @@ import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
 import { openDatabase } from "./open-db.js";
 import { SqlitePolicyStore } from "./policy-store.js";
+import { type SnapshotTuning, sqliteSnapshots } from "./snapshot.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
 import { SqliteTokenStore } from "./token-store.js";
@@ -25,6 +26,8 @@ export interface SqliteStorageOptions {
   /** Database file; ":memory:" only for unit tests (no WAL, nothing durable). */
   path: string;
   log?: Pick<Logger, "info" | "warn">;
+  /** Step sizes of online snapshots (tests make them small to see steps and progress). */
+  snapshotTuning?: SnapshotTuning;
 }
 
 export interface SqliteStorage extends Storage {
@@ -72,6 +75,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
         }
       },
       rewriteAll: (r) => sqliteRewriteAll(db, batch, conn, r),
+      snapshots: sqliteSnapshots(opts.path, conn, batch, opts.log, opts.snapshotTuning),
       async close() {
         if (closed) return;
         closed = true;

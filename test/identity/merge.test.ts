@@ -2,7 +2,7 @@ import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 
-// identity/entity/merge over HTTP: aliases, group memberships and policies move to the target, the
+// identity/entity/merge and identity/lookup/entity over HTTP: aliases, group memberships and policies move to the target, the
 // merged entities and their tokens go, a conflict on one mount is a 400 that changes nothing unless
 // conflicting_alias_ids_to_keep settles it, and a later login lands on the merged entity.
 
@@ -69,6 +69,20 @@ t("the entity a first login made is merged into the operator's: aliases, groups,
   const again = await approleLogin(s, "runner");
   assert.is(again.entity_id, target);
   assert.ok(again.identity_policies.includes("from-policy"), JSON.stringify(again.identity_policies));
+});
+
+t("identity/lookup/entity finds the entity behind a principal; nothing found is a 204; one criterion only", async (ctx) => {
+  const { s } = ctx;
+  const who = await approleLogin(s, "runner");
+  const found = await s.request("POST", "identity/lookup/entity", { body: { alias_name: who.roleId, alias_mount_accessor: ctx.accessor } });
+  assert.is(found.status, 200, found.text);
+  assert.is(found.body.data.id, who.entity_id);
+  const byName = await s.request("POST", "identity/lookup/entity", { body: { name: found.body.data.name } });
+  assert.is(byName.body.data.id, who.entity_id);
+  assert.is((await s.request("POST", "identity/lookup/entity", { body: { alias_name: "nobody", alias_mount_accessor: ctx.accessor } })).status, 204);
+  for (const body of [{}, { id: who.entity_id, name: "x" }, { alias_name: who.roleId }]) {
+    assert.is((await s.request("POST", "identity/lookup/entity", { body })).status, 400, JSON.stringify(body));
+  }
 });
 
 t("two aliases on one mount: 400 naming them, nothing changed; conflicting_alias_ids_to_keep settles it", async (ctx) => {

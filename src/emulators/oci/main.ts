@@ -1,7 +1,7 @@
 // `npm run oci-emulator -- [--port 9002] [--host 127.0.0.1] [--dir DIR]`
 // Runs the emulator in the foreground for the dev-server walk-through until SIGINT/SIGTERM. The demo
 // tenancy's keys and an OCI config file for its user are written to DIR (default: a new temp dir).
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO, writeDemoTenancy } from "./demo-tenancy.js";
@@ -15,7 +15,8 @@ an OCI config file for its user are written to DIR (default: a new temporary dir
 
   --port N     listen port (default 9002; 0 = any free port)
   --host H     listen address (default 127.0.0.1)
-  --dir DIR    where the demo keys and config file are written
+  --dir DIR    where the demo keys, the user's OCI config file (config) and the service key
+               (warden-service.pem, its id in service_key_id) are written; created if absent
   -h, --help   this text
 `;
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), "oci-emulator-"));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const demo = writeDemoTenancy(dir);
   const emulator = await startOciEmulator({ ...demo.spec, host: values.host, port, log: (l) => console.log(`[oci-emulator] ${l}`) });
 

@@ -17,6 +17,7 @@
 // `npm start` / `npm run *-emulator` start in the background and are waited for (test/docs/
 // walkthrough-prelude.sh); `npm ci` and `npm run build` do nothing (this checkout is built).
 // docs/contributing.md says the same for writers.
+import { spawn } from "node:child_process";
 import * as assert from "uvu/assert";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { freePort } from "../helpers/free-port.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { type CodeBlock, codeBlocks, matches, SHELL_LANGS, steps } from "./markdown-blocks.js";
 import { ShellSession } from "./shell-session.js";
 
@@ -61,6 +63,27 @@ t("every shell block of the READMEs is a marked walk-through step or marked not 
     }
   }
   assert.equal(problems, [], problems.join("\n"));
+});
+
+t("the dev server's printed hint configures what README.md's first walk-through does", async () => {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "warden-dev-hint-"));
+  const server = spawn(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "server", "-dev", `-dev-listen-address=127.0.0.1:${port}`, `-dev-data-dir=${dir}`], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  server.stdout!.on("data", (d) => (output += d));
+  try {
+    await waitFor("the dev server's hint", 20_000, async () => /Try it[\s\S]*login -method=alicloud/.test(output));
+    const oneLine = (text: string) => text.replace(/\\\n\s*/g, " ").replace(/[ \t]+/g, " ");
+    const readme = oneLine(readFileSync(join(ROOT, "README.md"), "utf8"));
+    const writes = oneLine(output).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("npm run warden -- write auth/alicloud/"));
+    assert.is(writes.length, 2, output);
+    for (const w of writes) assert.ok(readme.includes(w.replace(/127\.0\.0\.1:\d+/, "127.0.0.1:9001")), `README.md does not run the hint's "${w}"`);
+  } finally {
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** Walk-throughs by file and name, blocks in document order. */

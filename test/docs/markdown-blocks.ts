@@ -164,3 +164,37 @@ export function matches(output: string, expected: string): boolean {
   }
   return true;
 }
+
+/** A shell command at the start of a line: what an indented (unfenced) code block must not hold unmarked. */
+const SHELL_COMMAND = /^(?:\$ )?(?:warden|npm|npx|node|curl|export|sudo|docker|cat|echo|install|cd)\b/;
+
+/**
+ * Indented (4-space, unfenced) code blocks whose first line is a shell command: they would escape the
+ * walk-through check, so the check refuses them (fence them as ```sh and mark them). Lines inside
+ * fences and list continuations are not code blocks.
+ */
+export function indentedShellBlocks(markdown: string): number[] {
+  const lines = markdown.split("\n");
+  const out: number[] = [];
+  let fence: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const f = FENCE_OPEN.exec(l);
+    if (fence) {
+      if (l.trim() === fence) fence = undefined;
+      continue;
+    }
+    if (f) {
+      fence = f[2];
+      continue;
+    }
+    const prev = i > 0 ? lines[i - 1]! : "";
+    if (prev.trim() !== "" || !/^ {4}\S/.test(l)) continue;
+    let before = i - 1;
+    while (before >= 0 && lines[before]!.trim() === "") before--;
+    // A list item's continuation paragraph is indented too: not a code block.
+    if (before >= 0 && /^\s*([-*+]|\d+\.)\s/.test(lines[before]!)) continue;
+    if (SHELL_COMMAND.test(l.trim())) out.push(i + 1);
+  }
+  return out;
+}

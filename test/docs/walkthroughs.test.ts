@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { freePort } from "../helpers/free-port.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { type CodeBlock, codeBlocks, matches, SHELL_LANGS, steps } from "./markdown-blocks.js";
+import { type CodeBlock, codeBlocks, indentedShellBlocks, matches, SHELL_LANGS, steps } from "./markdown-blocks.js";
 import { ShellSession } from "./shell-session.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -50,6 +50,9 @@ const t = suite("README walk-throughs");
 t("every shell block of the READMEs is a marked walk-through step or marked not run, with a reason", () => {
   const problems: string[] = [];
   for (const file of walkthroughFiles()) {
+    for (const line of indentedShellBlocks(readFileSync(join(ROOT, file), "utf8"))) {
+      problems.push(`${file}:${line}: an indented shell block escapes this check; fence it as \`\`\`sh and mark it`);
+    }
     for (const b of shellBlocks(file)) {
       const where = `${file}:${b.line} (${b.text.split("\n")[0]!.slice(0, 60)})`;
       if (b.badMarker) problems.push(`${where}: malformed marker ${b.badMarker}`);

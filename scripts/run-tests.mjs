@@ -72,6 +72,23 @@ function runOne(file, env) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** One line per failing test, "file: suite > test: first line of its error", repeated after the totals. */
+const failures = [];
+
+/** uvu's report of each failing test: its `FAIL  suite  "name"` line and the first line of the error below it. */
+function failingTests(output) {
+  const lines = strip(output).split("\n");
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*FAIL\s+(.*?)\s+"(.*)"\s*$/.exec(lines[i]);
+    const hook = /^✘ hook failed: (.*)$/.exec(lines[i].trim());
+    if (!m && !hook) continue;
+    let message = "";
+    for (let j = i + 1; j < lines.length && !message; j++) message = lines[j].trim();
+    out.push(m ? `${m[1] ? `${m[1]} > ` : ""}${m[2]}: ${message}` : `hook failed: ${hook[1]}`);
+  }
+  return out;
+}
 
 async function runPass(label, list, env) {
   const queue = [...list];
@@ -87,7 +104,12 @@ async function runPass(label, list, env) {
       skipped += c.skipped;
       const name = relative(root, r.file);
       process.stdout.write(`${fileFailed ? "FAIL" : "ok  "} ${tag}${name} (${c.passed} passed, ${fileFailed} failed, ${r.ms} ms)\n`);
-      if (fileFailed) process.stdout.write(strip(r.output).replace(/^/gm, "    ") + "\n");
+      if (fileFailed) {
+        process.stdout.write(strip(r.output).replace(/^/gm, "    ") + "\n");
+        const tests = failingTests(r.output);
+        if (tests.length === 0) tests.push(`exit ${r.code}: ${strip(r.output).trim().split("\n").slice(-3).join(" / ").slice(0, 300)}`);
+        for (const f of tests) failures.push(`${tag}${name}: ${f}`);
+      }
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -136,5 +158,6 @@ if (chosen === "postgresql") {
   await runPostgresPass(files.filter(usesHarness));
 }
 if (files.length === 0) failed += 1;
+if (failures.length > 0) process.stdout.write(`\nFailing tests:\n${failures.map((f) => `  ${f.slice(0, 400)}`).join("\n")}\n\n`);
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
 process.exitCode = failed > 0 ? 1 : 0;

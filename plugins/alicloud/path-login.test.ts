@@ -227,7 +227,7 @@ test("STS denials are 403 and log only Code/RequestId", async () => {
   assert.is(await status(h.call(loginPath, "update", bad)), 403);
   const line = h.log.lines.at(-1)!;
   assert.is(line.fields!.code, "SignatureDoesNotMatch");
-  assert.ok(typeof line.fields!.request_id === "string");
+  assert.ok(typeof line.fields!.sts_request_id === "string");
   const unknownKey = alicloudLoginData({ role: "dev", region: "cn-hangzhou", accessKey: "LTAInobody", secretKey: "x" });
   assert.is(await status(h.call(loginPath, "update", unknownKey)), 403);
 });

@@ -172,12 +172,16 @@ t.run();
 
     npm install          # or: warden plugin new ${name} -link (offline, links this warden checkout)
     npm test             # builds, then runs test/plugin.test.ts against a real in-process server
-    npm run build && warden plugin sha256 dist/src/index.js
+    npm run build && npm run sha256     # the pin: sha256 of dist/src/index.js
 
-Deploy: copy dist/src/index.js into the server's plugin_directory, then
+Deploy: install dist/src/index.js as ${name}.js in the server's plugin_directory, then
 
-    warden plugin register -sha256=<pin> -command=index.js -version=v0.1.0 ${name}
+    install -m 0644 dist/src/index.js <plugin_directory>/${name}.js
+    warden plugin register -sha256=<pin> -command=${name}.js -version=v0.1.0 ${name}
     warden auth enable -path=${name} ${name}
+
+On a dev server, \`warden server -dev -dev-plugin-dir=<dir>\` registers every .js file of <dir> at
+boot (pinned to its current sha256), so copying ${name}.js there and restarting is enough.
 
 See docs/plugins.md of warden.
 `,
@@ -208,4 +212,7 @@ export function linkDependencies(dir: string): void {
   symlinkSync(WARDEN_ROOT, join(nm, "warden"), "dir");
   for (const pkg of ["typescript", "uvu", "@types/node"]) symlinkSync(join(WARDEN_ROOT, "node_modules", pkg), join(nm, pkg), "dir");
   symlinkSync(join("..", "typescript", "bin", "tsc"), join(nm, ".bin", "tsc"));
+  // What npm makes of warden's "bin" on an install (the scaffold's `npm run sha256` calls it): a
+  // launcher rather than a symlink, since the compiled CLI file carries no execute bit.
+  writeFileSync(join(nm, ".bin", "warden"), `#!/bin/sh\nexec node "${join(WARDEN_ROOT, "dist", "src", "cli", "main.js")}" "$@"\n`, { mode: 0o755 });
 }

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
 import { devServerConfig, loadServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/boot.js";
@@ -13,6 +14,9 @@ const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
   -dev-root-token-id=<id>     Dev only: use <id> as the root token.
   -dev-listen-address=<addr>  Dev only: listen on host:port (default 127.0.0.1:8200; port 0 = any).
   -dev-data-dir=<dir>         Dev only: keep the SQLite file in <dir> instead of a temporary one.
+  -dev-plugin-dir=<dir>       Dev only: plugin_directory = <dir>, and every <name>.js file in it is
+                              registered in the catalog at boot as plugin <name>, pinned to the
+                              sha256 it has then (mount it with: auth enable -path=<name> <name>).
 
 Signals: SIGHUP reloads the listeners' TLS certificate and key and log_level from the config file;
 SIGTERM (or SIGINT) stops accepting connections, answers the requests in flight and exits 0.
@@ -42,12 +46,15 @@ export async function runServer(args: string[]): Promise<void> {
   const dev = f.get("dev") === "true";
   const configPath = f.get("config");
   if (dev === (configPath !== undefined)) throw new Error(`give exactly one of -dev or -config\n\n${USAGE}`);
+  const devPluginDir = f.get("dev-plugin-dir");
+  if (devPluginDir !== undefined && !dev) throw new Error(`-dev-plugin-dir needs -dev (a configured server sets plugin_directory)\n\n${USAGE}`);
   const config = dev
     ? devServerConfig({
         listenAddress: f.get("dev-listen-address"),
         dataDir: f.get("dev-data-dir") ?? mkdtempSync(join(tmpdir(), "warden-dev-")),
       })
     : await loadServerConfig(configPath!);
+  if (devPluginDir !== undefined) config.pluginDirectory = resolve(devPluginDir);
   // Until the server runs there is nothing to reload: a SIGHUP during boot must not end the process.
   const ignoreEarlyHangup = (): void => undefined;
   process.on("SIGHUP", ignoreEarlyHangup);
@@ -55,7 +62,10 @@ export async function runServer(args: string[]): Promise<void> {
   installShutdown(server);
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);
-  if (dev) await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
+  if (dev) {
+    const rootToken = await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
+    if (config.pluginDirectory !== undefined) await registerDevPlugins(server, rootToken, config.pluginDirectory);
+  }
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
 
@@ -65,7 +75,7 @@ const dataDirOf = (s: { type: string; path?: string }): string => (s.path ? dirn
  * Dev mode: initialised with one share and unsealed. The share is also kept beside the dev database
  * (mode 0600), so a dev server restarted on -dev-data-dir unseals itself: dev mode is not for secrets.
  */
-async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string, dataDir: string): Promise<void> {
+async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string, dataDir: string): Promise<string> {
   const keyFile = join(dataDir, "dev-unseal-key");
   let rootToken = rootTokenId ?? "";
   let unsealKey = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
@@ -93,11 +103,37 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
     export VAULT_ADDR=${server.url} VAULT_TOKEN=${rootToken}
     npm run sts-emulator -- --port 9001          # in another terminal: prints a demo identity
     npm run warden -- write auth/alicloud/config sts_endpoint=http://127.0.0.1:9001
-    npm run warden -- write auth/alicloud/role/dev-role arn=acs:ram::1234567890123456:role/dev-role token_policies=default
+    npm run warden -- write auth/alicloud/role/dev-role arn=acs:ram::1234567890123456:role/dev-role token_policies=ci-readonly token_ttl=1h
     npm run warden -- login -method=alicloud role=dev-role region=cn-hangzhou \\
         access_key=<AccessKeyId> secret_key=<AccessKeySecret> security_token=<SecurityToken>
 
 `);
+  return rootToken;
+}
+
+/**
+ * -dev-plugin-dir: each `<name>.js` of the directory registered as plugin `<name>`, pinned to its bytes
+ * now. Through the server's own catalog API with the root token, so every check a registration makes
+ * (name, file location, pin, owner and mode) applies; a refused file is reported and the boot goes on.
+ */
+async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<void> {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
+  if (files.length === 0) return;
+  if (!rootToken) {
+    process.stdout.write(`Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)\n`);
+    return;
+  }
+  for (const file of files) {
+    const name = file.slice(0, -3);
+    const sha256 = createHash("sha256").update(readFileSync(join(dir, file))).digest("hex");
+    const res = await fetch(`${server.url}/v1/sys/plugins/catalog/auth/${encodeURIComponent(name)}`, {
+      method: "PUT",
+      headers: { "X-Vault-Token": rootToken, "Content-Type": "application/json" },
+      body: JSON.stringify({ sha256, command: file, version: "" }),
+    });
+    if (res.ok) process.stdout.write(`Plugin registered: ${name} (${file}, sha256 ${sha256})\n`);
+    else process.stdout.write(`Plugin NOT registered: ${file}: ${((await res.json().catch(() => ({}))) as { errors?: string[] }).errors?.join("; ") ?? res.status}\n`);
+  }
 }
 
 /** How long SIGTERM lets requests in flight finish before cutting them (Vault's listener waits too). */

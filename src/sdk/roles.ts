@@ -15,6 +15,7 @@ export function canonicalRoleName(input: string): string | undefined {
   return ROLE_NAME.test(input) ? input.toLowerCase() : undefined;
 }
 
+/** A method's roles in its mount's storage, keyed by canonical name (what `roleStore` returns). */
 export interface RoleStore<T> {
   get(storage: StorageView, name: string): Promise<T | undefined>;
   put(storage: StorageView, name: string, entry: T): Promise<void>;
@@ -68,6 +69,7 @@ const roleNameField = { role: { type: "string", required: true, lowercase: true,
 
 type RoleFields<F extends Fields> = F & typeof roleNameField & typeof tokenFields & typeof legacyTokenFields;
 
+/** What `roleCrudPaths` needs: the store, the method's own fields, and how to build and show an entry (both required). */
 export interface RoleCrudOptions<F extends Fields, T extends { token: TokenParams }> {
   store: RoleStore<T>;
   /** The method's own role fields (the name and every token_* field are added). */

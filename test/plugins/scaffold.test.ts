@@ -1,8 +1,8 @@
 // `warden plugin new` end to end, offline: scaffold into a temporary folder (node_modules linked to
 // this checkout), run the scaffold's own `npm test`, then deploy its built file through the catalog
 // like an operator would, pinned with `warden plugin sha256`.
-import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pluginSha256 } from "../../src/sdk/testing/pin.js";
 import { runCli } from "../cli/harness.js";
-import { pluginDir, register, serverWithPlugins } from "./fixtures.js";
+import { freePort } from "../helpers/free-port.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { pluginDir, probeSource, register, serverWithPlugins } from "./fixtures.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const warden = (args: string[], cwd?: string): string => execFileSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
@@ -32,6 +34,9 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
     const built = join(dir, "dist", "src", "index.js");
     const pin = warden(["plugin", "sha256", built]).trim();
     assert.is(pin, pluginSha256(built));
+    // The scaffold's own script, as its README says (node_modules/.bin/warden, linked offline).
+    assert.is(execFileSync("npm", ["run", "-s", "sha256"], { cwd: dir, encoding: "utf8", env }).trim(), pin);
+    assert.match(readFileSync(join(dir, "README.md"), "utf8"), /-command=acme\.js/);
     const p = pluginDir();
     copyFileSync(built, join(p.dir, "acme.js"));
     chmodSync(join(p.dir, "acme.js"), 0o644);
@@ -53,6 +58,38 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
+});
+
+test("server -dev -dev-plugin-dir registers the directory's plugins at boot; an author mounts one", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "warden-devplugins-"));
+  const plugins = join(parent, "plugins");
+  mkdirSync(plugins, { mode: 0o755 });
+  writeFileSync(join(plugins, "probe.js"), probeSource("probe", "dev-dir"), { mode: 0o644 });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [cli, "server", "-dev", `-dev-listen-address=127.0.0.1:${port}`, "-dev-root-token-id=root", `-dev-plugin-dir=${plugins}`, `-dev-data-dir=${join(parent, "data")}`], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  server.stdout!.on("data", (d) => (output += d));
+  server.stderr!.on("data", (d) => (output += d));
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${url}/v1/${path}`, { method, headers: { "X-Vault-Token": "root", "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  try {
+    await waitFor("the dev server to register the directory's plugin", 20_000, async () => /Plugin registered: probe/.test(output));
+    const entry = (await (await call("GET", "sys/plugins/catalog/auth/probe")).json()) as any;
+    assert.is(entry.data.sha256, pluginSha256(join(plugins, "probe.js")));
+    assert.is(entry.data.command, "probe.js");
+    assert.is((await call("POST", "sys/auth/probe", { type: "probe" })).status, 204, output);
+    assert.is(((await (await call("GET", "auth/probe/hello")).json()) as any).data.marker, "dev-dir");
+  } finally {
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    await exited;
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test("-dev-plugin-dir is a dev flag", () => {
+  assert.throws(() => warden(["server", "-config=/nonexistent.hcl", "-dev-plugin-dir=/tmp"]), /needs -dev/);
 });
 
 test("plugin new refuses a bad name and an existing folder", () => {

@@ -7,6 +7,7 @@ import { type AnyCorePath, type CoreResult, corePath } from "../framework/core-p
 import type { MountTable } from "../mounts/mount-table.js";
 import { checkName, refuseRootPolicy } from "./identity-input.js";
 import type { IdentityService } from "./identity-service.js";
+import { entityMergePath } from "./entity-merge.js";
 import { entityView } from "./identity-views.js";
 import { type IdentityKind, keyListPath, keyedPath } from "./keyed-paths.js";
 
@@ -69,6 +70,7 @@ export function entityPaths(store: IdentityStore, identity: IdentityService, mou
       // With an id this is an update of that entity, exactly as entity/id/:id.
       operations: { update: async (req) => (req.data.id ? byId.operations.update!(req) : writeEntity(undefined, req.data)) },
     }),
+    entityMergePath(store, identity),
     keyListPath("entity", "id", () => store.listEntities(), keyInfo),
     keyListPath("entity", "name", () => store.listEntities(), keyInfo),
     byId,

@@ -2,6 +2,7 @@ import type { Storage } from "../../storage/types.js";
 import type { CoreBackend } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import { entityAliasPaths } from "./entity-alias-paths.js";
+import { entityLookupPath } from "./entity-lookup.js";
 import { entityPaths } from "./entity-paths.js";
 import { groupPaths } from "./group-paths.js";
 import type { IdentityService } from "./identity-service.js";
@@ -15,6 +16,6 @@ export function identityBackend(storage: Storage, identity: IdentityService, mou
   return {
     type: "identity",
     description: "identity store",
-    paths: [...entityPaths(store, identity, mounts), ...entityAliasPaths(store, identity, mounts), ...groupPaths(store, identity)],
+    paths: [...entityPaths(store, identity, mounts), ...entityAliasPaths(store, identity, mounts), ...groupPaths(store, identity), entityLookupPath(store, mounts)],
   };
 }

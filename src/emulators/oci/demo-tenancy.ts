@@ -49,6 +49,9 @@ export function writeDemoTenancy(dir: string): DemoFiles {
     `[DEFAULT]\nuser=${DEMO.user}\nfingerprint=${fingerprintOf(user.publicKey)}\ntenancy=${DEMO.tenancy}\nregion=${DEMO.region}\nkey_file=${userKeyFile}\n`,
     { mode: 0o600 },
   );
+  // The service key id beside its key, so a script (the README walk-through) reads it from a file.
+  const serviceKeyId = `${DEMO.tenancy}/${DEMO.service}/${fingerprintOf(service.publicKey)}`;
+  writeFileSync(join(dir, "service_key_id"), `${serviceKeyId}\n`, { mode: 0o600 });
   return {
     spec: {
       users: [
@@ -63,6 +66,6 @@ export function writeDemoTenancy(dir: string): DemoFiles {
     userKeyFile,
     userConfigFile,
     serviceKeyFile,
-    serviceKeyId: `${DEMO.tenancy}/${DEMO.service}/${fingerprintOf(service.publicKey)}`,
+    serviceKeyId,
   };
 }

@@ -3,11 +3,11 @@
 // Runs the emulator in the foreground for the dev-server walk-through until SIGINT/SIGTERM.
 // --oidc names a JSON file {"providers": [OidcProviderConfig...], "roles": [OidcRoleConfig...]}.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { DEMO_IDENTITY } from "./demo-identity.js";
 import { arnOf, type StsIdentity } from "./identity.js";
 import type { OidcProviderConfig, OidcRoleConfig } from "./oidc-config.js";
 import { startStsEmulator } from "./server.js";
+import { parseEmulatorArgs } from "../usage.js";
 
 function loadIdentities(path: string): StsIdentity[] {
   const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
@@ -21,17 +21,28 @@ function loadOidc(path: string): { providers: OidcProviderConfig[]; roles: OidcR
   return { providers: (parsed.providers ?? []) as OidcProviderConfig[], roles: (parsed.roles ?? []) as OidcRoleConfig[] };
 }
 
+const USAGE = `Usage: npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]
+                            [--oidc file.json] [--allow-http-issuer]
+
+Runs the AliCloud STS emulator (GetCallerIdentity, AssumeRoleWithOIDC) in the foreground until
+SIGINT/SIGTERM.
+
+  --port N              listen port (default 9001; 0 = any free port)
+  --host H              listen address (default 127.0.0.1)
+  --identities FILE     extra identities (a JSON array) beside the demo identity
+  --oidc FILE           OIDC providers and roles: {"providers": [...], "roles": [...]}
+  --allow-http-issuer   accept http:// issuers (real RAM wants https)
+  -h, --help            this text
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseEmulatorArgs("sts-emulator", USAGE, {
       port: { type: "string", default: "9001" },
       host: { type: "string", default: "127.0.0.1" },
       identities: { type: "string" },
       oidc: { type: "string" },
       "allow-http-issuer": { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+    });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
   const extra = values.identities ? loadIdentities(values.identities) : [];

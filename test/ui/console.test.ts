@@ -52,9 +52,10 @@ export default definePlugin({ type: "badge", sdkVersion: SDK_VERSION, descriptio
 `;
 
 t.before(async (ctx) => {
+  // Chromium first: a machine without it fails here, before anything else is started.
+  ctx.browser = await launchChromium();
   ctx.p = pluginDir();
   ctx.s = await startTestServer({ configure: (c) => (c.pluginDirectory = ctx.p.dir) });
-  ctx.browser = await launchChromium();
   Object.assign(ctx, await newPage(ctx.browser));
   await ctx.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: ctx.s.url });
 });

@@ -163,7 +163,7 @@ export function SchemaForm(props: {
   children?: ComponentChildren;
 }) {
   const shown = props.fields.filter((f) => !f.deprecated);
-  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(shown.map((f) => [f.name, inputValue(f, props.initial?.[f.name])])));
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(shown.map((f) => [f.name, inputValue(f, props.initial?.[f.name] ?? (f.type === "boolean" ? f.default : undefined))])));
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const action = useAction();
   const sorted = sortErrors(

@@ -65,7 +65,7 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
 
 /** A secret shown once: read-only, with a copy button; gone when the operator leaves the page. */
 export function SecretOnce({ label, value }: { label: string; value: string }) {
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<boolean | undefined>(undefined);
   const id = `secret-${label.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <div class="secret">
@@ -74,16 +74,29 @@ export function SecretOnce({ label, value }: { label: string; value: string }) {
       <button
         type="button"
         onClick={async () => {
-          await navigator.clipboard.writeText(value);
-          setCopied(true);
+          setCopied(await copyText(value, id));
         }}
       >
         Copy {label}
       </button>
-      <span role="status">{copied ? "Copied" : ""}</span>
+      <span role="status">{copied === undefined ? "" : copied ? "Copied" : "Select the text and copy it"}</span>
       <p class="hint">Shown once: it cannot be read again.</p>
     </div>
   );
+}
+
+/**
+ * The Clipboard API exists only in secure contexts (https, or http on loopback); elsewhere the text is
+ * selected so the operator can copy it by hand.
+ */
+async function copyText(value: string, inputId: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(value);
+    return true;
+  } catch {
+    (document.getElementById(inputId) as HTMLInputElement | null)?.select();
+    return false;
+  }
 }
 
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {

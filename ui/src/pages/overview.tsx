@@ -9,7 +9,7 @@ interface Overview {
   leader: Json;
   mounts: Json;
   metrics?: ReturnType<typeof parseMetrics>;
-  rate?: number;
+  rate?: ReturnType<typeof loginRate>;
 }
 
 export function OverviewPage({ onUnauthorized }: { onUnauthorized: () => void }) {
@@ -31,11 +31,11 @@ export function OverviewPage({ onUnauthorized }: { onUnauthorized: () => void })
         read("sys/auth"),
       ]);
       let metrics: Overview["metrics"];
-      let rate: number | undefined;
+      let rate: Overview["rate"];
       try {
         metrics = parseMetrics(await read("sys/metrics?format=prometheus", { text: true }));
         const now = { at: Date.now(), total: metrics.loginSuccess + metrics.loginFailure };
-        rate = loginRate(last.current, now);
+        rate = loginRate(last.current, now, metrics.startedAt === undefined ? undefined : metrics.startedAt * 1000);
         last.current = now;
       } catch {
         metrics = undefined; // a token without sys/metrics still sees the rest
@@ -81,7 +81,7 @@ export function OverviewPage({ onUnauthorized }: { onUnauthorized: () => void })
               <dt>Logins since start</dt>
               <dd>{data.metrics ? `${data.metrics.loginSuccess} succeeded, ${data.metrics.loginFailure} failed` : "n/a"}</dd>
               <dt>Login rate</dt>
-              <dd>{data.rate === undefined ? "measuring…" : `${data.rate.toFixed(1)} per minute`}</dd>
+              <dd>{data.rate === undefined ? "n/a" : `${data.rate.perMinute.toFixed(1)} per minute (${data.rate.since === "start" ? "since start" : "last 10 s"})`}</dd>
             </dl>
           </Section>
           <Section title="Mounts">

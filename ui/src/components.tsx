@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, errorText } from "./api";
 import { sortErrors } from "./field-errors";
 import { type FieldSpec, formBody, inputValue } from "./schema";
@@ -36,6 +36,11 @@ export function useAction() {
 /** Asks before a destructive action: the action runs only after "Confirm". */
 export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<void> | void; disabled?: boolean }) {
   const [asking, setAsking] = useState(false);
+  const cancel = useRef<HTMLButtonElement>(null);
+  // Keyboard users land on the harmless choice when the question appears.
+  useEffect(() => {
+    if (asking) cancel.current?.focus();
+  }, [asking]);
   if (!asking) {
     return (
       <button type="button" class="danger" disabled={props.disabled} onClick={() => setAsking(true)}>
@@ -56,7 +61,7 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
       >
         Confirm
       </button>{" "}
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" ref={cancel} onClick={() => setAsking(false)}>
         Cancel
       </button>
     </span>

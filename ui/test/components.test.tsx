@@ -57,6 +57,7 @@ describe("ConfirmButton", () => {
     render(<ConfirmButton label="Disable approle/" question="Disable auth/approle/?" onConfirm={action} />);
     fireEvent.click(screen.getByRole("button", { name: "Disable approle/" }));
     expect(screen.getByRole("alertdialog", { name: "Disable auth/approle/?" })).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: "Cancel" })));
     fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     expect(action).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole("button", { name: "Disable approle/" }));

@@ -104,6 +104,8 @@ export function addUiRoutes(app: Hono<any>, dir: string = UI_DIST_DIR): void {
   };
 
   app.get("/", () => plain(307, "", { location: "/ui/" }));
+  // As Vault with its UI on: the console is for operators, not for search engines.
+  app.get("/robots.txt", () => plain(200, "User-agent: *\nDisallow: /\n"));
   app.get("/ui", () => plain(307, "", { location: "/ui/" }));
   app.get("/ui/*", (c) => {
     const all = get();

@@ -100,6 +100,11 @@ t("served with a strict CSP, DENY framing and immutable hashed assets", async ({
   const missing = await fetch(`${s.url}/ui/assets/nope-123.js`);
   assert.is(missing.status, 404, "a missing asset is never answered with index.html");
   await missing.text();
+  const root = await fetch(`${s.url}/`, { redirect: "manual" });
+  assert.is(root.status, 307);
+  assert.is(root.headers.get("location"), "/ui/");
+  await root.text();
+  assert.is(await (await fetch(`${s.url}/robots.txt`)).text(), "User-agent: *\nDisallow: /\n");
   const api = await fetch(`${s.url}/v1/sys/health`);
   assert.is(api.headers.get("content-security-policy"), null, "the API's answers are untouched");
   await api.text();

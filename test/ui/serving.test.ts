@@ -10,8 +10,8 @@ t.before(async (ctx) => {
 });
 t.after(async ({ s }) => s.close());
 
-t("ui = false: /ui/ and / are 404, the API answers", async ({ s }) => {
-  for (const path of ["/ui/", "/ui", "/", "/ui/index.html"]) {
+t("ui = false: /ui/, / and /robots.txt are 404, the API answers", async ({ s }) => {
+  for (const path of ["/ui/", "/ui", "/", "/ui/index.html", "/robots.txt"]) {
     const r = await fetch(`${s.url}${path}`, { redirect: "manual" });
     assert.is(r.status, 404, path);
     assert.is(r.headers.get("content-type"), "application/json", path);

@@ -147,6 +147,11 @@ t("auth methods: enable approle, tune it, disable another one only after confirm
   const tuned = (await s.read("sys/auth/approle/tune")).body.data;
   assert.is(tuned.default_lease_ttl, 3600);
   assert.is(tuned.description, "machines");
+  // The tune form (generated from sys/auth/{path}/tune's declaration) opens with the current values.
+  await button(page, "Tune approle/").click();
+  assert.is(await filledValue(page, "default_lease_ttl"), "3600");
+  assert.is(await field(page, "description").inputValue(), "machines");
+  await button(page, "Tune approle/").click();
 
   await field(page, "Type").selectOption("approle");
   await field(page, "Path").fill("scratch");

@@ -2,9 +2,9 @@ import { useEffect, useState } from "preact/hooks";
 import { type Json, del, read, write } from "../api";
 import { ConfirmButton, ErrorList, SchemaForm, Section, useAction } from "../components";
 import { href } from "../router";
-import type { FieldSpec } from "../schema";
+import { type FieldSpec, bodyFields } from "../schema";
 
-/** sys/auth/<path>/tune's fields the console offers (Vault's names). */
+/** sys/auth/<path>/tune's fields when the OpenAPI document cannot be read (Vault's names). */
 const TUNE_FIELDS: FieldSpec[] = [
   { name: "description", type: "string", required: false, deprecated: false, description: "Human-friendly description of the mount." },
   { name: "default_lease_ttl", type: "string", format: "duration", required: false, deprecated: false, description: "Default TTL of tokens issued by this method." },
@@ -15,6 +15,7 @@ export function AuthMethodsPage() {
   const [mounts, setMounts] = useState<Record<string, Json>>({});
   const [types, setTypes] = useState<string[]>([]);
   const [tuning, setTuning] = useState<string | undefined>();
+  const [tuneFields, setTuneFields] = useState<FieldSpec[]>(TUNE_FIELDS);
   const [status, setStatus] = useState("");
   const page = useAction();
 
@@ -24,6 +25,13 @@ export function AuthMethodsPage() {
     });
   useEffect(() => {
     void load();
+    // The tune form comes from the server's own declaration of sys/auth/{path}/tune.
+    void read("sys/internal/specs/openapi")
+      .then((doc) => {
+        const fields = bodyFields(doc, "/sys/auth/{path}/tune");
+        if (fields.length > 0) setTuneFields(fields);
+      })
+      .catch(() => {});
     void read("sys/plugins/catalog")
       .then((r) => setTypes(r.data?.auth ?? []))
       .catch(() => setTypes([]));
@@ -79,12 +87,11 @@ export function AuthMethodsPage() {
       </table>
       {tuning ? (
         <Section title={`Tune auth/${tuning}`}>
-          <SchemaForm
+          <TuneForm
             key={tuning}
-            fields={TUNE_FIELDS}
-            initial={{ description: mounts[tuning]?.description }}
-            onSubmit={async (body) => {
-              await write(`sys/auth/${tuning}tune`, body);
+            path={tuning}
+            fields={tuneFields}
+            onTuned={async () => {
               setStatus(`Tuned auth/${tuning}`);
               setTuning(undefined);
               await load();
@@ -147,3 +154,23 @@ function EnableForm({ types, onEnabled }: { types: string[]; onEnabled: (path: s
   );
 }
 
+
+/** The mount's current tune values, in the generated form; only what the operator changes is sent. */
+function TuneForm({ path, fields, onTuned }: { path: string; fields: FieldSpec[]; onTuned: () => Promise<void> }) {
+  const [current, setCurrent] = useState<Json | undefined>();
+  const action = useAction();
+  useEffect(() => {
+    void action.run(async () => setCurrent((await read(`sys/auth/${path}tune`)).data ?? {}));
+  }, [path]);
+  if (!current) return <ErrorList errors={action.errors} />;
+  return (
+    <SchemaForm
+      fields={fields}
+      initial={current}
+      onSubmit={async (body) => {
+        await write(`sys/auth/${path}tune`, body);
+        await onTuned();
+      }}
+    />
+  );
+}

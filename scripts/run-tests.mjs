@@ -148,6 +148,50 @@ async function runPostgresPass(list) {
   await runPass("postgresql", list, { WARDEN_TEST_STORAGE: "postgresql" });
 }
 
+/**
+ * The console's component tests (ui/test, Vitest in happy-dom): one extra pass, run when no filter
+ * is given or a filter names "ui". Vitest's JSON report gives the counts; failures are printed.
+ */
+async function runUiComponentTests() {
+  if (filter.length > 0 && !substrings.some((p) => "ui/test/".includes(p) || p.startsWith("ui"))) return;
+  const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+  if (!existsSync(vitest)) {
+    failed += 1;
+    process.stdout.write("FAIL ui/test (vitest is not installed: run npm ci)\n");
+    return;
+  }
+  const started = Date.now();
+  const child = spawn(process.execPath, [vitest, "run", "--config", join(root, "ui", "vite.config.ts"), "--reporter=json"], {
+    cwd: root,
+    env: { ...process.env, FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const code = await new Promise((r) => child.on("close", r));
+  let report;
+  try {
+    report = JSON.parse(out.slice(out.indexOf("{")));
+  } catch {
+    report = undefined;
+  }
+  const ok = report?.numPassedTests ?? 0;
+  let bad = report?.numFailedTests ?? 0;
+  if (code !== 0 && bad === 0) bad = 1;
+  passed += ok;
+  failed += bad;
+  skipped += (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0);
+  process.stdout.write(`${bad ? "FAIL" : "ok  "} ui/test (vitest) (${ok} passed, ${bad} failed, ${Date.now() - started} ms)\n`);
+  if (bad) {
+    const messages = (report?.testResults ?? []).flatMap((f) =>
+      f.assertionResults.filter((a) => a.status === "failed").map((a) => `${relative(root, f.name)} > ${a.fullName}\n${a.failureMessages.join("\n")}`),
+    );
+    process.stdout.write((messages.length > 0 ? messages.join("\n\n") : strip(err || out)).replace(/^/gm, "    ") + "\n");
+  }
+}
+
 const chosen = process.env.WARDEN_TEST_STORAGE;
 if (chosen === "postgresql") {
   await runPostgresPass(files);
@@ -157,6 +201,7 @@ if (chosen === "postgresql") {
   await runPass("", files, {});
   await runPostgresPass(files.filter(usesHarness));
 }
+if (!chosen || chosen === "sqlite") await runUiComponentTests();
 if (files.length === 0) failed += 1;
 if (failures.length > 0) process.stdout.write(`\nFailing tests:\n${failures.map((f) => `  ${f.slice(0, 400)}`).join("\n")}\n\n`);
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);

@@ -95,6 +95,7 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
     Listening:    ${server.url}
     Storage:      sqlite (${dbPath})
     Auth methods: token/, alicloud/
+    Web console:  ${server.url}/ui/
 
 Unseal Key: ${unsealKey}
 Root Token: ${rootToken}

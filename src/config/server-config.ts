@@ -87,6 +87,8 @@ export interface ServerConfig {
   seal?: SealConfig;
   /** The top-level `telemetry` block (defaults when absent). */
   telemetry?: TelemetryConfig;
+  /** `ui = true`: the web console at /ui/ (on in dev mode, off otherwise, as Vault). */
+  ui?: boolean;
 }
 
 export const DEFAULT_LEASE_TTL = 768 * 3600;
@@ -200,8 +202,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
   const apiAddr = optString(root.api_addr, "api_addr");
   if (apiAddr !== undefined) checkHttpUrl(apiAddr, "api_addr", "base");
 
-  // Accepted so Vault configs load; they mean nothing here. Still type-checked to catch typos.
-  if (root.ui !== undefined) bool(root.ui, "ui", false);
+  // Accepted so Vault configs load; it means nothing here. Still type-checked to catch typos.
   if (root.disable_mlock !== undefined) bool(root.disable_mlock, "disable_mlock", false);
 
   const config: ServerConfig = {
@@ -213,6 +214,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
     allowAuditLogPrefixing: bool(root.allow_audit_log_prefixing, "allow_audit_log_prefixing", false),
     audit: auditDevices(root.audit),
     telemetry: parseTelemetry(root.telemetry, fail),
+    ui: bool(root.ui, "ui", false),
   };
   const pluginDirectory = optString(root.plugin_directory, "plugin_directory");
   if (pluginDirectory !== undefined) config.pluginDirectory = pluginDirectory;
@@ -455,5 +457,6 @@ export function devServerConfig(opts: { listenAddress?: string; dataDir: string 
     logLevel: "info",
     allowAuditLogPrefixing: false,
     audit: [],
+    ui: true,
   };
 }

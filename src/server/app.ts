@@ -14,6 +14,7 @@ import { type ForwardedForOptions, clientAddress } from "./client-address.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
 import { addSealRoutes } from "./seal-routes.js";
 import { addSnapshotRoutes } from "./snapshot-routes.js";
+import { addUiRoutes } from "./ui-routes.js";
 
 export interface ListenerOptions {
   forwardedFor: ForwardedForOptions;
@@ -24,6 +25,8 @@ export interface ListenerOptions {
   clusterName?: string;
   /** The listener's `telemetry { unauthenticated_metrics_access = true }`: sys/metrics without a token. */
   unauthenticatedMetricsAccess?: boolean;
+  /** Serve the web console at /ui/ (config `ui = true`). */
+  ui?: boolean;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -181,6 +184,9 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       return errorResponse(e);
     }
   });
+
+  // After /v1/*: the console's routes are never tried for an API request.
+  if (listener.ui) addUiRoutes(app);
 
   app.all("*", () => json(404, { errors: [] }));
   app.onError((e) => errorResponse(e));

@@ -116,6 +116,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
         clusterName: config.clusterName,
         unauthenticatedMetricsAccess: l.unauthenticatedMetricsAccess === true,
+        ui: config.ui === true,
       }, metrics);
       listeners.push(
         await listen(app, {

@@ -271,3 +271,11 @@ test("parseHcl: block shape and clear syntax errors", async () => {
 });
 
 test.run();
+
+test("ui: the web console is off unless ui = true; the dev server has it on", async () => {
+  assert.is((await parse(MIN)).ui, false);
+  assert.is((await parse(`${MIN}\nui = true\n`)).ui, true);
+  assert.is((await parse(`${MIN}\nui = false\n`)).ui, false);
+  await fails(`${MIN}\nui = "maybe"\n`, /ui: expected a boolean/);
+  assert.is(devServerConfig({ dataDir: "/tmp/x" }).ui, true);
+});

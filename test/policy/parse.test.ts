@@ -106,6 +106,30 @@ test("malformed policies are 400 'failed to parse policy'", async () => {
   await rejects(parsePolicy("p", `{"path": {`), isParseError(/invalid JSON/), "json");
 });
 
+test("every parse error names its line (the console shows it there)", async () => {
+  const text = [
+    `path "secret/*" {`,
+    `  capabilities = ["read"]`,
+    `}`,
+    ``,
+    `path "auth/token/*" {`,
+    `  capabilities = [`,
+    `    "read",`,
+    `    "reed",`,
+    `  ]`,
+    `}`,
+  ].join("\n");
+  await rejects(parsePolicy("p", text), isParseError(/^failed to parse policy: policy\.hcl:8: path "auth\/token\/\*": invalid capability "reed"$/), "capability");
+  // The second stanza for the same path is the one named, not the first.
+  const twice = `path "a" { capabilities = ["read"] }\npath "a" {\n  policy = "admin"\n}`;
+  await rejects(parsePolicy("p", twice), isParseError(/policy\.hcl:3: path "a": invalid policy "admin"/), "legacy, second stanza");
+  await rejects(parsePolicy("p", `path "a" {\n  capabilities = ["read"]\n  capability = ["x"]\n}`), isParseError(/policy\.hcl:3: path "a": invalid key "capability"/), "key");
+  await rejects(parsePolicy("p", `\n\npaths "a" { capabilities = ["read"] }`), isParseError(/policy\.hcl:3: invalid key "paths"/), "top");
+  await rejects(parsePolicy("p", `\npath "a/+*" { capabilities = ["read"] }`), isParseError(/policy\.hcl:2: /), "wildcards: the stanza's line");
+  await rejects(parsePolicy("p", `path "a" {\n  capabilities = [ \n}`), isParseError(/policy\.hcl:3,/), "syntax errors keep the parser's line");
+  await rejects(parsePolicy("j", `{"path": {\n  "a": {"capabilities": ["read"]},\n  "b": {\n    "capabilities": ["bogus"]}}}`), isParseError(/policy\.json:4: path "b"/), "json");
+});
+
 test("JSON policies use the same structure", async () => {
   const j = await parsePolicy("j", `{"path": {"secret/*": {"capabilities": ["read"]}, "x": [{"policy": "write"}]}}`);
   const a = compileAcl([j]);

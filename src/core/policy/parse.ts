@@ -50,9 +50,17 @@ const LEGACY: Record<string, Capability[]> = {
   sudo: ["create", "read", "update", "delete", "list", "sudo"],
 };
 
-class PolicySyntaxError extends Error {}
-const fail = (msg: string): never => {
-  throw new PolicySyntaxError(msg);
+/** `needle`: the text (a quoted key or value) whose line the error is about, found in the policy text later. */
+class PolicySyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly needle?: string,
+  ) {
+    super(message);
+  }
+}
+const fail = (msg: string, needle?: string): never => {
+  throw new PolicySyntaxError(msg, needle);
 };
 
 export async function parsePolicy(name: string, text: string): Promise<Policy> {
@@ -60,7 +68,7 @@ export async function parsePolicy(name: string, text: string): Promise<Policy> {
   if (typeof text !== "string") throw badRequest("failed to parse policy: policy text must be a string");
   try {
     const root = await decode(text);
-    return build(policyName, root);
+    return build(policyName, root, text);
   } catch (e) {
     if (e instanceof PolicySyntaxError) throw badRequest(`failed to parse policy: ${e.message}`);
     if (isWardenError(e)) throw badRequest(`failed to parse policy: ${e.errors.join("; ")}`);
@@ -80,14 +88,26 @@ async function decode(text: string): Promise<Record<string, unknown>> {
   return json;
 }
 
-function build(name: string, root: Record<string, unknown>): Policy {
+function build(name: string, root: Record<string, unknown>, text: string): Policy {
+  const file = text.trimStart().startsWith("{") ? "policy.json" : "policy.hcl";
   for (const key of Object.keys(root)) {
-    if (!TOP_KEYS.has(key)) fail(`invalid key "${key}" at top level`);
+    if (!TOP_KEYS.has(key)) fail(`${file}:${lineOf(text, 0, text.length, key)}: invalid key "${key}" at top level`);
   }
   // `name` inside the text is informational (Vault ignores it too); the stored name wins.
   if (root.name !== undefined && typeof root.name !== "string") fail(`"name" must be a string`);
   const rules: PathRule[] = [];
-  for (const [path, body] of stanzas(root.path)) rules.push(parseStanza(path, body));
+  const seen = new Map<string, number>();
+  for (const [path, body] of stanzas(root.path)) {
+    const nth = (seen.get(path) ?? 0) + 1;
+    seen.set(path, nth);
+    try {
+      rules.push(parseStanza(path, body));
+    } catch (e) {
+      // The stanza's checks know what is wrong but not where: name the line, as the HCL parser's own errors do.
+      if (!(e instanceof PolicySyntaxError)) throw e;
+      throw new PolicySyntaxError(`${file}:${stanzaLine(text, path, nth, e.needle)}: ${e.message}`);
+    }
+  }
   return { name, rules, templated: rules.some((r) => hasTemplate(r.path)) };
 }
 
@@ -115,7 +135,7 @@ function stanzas(raw: unknown): Array<[string, Record<string, unknown>]> {
 function parseStanza(rawPath: string, body: Record<string, unknown>): PathRule {
   const where = `path "${rawPath}"`;
   for (const key of Object.keys(body)) {
-    if (!PATH_KEYS.has(key)) fail(`${where}: invalid key "${key}"`);
+    if (!PATH_KEYS.has(key)) fail(`${where}: invalid key "${key}"`, key);
   }
   // Vault strips one leading "/": policy paths are written relative to /v1/.
   const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
@@ -129,7 +149,7 @@ function parseStanza(rawPath: string, body: Record<string, unknown>): PathRule {
   let caps: Capability[] = [];
   if (body.capabilities !== undefined) {
     for (const c of stringList(body.capabilities, `${where}: capabilities`)) {
-      if (!CAPABILITIES.has(c)) fail(`${where}: invalid capability "${c}"`);
+      if (!CAPABILITIES.has(c)) fail(`${where}: invalid capability "${c}"`, JSON.stringify(c));
       if (!caps.includes(c as Capability)) caps.push(c as Capability);
     }
   }
@@ -139,7 +159,7 @@ function parseStanza(rawPath: string, body: Record<string, unknown>): PathRule {
     if (legacy === "deny") caps = ["deny"];
     else if (Object.hasOwn(LEGACY, legacy)) {
       for (const c of LEGACY[legacy]!) if (!caps.includes(c)) caps.push(c);
-    } else fail(`${where}: invalid policy "${legacy}"`);
+    } else fail(`${where}: invalid policy "${legacy}"`, JSON.stringify(legacy));
   }
 
   // deny wipes everything else, parameters included: nothing on this path is granted.
@@ -199,4 +219,31 @@ function wrapTtl(raw: unknown, where: string): number {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** 1-based line of the first line in text[from, to) that contains `needle`; the line of `from` when none does. */
+function lineOf(text: string, from: number, to: number, needle: string): number {
+  const at = text.slice(from, to).indexOf(needle);
+  return lineAt(text, at < 0 ? from : from + at);
+}
+
+const lineAt = (text: string, index: number): number => text.slice(0, index).split("\n").length;
+
+/**
+ * The line of the nth stanza for `path` (HCL `path "p" {`, JSON `"p": {`), or of `needle` inside it
+ * (before the next stanza of any path). Best effort: line 1 when the stanza cannot be found.
+ */
+function stanzaLine(text: string, path: string, nth: number, needle?: string): number {
+  const quoted = JSON.stringify(path);
+  let start = -1;
+  for (let i = 0, from = 0; i < nth; i++) {
+    start = text.indexOf(quoted, from);
+    if (start < 0) return 1;
+    from = start + quoted.length;
+  }
+  if (needle === undefined) return lineAt(text, start);
+  const next = /\bpath\s*"|"\s*:\s*\{/g;
+  next.lastIndex = start + quoted.length;
+  const end = next.exec(text)?.index ?? text.length;
+  return lineOf(text, start, end, needle);
 }

@@ -68,7 +68,7 @@ test("known gateway denials are 403; only Code and RequestId reach the log", () 
   const log = recordingLogger();
   const body = JSON.stringify({ RequestId: "R-9", HostId: "sts.aliyuncs.com", Code: "SignatureDoesNotMatch", Message: "server string to sign is:POST&%2F&AccessKeyId%3DLTAIsecret" });
   assert.throws(() => readCallerIdentity(res(body, 400), log), (e: unknown) => e instanceof WardenError && e.status === 403 && e.message === "permission denied");
-  assert.equal(log.lines[0]!.fields, { status: 400, code: "SignatureDoesNotMatch", request_id: "R-9" });
+  assert.equal(log.lines[0]!.fields, { status: 400, code: "SignatureDoesNotMatch", sts_request_id: "R-9" });
   assert.not.ok(log.text().includes("LTAIsecret"));
   for (const code of ["InvalidAccessKeyId.NotFound", "SignatureNonceUsed", "InvalidTimeStamp.Expired", "InvalidSecurityToken.MismatchWithAccessKey", "MissingSecurityToken"]) {
     assert.is(statusOf(res(JSON.stringify({ Code: code, RequestId: "r" }), code.startsWith("InvalidAccessKeyId") ? 404 : 400)), 403, code);

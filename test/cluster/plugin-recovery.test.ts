@@ -49,12 +49,13 @@ t.after(async ({ c, p }) => {
   rmSync(p.dir, { recursive: true, force: true });
 });
 
-t("every node lists the mount as failed and answers 503 with the reason; its token still looks up", async ({ c, token }) => {
+t("every node lists the mount as failed with the reason and answers 503; its token still looks up", async ({ c, token }) => {
   for (const node of [0, 1]) {
     assert.is(await status(c, node), "failed", `node ${node}`);
     const r = await c.req(node, "GET", "auth/rec/hello");
     assert.is(r.status, 503, `node ${node}: ${JSON.stringify(r.body)}`);
-    assert.match(JSON.stringify(r.body), /sha256 mismatch/);
+    assert.match(JSON.stringify(r.body), /plugin failed to load/);
+    assert.match(JSON.stringify((await c.req(node, "GET", "sys/auth")).body), /sha256 mismatch/, `node ${node}: the reason in sys/auth`);
     assert.is((await c.req(node, "GET", "auth/token/lookup-self", { token })).status, 200, `node ${node}: token valid`);
   }
 });

@@ -194,10 +194,11 @@ r("the catalog survives a restart; the pin is checked again at boot", async () =
   p.put("boot.js", probeSource("boot", "tampered"));
   s = await serverWithPlugins(p.dir, { dataDir });
   s.rootToken = root;
-  // Listed as failed and answered 503 with the reason (test/plugins/recovery.test.ts covers recovery).
+  // Listed as failed with the reason, and answered 503 (test/plugins/recovery.test.ts covers recovery).
   const hello = await s.read("auth/boot/hello");
   assert.is(hello.status, 503, hello.text);
-  assert.match(hello.text, /sha256 mismatch/);
+  assert.match(hello.text, /plugin failed to load/);
+  assert.match(JSON.stringify((await s.read("sys/auth")).body), /sha256 mismatch/);
   assert.ok(s.logs.some((l) => l.includes("mount listed as failed") && l.includes("sha256 mismatch")), "logged");
   assert.is((await s.read("sys/health")).status, 200, "the server runs without that mount");
   await s.close();

@@ -16,7 +16,7 @@ export async function spawnKilledInit(dataDir: string, key: Buffer): Promise<voi
   );
   let output = "";
   const child = spawn(process.execPath, [CLI, "server", `-config=${config}`], { stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise((r) => child.once("exit", r));
+  const exited = new Promise<number | null>((r) => child.once("exit", r));
   const upgrading = new Promise<void>((resolve) => {
     const on = (d: Buffer) => {
       output += d;
@@ -29,7 +29,15 @@ export async function spawnKilledInit(dataDir: string, key: Buffer): Promise<voi
     child.stderr!.on("data", on);
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor("the child server listens", 15_000, async () => (await fetch(`${url}/v1/sys/seal-status`).catch(() => undefined))?.ok);
+  // A generous bound: a node process starting on a loaded 2-core machine can take many seconds. A child
+  // that exits instead fails at once, with what it printed.
+  let listening = false;
+  await Promise.race([
+    waitFor("the child server listens", 60_000, async () => (await fetch(`${url}/v1/sys/seal-status`).catch(() => undefined))?.ok).then(() => (listening = true)),
+    exited.then((code) => {
+      if (!listening) throw new Error(`the child server exited (${code}) before listening:\n${output}`);
+    }),
+  ]);
   // The answer never comes when the kill lands first: the request only has to be sent.
   void fetch(`${url}/v1/sys/init`, { method: "PUT", body: "{}" }).catch(() => undefined);
   await Promise.race([upgrading, exited]);

@@ -107,7 +107,7 @@ t("kill -9 during the upgrade: the restart finds the database whole (as before, 
       assert.ok((await s.storageText()).includes(C), "killed before the commit: the clear database is as it was");
       assert.is((await s.request("PUT", "sys/init", { token: null, body: {} })).status, 200);
     }
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     while ((await s.request("GET", "sys/seal-status", { token: null })).body.sealed) {
       assert.ok(Date.now() < deadline, "the static seal unseals");
       await new Promise((r) => setTimeout(r, 50));

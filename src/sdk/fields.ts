@@ -163,6 +163,9 @@ function plainObject(v: unknown, field: string): Record<string, unknown> {
 }
 
 function kvPairs(v: unknown, field: string): Record<string, string> {
+  // A lone "k=v" string is one pair, as Vault's TypeKVPairs reads it (what `labels=team=infra` sends
+  // from a CLI); a string holding a JSON object is still a map.
+  if (typeof v === "string" && !v.trimStart().startsWith("{")) v = [v];
   const out: Record<string, string> = Object.create(null);
   if (Array.isArray(v)) {
     for (const item of v) {

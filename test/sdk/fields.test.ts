@@ -88,14 +88,17 @@ test("map: an object, or its JSON text; '' is empty; arrays and scalars refused"
   for (const v of ["[1]", "nope", "3", [1], 3, true]) refused("map", v, /field "f": expected a map/);
 });
 
-test("kv_pairs: an object of scalars, its JSON, or [\"k=v\"] (the value may hold '=')", () => {
+test("kv_pairs: an object of scalars, its JSON, [\"k=v\"] or a lone \"k=v\" (the value may hold '=')", () => {
   assert.equal({ ...as("kv_pairs", { a: "1", n: 2, b: true }) }, { a: "1", n: "2", b: "true" });
   assert.equal({ ...as("kv_pairs", '{"team":"core"}') }, { team: "core" });
   assert.equal({ ...as("kv_pairs", ["k=v=w", "e="]) }, { k: "v=w", e: "" });
   refused("kv_pairs", ["novalue"], /field "f": expected key=value/);
   refused("kv_pairs", ["=v"], /expected key=value/);
   refused("kv_pairs", { a: { nested: 1 } }, /expected a string/);
-  refused("kv_pairs", "k=v", /expected a map/);
+  assert.equal({ ...as("kv_pairs", "team=infra=x") }, { team: "infra=x" }, "a lone pair, as Vault");
+  refused("kv_pairs", "nope", /field "f": expected key=value/);
+  refused("kv_pairs", "=v", /expected key=value/);
+  refused("kv_pairs", '{"a":', /expected a map/);
 });
 
 test("header: object, JSON, base64(JSON) or 'Name: value' lines; names lower-cased, values kept as lists", () => {

@@ -273,7 +273,7 @@ function fileMode(v: unknown, where: string): number {
   const text = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : typeof v === "string" ? v.trim() : "";
   if (!/^0?[0-7]{3}$/.test(text)) return fail(`${where}: expected an octal mode such as 0600`);
   const mode = parseInt(text, 8);
-  if (mode & 0o007) fail(`${where}: ${text} lets any user of the machine use the token file; drop the "other" bits`);
+  if (mode & 0o007) fail(`${where}: 0${mode.toString(8).padStart(3, "0")} lets any user of the machine use the token file; drop the "other" bits`);
   return mode;
 }
 

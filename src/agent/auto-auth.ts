@@ -63,13 +63,9 @@ export class AutoAuth {
   token: string | undefined;
   private readonly stopper = new AbortController();
   private readonly random: () => number;
-  private authenticated?: () => void;
-  /** Resolves at the first successful login (sinks written). */
-  readonly firstAuth: Promise<void>;
 
   constructor(private readonly opts: AutoAuthOptions) {
     this.random = opts.random ?? Math.random;
-    this.firstAuth = new Promise((resolve) => (this.authenticated = resolve));
   }
 
   get stopped(): boolean {
@@ -97,7 +93,6 @@ export class AutoAuth {
       await this.writeSinks(lease.token, backoff);
       if (this.stopped) return;
       this.token = lease.token;
-      this.authenticated?.();
       this.opts.log.info("authenticated; token written to the sinks", { lease_duration: lease.leaseDuration, renewable: lease.renewable, sinks: this.opts.sinks.length });
       if (once) return;
       await this.watch(lease, backoff);

@@ -54,7 +54,7 @@ export function loginBuilder(method: AutoAuthMethod, upstream: Upstream, address
     case "approle": {
       // Vault's rule: once the secret id file is read (and removed), its secret id is kept in memory
       // for the next logins; a file written later replaces it.
-      let cachedSecretId: string | undefined;
+      let cached: { raw: string; secretId: string } | undefined;
       const secretId = async (): Promise<string | undefined> => {
         const path = cfg.secretIdFilePath;
         if (path === undefined) return undefined;
@@ -62,12 +62,14 @@ export function loginBuilder(method: AutoAuthMethod, upstream: Upstream, address
         try {
           raw = await readTrimmed(path, "secret id");
         } catch (e) {
-          if (cachedSecretId !== undefined) return cachedSecretId;
+          if (cached !== undefined) return cached.secretId;
           throw e;
         }
+        // A wrapping token unwraps once: the same file content (kept, not removed) means the same secret id.
+        if (cached?.raw === raw) return cached.secretId;
         const value = cfg.secretIdResponseWrappingPath ? await unwrapSecretId(upstream, raw, cfg.secretIdResponseWrappingPath) : raw;
         if (cfg.removeSecretIdFileAfterReading) await unlink(path).catch(() => undefined);
-        cachedSecretId = value;
+        cached = { raw, secretId: value };
         return value;
       };
       return {

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { freePort } from "../helpers/free-port.js";
-import { startTestServer } from "../helpers/server.js";
+// The kit's server directly (SQLite), not test/helpers/server: the agent's behaviour does not depend
+// on the server's storage, and a second, PostgreSQL pass would add two minutes to CI for nothing.
+import { startTestServer } from "../../src/sdk/testing/server.js";
 import { approleConfig, approleRole, lookup, readSink, secretsIn, startAgent, tempDir, waitForValidSink, writeConfig } from "./harness.js";
 
 const SOAK_MS = Number(process.env.AGENT_SOAK_MS ?? 120_000);

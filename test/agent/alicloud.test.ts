@@ -126,6 +126,22 @@ t("credentials of the instance's RAM role from the metadata service (hardened mo
   assert.equal(secretsIn(agent.output(), [first, second, current.accessKeySecret, current.securityToken]), []);
 });
 
+t("the metadata service unavailable for a while: retried with backoff, then the RAM role's credentials are used", async (ctx) => {
+  const dir = tempDir();
+  const sink = join(dir, "token");
+  ctx.ecs.setFault("unavailable");
+  const agent = startAgent(writeConfig(dir, alicloudConfig(ctx.s.url, sink, `      metadata_endpoint = "${ctx.ecs.url}"\n      ram_role = "dev-role"`)));
+  ctx.agents.push(agent);
+  try {
+    await waitFor("two failed logins", 15_000, async () => (agent.output().match(/login failed; retrying.*metadata service refused a session token \(503\)/g) ?? []).length >= 2);
+    assert.is(readSink(sink), undefined);
+  } finally {
+    ctx.ecs.setFault(null);
+  }
+  const token = await waitForValidSink(ctx.s, sink, 20_000);
+  assert.is((await lookup(ctx.s, token))!.meta.arn, `acs:ram::${ACCOUNT}:assumed-role/dev-role/vm-ram-i-agenttest01`);
+});
+
 t("STS failing for several seconds: the agent retries with backoff, says why, and logs in once STS is back", async (ctx) => {
   const dir = tempDir();
   const sink = join(dir, "token");

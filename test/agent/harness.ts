@@ -17,8 +17,8 @@ export interface AgentProcess {
   output(): string;
   /** Resolves with the exit code (signal exits as 128+n). */
   exited: Promise<number>;
-  /** SIGTERM, then the exit code (SIGKILL after 10 s: a test must not hang on a stuck agent). */
-  stop(): Promise<number>;
+  /** SIGTERM (or `signal`), then the exit code (SIGKILL after 10 s: a test must not hang on a stuck agent). */
+  stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
 export function tempDir(prefix = "warden-agent-"): string {
@@ -45,8 +45,8 @@ export function startAgent(configPath: string, opts: { env?: Record<string, stri
     proc,
     output: () => out,
     exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
       const code = await exited;
       clearTimeout(timer);

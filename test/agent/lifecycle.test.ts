@@ -185,6 +185,9 @@ auto_auth {
   const second = await waitForValidSink(ctx.s, sink, 15_000, first);
   assert.match((await lookup(ctx.s, second))!.display_name, /pod-b/);
   assert.equal(secretsIn(agent.output(), [first, second, firstJwt, secondJwt]), []);
+  // SIGINT (Ctrl-C) is a clean stop too.
+  assert.is(await agent.stop("SIGINT"), 0);
+  assert.match(agent.output(), /SIGINT received; shutting down/);
 });
 
 t.run();

@@ -70,7 +70,7 @@ export interface AgentListenerConfig {
 }
 
 export interface AgentConfig {
-  vault: { address: string; caCert?: string; tlsSkipVerify: boolean };
+  vault: { address: string; caCert?: string };
   method: AutoAuthMethod;
   sinks: FileSinkConfig[];
   /** false: requests are forwarded as they come; true: a request without a token gets the agent's; "force": always. */
@@ -138,7 +138,9 @@ function build(root: Record<string, unknown>): AgentConfig {
   const address = optString(vaultBody.address, "vault: address");
   if (!address) return fail("vault: address is required");
   checkHttpUrl(address, "vault: address", "base");
-  const vault: AgentConfig["vault"] = { address: address.replace(/\/+$/, ""), tlsSkipVerify: bool(vaultBody.tls_skip_verify, "vault: tls_skip_verify", false) };
+  // Accepted so Vault configs load, but only as false: a token sent to an unverified server is a token given away.
+  if (bool(vaultBody.tls_skip_verify, "vault: tls_skip_verify", false)) fail("vault: tls_skip_verify = true is not supported; give the server's CA with ca_cert");
+  const vault: AgentConfig["vault"] = { address: address.replace(/\/+$/, "") };
   const caCert = optString(vaultBody.ca_cert, "vault: ca_cert");
   if (caCert) vault.caCert = caCert;
 

@@ -46,6 +46,11 @@ export async function runAgent(opts: AgentRunOptions): Promise<number> {
         log: log.child("agent.api_proxy"),
       });
       log.info("api proxy listening", { addresses: proxy.urls, upstream: upstream.base.origin, use_auto_auth_token: config.useAutoAuthToken });
+      const open = config.listeners.filter((l) => !/^(127\.|\[::1\]:|localhost:)/.test(l.address));
+      if (config.useAutoAuthToken !== false && open.length > 0) {
+        // Whoever reaches such a listener acts with the agent's token.
+        log.warn("the api proxy lends the agent's token on a listener that is not loopback", { addresses: open.map((l) => l.address) });
+      }
     }
     log.info("agent started", { vault: upstream.base.origin, method: config.method.config.type, mount_path: config.method.mountPath, exit_after_auth: exitAfterAuth });
     const running = autoAuth.run(exitAfterAuth);

@@ -11,7 +11,6 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 export interface UpstreamOptions {
   address: string;
   caCert?: string;
-  tlsSkipVerify?: boolean;
 }
 
 /** A request that never got an HTTP answer (connection refused, reset, timeout). */
@@ -33,7 +32,7 @@ export class Upstream {
     this.base = new URL(opts.address);
     this.secure = this.base.protocol === "https:";
     this.agent = this.secure
-      ? new HttpsAgent({ keepAlive: true, ...(opts.caCert ? { ca: readFileSync(opts.caCert, "utf8") } : {}), rejectUnauthorized: !opts.tlsSkipVerify })
+      ? new HttpsAgent({ keepAlive: true, ...(opts.caCert ? { ca: readFileSync(opts.caCert, "utf8") } : {}) })
       : new HttpAgent({ keepAlive: true });
   }
 

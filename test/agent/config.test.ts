@@ -72,7 +72,7 @@ pid_file = "/run/warden/agent.pid"
 `,
     "agent.hcl",
   );
-  assert.equal(c.vault, { address: "https://warden.internal:8200", caCert: "/etc/warden/ca.pem", tlsSkipVerify: false });
+  assert.equal(c.vault, { address: "https://warden.internal:8200", caCert: "/etc/warden/ca.pem" });
   assert.equal(c.method.config, { type: "alicloud", role: "dev-role", region: "cn-hangzhou", metadataEndpoint: "http://100.100.100.200" });
   assert.is(c.method.minBackoffMs, 2000);
   assert.is(c.method.maxBackoffMs, 60_000);
@@ -92,6 +92,7 @@ t("refusals name the block or key", async () => {
   assert.match(await refused(vault + approle + `api_proxy {\n  use_auto_auth_token = "always"\n}\n`), /use_auto_auth_token/);
   assert.match(await refused(vault + approle + `api_proxy {\n  use_auto_auth_token = true\n}\n`), /api_proxy: needs a listener/);
   assert.match(await refused(vault.replace("http://127.0.0.1:8200", "ftp://x") + approle), /vault: address must be an http\(s\) URL/);
+  assert.match(await refused(vault.replace("}", "  tls_skip_verify = true\n}") + approle), /tls_skip_verify = true is not supported/);
   assert.match(
     await refused(vault + `auto_auth {\n  method "alicloud" {\n    config = { role = "r", region = "cn-hangzhou", access_key = "a" }\n  }\n}\n`),
     /access_key and secret_key go together/,

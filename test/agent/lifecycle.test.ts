@@ -1,7 +1,7 @@
 // The agent's token lifecycle against a real server, with real short TTLs (the server's TestClock
 // cannot reach another process): approle and jwt logins from files, renewal past several TTLs, a
 // new login near the max TTL and after a revocation. Every wait is for a condition.
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { makeKey, sign, type TestKey } from "../../plugins/jwt/test-support.js";
@@ -42,22 +42,30 @@ t.after(async ({ s }) => {
 });
 
 /** Starts an approle agent with fresh role/secret id files; returns the sink path and the agent. */
-async function approleAgent(ctx: Ctx, role: string, ttl: string, maxTtl: string): Promise<{ dir: string; sink: string; agent: AgentProcess; secretId: string; roleId: string }> {
+async function approleAgent(ctx: Ctx, role: string, ttl: string, maxTtl: string, before?: (sink: string) => void): Promise<{ dir: string; sink: string; agent: AgentProcess; secretId: string; roleId: string }> {
   const { roleId, secretId } = await approleRole(ctx.s, role, ttl, maxTtl);
   const dir = tempDir();
   writeFileSync(join(dir, "role-id"), `${roleId}\n`);
   writeFileSync(join(dir, "secret-id"), `${secretId}\n`);
   const sink = join(dir, "token");
+  before?.(sink);
   const agent = startAgent(writeConfig(dir, approleConfig({ address: ctx.s.url, dir, sink }) + `pid_file = "${join(dir, "agent.pid")}"\n`));
   ctx.agents.push(agent);
   return { dir, sink, agent, secretId, roleId };
 }
 
 t("approle from files: the secret id file is read and removed, the sink is written 0600, the pid file names the agent", async (ctx) => {
-  const { dir, sink, agent, secretId } = await approleAgent(ctx, "files", "1m", "1h");
+  // An existing sink owned by the application's user keeps its owner (only root may give it: CI as root checks it).
+  const asRoot = process.getuid?.() === 0;
+  const { dir, sink, agent, secretId } = await approleAgent(ctx, "files", "1m", "1h", (path) => {
+    writeFileSync(path, "stale", { mode: 0o644 });
+    if (asRoot) chownSync(path, 4321, 4321);
+  });
   const token = await waitForValidSink(ctx.s, sink, 15_000);
   assert.is(statSync(sink).mode & 0o777, 0o600, "the sink's mode is the configured 0600");
+  if (asRoot) assert.equal([statSync(sink).uid, statSync(sink).gid], [4321, 4321], "the sink keeps its owner");
   assert.not.ok(existsSync(join(dir, "secret-id")), "the secret id file is removed after reading");
+  assert.equal(readdirSync(dir).filter((f) => f.includes(".tmp-")), [], "no temporary file left beside the sink");
   assert.ok(existsSync(join(dir, "role-id")), "the role id file stays");
   await waitFor("the pid file", 5000, async () => existsSync(join(dir, "agent.pid")));
   assert.is(readSink(join(dir, "agent.pid"))!.trim(), String(agent.proc.pid));

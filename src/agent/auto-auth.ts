@@ -6,7 +6,7 @@
  * renew in step. Log in again, and rewrite the sinks, when
  *   - the server refuses the renewal (4xx: revoked, expired, not renewable, past its max TTL);
  *   - a renewal comes back shorter than asked (the max TTL caps it): the token is used until about
- *     2/3 of that last stretch, then replaced, so there is always a valid token in the sinks;
+ *     half of that last stretch, then replaced, so there is always a valid token in the sinks;
  *   - the token is not renewable (replaced at about 2/3 of its lease);
  *   - transient failures last until the token has expired.
  * Transient failures (server down or sealed, network, STS errors behind the login) never stop the
@@ -166,9 +166,10 @@ export class AutoAuth {
       const granted = Number((answer.body as { auth?: { lease_duration?: unknown } } | null)?.auth?.lease_duration) || 0;
       expiresAt = Date.now() + granted * 1000;
       if (granted < asked) {
-        // Capped by the max TTL: this is the token's last stretch.
+        // Capped by the max TTL: this is the token's last stretch. Replaced half-way through it, so
+        // the new token is in the sinks well before the old one dies.
         this.opts.log.info("the token is near its max TTL; it will be replaced before it expires", { lease_duration: granted });
-        await this.sleep(this.twoThirdsOf(expiresAt - Date.now()));
+        await this.sleep(((expiresAt - Date.now()) / 2) * (1 - 0.1 * this.random()));
         return;
       }
       this.opts.log.debug("token renewed", { lease_duration: granted });

@@ -126,11 +126,11 @@ t("renewal keeps one token alive past several TTLs", async (ctx) => {
 });
 
 t("near the max TTL a new login replaces the token, and the sink never holds a dead one", async (ctx) => {
-  const { sink, agent } = await approleAgent(ctx, "short", "2s", "5s");
+  const { sink, agent } = await approleAgent(ctx, "short", "3s", "8s");
   const first = await waitForValidSink(ctx.s, sink, 15_000);
   // Sample the sink all along: every token it holds must be valid when read.
   const seen = new Set<string>([first]);
-  const second = await waitFor("a second token after the first's max TTL", 20_000, async () => {
+  const second = await waitFor("a second token after the first's max TTL", 25_000, async () => {
     const t = readSink(sink);
     if (t === undefined) throw new Error("the sink disappeared");
     if (!(await lookup(ctx.s, t))) throw new Error("the sink holds a token the server refuses");
@@ -143,7 +143,7 @@ t("near the max TTL a new login replaces the token, and the sink never holds a d
   // with less than a second left, refuses it ("past the max TTL"): a new login at once either way.
   assert.match(agent.output(), /near its max TTL; it will be replaced|past the max TTL, cannot renew/);
   // And again: the replacement happens at every max TTL, not once.
-  await waitForValidSink(ctx.s, sink, 20_000, second);
+  await waitForValidSink(ctx.s, sink, 25_000, second);
 });
 
 t("a revoked token is noticed and replaced", async (ctx) => {

@@ -34,6 +34,8 @@ interface Lease {
   /** Seconds; 0 = the token does not expire. */
   leaseDuration: number;
   renewable: boolean;
+  /** When the login answer came: the lease counts from there, not from when the sinks were written. */
+  receivedAt: number;
 }
 
 /** Exponential, doubling from min to max; each wait drawn from the upper quarter below the current step. */
@@ -105,7 +107,7 @@ export class AutoAuth {
     if (answer.status !== 200) throw new Error(`${req.path}: ${errorsOf(answer)}`);
     const auth = (answer.body as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | null)?.auth;
     if (typeof auth?.client_token !== "string" || auth.client_token === "") throw new Error(`${req.path}: the answer holds no token`);
-    return { token: auth.client_token, leaseDuration: Number(auth.lease_duration) || 0, renewable: auth.renewable === true };
+    return { token: auth.client_token, leaseDuration: Number(auth.lease_duration) || 0, renewable: auth.renewable === true, receivedAt: Date.now() };
   }
 
   /** Every sink, until all are written (a full disk or a missing directory is retried, and said). */
@@ -133,7 +135,7 @@ export class AutoAuth {
       return;
     }
     const asked = lease.leaseDuration;
-    let expiresAt = Date.now() + asked * 1000;
+    let expiresAt = lease.receivedAt + asked * 1000;
     if (!lease.renewable) {
       this.opts.log.info("the token is not renewable; it will be replaced before it expires");
       await this.sleep(this.twoThirdsOf(expiresAt - Date.now()));

@@ -121,7 +121,6 @@ t("renewal keeps one token alive past several TTLs", async (ctx) => {
     return Date.now() - issued > 10_000 ? d : undefined;
   }, 200);
   assert.ok(data.last_renewal_time, "the token was renewed");
-  assert.ok(data.ttl > 0);
   assert.equal(secretsIn(agent.output(), [token]), []);
 });
 

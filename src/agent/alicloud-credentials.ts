@@ -129,8 +129,8 @@ export class EcsRamRoleCredentials implements CredentialSource {
     try {
       return await fetch(this.endpoint + path, { ...init, redirect: "manual", signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause;
-      throw new MetadataError(`cannot reach the metadata service at ${this.endpoint}: ${cause?.code ?? (e as Error).message}`);
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new MetadataError(`cannot reach the metadata service at ${this.endpoint}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
   }
 }

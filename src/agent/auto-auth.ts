@@ -103,6 +103,7 @@ export class AutoAuth {
 
   private async login(): Promise<Lease> {
     const req = await this.opts.builder.build();
+    this.opts.log.debug("logging in", { path: req.path });
     const answer = await this.opts.upstream.json("PUT", req.path, { body: req.body });
     if (answer.status !== 200) throw new Error(`${req.path}: ${errorsOf(answer)}`);
     const auth = (answer.body as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | null)?.auth;

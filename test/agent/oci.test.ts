@@ -9,7 +9,7 @@ import { startTestServer } from "../helpers/server.js";
 import { alice, GROUP, service, TENANCY, tenancySpec } from "../oci/fixtures.js";
 import { lookup, readSink, secretsIn, startAgent, tempDir, writeConfig } from "./harness.js";
 
-test("oci: the API key of the config file's profile logs in; exit_after_auth", async () => {
+test("oci: the API key of the config file's profile logs in; -exit-after-auth and -log-level flags", async () => {
   const oci = await startOciEmulator(tenancySpec());
   const s = await startTestServer();
   try {
@@ -39,13 +39,14 @@ auto_auth {
     }
   }
 }
-exit_after_auth = true
 `;
-    const agent = startAgent(writeConfig(dir, hcl));
+    // The command-line flags this time: -exit-after-auth (one login, exit 0) and -log-level.
+    const agent = startAgent(writeConfig(dir, hcl), { args: ["-exit-after-auth", "-log-level=debug"] });
     assert.is(await agent.exited, 0, agent.output());
     const token = readSink(sink)!;
     const data = (await lookup(s, token))!;
     assert.is(data.path, "auth/oci/login/dev");
+    assert.match(agent.output(), /"level":"debug"/, "-log-level=debug shows debug lines");
     assert.equal(secretsIn(agent.output(), [token, alice.privateKey.split("\n")[1]!]), []);
   } finally {
     await s.close();

@@ -25,8 +25,9 @@ export async function runAgent(opts: AgentRunOptions): Promise<number> {
   const { config } = opts;
   const log = createLogger(opts.logLevel ?? config.logLevel, "agent", opts.logSink);
   const exitAfterAuth = opts.exitAfterAuth ?? config.exitAfterAuth;
-  if (config.pidFile) writeFileSync(config.pidFile, `${process.pid}\n`, { mode: 0o644 });
+  // First what can fail on the config's files (ca_cert), so a failed start leaves no pid file.
   const upstream = new Upstream(config.vault);
+  if (config.pidFile) writeFileSync(config.pidFile, `${process.pid}\n`, { mode: 0o644 });
   const autoAuth = new AutoAuth({
     upstream,
     builder: loginBuilder(config.method, upstream, config.vault.address, opts.env),

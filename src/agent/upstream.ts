@@ -23,6 +23,14 @@ export interface JsonAnswer {
 
 const API_TIMEOUT_MS = 30_000;
 
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`vault: ca_cert ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 export class Upstream {
   readonly base: URL;
   private readonly agent: HttpAgent;
@@ -31,9 +39,7 @@ export class Upstream {
   constructor(opts: UpstreamOptions) {
     this.base = new URL(opts.address);
     this.secure = this.base.protocol === "https:";
-    this.agent = this.secure
-      ? new HttpsAgent({ keepAlive: true, ...(opts.caCert ? { ca: readFileSync(opts.caCert, "utf8") } : {}) })
-      : new HttpAgent({ keepAlive: true });
+    this.agent = this.secure ? new HttpsAgent({ keepAlive: true, ...(opts.caCert ? { ca: readCa(opts.caCert) } : {}) }) : new HttpAgent({ keepAlive: true });
   }
 
   /** Starts a request to `pathAndQuery` ("/v1/..."); the caller writes the body and reads the answer. */

@@ -4,6 +4,7 @@
 // to server-command.ts (owned by the core engineer) and loaded only when asked for.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { agentCommand } from "./agent.js";
 import { StdinReader } from "./args.js";
 import { auditDisableCommand, auditEnableCommand, auditListCommand } from "./audit.js";
 import { authDisableCommand, authEnableCommand, authListCommand, authTuneCommand } from "./auth.js";
@@ -56,6 +57,7 @@ const COMMANDS: Command[] = [
   operatorSnapshotRestoreCommand,
   statusCommand,
   versionCommand,
+  agentCommand,
   ...pluginCommands,
 ];
 

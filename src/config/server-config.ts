@@ -143,9 +143,9 @@ const LISTENER_KEYS = new Set([
 const SQLITE_KEYS = new Set(["path"]);
 const PG_KEYS = new Set(["connection_url", "table_prefix", "max_connections", "ha_enabled"]);
 
-/** All problems are reported as "<file>: <where>: <what>". */
-class ConfigProblem extends Error {}
-const fail = (msg: string): never => {
+/** All problems are reported as "<file>: <where>: <what>". (Exported with the readers below for the agent's config.) */
+export class ConfigProblem extends Error {}
+export const fail = (msg: string): never => {
   throw new ConfigProblem(msg);
 };
 
@@ -231,7 +231,7 @@ function build(root: Record<string, unknown>, env: NodeJS.ProcessEnv): ServerCon
 }
 
 /** `kind "label" { ... }` blocks -> [label, body] pairs (hcl2json: `{label: [body, ...]}`). */
-function labelled(raw: unknown, kind: string): Array<[string, Record<string, unknown>]> {
+export function labelled(raw: unknown, kind: string): Array<[string, Record<string, unknown>]> {
   if (raw === undefined) return [];
   if (!isObject(raw)) return fail(`${kind}: expected ${kind} "<type>" { ... } block(s)`);
   const out: Array<[string, Record<string, unknown>]> = [];
@@ -244,7 +244,7 @@ function labelled(raw: unknown, kind: string): Array<[string, Record<string, unk
   return out;
 }
 
-function checkKeys(body: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
+export function checkKeys(body: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
   for (const key of Object.keys(body)) if (!allowed.has(key)) fail(`${where}: unknown key "${key}"`);
 }
 
@@ -384,7 +384,7 @@ function auditDevices(raw: unknown): AuditDeviceConfig[] {
   return out;
 }
 
-function optString(v: unknown, where: string): string | undefined {
+export function optString(v: unknown, where: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string") return fail(`${where}: expected a string`);
   return v;
@@ -397,13 +397,13 @@ function stringOrList(v: unknown, where: string): string[] {
 }
 
 /** The SDK's boolean reading (Vault's ParseBool), the same as every API field's. */
-function bool(v: unknown, where: string, dflt: boolean): boolean {
+export function bool(v: unknown, where: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   return readBool(v) ?? fail(`${where}: expected a boolean`);
 }
 
 /** The SDK's integer reading, the same as every API field's; negative counts and sizes are refused. */
-function int(v: unknown, where: string, dflt: number): number {
+export function int(v: unknown, where: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = readInt(v);
   if (n === undefined || n < 0) return fail(`${where}: expected a non-negative integer`);
@@ -420,17 +420,17 @@ function filePermissions(v: unknown): number {
   return mode;
 }
 
-function duration(v: unknown, where: string): number {
+export function duration(v: unknown, where: string): number {
   if (v === undefined) return 0;
   return parseDurationSeconds(v, where);
 }
 
-function checkAddress(address: string, where: string): void {
+export function checkAddress(address: string, where: string): void {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(address);
   if (!m || Number(m[3]) > 65535) fail(`${where}: expected host:port, got "${address}"`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 

@@ -14,7 +14,7 @@ const t = suite("emulator command lines");
 
 const main = (name: string) => fileURLToPath(new URL(`../../src/emulators/${name}/main.js`, import.meta.url));
 
-for (const name of ["sts", "oci", "kms"]) {
+for (const name of ["sts", "oci", "kms", "ecs-metadata"]) {
   t(`${name}-emulator --help prints its usage and exits 0; a bad option exits 2 with the reason`, () => {
     for (const flag of ["--help", "-h"]) {
       const help = spawnSync(process.execPath, [main(name), flag], { encoding: "utf8", timeout: 20_000 });

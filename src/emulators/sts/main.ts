@@ -1,8 +1,11 @@
 // `npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]
-//                          [--oidc file.json] [--allow-http-issuer]`
+//                          [--oidc file.json] [--allow-http-issuer] [--ram-roles file.json]`
 // Runs the emulator in the foreground for the dev-server walk-through until SIGINT/SIGTERM.
+// --ram-roles names the RAM roles of emulated ECS instances (the file the ECS metadata emulator is
+// given: their rotating credentials are accepted); the demo role is always known.
 // --oidc names a JSON file {"providers": [OidcProviderConfig...], "roles": [OidcRoleConfig...]}.
 import { readFileSync } from "node:fs";
+import { DEMO_RAM_ROLE, parseRamRoles } from "../ram-roles.js";
 import { DEMO_IDENTITY } from "./demo-identity.js";
 import { arnOf, type StsIdentity } from "./identity.js";
 import type { OidcProviderConfig, OidcRoleConfig } from "./oidc-config.js";
@@ -22,7 +25,7 @@ function loadOidc(path: string): { providers: OidcProviderConfig[]; roles: OidcR
 }
 
 const USAGE = `Usage: npm run sts-emulator -- [--port 9001] [--host 127.0.0.1] [--identities file.json]
-                            [--oidc file.json] [--allow-http-issuer]
+                            [--oidc file.json] [--allow-http-issuer] [--ram-roles file.json]
 
 Runs the AliCloud STS emulator (GetCallerIdentity, AssumeRoleWithOIDC) in the foreground until
 SIGINT/SIGTERM.
@@ -32,6 +35,8 @@ SIGINT/SIGTERM.
   --identities FILE     extra identities (a JSON array) beside the demo identity
   --oidc FILE           OIDC providers and roles: {"providers": [...], "roles": [...]}
   --allow-http-issuer   accept http:// issuers (real RAM wants https)
+  --ram-roles FILE      RAM roles of emulated ECS instances (the file given to the ECS metadata
+                        emulator): their rotating credentials are accepted; dev-role always is
   -h, --help            this text
 `;
 
@@ -42,11 +47,13 @@ async function main(): Promise<void> {
       identities: { type: "string" },
       oidc: { type: "string" },
       "allow-http-issuer": { type: "boolean", default: false },
+      "ram-roles": { type: "string" },
     });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
   const extra = values.identities ? loadIdentities(values.identities) : [];
   const oidc = values.oidc ? loadOidc(values.oidc) : { providers: [], roles: [] };
+  const ramRoles = values["ram-roles"] ? parseRamRoles(readFileSync(values["ram-roles"], "utf8"), values["ram-roles"]) : [];
 
   const emulator = await startStsEmulator({
     host: values.host,
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
     oidcProviders: oidc.providers,
     oidcRoles: oidc.roles,
     allowHttpIssuer: values["allow-http-issuer"],
+    ramRoles: [{ ...DEMO_RAM_ROLE }, ...ramRoles],
   });
 
   console.log(`AliCloud STS emulator listening on ${emulator.url}`);
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
   console.log(`  ALICLOUD_SECRET_KEY           ${DEMO_IDENTITY.accessKeySecret}`);
   console.log(`  ALICLOUD_ACCESS_KEY_STS_TOKEN ${DEMO_IDENTITY.securityToken}`);
   for (const i of extra) console.log(`Loaded identity ${i.accessKeyId} -> ${arnOf(i)}`);
+  for (const r of [DEMO_RAM_ROLE, ...ramRoles]) console.log(`ECS RAM role acs:ram::${r.accountId}:role/${r.roleName} (credentials from the ECS metadata emulator)`);
   for (const p of oidc.providers) console.log(`OIDC provider ${p.arn} -> issuer ${p.issuerUrl}`);
   for (const r of oidc.roles) console.log(`OIDC role ${r.arn} trusts ${r.providerArn}`);
 

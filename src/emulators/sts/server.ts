@@ -9,6 +9,7 @@ import { authenticateSignedRequest } from "./authenticate.js";
 import { errorFields, StsError, stsErrors } from "./errors.js";
 import { applyFault, STS_FAULTS, type FaultOutcome, type StsFault } from "./faults.js";
 import { validateIdentity, type StsIdentity } from "./identity.js";
+import { ramRoleIdentity, validateRamRole, type RamRoleConfig } from "../ram-roles.js";
 import { NonceCache } from "./nonce-cache.js";
 import { validateProvider, validateRole, type OidcProviderConfig, type OidcRoleConfig } from "./oidc-config.js";
 import { render, type ResponseFormat } from "./render.js";
@@ -56,6 +57,11 @@ export interface StsEmulatorOptions {
   allowHttpIssuer?: boolean;
   /** Clock for token lifetimes and credential expiry (tests move it). */
   now?: () => number;
+  /**
+   * RAM roles of emulated ECS instances: the rotating credentials the ECS metadata emulator hands
+   * out for them (same role descriptions, see ram-roles.ts) are accepted until their Expiration.
+   */
+  ramRoles?: RamRoleConfig[];
 }
 
 // Form bodies for GetCallerIdentity are a few hundred bytes; anything near this is not a client.
@@ -97,6 +103,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     identities.set(i.accessKeyId, { ...i });
   };
   for (const i of opts.identities) addIdentity(i);
+  const ramRoles = [...(opts.ramRoles ?? [])];
+  for (const r of ramRoles) validateRamRole(r);
   const providers = new Map<string, OidcProviderConfig>();
   const oidcRoles = new Map<string, OidcRoleConfig>();
   const addOidcProvider = (p: OidcProviderConfig): void => {
@@ -179,7 +187,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       const identity =
         definition.authentication === "signature"
           ? authenticateSignedRequest(method, params, {
-              findIdentity: (id) => identities.get(id),
+              findIdentity: (id) => identities.get(id) ?? ramRoleIdentity(ramRoles, id),
               nonces,
               maxSkewMs,
               now,

@@ -55,7 +55,7 @@ npm() {
     run)
       case "$2" in
         build) echo "[walkthrough] npm run build: built already"; return 0 ;;
-        sts-emulator|oci-emulator|kms-emulator)
+        sts-emulator|oci-emulator|kms-emulator|ecs-metadata-emulator)
           local script=$2 port="" prev="" a
           shift 2; [ "$1" = "--" ] && shift
           local args=("$@")

@@ -61,7 +61,7 @@ t("approle from files: the secret id file is read and removed, the sink is writt
     writeFileSync(path, "stale", { mode: 0o644 });
     if (asRoot) chownSync(path, 4321, 4321);
   });
-  const token = await waitForValidSink(ctx.s, sink, 15_000);
+  const token = await waitForValidSink(ctx.s, sink, 60_000);
   assert.is(statSync(sink).mode & 0o777, 0o600, "the sink's mode is the configured 0600");
   if (asRoot) assert.equal([statSync(sink).uid, statSync(sink).gid], [4321, 4321], "the sink keeps its owner");
   assert.not.ok(existsSync(join(dir, "secret-id")), "the secret id file is removed after reading");
@@ -97,12 +97,12 @@ t("approle: a response-wrapped secret id is unwrapped once its creation path che
     return { sink, agent };
   };
   const good = await run(await wrapAt("PUT", "auth/approle/role/wrapped/secret-id"));
-  const token = await waitForValidSink(ctx.s, good.sink, 15_000);
+  const token = await waitForValidSink(ctx.s, good.sink, 60_000);
   assert.is((await lookup(ctx.s, token))!.path, "auth/approle/login");
   // A wrapping token minted elsewhere (here: wrapping a policy read) is refused before it is unwrapped.
   const elsewhere = await wrapAt("GET", "sys/policies/acl/agent-self");
   const bad = await run(elsewhere);
-  await waitFor("the agent to refuse the wrapping token", 10_000, async () => /not at secret_id_response_wrapping_path/.test(bad.agent.output()));
+  await waitFor("the agent to refuse the wrapping token", 60_000, async () => /not at secret_id_response_wrapping_path/.test(bad.agent.output()));
   assert.is(readSink(bad.sink), undefined);
   const still = await ctx.s.request("PUT", "sys/wrapping/lookup", { body: { token: elsewhere } });
   assert.is(still.status, 200, "the foreign wrapping token was not consumed");
@@ -111,10 +111,10 @@ t("approle: a response-wrapped secret id is unwrapped once its creation path che
 
 t("renewal keeps one token alive past several TTLs", async (ctx) => {
   const { sink, agent } = await approleAgent(ctx, "renew", "3s", "1h");
-  const token = await waitForValidSink(ctx.s, sink, 15_000);
+  const token = await waitForValidSink(ctx.s, sink, 60_000);
   const issued = Date.parse((await lookup(ctx.s, token))!.issue_time);
   // Three TTLs later the same token is still in the sink and still valid: it was renewed, not replaced.
-  const data = await waitFor("the first token to outlive three TTLs", 30_000, async () => {
+  const data = await waitFor("the first token to outlive three TTLs", 60_000, async () => {
     if (readSink(sink) !== token) throw new Error("the sink's token changed");
     const d = await lookup(ctx.s, token);
     if (!d) throw new Error("the token died");
@@ -126,10 +126,10 @@ t("renewal keeps one token alive past several TTLs", async (ctx) => {
 
 t("near the max TTL a new login replaces the token, and the sink never holds a dead one", async (ctx) => {
   const { sink, agent } = await approleAgent(ctx, "short", "3s", "8s");
-  const first = await waitForValidSink(ctx.s, sink, 15_000);
+  const first = await waitForValidSink(ctx.s, sink, 60_000);
   // Sample the sink all along: every token it holds must be valid when read.
   const seen = new Set<string>([first]);
-  const second = await waitFor("a second token after the first's max TTL", 25_000, async () => {
+  const second = await waitFor("a second token after the first's max TTL", 60_000, async () => {
     const t = readSink(sink);
     if (t === undefined) throw new Error("the sink disappeared");
     if (!(await lookup(ctx.s, t))) throw new Error("the sink holds a token the server refuses");
@@ -142,16 +142,16 @@ t("near the max TTL a new login replaces the token, and the sink never holds a d
   // with less than a second left, refuses it ("past the max TTL"): a new login at once either way.
   assert.match(agent.output(), /near its max TTL; it will be replaced|past the max TTL, cannot renew/);
   // And again: the replacement happens at every max TTL, not once.
-  await waitForValidSink(ctx.s, sink, 25_000, second);
+  await waitForValidSink(ctx.s, sink, 60_000, second);
 });
 
 t("a revoked token is noticed and replaced", async (ctx) => {
   const { sink, agent } = await approleAgent(ctx, "revoked", "3s", "1h");
-  const first = await waitForValidSink(ctx.s, sink, 15_000);
+  const first = await waitForValidSink(ctx.s, sink, 60_000);
   const r = await ctx.s.request("PUT", "auth/token/revoke", { body: { token: first } });
   assert.is(r.status, 204, r.text);
   assert.not.ok(await lookup(ctx.s, first));
-  const second = await waitForValidSink(ctx.s, sink, 15_000, first);
+  const second = await waitForValidSink(ctx.s, sink, 60_000, first);
   assert.is.not(second, first);
   assert.match(agent.output(), /can no longer be renewed; logging in again/);
 });
@@ -183,13 +183,13 @@ auto_auth {
 `;
   const agent = startAgent(writeConfig(dir, hcl));
   ctx.agents.push(agent);
-  const first = await waitForValidSink(ctx.s, sink, 15_000);
+  const first = await waitForValidSink(ctx.s, sink, 60_000);
   assert.match((await lookup(ctx.s, first))!.display_name, /pod-a/);
   // The projected token rotates; the next login (forced here by a revocation) reads the new one.
   const secondJwt = await jwtFor("pod-b");
   writeFileSync(jwtFile, secondJwt);
   assert.is((await ctx.s.request("PUT", "auth/token/revoke", { body: { token: first } })).status, 204);
-  const second = await waitForValidSink(ctx.s, sink, 15_000, first);
+  const second = await waitForValidSink(ctx.s, sink, 60_000, first);
   assert.match((await lookup(ctx.s, second))!.display_name, /pod-b/);
   assert.equal(secretsIn(agent.output(), [first, second, firstJwt, secondJwt]), []);
   // SIGINT (Ctrl-C) is a clean stop too.

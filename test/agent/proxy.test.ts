@@ -37,7 +37,7 @@ listener "tcp" {
 `;
   const agent = startAgent(writeConfig(dir, approleConfig({ address: ctx.s.url, dir, sink, extra })));
   ctx.agents.push(agent);
-  await waitForValidSink(ctx.s, sink, 15_000);
+  await waitForValidSink(ctx.s, sink, 60_000);
   return { url: `http://127.0.0.1:${port}`, sink };
 }
 

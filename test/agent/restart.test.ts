@@ -24,19 +24,19 @@ t("the agent rides out a server stopped for several seconds", async () => {
   writeFileSync(join(dir, "secret-id"), secretId);
   const agent = startAgent(writeConfig(dir, approleConfig({ address: s.url, dir, sink })));
   try {
-    const first = await waitForValidSink(s, sink, 15_000);
+    const first = await waitForValidSink(s, sink, 60_000);
     await s.close();
     // Down for several seconds: the agent notices (renewal fails) and keeps retrying with backoff.
-    await waitFor("the agent to retry at least twice while the server is down", 20_000, async () => {
+    await waitFor("the agent to retry at least twice while the server is down", 60_000, async () => {
       const out = agent.output();
       return (out.match(/renewal failed; retrying|login failed; retrying/g) ?? []).length >= 2;
     });
     assert.is(agent.proc.exitCode, null, "the agent is still running");
     s = await start();
     // A valid token is back in the sink: the old one renewed, or a new one if it expired meanwhile.
-    const token = await waitForValidSink(s, sink, 30_000);
+    const token = await waitForValidSink(s, sink, 60_000);
     // And it stays alive from here on: renewed past a TTL.
-    await waitFor("the token to be renewed after the restart", 15_000, async () => {
+    await waitFor("the token to be renewed after the restart", 60_000, async () => {
       const r = await s.request("GET", "auth/token/lookup-self", { token: readFileSync(sink, "utf8") });
       return r.status === 200 && r.body.data.last_renewal_time ? true : undefined;
     });

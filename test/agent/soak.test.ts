@@ -38,7 +38,7 @@ listener "tcp" {
   let requests = 0;
   let sinkChecks = 0;
   try {
-    await waitForValidSink(s, sink, 15_000);
+    await waitForValidSink(s, sink, 60_000);
     const end = Date.now() + SOAK_MS;
     let nextSinkCheck = 0;
     while (Date.now() < end) {

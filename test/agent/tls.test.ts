@@ -45,13 +45,13 @@ listener "tcp" {
       return { agent, sink, proxyPort };
     };
     const untrusting = await run(false);
-    await waitFor("the agent without ca_cert to refuse the server's certificate", 15_000, async () =>
+    await waitFor("the agent without ca_cert to refuse the server's certificate", 60_000, async () =>
       /SELF_SIGNED|self[- ]signed|UNABLE_TO_VERIFY/i.test(untrusting.agent.output()),
     );
     assert.is(readSink(untrusting.sink), undefined);
 
     const trusting = await run(true);
-    const token = await waitForValidSink(s, trusting.sink, 15_000);
+    const token = await waitForValidSink(s, trusting.sink, 60_000);
     const answer = await new Promise<{ status: number; body: any }>((resolve, reject) => {
       const req = httpsRequest({ host: "127.0.0.1", port: trusting.proxyPort, path: "/v1/auth/token/lookup-self", ca: readFileSync(cert) }, (res) => {
         let text = "";

@@ -6,7 +6,7 @@
 // build too, alternating rounds with this one (bench/lib/build-at.mjs makes such a build).
 //
 //   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle [--requests 20000]
-//        [--concurrency 16] [--rounds 5] [--cpu-prof] [--vs path] [--env K=V ...]
+//        [--concurrency 16] [--rounds 5] [--cpu-prof] [--vs path|this [--vs-node-arg A ...]] [--env K=V ...]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ const { values: opt, positionals } = parseArgs({
     rounds: { type: "string", default: "5" },
     "cpu-prof": { type: "boolean", default: false },
     vs: { type: "string" },
+    "vs-node-arg": { type: "string", multiple: true, default: [] },
     env: { type: "string", multiple: true, default: [] },
     core: { type: "string" },
   },
@@ -36,8 +37,8 @@ const env = Object.fromEntries(opt.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2
 const tmp = mkdtempSync(join(tmpdir(), "warden-cpu-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 /** One server (this build, or another build's main) set up for the scenario: its pid and a request maker. */
-async function serverFor(main, label) {
-  const nodeArgs = opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [];
+async function serverFor(main, label, extraArgs = []) {
+  const nodeArgs = [...extraArgs, ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [])];
   const w = await startWarden({ core: opt.core, dataDir: join(tmp, label), nodeArgs, env, ...(main ? { main } : {}) });
   let make;
   if (scenario === "lookup-self" || scenario === "lookup-self-entity") {
@@ -77,7 +78,9 @@ async function serverFor(main, label) {
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
 const servers = [await serverFor(undefined, "this")];
-if (opt.vs) servers.unshift(await serverFor(opt.vs, "vs"));
+// --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
+//   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
+if (opt.vs) servers.unshift(await serverFor(opt.vs === "this" ? undefined : opt.vs, "vs", opt["vs-node-arg"]));
 for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, caches)
 for (let r = 0; r < Number(opt.rounds); r++) {
   for (const s of servers) {

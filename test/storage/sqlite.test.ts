@@ -350,12 +350,17 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       token({ idHash: "h3", auth: { alias: "x", metadata: { m: "1" }, internal: { role_name: "dev" } } }),
       token({ idHash: "h4", expiresAt: 5_000 }),
       token({ idHash: "h5", parentHash: "h4" }),
+      // Deeper chains (the recursive walk) and a never-expiring parent.
+      token({ idHash: "h6", parentHash: "h5", expiresAt: 9_000 }),
+      token({ idHash: "h7", parentHash: "h6" }),
+      token({ idHash: "h8", parentHash: "h1" }),
     ];
+    const expected: Record<string, number> = { h5: 5_000, h6: 5_000, h7: 5_000 };
     for (const v of variants) {
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
-      assert.equal(hot, v.parentHash === "h4" ? { ...v, ancestorExpiresAt: 5_000 } : v);
+      assert.equal(hot, expected[v.idHash] !== undefined ? { ...v, ancestorExpiresAt: expected[v.idHash] } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
   } finally {

@@ -73,7 +73,7 @@ async function serverFor(main, label, extraArgs = []) {
     await Promise.all(Array.from({ length: conc }, worker));
     if (bad) throw new Error(`${label}: ${bad} non-200 answers`);
   }
-  return { label, w, fire, per: [] };
+  return { label, w, fire, per: [], rps: [] };
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
@@ -85,7 +85,9 @@ for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, cache
 for (let r = 0; r < Number(opt.rounds); r++) {
   for (const s of servers) {
     const c0 = cpuSeconds(s.w.child.pid);
+    const t0 = performance.now();
     await s.fire(n);
+    s.rps.push(n / ((performance.now() - t0) / 1000));
     s.per.push(((cpuSeconds(s.w.child.pid) - c0) * 1e6) / n);
   }
 }
@@ -93,7 +95,9 @@ const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
   await stop(s.w.child);
-  out[s.label] = { usPerRequest: Math.round(med(s.per) * 10) / 10, rounds: s.per.map((x) => Math.round(x * 10) / 10) };
+  // req/s (wall) is only comparable between alternating rounds of one run: the machine's load moves it.
+  out[s.label] = { usPerRequest: Math.round(med(s.per) * 10) / 10, rounds: s.per.map((x) => Math.round(x * 10) / 10), rps: Math.round(med(s.rps)) };
 }
+if (opt.vs) out.rpsChangePct = Math.round(((out.this.rps - out.vs.rps) / out.vs.rps) * 1000) / 10;
 if (opt.vs) out.changePct = Math.round(((out.this.usPerRequest - out.vs.usPerRequest) / out.vs.usPerRequest) * 1000) / 10;
 console.log(JSON.stringify(out));

@@ -369,7 +369,7 @@ function markdown(r) {
   const out = [];
   out.push(`### Benchmarks (${r.date.slice(0, 10)})`, "");
   out.push(
-    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL + synchronous=FULL.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
+    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL, each commit fdatasync'd before its answer.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
     "",
   );
   out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---:|---|---:|");

@@ -2,7 +2,8 @@
  * The shared storage contract against real SQLite files (and once against :memory:), plus what only
  * SQLite has: pragmas, file modes, migrations, durability across reopen, group commit.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import fs, { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -29,10 +30,10 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 
 const t = suite("sqlite specifics");
 
-t("pragmas: WAL, synchronous=FULL, busy_timeout, foreign_keys", async () => {
+t("pragmas: WAL, synchronous=NORMAL (the write batch syncs the WAL itself), busy_timeout, foreign_keys", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   try {
-    assert.equal(readPragmas(s.connection), { journalMode: "wal", synchronous: 2, busyTimeout: 5000, foreignKeys: 1 });
+    assert.equal(readPragmas(s.connection), { journalMode: "wal", synchronous: 1, busyTimeout: 5000, foreignKeys: 1 });
   } finally {
     await s.close();
   }
@@ -337,6 +338,67 @@ t("prepared only: no statement is compiled after open", async () => {
     assert.is(compiled, 0);
   } finally {
     conn.prepare = original;
+    await s.close();
+  }
+});
+
+/**
+ * Replaces fs.fdatasync (the write batch's WAL sync) for the test: each call is held until released, or
+ * failed. syncBuiltinESMExports makes the write batch's named import see the replacement.
+ */
+function holdSyncs() {
+  const original = fs.fdatasync;
+  const held: Array<(err: Error | null) => void> = [];
+  const files: string[] = [];
+  fs.fdatasync = ((fd: number, cb: (err: Error | null) => void) => {
+    files.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+    held.push((err) => (err ? cb(err) : original(fd, cb)));
+  }) as typeof fs.fdatasync;
+  syncBuiltinESMExports();
+  return {
+    held,
+    files,
+    restore() {
+      fs.fdatasync = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+t("a write is acknowledged only after the WAL it was committed to is fdatasync'd (durability off the event loop)", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const syncs = holdSyncs();
+  try {
+    let settled = false;
+    const v = token();
+    const insert = s.tokens.insert(v).then((ok) => ((settled = true), ok));
+    await waitFor("the commit and a sync request", 5000, async () => s.batch.commits > 0 && syncs.held.length === 1);
+    // Committed (another read sees it) but not yet on disk: not acknowledged.
+    assert.is(syncs.files[0], `${fs.realpathSync(path)}-wal`, "the WAL file is what is synced");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(settled, false, "acknowledged before its WAL sync");
+    // A write made while a sync is in flight joins the open batch, committed and synced after it.
+    const commits = s.batch.commits;
+    const v2 = token();
+    const second = s.tokens.insert(v2);
+    assert.equal(await s.tokens.get(v2.idHash), v2, "the open batch serves reads on the connection");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.is(s.batch.commits, commits, "no commit while a sync is in flight");
+    assert.is(syncs.held.length, 1, "one sync in flight at a time");
+    syncs.held.shift()!(null);
+    assert.is(await insert, true);
+    await waitFor("the second commit and its sync request", 5000, async () => s.batch.commits === commits + 1 && syncs.held.length === 1);
+    // A failed sync: the writes it covered are never reported done.
+    const outcome = second.then(
+      () => "acknowledged",
+      (e: Error) => e.message,
+    );
+    syncs.held.shift()!(new Error("EIO: simulated"));
+    assert.is(await outcome, "EIO: simulated");
+    assert.ok(s.batch.syncs >= 1);
+  } finally {
+    syncs.restore();
     await s.close();
   }
 });

@@ -14,7 +14,7 @@ import { SqliteIdentityStore } from "./identity-store.js";
 import { SqliteKvStore } from "./kv-store.js";
 import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
-import { openDatabase } from "./open-db.js";
+import { openDatabase, walPathOf } from "./open-db.js";
 import { SqlitePolicyStore } from "./policy-store.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
@@ -41,7 +41,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
     const { from, to } = migrate(conn, sqliteMigrations);
     if (from !== to) opts.log?.info("sqlite schema migrated", { path: opts.path, from, to });
     const db = drizzle({ client: conn });
-    const batch = new WriteBatch(conn);
+    const batch = new WriteBatch(conn, walPathOf(conn));
     const ping = conn.prepare("SELECT 1").pluck();
     let closed = false;
     const changes = localChangeFeed(opts.path);

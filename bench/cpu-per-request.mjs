@@ -25,6 +25,7 @@ const { values: opt, positionals } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
     vs: { type: "string" },
     "vs-node-arg": { type: "string", multiple: true, default: [] },
+    "node-arg": { type: "string", multiple: true, default: [] },
     env: { type: "string", multiple: true, default: [] },
     core: { type: "string" },
   },
@@ -77,11 +78,13 @@ async function serverFor(main, label, extraArgs = []) {
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
-const servers = [await serverFor(undefined, "this")];
+const servers = [await serverFor(undefined, "this", opt["node-arg"])];
 // --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
 //   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
 if (opt.vs) servers.unshift(await serverFor(opt.vs === "this" ? undefined : opt.vs, "vs", opt["vs-node-arg"]));
 for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, caches)
+// For an external profiler (perf record -p): the pids, once warm.
+for (const s of servers) console.error(`[cpu-per-request] ${s.label} pid ${s.w.child.pid} warm`);
 for (let r = 0; r < Number(opt.rounds); r++) {
   for (const s of servers) {
     const c0 = cpuSeconds(s.w.child.pid);

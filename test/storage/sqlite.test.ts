@@ -14,6 +14,7 @@ import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
 import { readPragmas } from "../../src/storage/sqlite/open-db.js";
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from "../../src/storage/sqlite/checkpointer.js";
 import * as schema from "../../src/storage/sqlite/schema.js";
 import { migrate } from "../../src/storage/sqlite/migrate.js";
 import { group, storageContract, token } from "./contract.js";
@@ -399,6 +400,22 @@ t("a write is acknowledged only after the WAL it was committed to is fdatasync'd
     assert.ok(s.batch.syncs >= 1);
   } finally {
     syncs.restore();
+    await s.close();
+  }
+});
+
+t("WAL checkpoints run in the background worker, not in a COMMIT on the event loop", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  try {
+    assert.is(s.connection.pragma("wal_autocheckpoint", { simple: true }), FALLBACK_AUTOCHECKPOINT_PAGES);
+    const before = statSync(path).size;
+    // A few hundred pages of writes: far below the connection's own threshold.
+    for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 50 }, () => s.tokens.insert(token({ meta: { pad: "x".repeat(500) } }))));
+    assert.ok(statSync(`${path}-wal`).size > 100 * 4096, "the writes went to the WAL");
+    // Only a checkpoint writes pages into the main file.
+    await waitFor("the worker to checkpoint into the main file", 10_000, async () => statSync(path).size > before + 100 * 4096);
+  } finally {
     await s.close();
   }
 });

@@ -19,6 +19,7 @@ import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodi
 import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
+import { stageBudget } from "./lib/stage-budget.mjs";
 import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
 import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
@@ -93,11 +94,19 @@ async function measure(label, load) {
 
 const base = { tool, connections, loaderCore: LOADER };
 
-async function withProfile(name, child) {
+/**
+ * With --cpu-prof: stops the server (V8 writes its profile at exit) and reads it: top frames, and the
+ * per-request CPU budget by stage (stage-budget.mjs), scaled to the server's CPU per request in the
+ * measured run `r` (CPU share / req/s). The profile spans the server's life (set-up, warm-up, and for
+ * lookup-self both tokens' runs), the budget is dominated by the measured load.
+ */
+async function withProfile(name, child, r) {
   if (!opt["cpu-prof"]) return undefined;
   await stop(child);
   const f = readdirSync(profDir).find((x) => x === `${name}.cpuprofile`);
-  return f ? { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15) } : undefined;
+  if (!f) return undefined;
+  const usPerRequest = r?.cpu_pct?.server && r.rps ? Math.round(((r.cpu_pct.server / 100) * 1e6) / r.rps) : undefined;
+  return { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15), usPerRequest, stages: usPerRequest ? stageBudget(join(profDir, f), usPerRequest) : undefined };
 }
 
 let bare;
@@ -116,7 +125,7 @@ async function scenarioHealth() {
   const b = await bareRate();
   const w = await startWarden({ core: SERVER, dataDir: join(tmp, "health"), nodeArgs: wardenNodeArgs("health") });
   const r = await measure("warden sys/health", { ...base, url: w.url, method: "GET", path: "/v1/sys/health", watch: { server: w.child.pid } });
-  r.profile = await withProfile("health", w.child);
+  r.profile = await withProfile("health", w.child, r);
   await stop(w.child);
   results.scenarios.health = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
 }
@@ -144,7 +153,7 @@ async function scenarioLookup() {
     headers: { "X-Vault-Token": withEntity },
     watch: { server: w.child.pid },
   });
-  r.profile = await withProfile("lookup-self", w.child);
+  r.profile = await withProfile("lookup-self", w.child, r);
   await stop(w.child);
   const ratio = round(r.rps / b.rps);
   results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
@@ -201,7 +210,7 @@ async function scenarioLogin() {
     warmLinesFile: loginWarm,
     watch: { server: w.child.pid, sts: sts.pid },
   });
-  r.profile = await withProfile("login-alicloud", w.child);
+  r.profile = await withProfile("login-alicloud", w.child, r);
   await stop(w.child);
   await stop(sts);
   const ratio = round(r.rps / emu.rps);
@@ -416,6 +425,15 @@ function markdown(r) {
       out.push(`| ${setup} | ${kind === "login" ? "approle login" : "lookup-self"} | ${v.rps} | ${v.p50_ms} | ${v.p99_ms} | ${v.non2xx} | ${v.ratio_vs_sqlite_1} | ${v.server_cpu_pct.join(" / ")} |`);
     }
     out.push("");
+  }
+  const budgets = Object.entries(S).filter(([, x]) => x?.profile?.stages);
+  if (budgets.length) {
+    out.push("Per-request CPU budget by stage (--cpu-prof: V8 profile of the server under the measured load, each sample given to the innermost stage frame, scaled to the server's CPU µs per request; bench/lib/stage-budget.mjs):", "");
+    for (const [name, x] of budgets) {
+      out.push(`${name}: ${x.profile.usPerRequest} µs of server CPU per request`, "", "| stage | µs | share |", "|---|---:|---:|");
+      for (const st of x.profile.stages) if (st.pct >= 0.5) out.push(`| ${st.stage} | ${st.us} | ${st.pct} % |`);
+      out.push("");
+    }
   }
   if (S["login-alicloud"]) out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}.`, "");
   return out.join("\n") + "\n";

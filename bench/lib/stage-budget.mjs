@@ -15,7 +15,7 @@ export const STAGES = [
   ["barrier open/seal (AES-GCM, memo, JSON)", /core\/seal\/(keyring|aead)\.js|core\/barrier\//],
   ["hashing (SHA-256/HMAC of secrets)", /^(hash|Hash|Hmac|update|digest) node:internal\/crypto\/hash|token-id\.js|secret-store\.js|audit\/hash\.js/],
   ["random (token/accessor ids)", /node:internal\/crypto\/random/],
-  ["outbound HTTP (STS/OCI/JWKS client)", /sdk\/http-client\.js|core\/plugins\/outbound\.js/],
+  ["outbound HTTP (STS/OCI/JWKS client)", /sdk\/http-client\.js|core\/plugins\/outbound\.js|node:_http_(client|agent)/],
   ["plugin login logic", /dist\/plugins\//],
   ["ACL and policies", /core\/policy\//],
   ["audit", /core\/audit\//],

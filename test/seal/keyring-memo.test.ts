@@ -43,6 +43,15 @@ t("a wiped keyring forgets what it opened", () => {
   assert.throws(() => k.decrypt(stored, "token\0h1"), /failed authentication/);
 });
 
+t("large values are not kept", () => {
+  const k = Keyring.fresh();
+  const c = counting(k);
+  const stored = k.encrypt("x".repeat(8192), "kv\0big");
+  k.decrypt(stored, "kv\0big");
+  k.decrypt(stored, "kv\0big");
+  assert.is(c.opens(), 2);
+});
+
 t("the memo is bounded: many distinct values keep working", () => {
   const k = Keyring.fresh();
   const values = Array.from({ length: 12_000 }, (_, i) => k.encrypt(String(i), `kv\0${i}`));

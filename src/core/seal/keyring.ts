@@ -11,8 +11,9 @@ import { gcmOpen, gcmSeal } from "./aead.js";
  */
 export const BARRIER_PREFIX = "wb1:";
 const KEYRING_AAD = Buffer.from("warden/keyring");
-/** Opened values kept per keyring (oldest dropped first): ~4 MB at a few hundred bytes a value. */
-const OPENED_MEMO_MAX = 10_000;
+/** Opened values kept per keyring (oldest dropped first), each at most OPENED_MEMO_MAX_CHARS stored: ~35 MB at worst, a few MB for token blobs. */
+const OPENED_MEMO_MAX = 5_000;
+const OPENED_MEMO_MAX_CHARS = 4096;
 
 export interface KeyTerm {
   term: number;
@@ -73,6 +74,8 @@ export class Keyring {
     const hit = this.#opened.get(memoKey);
     if (hit !== undefined) return hit;
     const plain = this.open(stored, aad);
+    // Small records only (a token's blob is a few hundred characters): the memo stays a few MB.
+    if (stored.length > OPENED_MEMO_MAX_CHARS) return plain;
     if (this.#opened.size >= OPENED_MEMO_MAX) this.#opened.delete(this.#opened.keys().next().value!);
     this.#opened.set(memoKey, plain);
     return plain;

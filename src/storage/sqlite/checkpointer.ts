@@ -8,6 +8,7 @@
  * an automatic checkpoint at a much higher threshold as a safety net should the worker fall behind.
  */
 import { Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
 
 export const CHECKPOINT_EVERY_MS = 200;
 /** The main connection's own automatic checkpoint, in pages: only if the worker falls far behind. */
@@ -38,6 +39,22 @@ parentPort.on("message", (m) => {
   parentPort.close();
 });
 `;
+
+/**
+ * A checkpoint that folds the whole WAL into the main file and truncates it, retried while the worker's
+ * own checkpoint (or a reader) keeps it busy: SQLite then returns busy=1 rather than wait, and a
+ * half-done TRUNCATE would leave pages in the WAL (the barrier's upgrade needs every clear page gone).
+ * Blocks the event loop (one-off: the upgrade, closing); gives up after ~5 s.
+ */
+export function checkpointTruncate(conn: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; ; i++) {
+    const [r] = conn.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+    if (!r || r.busy === 0) return;
+    if (i >= 500) throw new Error("sqlite: the WAL could not be checkpointed and truncated (busy)");
+    Atomics.wait(pause, 0, 0, 10);
+  }
+}
 
 export interface Checkpointer {
   /** Stops the worker after the checkpoint it may be running, and closes its connection. */

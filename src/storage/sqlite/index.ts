@@ -16,7 +16,7 @@ import { SqliteKvStore } from "./kv-store.js";
 import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
 import { openDatabase, walPathOf } from "./open-db.js";
-import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from "./checkpointer.js";
+import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, checkpointTruncate, startCheckpointer } from "./checkpointer.js";
 import { SqlitePolicyStore } from "./policy-store.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
@@ -94,7 +94,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
         await checkpointer?.stop();
         try {
           // Fold the WAL back into the main file so a stopped server leaves one file behind.
-          conn.pragma("wal_checkpoint(TRUNCATE)");
+          checkpointTruncate(conn);
         } catch (err) {
           opts.log?.warn("sqlite checkpoint at close failed", { error: String(err) });
         }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_ROLE, ROLE_ARN, loginBody } from "./lib/bodies.mjs";
+import { setupApprole } from "./lib/identity.mjs";
 import { ROOT, freePort, installCleanup, sleep, spawnPinned, stop, waitForOutput } from "./lib/procs.mjs";
 import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 
@@ -50,14 +51,16 @@ export async function countStatements({ requests = 500 } = {}) {
     await waitForOutput(sts, "listening");
     const token = await childToken(w.url);
     await configureAlicloud(w.url, stsPort, BENCH_ROLE, ROLE_ARN);
+    const approle = await setupApprole(w.url);
     const cases = {
       "lookup-self": () => fetch(`${w.url}/v1/auth/token/lookup-self`, { headers: { "x-vault-token": token } }),
       health: () => fetch(`${w.url}/v1/sys/health`),
       "login-alicloud": () => fetch(`${w.url}/v1/auth/alicloud/login`, { method: "POST", headers: { "content-type": "application/json" }, body: loginBody() }),
+      "login-approle": () => fetch(`${w.url}/v1/auth/approle/login`, { method: "POST", headers: { "content-type": "application/json" }, body: approle.body }),
     };
     const result = {};
     for (const [name, call] of Object.entries(cases)) {
-      const n = name === "login-alicloud" ? Math.min(requests, 200) : requests;
+      const n = name.startsWith("login-") ? Math.min(requests, 200) : requests;
       for (let i = 0; i < 20; i++) await (await call()).arrayBuffer();
       await sleep(50); // let the group commit of the warm-up settle
       const a = await snapshot(w.child, file, ++seq);

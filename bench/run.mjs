@@ -4,7 +4,7 @@
 //
 //   npm run bench                         # every scenario
 //   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
-//                                         #   login-approle login-jwt oidc-token-mint login-oci barrier startup-1m cluster
+//                                         #   login-approle login-jwt oidc-token-mint login-oci barrier metrics startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
 //            --before <git ref> (barrier: the build without the barrier; default a23c08f^1)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
@@ -19,18 +19,20 @@ import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodi
 import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
+import { stageBudget } from "./lib/stage-budget.mjs";
 import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
 import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
 import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
 import { PRE_BARRIER, barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
+import { metricsMarkdown, metricsScenario } from "./lib/metrics-cost.mjs";
 
-const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "barrier", "startup-1m", "cluster"];
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "barrier", "metrics", "startup-1m", "cluster"];
 const TARGETS = {
   "lookup-self": { ratio: 0.5, vs: "bare node:http" },
   "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
-  "startup-1m": { maxMs: 1000 },
+  "startup-1m": { maxMs: 400 },
   ...IDENTITY_TARGETS,
 };
 
@@ -92,11 +94,19 @@ async function measure(label, load) {
 
 const base = { tool, connections, loaderCore: LOADER };
 
-async function withProfile(name, child) {
+/**
+ * With --cpu-prof: stops the server (V8 writes its profile at exit) and reads it: top frames, and the
+ * per-request CPU budget by stage (stage-budget.mjs), scaled to the server's CPU per request in the
+ * measured run `r` (CPU share / req/s). The profile spans the server's life (set-up, warm-up, and for
+ * lookup-self both tokens' runs), the budget is dominated by the measured load.
+ */
+async function withProfile(name, child, r) {
   if (!opt["cpu-prof"]) return undefined;
   await stop(child);
   const f = readdirSync(profDir).find((x) => x === `${name}.cpuprofile`);
-  return f ? { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15) } : undefined;
+  if (!f) return undefined;
+  const usPerRequest = r?.cpu_pct?.server && r.rps ? Math.round(((r.cpu_pct.server / 100) * 1e6) / r.rps) : undefined;
+  return { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15), usPerRequest, stages: usPerRequest ? stageBudget(join(profDir, f), usPerRequest) : undefined };
 }
 
 let bare;
@@ -115,7 +125,7 @@ async function scenarioHealth() {
   const b = await bareRate();
   const w = await startWarden({ core: SERVER, dataDir: join(tmp, "health"), nodeArgs: wardenNodeArgs("health") });
   const r = await measure("warden sys/health", { ...base, url: w.url, method: "GET", path: "/v1/sys/health", watch: { server: w.child.pid } });
-  r.profile = await withProfile("health", w.child);
+  r.profile = await withProfile("health", w.child, r);
   await stop(w.child);
   results.scenarios.health = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
 }
@@ -143,7 +153,7 @@ async function scenarioLookup() {
     headers: { "X-Vault-Token": withEntity },
     watch: { server: w.child.pid },
   });
-  r.profile = await withProfile("lookup-self", w.child);
+  r.profile = await withProfile("lookup-self", w.child, r);
   await stop(w.child);
   const ratio = round(r.rps / b.rps);
   results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
@@ -200,7 +210,7 @@ async function scenarioLogin() {
     warmLinesFile: loginWarm,
     watch: { server: w.child.pid, sts: sts.pid },
   });
-  r.profile = await withProfile("login-alicloud", w.child);
+  r.profile = await withProfile("login-alicloud", w.child, r);
   await stop(w.child);
   await stop(sts);
   const ratio = round(r.rps / emu.rps);
@@ -234,6 +244,7 @@ async function scenarioStartup() {
   if (opt["cpu-prof"]) await timeWardenStart(dir, SERVER, wardenNodeArgs("startup-1m"));
   const ms = median(full);
   log(`startup: ${fill.count} tokens -> first healthy answer in ${full.join(", ")} ms (median ${ms})`);
+  const lookup = await lookupP99(dir);
   const profile = opt["cpu-prof"] ? { file: "bench/results/profiles/startup-1m.cpuprofile", top: topFrames(join(profDir, "startup-1m.cpuprofile"), 15) } : undefined;
   results.scenarios["startup-1m"] = {
     rows: fill.count,
@@ -245,6 +256,7 @@ async function scenarioStartup() {
     emptyDbMs: median(empty),
     bareNodeMs: median(bareStart),
     rssMiB: rss,
+    lookup,
     target: TARGETS["startup-1m"].maxMs,
     pass: ms < TARGETS["startup-1m"].maxMs,
     profile,
@@ -252,6 +264,40 @@ async function scenarioStartup() {
 }
 
 const round = (x) => Math.round(x * 100) / 100;
+
+/**
+ * lookup-self latency with the 1M-token store against an empty one, at the SAME offered rate (half
+ * of what the empty store serves flat out, so neither is saturated and the p99 shows stalls, not
+ * queueing), measured alternately: empty, full, empty, full. Target: the full store's p99 within 2x.
+ */
+async function lookupP99(fullDir) {
+  const emptyDir = join(tmp, "startup-empty");
+  mkdirSync(emptyDir, { recursive: true });
+  const servers = {};
+  try {
+    for (const [name, dataDir] of [["empty", emptyDir], ["full", fullDir]]) {
+      const w = await startWarden({ core: SERVER, dataDir, nodeArgs: wardenNodeArgs(`lookup-${name}`) });
+      servers[name] = { w, token: await childToken(w.url) };
+    }
+    const load = (name) => ({ ...base, url: servers[name].w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": servers[name].token }, watch: { server: servers[name].w.child.pid } });
+    const flat = await runLoad({ ...load("empty"), seconds: Math.max(2, warmup) });
+    const rate = Math.max(100, Math.round(flat.rps / 2));
+    if (warmup > 0) await runLoad({ ...load("full"), seconds: warmup, rate });
+    const runs = { empty: [], full: [] };
+    for (const name of ["empty", "full", "empty", "full"]) {
+      const r = await runLoad({ ...load(name), seconds: Math.max(2, seconds / 2), rate });
+      log(`startup lookup-self at ${rate} req/s, ${name} store: p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, max ${r.max_ms} ms, ${r.rps} req/s, non-2xx ${r.non2xx}`);
+      runs[name].push(r);
+    }
+    const sum = (rs) => ({ rps: Math.round(rs.reduce((a, r) => a + r.rps, 0) / rs.length), p50_ms: Math.max(...rs.map((r) => r.p50_ms)), p99_ms: Math.max(...rs.map((r) => r.p99_ms)), max_ms: Math.max(...rs.map((r) => r.max_ms)), non2xx: rs.reduce((a, r) => a + r.non2xx, 0) });
+    const out = { rate, empty: sum(runs.empty), full: sum(runs.full) };
+    out.p99Ratio = round(out.full.p99_ms / out.empty.p99_ms);
+    out.pass = out.p99Ratio <= 2 && out.full.non2xx === 0;
+    return out;
+  } finally {
+    for (const s of Object.values(servers)) await stop(s.w.child);
+  }
+}
 
 if (opt["cpu-prof"]) mkdirSync(profDir, { recursive: true });
 /**
@@ -311,7 +357,8 @@ async function scenarioCluster() {
 
 const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
 const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before });
-const run = { ...identity, barrier, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log });
+const run = { ...identity, barrier, metrics, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   results.load.end = loadNow();
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
@@ -331,7 +378,7 @@ function markdown(r) {
   const out = [];
   out.push(`### Benchmarks (${r.date.slice(0, 10)})`, "");
   out.push(
-    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL + synchronous=FULL.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
+    `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL, each commit fdatasync'd before its answer.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
     "",
   );
   out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---:|---|---:|");
@@ -351,12 +398,20 @@ function markdown(r) {
   out.push("");
   out.push(...identityNotes(S));
   out.push(...barrierMarkdown(S));
+  out.push(...metricsMarkdown(S));
   if (S["startup-1m"]) {
     const s = S["startup-1m"];
     out.push(
       `Start-up with ${s.rows.toLocaleString("en")} stored tokens (${s.dbMiB} MiB on disk): **${s.ms} ms** to the first 200 on sys/health (runs: ${s.runsMs.join(", ")} ms; target < ${s.target} ms: ${s.pass ? "PASS" : "**MISS**"}). Empty database: ${s.emptyDbMs} ms; bare node:http start: ${s.bareNodeMs} ms; RSS after start ${s.rssMiB} MiB.`,
       "",
     );
+    if (s.lookup) {
+      const l = s.lookup;
+      out.push(
+        `lookup-self with those ${s.rows.toLocaleString("en")} tokens stored vs an empty store, both at ${l.rate} req/s (half the empty store's flat-out rate; autocannon, alternating): p99 **${l.full.p99_ms} ms** vs ${l.empty.p99_ms} ms (p50 ${l.full.p50_ms} vs ${l.empty.p50_ms} ms, max ${l.full.max_ms} vs ${l.empty.max_ms} ms): ${l.p99Ratio}x (target within 2x: ${l.pass ? "PASS" : "**MISS**"}).`,
+        "",
+      );
+    }
   }
   if (S.statements) {
     const parts = Object.entries(S.statements).map(([k, v]) => `${k} ${v.perRequest}`);
@@ -370,6 +425,15 @@ function markdown(r) {
       out.push(`| ${setup} | ${kind === "login" ? "approle login" : "lookup-self"} | ${v.rps} | ${v.p50_ms} | ${v.p99_ms} | ${v.non2xx} | ${v.ratio_vs_sqlite_1} | ${v.server_cpu_pct.join(" / ")} |`);
     }
     out.push("");
+  }
+  const budgets = Object.entries(S).filter(([, x]) => x?.profile?.stages);
+  if (budgets.length) {
+    out.push("Per-request CPU budget by stage (--cpu-prof: V8 profile of the server under the measured load, each sample given to the innermost stage frame, scaled to the server's CPU µs per request; bench/lib/stage-budget.mjs):", "");
+    for (const [name, x] of budgets) {
+      out.push(`${name}: ${x.profile.usPerRequest} µs of server CPU per request`, "", "| stage | µs | share |", "|---|---:|---:|");
+      for (const st of x.profile.stages) if (st.pct >= 0.5) out.push(`| ${st.stage} | ${st.us} | ${st.pct} % |`);
+      out.push("");
+    }
   }
   if (S["login-alicloud"]) out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}.`, "");
   return out.join("\n") + "\n";

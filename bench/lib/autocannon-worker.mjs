@@ -1,6 +1,6 @@
 // autocannon driver for bench/run.mjs, run as its own (pinned) process so the load generator never
 // shares the server's core. argv[2] is a JSON job: {url, method, path, headers, connections,
-// seconds, linesFile, mode}. Prints one "BENCHJSON {...}" line in the same shape as wrk-load.lua.
+// seconds, linesFile, mode, rate?}. Prints one "BENCHJSON {...}" line in the same shape as wrk-load.lua.
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 
@@ -22,6 +22,8 @@ const r = await autocannon({
   duration: job.seconds,
   requests: [request],
   timeout: 10,
+  // A fixed offered rate (requests per second over all connections), for latency at equal load.
+  ...(job.rate ? { overallRate: job.rate } : {}),
 });
 const ok = r["2xx"] ?? 0;
 const out = {

@@ -82,7 +82,7 @@ export function identityScenarios(ctx) {
       ...base, url: w.url, method: "POST", path: "/v1/auth/approle/login",
       headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: w.child.pid },
     });
-    r.profile = await withProfile("login-approle", w.child);
+    r.profile = await withProfile("login-approle", w.child, r);
     await stop(w.child);
     results.scenarios["login-approle"] = versus(r, b, IDENTITY_TARGETS["login-approle"]);
   }
@@ -112,7 +112,7 @@ export function identityScenarios(ctx) {
       ...base, url: w.url, method: "POST", path: "/v1/auth/jwt/login",
       headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: w.child.pid },
     });
-    r.profile = await withProfile("login-jwt", w.child);
+    r.profile = await withProfile("login-jwt", w.child, r);
     await stop(w.child);
     results.scenarios["login-jwt"] = versus(r, b);
   }
@@ -130,7 +130,7 @@ export function identityScenarios(ctx) {
       ...base, url: w.url, method: "GET", path: `/v1/identity/oidc/token/${OIDC_ROLE}`,
       headers: { "X-Vault-Token": token }, watch: { server: w.child.pid },
     });
-    r.profile = await withProfile("oidc-token-mint", w.child);
+    r.profile = await withProfile("oidc-token-mint", w.child, r);
     await stop(w.child);
     results.scenarios["oidc-token-mint"] = versus(r, b);
   }
@@ -215,7 +215,7 @@ export function identityScenarios(ctx) {
       mode: "body", linesFile: runFile, seconds, watch: { server: w.child.pid, emulator: emu.child.pid },
     });
     log(`warden oci login: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${JSON.stringify(r.cpu_pct)}`);
-    r.profile = await withProfile("login-oci", w.child);
+    r.profile = await withProfile("login-oci", w.child, r);
     await stop(w.child);
     await stop(emu.child);
     results.scenarios["login-oci"] = { ...r, baseline: "oci-emulator", baselineRps: direct.rps, ratio: round(r.rps / direct.rps), upstreamCallsPerLogin: 2 };

@@ -21,12 +21,13 @@ export async function runLoad(o) {
   const mode = o.mode ?? "fixed";
   const headers = o.headers ?? {};
   let child;
-  if (o.tool === "wrk") {
+  // wrk cannot hold a fixed rate: a run at a given rate always uses autocannon.
+  if (o.tool === "wrk" && !o.rate) {
     const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", WRK_SCRIPT, origin.origin, "--", o.method, o.path, o.linesFile ?? "-", mode];
     for (const [k, v] of Object.entries(headers)) args.push(`${k}: ${v}`);
     child = spawnPinned(o.loaderCore, "wrk", args);
   } else {
-    const job = { url: origin.origin, method: o.method, path: o.path, headers, connections, seconds, linesFile: o.linesFile ?? null, mode };
+    const job = { url: origin.origin, method: o.method, path: o.path, headers, connections, seconds, linesFile: o.linesFile ?? null, mode, rate: o.rate ?? 0 };
     child = spawnPinned(o.loaderCore, process.execPath, [AC_WORKER, JSON.stringify(job)]);
   }
   // CPU window: from just after the loader starts to just before its end.
@@ -49,7 +50,7 @@ export async function runLoad(o) {
   const secs = r.duration_us / 1e6;
   const ok = r.requests - r.non2xx;
   return {
-    tool: o.tool,
+    tool: o.tool === "wrk" && o.rate ? "autocannon" : o.tool,
     seconds: Math.round(secs * 100) / 100,
     connections,
     requests: r.requests,

@@ -9,7 +9,7 @@ import { ROOT_TOKEN, startWarden } from "./warden.mjs";
 
 const hex = (alg, s) => createHash(alg).update(s).digest("hex");
 
-/** Inserts `rows` login-style tokens (no parent, live for 1 h .. 32 d) into dataDir/warden.db. */
+/** Inserts `rows` login-style tokens (no parent, live for 1 h .. 32 d, 5 % expired) into dataDir/warden.db. */
 export function fillTokens(dataDir, rows) {
   const db = new Database(join(dataDir, "warden.db"));
   db.pragma("journal_mode = WAL");
@@ -34,8 +34,11 @@ export function fillTokens(dataDir, rows) {
         role_id: "300012345678901234",
         role_name: "bench-role",
       };
-      const ttl = 3600 + (i % 2761200); // 1 h .. 32 d
-      const created = now - (i % 3600) * 1000;
+      // 1 h .. 32 d; one token in 20 expired already, so the sweeper works while the store is measured
+      // (a store that size always has tokens expiring).
+      const expired = i % 20 === 0;
+      const ttl = expired ? 60 : 3600 + (i % 2761200);
+      const created = expired ? now - 7200_000 - (i % 3600) * 1000 : now - (i % 3600) * 1000;
       const auth = { alias: meta.principal_id, metadata: meta, internal: { role_name: "bench-role", arn: meta.arn } };
       insert.run(idHash, accessor, policies, "auth/alicloud/login", mountAccessor, JSON.stringify(meta), `alicloud-${meta.principal_id}`, created, ttl, created + ttl * 1000, "bench-role", JSON.stringify(auth));
     }

@@ -7,7 +7,7 @@ import { WARDEN_MAIN, freePort, spawnPinned, waitForOutput } from "./procs.mjs";
 export const ROOT_TOKEN = "bench-root-token";
 
 /**
- * A dev server on durable SQLite (WAL + synchronous=FULL, the default) in `dataDir`; `main` is another
+ * A dev server on durable SQLite (WAL, every commit synced before its answer: the default) in `dataDir`; `main` is another
  * build's CLI entry point (bench/lib/build-at.mjs), this checkout's by default.
  */
 export async function startWarden({ core, dataDir, nodeArgs = [], env = {}, main = WARDEN_MAIN } = {}) {

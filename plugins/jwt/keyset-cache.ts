@@ -14,7 +14,6 @@
  * so a config change is never served from stale keys, even while a change notice is on its way.
  */
 import { createHash, type KeyObject } from "node:crypto";
-import { importJWK } from "jose";
 import { upstreamUnavailable, type Clock, type HttpClient, type Logger } from "warden/sdk";
 import { jwkFitsAlg, keyObjectFitsAlg } from "./algorithms.js";
 import { fetchDiscovery, fetchJwks, KeySourceError, parsePublicPem, type PublicJwk } from "./key-source.js";
@@ -147,6 +146,8 @@ export class KeysetCache {
       let k = e.imported.get(cacheKey);
       if (!k) {
         try {
+          // jose on first use: a server that verifies no JWT never loads it.
+          const { importJWK } = await import("jose");
           k = await importJWK({ ...e.jwks![i]! }, header.alg);
         } catch {
           continue; // a malformed key in the set verifies nothing; the others still may

@@ -4,7 +4,6 @@
  * then the signature with a key of the configured source only, then the registered claims with the
  * role's leeways. Every failure is a message for a 400, prefixed as Vault prefixes it.
  */
-import { compactVerify } from "jose";
 import type { HttpClient, Logger } from "warden/sdk";
 import { audiences, type Claims } from "./claims.js";
 import type { KeysetCache } from "./keyset-cache.js";
@@ -67,6 +66,8 @@ export async function verifySignature(
   const found = await ctx.keys.candidates(ctx.http, ctx.log, config, header);
   if (found.error !== undefined) fail(found.error);
   let payload: Uint8Array | undefined;
+  // jose on first use: a server that verifies no JWT never loads it.
+  const { compactVerify } = await import("jose");
   for (const key of found.keys) {
     try {
       // algorithms: exactly the header's (already allowed) alg; jose also checks key/alg fit.

@@ -1,5 +1,5 @@
-import { parse } from "@cdktn/hcl2json";
 import { badRequest } from "../sdk/errors.js";
+import { parseHclLite } from "./hcl-lite.js";
 
 /**
  * The one HCL entry point of warden: policies and the server config both come through here, so
@@ -16,8 +16,13 @@ export async function parseHcl(text: string, filename: string): Promise<Record<s
   if (Buffer.byteLength(text, "utf8") > MAX_HCL_BYTES) {
     throw badRequest(`${filename}: larger than ${MAX_HCL_BYTES} bytes`);
   }
+  // Plain HCL (every shipped policy and config) is parsed without starting hcl2json's wasm runtime;
+  // anything else, errors included, is hcl2json's (loaded on first need).
+  const plain = parseHclLite(text);
+  if (plain !== undefined) return plain;
   let out: unknown;
   try {
+    const { parse } = await import("@cdktn/hcl2json");
     out = await parse(filename, text);
   } catch (e) {
     throw badRequest(cleanMessage(e, filename));

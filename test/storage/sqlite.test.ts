@@ -2,7 +2,8 @@
  * The shared storage contract against real SQLite files (and once against :memory:), plus what only
  * SQLite has: pragmas, file modes, migrations, durability across reopen, group commit.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import fs, { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -13,6 +14,7 @@ import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
 import { readPragmas } from "../../src/storage/sqlite/open-db.js";
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from "../../src/storage/sqlite/checkpointer.js";
 import * as schema from "../../src/storage/sqlite/schema.js";
 import { migrate } from "../../src/storage/sqlite/migrate.js";
 import { group, storageContract, token } from "./contract.js";
@@ -29,10 +31,10 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 
 const t = suite("sqlite specifics");
 
-t("pragmas: WAL, synchronous=FULL, busy_timeout, foreign_keys", async () => {
+t("pragmas: WAL, synchronous=NORMAL (the write batch syncs the WAL itself), busy_timeout, foreign_keys", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   try {
-    assert.equal(readPragmas(s.connection), { journalMode: "wal", synchronous: 2, busyTimeout: 5000, foreignKeys: 1 });
+    assert.equal(readPragmas(s.connection), { journalMode: "wal", synchronous: 1, busyTimeout: 5000, foreignKeys: 1 });
   } finally {
     await s.close();
   }
@@ -341,6 +343,83 @@ t("prepared only: no statement is compiled after open", async () => {
   }
 });
 
+/**
+ * Replaces fs.fdatasync (the write batch's WAL sync) for the test: each call is held until released, or
+ * failed. syncBuiltinESMExports makes the write batch's named import see the replacement.
+ */
+function holdSyncs() {
+  const original = fs.fdatasync;
+  const held: Array<(err: Error | null) => void> = [];
+  const files: string[] = [];
+  fs.fdatasync = ((fd: number, cb: (err: Error | null) => void) => {
+    files.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+    held.push((err) => (err ? cb(err) : original(fd, cb)));
+  }) as typeof fs.fdatasync;
+  syncBuiltinESMExports();
+  return {
+    held,
+    files,
+    restore() {
+      fs.fdatasync = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+t("a write is acknowledged only after the WAL it was committed to is fdatasync'd (durability off the event loop)", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const syncs = holdSyncs();
+  try {
+    let settled = false;
+    const v = token();
+    const insert = s.tokens.insert(v).then((ok) => ((settled = true), ok));
+    await waitFor("the commit and a sync request", 5000, async () => s.batch.commits > 0 && syncs.held.length === 1);
+    // Committed (another read sees it) but not yet on disk: not acknowledged.
+    assert.is(syncs.files[0], `${fs.realpathSync(path)}-wal`, "the WAL file is what is synced");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(settled, false, "acknowledged before its WAL sync");
+    // A write made while a sync is in flight joins the open batch, committed and synced after it.
+    const commits = s.batch.commits;
+    const v2 = token();
+    const second = s.tokens.insert(v2);
+    assert.equal(await s.tokens.get(v2.idHash), v2, "the open batch serves reads on the connection");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.is(s.batch.commits, commits, "no commit while a sync is in flight");
+    assert.is(syncs.held.length, 1, "one sync in flight at a time");
+    syncs.held.shift()!(null);
+    assert.is(await insert, true);
+    await waitFor("the second commit and its sync request", 5000, async () => s.batch.commits === commits + 1 && syncs.held.length === 1);
+    // A failed sync: the writes it covered are never reported done.
+    const outcome = second.then(
+      () => "acknowledged",
+      (e: Error) => e.message,
+    );
+    syncs.held.shift()!(new Error("EIO: simulated"));
+    assert.is(await outcome, "EIO: simulated");
+    assert.ok(s.batch.syncs >= 1);
+  } finally {
+    syncs.restore();
+    await s.close();
+  }
+});
+
+t("WAL checkpoints run in the background worker, not in a COMMIT on the event loop", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  try {
+    assert.is(s.connection.pragma("wal_autocheckpoint", { simple: true }), FALLBACK_AUTOCHECKPOINT_PAGES);
+    const before = statSync(path).size;
+    // A few hundred pages of writes: far below the connection's own threshold.
+    for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 50 }, () => s.tokens.insert(token({ meta: { pad: "x".repeat(500) } }))));
+    assert.ok(statSync(`${path}-wal`).size > 100 * 4096, "the writes went to the WAL");
+    // Only a checkpoint writes pages into the main file.
+    await waitFor("the worker to checkpoint into the main file", 10_000, async () => statSync(path).size > before + 100 * 4096);
+  } finally {
+    await s.close();
+  }
+});
+
 t("the hot token read (raw statement, hand-written mapping) equals drizzle's mapped read by accessor", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   try {
@@ -350,12 +429,17 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       token({ idHash: "h3", auth: { alias: "x", metadata: { m: "1" }, internal: { role_name: "dev" } } }),
       token({ idHash: "h4", expiresAt: 5_000 }),
       token({ idHash: "h5", parentHash: "h4" }),
+      // Deeper chains (the recursive walk) and a never-expiring parent.
+      token({ idHash: "h6", parentHash: "h5", expiresAt: 9_000 }),
+      token({ idHash: "h7", parentHash: "h6" }),
+      token({ idHash: "h8", parentHash: "h1" }),
     ];
+    const expected: Record<string, number> = { h5: 5_000, h6: 5_000, h7: 5_000 };
     for (const v of variants) {
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
-      assert.equal(hot, v.parentHash === "h4" ? { ...v, ancestorExpiresAt: 5_000 } : v);
+      assert.equal(hot, expected[v.idHash] !== undefined ? { ...v, ancestorExpiresAt: expected[v.idHash] } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
   } finally {

@@ -1,8 +1,8 @@
-// The token lookup behind the barrier stays ONE prepared read plus ONE decryption: lookup-self over
+// The token lookup behind the barrier stays ONE prepared read plus AT MOST ONE decryption: lookup-self over
 // real HTTP against an initialised, unsealed server, counting every statement the process sends to its
 // database (SQLite: better-sqlite3's Statement methods, and no statement compiled per request;
 // PostgreSQL: every pg client query, which must be the named prepared statement) and every keyring
-// decryption. The same wrapping as bench/lib/count-statements-preload.cjs, in the test's process.
+// AES-GCM open (the keyring's memo of opened values may answer a repeated blob without one). The same wrapping as bench/lib/count-statements-preload.cjs, in the test's process.
 // Two kinds of statement run on timers, not per request, and are counted apart (and bounded): SQLite's
 // shared read snapshot (BEGIN, then COMMIT when it is older than 250 ms: write-batch.ts), and the
 // PostgreSQL change feed's liveness probe on its own LISTEN connection ("warden-changes").
@@ -49,9 +49,9 @@ if (TEST_STORAGE === "sqlite") {
     (app === "warden-changes" ? timed : statements).push(what);
   });
 }
-wrap(Keyring.prototype as unknown as Record<string, unknown>, "decrypt", (_, args) => decryptions.push(String(args[1]).split("\0")[0]!));
+wrap(Keyring.prototype as unknown as Record<string, unknown>, "open", (_, args) => decryptions.push(String(args[1]).split("\0")[0]!));
 
-const t = suite<{ s: TestServer; token: string }>(`token lookup behind the barrier: one prepared read, one decryption (${TEST_STORAGE})`);
+const t = suite<{ s: TestServer; token: string }>(`token lookup behind the barrier: one prepared read, at most one decryption (${TEST_STORAGE})`);
 
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
@@ -63,7 +63,7 @@ t.before(async (ctx) => {
 });
 t.after(async ({ s }) => s?.close());
 
-t("N lookup-self requests: N statements (the token read), no compile, N token decryptions", async ({ s, token }) => {
+t("N lookup-self requests: N statements (the token read), no compile, at most N token decryptions", async ({ s, token }) => {
   const lookup = async () => {
     const r = await s.request("GET", "auth/token/lookup-self", { token });
     assert.is(r.status, 200, r.text);
@@ -93,7 +93,7 @@ t("N lookup-self requests: N statements (the token read), no compile, N token de
   } else {
     assert.is(statements[0], "prepared tok_get");
   }
-  assert.is(decryptions.length, n, `decryptions: ${JSON.stringify(decryptions.slice(0, 5))}`);
+  assert.ok(decryptions.length <= n, `decryptions: ${JSON.stringify(decryptions.slice(0, 5))}`);
   assert.ok(decryptions.every((what) => what === "token"), "each one the token's blob");
 });
 

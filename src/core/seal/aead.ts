@@ -1,11 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { pooledRandomBytes } from "../random-pool.js";
 
 /** AES-256-GCM with a random 96-bit nonce: iv (12) | ciphertext | tag (16). */
 const IV = 12;
 const TAG = 16;
 
 export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = randomBytes(IV);
+  const iv = pooledRandomBytes(IV);
   const c = createCipheriv("aes-256-gcm", key, iv);
   c.setAAD(aad);
   const body = Buffer.concat([c.update(plaintext), c.final()]);

@@ -11,6 +11,9 @@ import { gcmOpen, gcmSeal } from "./aead.js";
  */
 export const BARRIER_PREFIX = "wb1:";
 const KEYRING_AAD = Buffer.from("warden/keyring");
+/** Opened values kept per keyring (oldest dropped first), each at most OPENED_MEMO_MAX_CHARS stored: ~35 MB at worst, a few MB for token blobs. */
+const OPENED_MEMO_MAX = 5_000;
+const OPENED_MEMO_MAX_CHARS = 4096;
 
 export interface KeyTerm {
   term: number;
@@ -57,7 +60,29 @@ export class Keyring {
     return BARRIER_PREFIX + Buffer.concat([head, gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"))]).toString("base64");
   }
 
+  /**
+   * Values this keyring has opened, keyed by associated data and the exact stored text: the same
+   * ciphertext under the same AAD and key always opens to the same plaintext, so a hot record read again
+   * (a token's blob on every request it authenticates) costs a map lookup instead of an AES-GCM open
+   * (~4 µs plus the decipher's set-up). A changed byte or another AAD is another key, so it is opened,
+   * and refused, as before. Bounded; dropped with the keyring (rotation, sys/seal's wipe).
+   */
+  readonly #opened = new Map<string, string>();
+
   decrypt(stored: string, aad: string): string {
+    const memoKey = aad + "\0" + stored;
+    const hit = this.#opened.get(memoKey);
+    if (hit !== undefined) return hit;
+    const plain = this.open(stored, aad);
+    // Small records only (a token's blob is a few hundred characters): the memo stays a few MB.
+    if (stored.length > OPENED_MEMO_MAX_CHARS) return plain;
+    if (this.#opened.size >= OPENED_MEMO_MAX) this.#opened.delete(this.#opened.keys().next().value!);
+    this.#opened.set(memoKey, plain);
+    return plain;
+  }
+
+  /** One AES-GCM open of a stored value, no memo. */
+  open(stored: string, aad: string): string {
     if (!stored.startsWith(BARRIER_PREFIX)) throw new Error("barrier: value is not encrypted");
     const blob = Buffer.from(stored.slice(BARRIER_PREFIX.length), "base64");
     if (blob.length < 4) throw new Error("barrier: value too short");
@@ -91,6 +116,7 @@ export class Keyring {
 
   /** Overwrites the key bytes (sys/seal drops keys from memory). */
   wipe(): void {
+    this.#opened.clear();
     for (const t of this.terms) t.key.fill(0);
   }
 }

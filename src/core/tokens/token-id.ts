@@ -1,4 +1,5 @@
-import { hash, randomBytes } from "node:crypto";
+import { hash } from "node:crypto";
+import { pooledRandomBytes } from "../random-pool.js";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -9,7 +10,7 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    for (const b of randomBytes(length * 2)) {
+    for (const b of pooledRandomBytes(Math.min((length - out.length) * 2, 1024))) {
       if (b < 248) out += BASE62[b % 62];
       if (out.length === length) break;
     }

@@ -3,6 +3,7 @@
  * group-committed. Opening does pragmas, permissions and pending migrations only: nothing scans the
  * token table, so start-up time does not grow with the number of tokens.
  */
+import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { Logger } from "../../sdk/plugin.js";
@@ -14,13 +15,16 @@ import { SqliteIdentityStore } from "./identity-store.js";
 import { SqliteKvStore } from "./kv-store.js";
 import { migrate } from "./migrate.js";
 import { SqliteMountStore } from "./mount-store.js";
-import { openDatabase } from "./open-db.js";
+import { openDatabase, walPathOf } from "./open-db.js";
+import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, checkpointTruncate, startCheckpointer } from "./checkpointer.js";
 import { SqlitePolicyStore } from "./policy-store.js";
 import { type SnapshotTuning, sqliteSnapshots } from "./snapshot.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
 import { SqliteTokenStore } from "./token-store.js";
 import { WriteBatch } from "./write-batch.js";
+
+const requireHere = createRequire(import.meta.url);
 
 export interface SqliteStorageOptions {
   /** Database file; ":memory:" only for unit tests (no WAL, nothing durable). */
@@ -44,7 +48,17 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
     const { from, to } = migrate(conn, sqliteMigrations);
     if (from !== to) opts.log?.info("sqlite schema migrated", { path: opts.path, from, to });
     const db = drizzle({ client: conn });
-    const batch = new WriteBatch(conn);
+    const wal = walPathOf(conn);
+    const batch = new WriteBatch(conn, wal);
+    // A file database checkpoints in a worker thread (checkpointer.ts); the connection's own automatic
+    // checkpoint only if that one falls far behind.
+    let checkpointer: Checkpointer | undefined;
+    if (wal !== undefined) {
+      conn.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = startCheckpointer(wal.slice(0, -"-wal".length), requireHere.resolve("better-sqlite3"), (error) =>
+        opts.log?.warn("sqlite background checkpoint failed", { error }),
+      );
+    }
     const ping = conn.prepare("SELECT 1").pluck();
     let closed = false;
     const changes = localChangeFeed(opts.path);
@@ -81,9 +95,10 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
         closed = true;
         changes.close();
         batch.close();
+        await checkpointer?.stop();
         try {
           // Fold the WAL back into the main file so a stopped server leaves one file behind.
-          conn.pragma("wal_checkpoint(TRUNCATE)");
+          checkpointTruncate(conn);
         } catch (err) {
           opts.log?.warn("sqlite checkpoint at close failed", { error: String(err) });
         }

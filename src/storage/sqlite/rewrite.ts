@@ -10,6 +10,7 @@ import { RewriteKeyExists, type RewriteTable, type RowRewrite } from "../types.j
 import type { Db } from "./prepared.js";
 import * as schema from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
+import { checkpointTruncate } from "./checkpointer.js";
 
 export async function sqliteRewriteAll(db: Db, batch: WriteBatch, conn: Database.Database, r: RowRewrite): Promise<number> {
   const count = await batch.writeAtomic(() => {
@@ -33,7 +34,7 @@ export async function sqliteRewriteAll(db: Db, batch: WriteBatch, conn: Database
   if (count > 0) {
     batch.outside(() => {
       conn.exec("VACUUM");
-      conn.pragma("wal_checkpoint(TRUNCATE)");
+      checkpointTruncate(conn);
     });
   }
   return count;

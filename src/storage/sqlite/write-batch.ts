@@ -1,11 +1,17 @@
 /**
- * Group commit. better-sqlite3 is synchronous and a synchronous=FULL commit is an fsync that blocks the
- * event loop, so one commit per write caps throughput at the disk's fsync rate. Instead, the first
- * write of an event-loop tick opens a transaction, every write of that tick runs immediately inside it
- * (its result, e.g. RETURNING, is known at once and later reads on this connection see it), and one
- * COMMIT per tick (setImmediate) makes them all durable together. A write's promise settles only after
- * that COMMIT: callers never acknowledge something that is not on disk.
+ * Group commit. better-sqlite3 is synchronous, so one commit per write would cap throughput at the
+ * disk's fsync rate. Instead, the first write of an event-loop tick opens a transaction, every write of
+ * that tick runs immediately inside it (its result, e.g. RETURNING, is known at once and later reads on
+ * this connection see it), and one COMMIT per tick (setImmediate) commits them all together.
+ *
+ * Durability without blocking the event loop: the connection runs WAL with synchronous=NORMAL, so the
+ * COMMIT only write()s its frames to the WAL; the batch then fdatasync()s the WAL file on libuv's
+ * thread pool (what synchronous=FULL does inside COMMIT, on the event loop) and a write's promise
+ * settles only after that sync: callers never acknowledge something that is not on disk. One sync is
+ * in flight at a time; the commits made meanwhile share the next one. A failed sync rejects the
+ * writes it covered (they may or may not survive a power loss: never reported as done).
  */
+import { close, fdatasync, open } from "node:fs";
 import type Database from "better-sqlite3";
 
 const READ_REFRESH_MS = 250;
@@ -39,7 +45,22 @@ export class WriteBatch {
    */
   minCommitIntervalMs = 2;
 
-  constructor(private readonly db: Database.Database) {
+  /** Committed, waiting for the WAL sync that makes them durable. */
+  #unsynced: Waiter[] = [];
+  #syncing = false;
+  /** A commit came due while a sync was in flight: done when it ends. */
+  #flushAfterSync = false;
+  /** WAL syncs completed (tests: a write is answered only after one). */
+  syncs = 0;
+
+  /**
+   * `walPath`: the connection's -wal file, synced after each COMMIT (the connection must run
+   * synchronous=NORMAL); undefined for an in-memory database, where a COMMIT is all there is.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly walPath?: string,
+  ) {
     // IMMEDIATE takes the write lock up front: a deferred transaction that later upgrades can fail
     // with SQLITE_BUSY without waiting, after other writes of the batch already ran.
     this.#begin = db.prepare("BEGIN IMMEDIATE");
@@ -141,9 +162,18 @@ export class WriteBatch {
     });
   }
 
-  /** Commits the open batch now (normally done by the scheduled tick; close() calls it directly). */
-  flush(): void {
+  /**
+   * Commits the open batch (normally done by the scheduled tick; close() calls it directly). While a
+   * WAL sync is in flight the batch stays open and keeps collecting writes, and commits when that sync
+   * ends: the next sync would wait for it anyway, and fewer, larger commits write each touched page
+   * to the WAL once instead of once per small commit. `now` commits at once (close, outside).
+   */
+  flush(now = false): void {
     if (!this.#open) return;
+    if (this.#syncing && !now) {
+      this.#flushAfterSync = true;
+      return;
+    }
     this.#open = false;
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -151,6 +181,11 @@ export class WriteBatch {
       this.#commit.run();
       this.commits++;
       this.#lastCommitAt = performance.now();
+      if (this.walPath !== undefined) {
+        this.#unsynced.push(...waiters);
+        this.#sync();
+        return;
+      }
     } catch (err) {
       if (this.db.inTransaction) {
         try {
@@ -165,19 +200,44 @@ export class WriteBatch {
     for (const w of waiters) w.resolve();
   }
 
+  /** fdatasync of the WAL for every commit so far that waits for one; then the next, if any came. */
+  #sync(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    this.#syncing = true;
+    const covered = this.#unsynced;
+    this.#unsynced = [];
+    const done = (err: unknown) => {
+      this.#syncing = false;
+      if (err) for (const w of covered) w.reject(err);
+      else {
+        this.syncs++;
+        for (const w of covered) w.resolve();
+      }
+      if (this.#flushAfterSync) {
+        this.#flushAfterSync = false;
+        this.flush();
+      }
+      this.#sync();
+    };
+    open(this.walPath!, "r", (err, fd) => {
+      if (err) return done(err);
+      fdatasync(fd, (syncErr) => close(fd, () => done(syncErr)));
+    });
+  }
+
   /**
    * Runs `run` with no transaction open on the connection (VACUUM and checkpoints refuse to run in
    * one): commits the pending batch and ends the read snapshot first.
    */
   outside<T>(run: () => T): T {
-    this.flush();
+    this.flush(true);
     if (this.#reading) this.#endRead();
     return run();
   }
 
   /** Commits what is pending, then refuses further writes. */
   close(): void {
-    this.flush();
+    this.flush(true);
     if (this.#reading) this.#endRead();
     this.#closed = true;
   }

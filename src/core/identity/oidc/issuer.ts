@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, createLocalJWKSet, jwtVerify } from "jose";
+// jose is imported on first use (~30 ms of module loading that a server without identity tokens never needs).
 import { type Clock, systemClock } from "../../../sdk/clock.js";
 import { badRequest } from "../../../sdk/errors.js";
 import type { IdentityStore } from "../../../storage/types.js";
@@ -68,6 +68,7 @@ export class OidcIssuer {
       };
       const header: { alg: string; kid: string; typ?: string } = { alg: priv.alg, kid: priv.kid };
       if (role.jwtTypeHeader) header.typ = "JWT";
+      const { SignJWT } = await import("jose");
       const token = await new SignJWT(claims)
         .setProtectedHeader(header)
         .setIssuer(iss)
@@ -88,6 +89,7 @@ export class OidcIssuer {
   async introspect(token: string, clientId: string | undefined): Promise<{ active: boolean; error?: string }> {
     if (!token) return { active: false, error: "missing token" };
     try {
+      const { createLocalJWKSet, jwtVerify } = await import("jose");
       const { payload } = await jwtVerify(token, createLocalJWKSet((await this.jwks()).body as { keys: never[] }), {
         issuer: await this.issuer(),
         algorithms: [...SUPPORTED_ALGORITHMS],

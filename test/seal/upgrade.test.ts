@@ -10,6 +10,7 @@ import type { SealConfig } from "../../src/config/seal-config.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { startTestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const t = suite("seal: upgrade of a database written before the barrier");
 const freshDir = tempDirs(t, "warden-upgrade-");
@@ -97,11 +98,7 @@ t("kill -9 during the upgrade: the restart finds the database whole (as before, 
       assert.ok((await s.storageText()).includes(C), "killed before the commit: the clear database is as it was");
       assert.is((await s.request("PUT", "sys/init", { token: null, body: {} })).status, 200);
     }
-    const deadline = Date.now() + 60_000;
-    while ((await s.request("GET", "sys/seal-status", { token: null })).body.sealed) {
-      assert.ok(Date.now() < deadline, "the static seal unseals");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor("the static seal to unseal", 60_000, async () => (await s.request("GET", "sys/seal-status", { token: null })).body.sealed === false);
     assert.is((await s.storageText()).indexOf(C), -1, "no canary in clear after the restart");
     s.rootToken = old.rootToken;
     assert.is((await s.read("sys/policies/acl/p")).status, 200, "the old root token and policy survive");

@@ -6,7 +6,7 @@
 // them. Node built-ins only, like the other emulators.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listenOn } from "../listen.js";
+import { closeNow, listenOn } from "../listen.js";
 import { ramRoleCredentials, validateRamRole, type RamRoleConfig } from "../ram-roles.js";
 
 export interface EcsMetadataEmulatorOptions {
@@ -115,10 +115,6 @@ export async function startEcsMetadataEmulator(opts: EcsMetadataEmulatorOptions)
       if (f !== null && f !== "unavailable") throw new Error(`unknown ECS metadata fault ${JSON.stringify(f)}`);
       fault = f;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeNow(server),
   };
 }

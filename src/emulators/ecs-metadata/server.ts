@@ -88,7 +88,13 @@ export async function startEcsMetadataEmulator(opts: EcsMetadataEmulatorOptions)
     }
     if (path === CREDENTIALS_PATH || path === CREDENTIALS_PATH.slice(0, -1)) return answer(200, role.roleName);
     if (path.startsWith(CREDENTIALS_PATH)) {
-      const name = decodeURIComponent(path.slice(CREDENTIALS_PATH.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice(CREDENTIALS_PATH.length));
+      } catch {
+        // A malformed %-escape names no role; thrown here it would end the emulator's process.
+        return answer(404, "Not Found");
+      }
       if (name !== role.roleName) return answer(404, "Not Found");
       const c = ramRoleCredentials(role, now());
       stats.credentials++;

@@ -10,7 +10,7 @@ import { createHash, createPrivateKey, createPublicKey as createPublicKeyFrom, g
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { badRequest, defineLoginHandler, loginArgs } from "warden/sdk";
+import { badRequest, checkHttpUrl, defineLoginHandler, loginArgs } from "warden/sdk";
 import { signRequest } from "./request-signer.js";
 import { isOcid } from "./ocid.js";
 
@@ -136,10 +136,7 @@ export interface InstanceSession {
  * session key. The request is signed with the instance's key; the answer is `{"token": "<jwt>"}`.
  */
 export async function requestInstanceSession(opts: InstancePrincipalOptions): Promise<InstanceSession> {
-  const origin = new URL(opts.federationEndpoint);
-  if ((origin.protocol !== "https:" && origin.protocol !== "http:") || origin.pathname !== "/" || origin.search || origin.username) {
-    throw badRequest("federation_endpoint must be an origin such as https://auth.us-ashburn-1.oraclecloud.com");
-  }
+  const origin = new URL(checkHttpUrl(opts.federationEndpoint, "federation_endpoint", "origin"));
   const session = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const body = JSON.stringify({
     publicKey: session.publicKey.export({ type: "spki", format: "der" }).toString("base64"),

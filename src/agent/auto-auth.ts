@@ -17,7 +17,7 @@ import type { Logger } from "../sdk/plugin.js";
 import type { FileSinkConfig } from "./config.js";
 import type { LoginBuilder } from "./methods.js";
 import { writeFileSink } from "./sinks/file-sink.js";
-import { errorsOf, type JsonAnswer, type Upstream, UpstreamUnreachable } from "./upstream.js";
+import { errorsOf, type JsonAnswer, type Upstream } from "./upstream.js";
 
 export interface AutoAuthOptions {
   upstream: Upstream;
@@ -151,7 +151,7 @@ export class AutoAuth {
       try {
         answer = await this.opts.upstream.json("PUT", "auth/token/renew-self", { token: lease.token, body: { increment: asked } });
       } catch (e) {
-        if (!(await this.waitAfterTransient(e instanceof UpstreamUnreachable ? e.message : messageOf(e), expiresAt, backoff))) return;
+        if (!(await this.waitAfterTransient(messageOf(e), expiresAt, backoff))) return;
         retrying = true;
         continue;
       }

@@ -53,6 +53,12 @@ export class ApiError extends Error {
 /** The server could not be reached at all. */
 export class TransportError extends Error {}
 
+/** A fetch that got no answer: "<METHOD> <url>: ECONNREFUSED" (undici hides the reason in `cause`). */
+function transportError(method: string, url: string, e: unknown): TransportError {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return new TransportError(`${method} ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+}
+
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | string[]>;
@@ -125,9 +131,7 @@ export class Client {
     try {
       res = await fetch(url, { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (e as Error).message;
-      throw new TransportError(`${method} ${url}: ${why}`);
+      throw transportError(method, url, e);
     }
     return this.answer(method, url, res, opts);
   }
@@ -145,8 +149,7 @@ export class Client {
     try {
       res = await fetch(url, { method, headers, body, redirect: "manual", ...(body ? { duplex: "half" } : {}) } as RequestInit);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new TransportError(`${method} ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw transportError(method, url, e);
     }
     if (res.status >= 200 && res.status < 300) return res;
     await this.answer(method, url, res, {});

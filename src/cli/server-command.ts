@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { builtinPlugins } from "../../plugins/index.js";
 import { devServerConfig, loadServerConfig } from "../config/server-config.js";
+import { sha256Hex } from "../core/plugins/loader.js";
 import { type RunningServer, startServer } from "../server/boot.js";
 
 const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
@@ -126,7 +126,7 @@ async function registerDevPlugins(server: RunningServer, rootToken: string, dir:
   }
   for (const file of files) {
     const name = file.slice(0, -3);
-    const sha256 = createHash("sha256").update(readFileSync(join(dir, file))).digest("hex");
+    const sha256 = sha256Hex(readFileSync(join(dir, file)));
     const res = await fetch(`${server.url}/v1/sys/plugins/catalog/auth/${encodeURIComponent(name)}`, {
       method: "PUT",
       headers: { "X-Vault-Token": rootToken, "Content-Type": "application/json" },

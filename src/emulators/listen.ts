@@ -1,5 +1,5 @@
 // Shared by the emulators (peers of warden, so they use nothing of its core): start listening and
-// say where.
+// say where, and stop at once.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -14,4 +14,15 @@ export async function listenOn(server: Server, host: string, port: number): Prom
   });
   const bound = (server.address() as AddressInfo).port;
   return { port: bound, url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}` };
+}
+
+/**
+ * Stops the server at once: no new connections, and the open ones (keep-alive sockets of SDK
+ * clients, requests still hanging) are cut, so close() never waits on a client.
+ */
+export function closeNow(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Context } from "hono";
+import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import type { Metrics } from "../core/metrics/metrics.js";
 import { renderMetrics } from "../core/metrics/render.js";
@@ -98,6 +99,19 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
     return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), listener.forwardedFor);
   };
 
+  // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
+  const liveCore = (): Core => {
+    const core = seal.core;
+    if (!core) throw seal.restoring ? restoringError() : sealedError();
+    return core;
+  };
+
+  /** The pipeline's request: the token, client address and host are read alike for every route that authorises through it. */
+  const logicalRequest = (c: Context<Env>, id: string, operation: LogicalRequest["operation"], path: string, data: Record<string, unknown>, method: string): LogicalRequest => {
+    const incoming = c.env.incoming;
+    return { id, operation, path, data, token: requestToken(incoming.rawHeaders), clientAddress: address(c), remotePort: incoming.socket.remotePort, requestHost: incoming.headers.host ?? "", method };
+  };
+
   addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
 
   // Vault's unauthenticated_metrics_access: this listener serves sys/metrics to anyone, sealed or not,
@@ -116,22 +130,10 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
   addSnapshotRoutes(app, seal, {
     errorResponse,
     async authorise(c, operation) {
-      const core = seal.core;
-      if (!core) throw seal.restoring ? restoringError() : sealedError();
+      const core = liveCore();
       const requestId = randomUUID();
-      const incoming = c.env.incoming;
       const path = "sys/storage/snapshot";
-      const response = await core.pipeline.handle({
-        id: requestId,
-        operation,
-        path,
-        data: Object.create(null),
-        token: requestToken(incoming.rawHeaders),
-        clientAddress: address(c),
-        remotePort: incoming.socket.remotePort,
-        requestHost: incoming.headers.host ?? "",
-        method: c.req.method,
-      });
+      const response = await core.pipeline.handle(logicalRequest(c, requestId, operation, path, Object.create(null), c.req.method));
       return response.status === 200 || response.status === 204 ? undefined : envelope(response, path, requestId);
     },
   });
@@ -139,9 +141,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
   app.all("/v1/*", async (c) => {
     const requestId = randomUUID();
     try {
-      // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
-      const core = seal.core;
-      if (!core) throw seal.restoring ? restoringError() : sealedError();
+      const core = liveCore();
       const method = c.req.method;
       const incoming = c.env.incoming;
       let operation: LogicalRequest["operation"];
@@ -164,19 +164,10 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       } else {
         return json(405, { errors: [] });
       }
-      const response = await core.pipeline.handle({
-        id: requestId,
-        operation,
-        path,
-        data,
-        token: requestToken(incoming.rawHeaders),
-        clientAddress: address(c),
-        remotePort: incoming.socket.remotePort,
-        requestHost: incoming.headers.host ?? "",
-        wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
-        ...(help ? { help } : {}),
-        method: operation === "list" ? "LIST" : method,
-      });
+      const request = logicalRequest(c, requestId, operation, path, data, operation === "list" ? "LIST" : method);
+      request.wrapTtl = parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl);
+      if (help) request.help = help;
+      const response = await core.pipeline.handle(request);
       // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.
       if (path === "sys/seal" && response.status === 204) await seal.seal();
       return envelope(response, path, requestId);

@@ -63,6 +63,8 @@ t("the role is listed, its credentials come with an Expiration, and STS accepts 
   assert.is(await list.text(), "app-role");
   const other = await fetch(`${ecs.url}/latest/meta-data/ram/security-credentials/other-role`, { headers: { "X-aliyun-ecs-metadata-token": token } });
   assert.is(other.status, 404);
+  const malformed = await fetch(`${ecs.url}/latest/meta-data/ram/security-credentials/%E0%A4%A`, { headers: { "X-aliyun-ecs-metadata-token": token } });
+  assert.is(malformed.status, 404, "a malformed escape names no role (and the emulator keeps serving)");
   const c = await credentials(ecs, token);
   assert.is(c.Code, "Success");
   assert.match(c.AccessKeyId, /^STS\./);

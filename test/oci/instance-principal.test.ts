@@ -86,6 +86,24 @@ t("the emulator's federation endpoint issues a session token over the instance's
   assert.is(res.status, 401, "a session token cannot mint another");
 });
 
+t("a federation endpoint that is not a bare http(s) origin is refused before any key is made or call sent", async (ctx) => {
+  for (const [endpoint, why] of [
+    ["not a url", /^federation_endpoint must be an http\(s\) URL$/],
+    ["ftp://auth.example", /^federation_endpoint must be an http\(s\) URL$/],
+    ["https://auth.example/v1", /^federation_endpoint must be an origin/],
+    ["https://auth.example/?x=1", /^federation_endpoint must not have a query$/],
+    ["https://u:p@auth.example", /^federation_endpoint must not contain credentials$/],
+  ] as const) {
+    let calls = 0;
+    const refused = await requestInstanceSession({ ...federation(ctx), federationEndpoint: endpoint, fetch: async () => (calls++, new Response("{}")) }).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    assert.match(refused, why, endpoint);
+    assert.is(calls, 0, endpoint);
+  }
+});
+
 t("login with ST$<token>, signed by the official signer: the instance is the principal", async (ctx) => {
   const session = await requestInstanceSession(federation(ctx));
   const before = ctx.emu.requests.length;

@@ -3,9 +3,6 @@
 // stays sealed (a seal record change or a change-feed reconnect does not unseal it) until its process
 // restarts or a threshold of recovery shares is given to sys/unseal. Over real HTTP, both storages.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import * as assert from "uvu/assert";
 import type { SealConfig } from "../../src/config/seal-config.js";
@@ -14,17 +11,10 @@ import { runCli } from "../cli/harness.js";
 import { TEST_STORAGE, type TestServer, startTestServer } from "../helpers/server.js";
 import { databaseUrl } from "../helpers/pg.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const t = suite("seal: recovery rekey (sys/rekey-recovery-key), an auto seal sealed through sys/seal stays sealed");
-const dirs: string[] = [];
-const freshDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "warden-rkrec-"));
-  dirs.push(d);
-  return d;
-};
-t.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs(t, "warden-rkrec-");
 
 const KEY = { id: "rk-1", key: randomBytes(32) };
 const staticSeal: SealConfig = { type: "static", current: KEY };

@@ -1,22 +1,12 @@
 // sys/rekey/init|update|verify (Vault's nonce protocol) and `warden operator rekey`, over real HTTP.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { runCli } from "../cli/harness.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const t = suite("seal: rekey (Vault's nonce protocol), restart with the new shares, operator rekey");
-const dirs: string[] = [];
-const freshDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "warden-rekey-"));
-  dirs.push(d);
-  return d;
-};
-t.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs(t, "warden-rekey-");
 
 const put = (s: TestServer, path: string, body: unknown) => s.request("PUT", path, { token: null, body });
 const status = async (s: TestServer) => (await s.request("GET", "sys/seal-status", { token: null })).body;

@@ -1,20 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const t = suite("seal: Shamir init, unseal, restart, seal");
-const dirs: string[] = [];
-const freshDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "warden-seal-"));
-  dirs.push(d);
-  return d;
-};
-t.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs(t, "warden-seal-");
 
 const raw = async (s: TestServer, method: string, path: string, body?: unknown) => s.request(method, path, { token: null, raw: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
 const status = async (s: TestServer) => (await raw(s, "GET", "sys/seal-status")).body;

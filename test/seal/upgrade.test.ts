@@ -2,9 +2,6 @@
 // before) is encrypted in one transaction at sys/init; afterwards nothing of it is in clear and
 // everything it held still works (old tokens, policies, roles, identity).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { builtinPlugins } from "../../plugins/index.js";
 import { Core } from "../../src/core/core.js";
@@ -12,17 +9,11 @@ import { createLogger } from "../../src/core/logging/logger.js";
 import type { SealConfig } from "../../src/config/seal-config.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { startTestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const t = suite("seal: upgrade of a database written before the barrier");
-const dirs: string[] = [];
-const freshDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "warden-upgrade-"));
-  dirs.push(d);
-  return d;
-};
-t.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs(t, "warden-upgrade-");
 
 /** What today's release did: the core straight on the raw storage. Returns its root token and canaries. */
 async function writeClearDatabase(dataDir: string, C: string, bulk = 0) {
@@ -107,11 +98,7 @@ t("kill -9 during the upgrade: the restart finds the database whole (as before, 
       assert.ok((await s.storageText()).includes(C), "killed before the commit: the clear database is as it was");
       assert.is((await s.request("PUT", "sys/init", { token: null, body: {} })).status, 200);
     }
-    const deadline = Date.now() + 60_000;
-    while ((await s.request("GET", "sys/seal-status", { token: null })).body.sealed) {
-      assert.ok(Date.now() < deadline, "the static seal unseals");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor("the static seal to unseal", 60_000, async () => (await s.request("GET", "sys/seal-status", { token: null })).body.sealed === false);
     assert.is((await s.storageText()).indexOf(C), -1, "no canary in clear after the restart");
     s.rootToken = old.rootToken;
     assert.is((await s.read("sys/policies/acl/p")).status, 200, "the old root token and policy survive");

@@ -59,6 +59,13 @@ export function bodyFields(doc: OpenApi, path: string): FieldSpec[] {
   return toFields(doc.paths?.[path]?.post?.requestBody?.content?.["application/json"]?.schema);
 }
 
+/** "a, b,,c " -> ["a", "b", "c"]: a comma-separated input as the list it names. */
+export const splitList = (s: string): string[] =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+
 /**
  * A form's text inputs -> the request body: only fields the operator touched are sent, so the
  * server's defaults (and a role's stored values) stay as they are.
@@ -73,7 +80,7 @@ export function formBody(fields: readonly FieldSpec[], values: Record<string, st
       continue;
     }
     const s = typeof v === "string" ? v.trim() : "";
-    if (f.type === "array") body[f.name] = s === "" ? [] : s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+    if (f.type === "array") body[f.name] = splitList(s);
     else if (f.type === "integer") body[f.name] = s === "" ? 0 : /^-?\d+$/.test(s) ? Number(s) : s; // the server says what is wrong with "abc"
     else if (f.type === "object") body[f.name] = s === "" ? {} : parseObject(s);
     else body[f.name] = s;

@@ -4,7 +4,7 @@
 // one named by --role in the --ram-roles file (give the STS emulator the same file).
 import { readFileSync } from "node:fs";
 import { DEMO_RAM_ROLE, parseRamRoles } from "../ram-roles.js";
-import { parseEmulatorArgs } from "../usage.js";
+import { closeOnSignals, parseEmulatorArgs, portOption } from "../usage.js";
 import { startEcsMetadataEmulator } from "./server.js";
 
 const USAGE = `Usage: npm run ecs-metadata-emulator -- [--port 9003] [--host 127.0.0.1] [--ram-roles file.json] [--role NAME]
@@ -26,8 +26,7 @@ async function main(): Promise<void> {
     "ram-roles": { type: "string" },
     role: { type: "string" },
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const port = portOption(values.port);
   const roles = values["ram-roles"] ? parseRamRoles(readFileSync(values["ram-roles"], "utf8"), values["ram-roles"]) : [{ ...DEMO_RAM_ROLE }];
   const role = values.role ? roles.find((r) => r.roleName === values.role) : roles[0];
   if (!role) throw new Error(values.role ? `--role ${values.role}: not in the --ram-roles file` : "the --ram-roles file lists no role");
@@ -35,15 +34,7 @@ async function main(): Promise<void> {
   console.log(`ECS metadata emulator (hardened mode) listening on ${emulator.url}`);
   console.log(`  RAM role ${role.roleName} (acs:ram::${role.accountId}:role/${role.roleName}), credentials rotating every ${role.rotationSeconds}s`);
   console.log(`  agent config: metadata_endpoint = "${emulator.url}"`);
-  const stop = (signal: string): void => {
-    console.log(`[ecs-metadata-emulator] ${signal}: shutting down`);
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("ecs-metadata-emulator", emulator);
 }
 
 main().catch((err: unknown) => {

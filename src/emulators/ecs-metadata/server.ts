@@ -6,7 +6,7 @@
 // them. Node built-ins only, like the other emulators.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listenOn } from "../listen.js";
+import { closeNow, listenOn } from "../listen.js";
 import { ramRoleCredentials, validateRamRole, type RamRoleConfig } from "../ram-roles.js";
 
 export interface EcsMetadataEmulatorOptions {
@@ -88,7 +88,13 @@ export async function startEcsMetadataEmulator(opts: EcsMetadataEmulatorOptions)
     }
     if (path === CREDENTIALS_PATH || path === CREDENTIALS_PATH.slice(0, -1)) return answer(200, role.roleName);
     if (path.startsWith(CREDENTIALS_PATH)) {
-      const name = decodeURIComponent(path.slice(CREDENTIALS_PATH.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice(CREDENTIALS_PATH.length));
+      } catch {
+        // A malformed %-escape names no role; thrown here it would end the emulator's process.
+        return answer(404, "Not Found");
+      }
       if (name !== role.roleName) return answer(404, "Not Found");
       const c = ramRoleCredentials(role, now());
       stats.credentials++;
@@ -115,10 +121,6 @@ export async function startEcsMetadataEmulator(opts: EcsMetadataEmulatorOptions)
       if (f !== null && f !== "unavailable") throw new Error(`unknown ECS metadata fault ${JSON.stringify(f)}`);
       fault = f;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeNow(server),
   };
 }

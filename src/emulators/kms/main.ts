@@ -2,7 +2,7 @@
 // Runs the KMS emulator in the foreground (Encrypt/Decrypt, RPC v1 signatures checked) for the
 // alicloudkms seal walk-through: seal "alicloudkms" { domain = "http://127.0.0.1:9002" ... }.
 import { startKmsEmulator } from "./server.js";
-import { parseEmulatorArgs } from "../usage.js";
+import { parseEmulatorArgs, portOption } from "../usage.js";
 
 const USAGE = `Usage: npm run kms-emulator -- [--port 9002] [--host 127.0.0.1] [--key-id demo-key]
                             [--access-key-id ID --access-key-secret S]
@@ -26,8 +26,7 @@ async function main(): Promise<void> {
       "access-key-id": { type: "string", default: "LTAIdemokms" },
       "access-key-secret": { type: "string", default: "demo-kms-secret" },
     });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const port = portOption(values.port);
   const kms = await startKmsEmulator({ host: values.host, port, keyIds: [values["key-id"]!], accessKeys: [{ accessKeyId: values["access-key-id"]!, accessKeySecret: values["access-key-secret"]! }] });
   process.stdout.write(`KMS emulator on ${kms.url} (key id ${values["key-id"]}, access key ${values["access-key-id"]})\n`);
   const stop = () => void kms.close().then(() => process.exit(0));

@@ -5,7 +5,7 @@
 // the EncryptionContext as associated data, as real KMS binds it.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import { listenOn } from "../listen.js";
+import { closeNow, listenOn } from "../listen.js";
 import { BodyTooLarge, readBody } from "../read-body.js";
 import { authenticateSignedRequest } from "../sts/authenticate.js";
 import { StsError, errorFields, stsErrors } from "../sts/errors.js";
@@ -129,10 +129,6 @@ export async function startKmsEmulator(opts: KmsEmulatorOptions): Promise<KmsEmu
     setUnavailable: (down) => {
       unavailable = down;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeNow(server),
   };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO, writeDemoTenancy } from "./demo-tenancy.js";
 import { startOciEmulator } from "./server.js";
-import { parseEmulatorArgs } from "../usage.js";
+import { closeOnSignals, parseEmulatorArgs, portOption } from "../usage.js";
 
 const USAGE = `Usage: npm run oci-emulator -- [--port 9002] [--host 127.0.0.1] [--dir DIR]
 
@@ -26,8 +26,7 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       dir: { type: "string" },
     });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const port = portOption(values.port);
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), "oci-emulator-"));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const demo = writeDemoTenancy(dir);
@@ -44,12 +43,7 @@ async function main(): Promise<void> {
   console.log(`  instance key file   ${demo.instanceKeyFile}`);
   console.log(`  federation          POST ${emulator.url}/v1/x509 (instance-principal session tokens)`);
 
-  const stop = (signal: string): void => {
-    console.log(`[oci-emulator] ${signal}: shutting down`);
-    emulator.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("oci-emulator", emulator);
 }
 
 main().catch((err: unknown) => {

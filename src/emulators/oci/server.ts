@@ -3,7 +3,7 @@
 // (identity data plane) and instance-principal federation (POST /v1/x509) on one port, verifies signature v1 for real, and records every request so a
 // test can assert that warden made no call at all.
 import { randomBytes } from "node:crypto";
-import { listenOn } from "../listen.js";
+import { closeNow, listenOn } from "../listen.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { OciError, ociErrors } from "./errors.js";
 import { Tenancy, type OciInstanceSpec, type OciTenancySpec, type OciUserSpec } from "./model.js";
@@ -143,10 +143,6 @@ export async function startOciEmulator(opts: OciEmulatorOptions): Promise<OciEmu
     tenancy,
     addUser: (u) => tenancy.addUser(u),
     addInstance: (i) => tenancy.addInstance(i),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeNow(server),
   };
 }

@@ -10,7 +10,7 @@ import { DEMO_IDENTITY } from "./demo-identity.js";
 import { arnOf, type StsIdentity } from "./identity.js";
 import type { OidcProviderConfig, OidcRoleConfig } from "./oidc-config.js";
 import { startStsEmulator } from "./server.js";
-import { parseEmulatorArgs } from "../usage.js";
+import { closeOnSignals, parseEmulatorArgs, portOption } from "../usage.js";
 
 function loadIdentities(path: string): StsIdentity[] {
   const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
@@ -49,8 +49,7 @@ async function main(): Promise<void> {
       "allow-http-issuer": { type: "boolean", default: false },
       "ram-roles": { type: "string" },
     });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const port = portOption(values.port);
   const extra = values.identities ? loadIdentities(values.identities) : [];
   const oidc = values.oidc ? loadOidc(values.oidc) : { providers: [], roles: [] };
   const ramRoles = values["ram-roles"] ? parseRamRoles(readFileSync(values["ram-roles"], "utf8"), values["ram-roles"]) : [];
@@ -79,15 +78,7 @@ async function main(): Promise<void> {
   for (const p of oidc.providers) console.log(`OIDC provider ${p.arn} -> issuer ${p.issuerUrl}`);
   for (const r of oidc.roles) console.log(`OIDC role ${r.arn} trusts ${r.providerArn}`);
 
-  const stop = (signal: string): void => {
-    console.log(`[sts-emulator] ${signal}: shutting down`);
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("sts-emulator", emulator);
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 // A loopback AliCloud STS emulator: a peer of warden, like the real cloud, so it depends on nothing
 // but Node built-ins. It verifies RPC v1 signatures for real and answers with the documented shapes.
 import { randomUUID } from "node:crypto";
-import { listenOn } from "../listen.js";
+import { closeNow, listenOn } from "../listen.js";
 import { BodyTooLarge, readBody } from "../read-body.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { findAction } from "./actions.js";
@@ -236,13 +236,12 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     addOidcRole,
     close() {
       // Idempotent: a test may close early (e.g. to prove close() does not wait for a hung request).
-      closing ??= new Promise<void>((resolve, reject) => {
+      closing ??= (() => {
         for (const t of hanging) clearTimeout(t);
         hanging.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets (pop-core uses an agent) and hung "slow" requests would hold close() open.
-        server.closeAllConnections();
-      });
+        // Keep-alive sockets (pop-core uses an agent) and hung "slow" requests would hold close() open: cut them.
+        return closeNow(server);
+      })();
       return closing;
     },
   };

@@ -1,12 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Json, del, list, read, write } from "../api";
 import { ConfirmButton, ErrorList, Section, useAction } from "../components";
-
-const splitList = (s: string): string[] =>
-  s
-    .split(",")
-    .map((x) => x.trim())
-    .filter((x) => x !== "");
+import { splitList } from "../schema";
 
 interface Data {
   entities: Json[];

@@ -1,12 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Json, list, write } from "../api";
 import { ConfirmButton, ErrorList, Section, SecretOnce, useAction } from "../components";
-
-const splitList = (s: string): string[] =>
-  s
-    .split(",")
-    .map((x) => x.trim())
-    .filter((x) => x !== "");
+import { splitList } from "../schema";
 
 export function TokensPage() {
   return (

@@ -15,7 +15,8 @@ const pathFields = { path: { type: "comma_string_slice" }, paths: { type: "comma
 function answer(acl: Acl | undefined, data: { path?: string[]; paths?: string[] }): { data: Record<string, unknown> } {
   const paths = [...(data.paths ?? []), ...(data.path ?? [])];
   const out: Record<string, unknown> = {};
-  for (const p of paths) out[p] = !acl || acl.root ? ["root"] : acl.capabilities(p.replace(/^\/+/, ""));
+  // No ACL cannot happen on an authenticated path; if it ever did, it must grant nothing.
+  for (const p of paths) out[p] = !acl ? ["deny"] : acl.root ? ["root"] : acl.capabilities(p.replace(/^\/+/, ""));
   out.capabilities = paths.length === 0 ? [] : out[paths[0]!];
   return { data: out };
 }

@@ -63,8 +63,11 @@ export async function runServer(args: string[]): Promise<void> {
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);
   if (dev) {
-    const rootToken = await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
-    if (config.pluginDirectory !== undefined) await registerDevPlugins(server, rootToken, config.pluginDirectory);
+    const { rootToken, unsealKey } = await prepareDev(server, f.get("dev-root-token-id"), dataDirOf(config.storage));
+    // Registered before the banner, which is the "ready" a reader (and a script) waits for: an
+    // `auth enable` typed right after it finds the plugins in the catalog.
+    const plugins = config.pluginDirectory !== undefined ? await registerDevPlugins(server, rootToken, config.pluginDirectory) : [];
+    announceDev(server, config.storage.type === "sqlite" ? config.storage.path : "", rootToken, unsealKey, plugins);
   }
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
@@ -75,7 +78,7 @@ const dataDirOf = (s: { type: string; path?: string }): string => (s.path ? dirn
  * Dev mode: initialised with one share and unsealed. The share is also kept beside the dev database
  * (mode 0600), so a dev server restarted on -dev-data-dir unseals itself: dev mode is not for secrets.
  */
-async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string, dataDir: string): Promise<string> {
+async function prepareDev(server: RunningServer, rootTokenId: string | undefined, dataDir: string): Promise<{ rootToken: string; unsealKey: string }> {
   const keyFile = join(dataDir, "dev-unseal-key");
   let rootToken = rootTokenId ?? "";
   let unsealKey = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
@@ -90,6 +93,12 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
   if (!core.mounts.get("auth/alicloud/")) {
     await core.mounts.enable({ path: "alicloud", type: "alicloud", description: "AliCloud (dev)", config: {}, options: {} });
   }
+  return { rootToken, unsealKey };
+}
+
+/** The banner: printed once the dev server is ready, plugins of -dev-plugin-dir registered. */
+function announceDev(server: RunningServer, dbPath: string, rootToken: string, unsealKey: string, pluginLines: string[]): void {
+  const plugins = pluginLines.map((l) => `${l}\n`).join("");
   process.stdout.write(`==> warden dev server started. Do NOT use dev mode in production.
 
     Listening:    ${server.url}
@@ -97,7 +106,7 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
     Auth methods: token/, alicloud/
     Web console:  ${server.url}/ui/
 
-Unseal Key: ${unsealKey}
+${plugins ? `${plugins}\n` : ""}Unseal Key: ${unsealKey}
 Root Token: ${rootToken}
 
 Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signatures):
@@ -109,7 +118,6 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
         access_key=<AccessKeyId> secret_key=<AccessKeySecret> security_token=<SecurityToken>
 
 `);
-  return rootToken;
 }
 
 /**
@@ -117,13 +125,11 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
  * now. Through the server's own catalog API with the root token, so every check a registration makes
  * (name, file location, pin, owner and mode) applies; a refused file is reported and the boot goes on.
  */
-async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<void> {
+async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<string[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
-  if (files.length === 0) return;
-  if (!rootToken) {
-    process.stdout.write(`Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)\n`);
-    return;
-  }
+  if (files.length === 0) return [];
+  if (!rootToken) return ["Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)"];
+  const lines: string[] = [];
   for (const file of files) {
     const name = file.slice(0, -3);
     const sha256 = createHash("sha256").update(readFileSync(join(dir, file))).digest("hex");
@@ -132,9 +138,10 @@ async function registerDevPlugins(server: RunningServer, rootToken: string, dir:
       headers: { "X-Vault-Token": rootToken, "Content-Type": "application/json" },
       body: JSON.stringify({ sha256, command: file, version: "" }),
     });
-    if (res.ok) process.stdout.write(`Plugin registered: ${name} (${file}, sha256 ${sha256})\n`);
-    else process.stdout.write(`Plugin NOT registered: ${file}: ${((await res.json().catch(() => ({}))) as { errors?: string[] }).errors?.join("; ") ?? res.status}\n`);
+    if (res.ok) lines.push(`Plugin registered: ${name} (${file}, sha256 ${sha256})`);
+    else lines.push(`Plugin NOT registered: ${file}: ${((await res.json().catch(() => ({}))) as { errors?: string[] }).errors?.join("; ") ?? res.status}`);
   }
+  return lines;
 }
 
 /** How long SIGTERM lets requests in flight finish before cutting them (Vault's listener waits too). */

@@ -75,6 +75,8 @@ test("server -dev -dev-plugin-dir registers the directory's plugins at boot; an 
     fetch(`${url}/v1/${path}`, { method, headers: { "X-Vault-Token": "root", "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
   try {
     await waitFor("the dev server to register the directory's plugin", 20_000, async () => /Plugin registered: probe/.test(output));
+    // The banner's root token is the "ready" a reader waits for: the plugin is in the catalog by then.
+    assert.ok(/Plugin registered: probe[\s\S]*Root Token:/.test(output), `registered before the banner's Root Token line:\n${output}`);
     const entry = (await (await call("GET", "sys/plugins/catalog/auth/probe")).json()) as any;
     assert.is(entry.data.sha256, pluginSha256(join(plugins, "probe.js")));
     assert.is(entry.data.command, "probe.js");

@@ -147,6 +147,8 @@ t("auth methods: enable approle, tune it, disable another one only after confirm
   const tuned = (await s.read("sys/auth/approle/tune")).body.data;
   assert.is(tuned.default_lease_ttl, 3600);
   assert.is(tuned.description, "machines");
+  // The list reads the tuned TTL as a duration, and the untouched one (0) as the system default.
+  await page.getByRole("row").filter({ hasText: "approle/" }).getByRole("cell", { name: "1h / system default", exact: true }).waitFor();
   // The tune form (generated from sys/auth/{path}/tune's declaration) opens with the current values.
   await button(page, "Tune approle/").click();
   assert.is(await filledValue(page, "default_lease_ttl"), "3600");

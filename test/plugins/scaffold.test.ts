@@ -2,7 +2,7 @@
 // this checkout), run the scaffold's own `npm test`, then deploy its built file through the catalog
 // like an operator would, pinned with `warden plugin sha256`.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,6 +122,11 @@ test("-dev-plugin-dir is a dev flag", () => {
 test("plugin new refuses a bad name and an existing folder", () => {
   const parent = mkdtempSync(join(tmpdir(), "warden-scaffold-"));
   try {
+    // As `npm run warden -- plugin new x` would from a checkout: inside warden's own tree, refused with the way out.
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const inside = join(root, "dist", "scaffold-refused");
+    assert.throws(() => execFileSync(process.execPath, [cli, "plugin", "new", "refused", `-dir=${inside}`], { encoding: "utf8", stdio: "pipe" }), (e: any) => /inside the warden installation[\s\S]*npm link/.test(String(e.stderr)));
+    assert.not.ok(existsSync(inside), "nothing written");
     assert.throws(() => warden(["plugin", "new", "Bad_Name", `-dir=${join(parent, "x")}`]));
     assert.throws(() => warden(["plugin", "new", "dup", `-dir=${parent}`]));
   } finally {

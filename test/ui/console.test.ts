@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { WARDEN_VERSION } from "../../src/core/version.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { launchChromium, newPage, screenshot } from "../helpers/browser.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
@@ -141,7 +142,11 @@ t("sign in: a bad token is refused in the page; the root token opens the console
   // The overview's facts come from the API: this pass's storage, the version, live tokens.
   const facts = page.getByRole("region", { name: "Server" });
   await facts.getByText(s.storage, { exact: true }).waitFor();
+  await facts.getByText(WARDEN_VERSION, { exact: true }).waitFor();
+  await facts.getByText("active", { exact: true }).waitFor();
   await page.getByRole("region", { name: "Activity" }).getByText(/^\d+$/).first().waitFor();
+  await page.getByRole("region", { name: "Activity" }).getByText(/^\d+\.\d per minute/).waitFor();
+  await page.getByRole("region", { name: "Mounts" }).getByText("auth/token/", { exact: true }).waitFor();
   await screenshot(page, "console-overview");
   assert.equal(problems, [], "no script error or CSP violation");
 });

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { UsageError } from "./args.js";
 import { clientFor, CONNECTION_FLAGS, expectArgs, formatOf, FORMAT_FLAGS, type Command } from "./command.js";
 import { columns, toJson } from "./format.js";
-import { linkDependencies, PLUGIN_NAME, scaffold } from "./plugin-scaffold.js";
+import { linkDependencies, PLUGIN_NAME, scaffold, WARDEN_ROOT } from "./plugin-scaffold.js";
 
 export const pluginNewCommand: Command = {
   name: "plugin new",
@@ -26,6 +26,12 @@ so \`npm test\` works offline.
     const [name] = expectArgs(args, 1, 1, "NAME");
     if (!PLUGIN_NAME.test(name!)) throw new UsageError(`invalid plugin name "${name}": lowercase letters, digits and "-", starting with a letter`);
     const dir = resolve(args.strings.dir ?? name!);
+    // `npm run warden -- plugin new x` runs from the checkout's folder, whatever folder it was typed in:
+    // a plugin scaffolded there would sit inside warden's own tree.
+    const root = WARDEN_ROOT.replace(/\/$/, "");
+    if (dir === root || dir.startsWith(`${root}/`)) {
+      throw new UsageError(`${dir} is inside the warden installation at ${root}; scaffold elsewhere: -dir=<folder>, or put warden on your PATH (npm link in the checkout) and run it from your own folder`);
+    }
     const written = scaffold(dir, name!);
     if (args.bools.link) linkDependencies(dir);
     ctx.io.out(`Success! Scaffolded ${name} in ${dir}:\n${written.map((f) => `    ${f}\n`).join("")}\nNext: cd ${dir} && ${args.bools.link ? "" : "npm install && "}npm test\n`);

@@ -16,7 +16,8 @@ const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
   -dev-data-dir=<dir>         Dev only: keep the SQLite file in <dir> instead of a temporary one.
   -dev-plugin-dir=<dir>       Dev only: plugin_directory = <dir>, and every <name>.js file in it is
                               registered in the catalog at boot as plugin <name>, pinned to the
-                              sha256 it has then (mount it with: auth enable -path=<name> <name>).
+                              sha256 it has then (mount it with: auth enable -path=<name> <name>);
+                              on a reused -dev-data-dir, mounts of a changed file are reloaded.
 
 Signals: SIGHUP reloads the listeners' TLS certificate and key and log_level from the config file;
 SIGTERM (or SIGINT) stops accepting connections, answers the requests in flight and exits 0.
@@ -63,8 +64,11 @@ export async function runServer(args: string[]): Promise<void> {
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);
   if (dev) {
-    const rootToken = await announceDev(server, f.get("dev-root-token-id"), config.storage.type === "sqlite" ? config.storage.path : "", dataDirOf(config.storage));
-    if (config.pluginDirectory !== undefined) await registerDevPlugins(server, rootToken, config.pluginDirectory);
+    const { rootToken, unsealKey } = await prepareDev(server, f.get("dev-root-token-id"), dataDirOf(config.storage));
+    // Registered before the banner, which is the "ready" a reader (and a script) waits for: an
+    // `auth enable` typed right after it finds the plugins in the catalog.
+    const plugins = config.pluginDirectory !== undefined ? await registerDevPlugins(server, rootToken, config.pluginDirectory) : [];
+    announceDev(server, config.storage.type === "sqlite" ? config.storage.path : "", rootToken, unsealKey, plugins);
   }
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);
 }
@@ -75,7 +79,7 @@ const dataDirOf = (s: { type: string; path?: string }): string => (s.path ? dirn
  * Dev mode: initialised with one share and unsealed. The share is also kept beside the dev database
  * (mode 0600), so a dev server restarted on -dev-data-dir unseals itself: dev mode is not for secrets.
  */
-async function announceDev(server: RunningServer, rootTokenId: string | undefined, dbPath: string, dataDir: string): Promise<string> {
+async function prepareDev(server: RunningServer, rootTokenId: string | undefined, dataDir: string): Promise<{ rootToken: string; unsealKey: string }> {
   const keyFile = join(dataDir, "dev-unseal-key");
   let rootToken = rootTokenId ?? "";
   let unsealKey = existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : "";
@@ -90,6 +94,12 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
   if (!core.mounts.get("auth/alicloud/")) {
     await core.mounts.enable({ path: "alicloud", type: "alicloud", description: "AliCloud (dev)", config: {}, options: {} });
   }
+  return { rootToken, unsealKey };
+}
+
+/** The banner: printed once the dev server is ready, plugins of -dev-plugin-dir registered. */
+function announceDev(server: RunningServer, dbPath: string, rootToken: string, unsealKey: string, pluginLines: string[]): void {
+  const plugins = pluginLines.map((l) => `${l}\n`).join("");
   process.stdout.write(`==> warden dev server started. Do NOT use dev mode in production.
 
     Listening:    ${server.url}
@@ -97,7 +107,7 @@ async function announceDev(server: RunningServer, rootTokenId: string | undefine
     Auth methods: token/, alicloud/
     Web console:  ${server.url}/ui/
 
-Unseal Key: ${unsealKey}
+${plugins ? `${plugins}\n` : ""}Unseal Key: ${unsealKey}
 Root Token: ${rootToken}
 
 Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signatures):
@@ -109,32 +119,50 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
         access_key=<AccessKeyId> secret_key=<AccessKeySecret> security_token=<SecurityToken>
 
 `);
-  return rootToken;
 }
 
 /**
  * -dev-plugin-dir: each `<name>.js` of the directory registered as plugin `<name>`, pinned to its bytes
- * now. Through the server's own catalog API with the root token, so every check a registration makes
- * (name, file location, pin, owner and mode) applies; a refused file is reported and the boot goes on.
+ * now, and its mounts reloaded when that pin changed (a restart on -dev-data-dir after a rebuild).
+ * Through the server's own catalog API with the root token, so every check a registration makes (name,
+ * file location, pin, owner and mode) applies; a refused file is reported and the boot goes on.
  */
-async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<void> {
+async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<string[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
-  if (files.length === 0) return;
-  if (!rootToken) {
-    process.stdout.write(`Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)\n`);
-    return;
-  }
+  if (files.length === 0) return [];
+  if (!rootToken) return ["Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)"];
+  const lines: string[] = [];
+  const api = (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${server.url}/v1/${path}`, {
+      method,
+      headers: { "X-Vault-Token": rootToken, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const errorsOf = async (res: Response): Promise<string> =>
+    ((await res.json().catch(() => ({}))) as { errors?: string[] }).errors?.join("; ") ?? String(res.status);
   for (const file of files) {
     const name = file.slice(0, -3);
     const sha256 = sha256Hex(readFileSync(join(dir, file)));
-    const res = await fetch(`${server.url}/v1/sys/plugins/catalog/auth/${encodeURIComponent(name)}`, {
-      method: "PUT",
-      headers: { "X-Vault-Token": rootToken, "Content-Type": "application/json" },
-      body: JSON.stringify({ sha256, command: file, version: "" }),
-    });
-    if (res.ok) process.stdout.write(`Plugin registered: ${name} (${file}, sha256 ${sha256})\n`);
-    else process.stdout.write(`Plugin NOT registered: ${file}: ${((await res.json().catch(() => ({}))) as { errors?: string[] }).errors?.join("; ") ?? res.status}\n`);
+    const catalogPath = `sys/plugins/catalog/auth/${encodeURIComponent(name)}`;
+    const before = await api("GET", catalogPath);
+    const previous = before.ok ? ((await before.json()) as { data?: { sha256?: string } }).data?.sha256 : undefined;
+    const res = await api("PUT", catalogPath, { sha256, command: file, version: "" });
+    if (!res.ok) {
+      lines.push(`Plugin NOT registered: ${file}: ${await errorsOf(res)}`);
+      continue;
+    }
+    lines.push(`Plugin registered: ${name} (${file}, sha256 ${sha256})`);
+    // A dev server restarted on its -dev-data-dir after a rebuild: the mounts booted against the old
+    // pin (listed as failed). Reload them onto the new one, as the author would by hand.
+    if (previous === undefined || previous === sha256) continue;
+    const reload = await api("PUT", "sys/plugins/reload/backend", { plugin: name });
+    if (!reload.ok) lines.push(`Plugin NOT reloaded: ${name}: ${await errorsOf(reload)}`);
+    else {
+      const mounts = ((await reload.json()) as { data?: { reloaded_mounts?: string[] } }).data?.reloaded_mounts ?? [];
+      if (mounts.length > 0) lines.push(`Plugin reloaded: ${name} (mounts ${mounts.join(", ")})`);
+    }
   }
+  return lines;
 }
 
 /** How long SIGTERM lets requests in flight finish before cutting them (Vault's listener waits too). */

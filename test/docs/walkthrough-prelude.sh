@@ -1,6 +1,6 @@
 # Sourced by test/docs/shell-session.ts before a walk-through's first command.
-# Defined before the first command. `npm ci` and `npm run build` do nothing (the checkout under test
-# is installed and built); `npm start` and `npm run <x>-emulator` start the server or emulator in the
+# Defined before the first command. `npm ci` and `npm run build` in the checkout do nothing (it is
+# installed and built; elsewhere, e.g. in a scaffolded plugin, they run); `npm start`, `warden server -dev` and `npm run <x>-emulator` start the server or emulator in the
 # background as the text's "in another terminal" means, on the walk-through's ports, and return once
 # it answers (the dev server: once it printed its root token, kept in WT_ROOT_TOKEN). Starting one
 # that runs already stops it first with a SIGTERM to the npm process alone, as Ctrl-C in its
@@ -41,20 +41,30 @@ wt_start() {
   echo "[walkthrough] running in the background (pid $pid, port $port): $*"
   cat "$log"
 }
+# The dev server, started by "$@" (`npm start -- ...` or `warden server -dev ...`), on the walk-through's
+# port unless the text names one; WT_ROOT_TOKEN is the root token it printed.
+wt_dev_server() {
+  local args=("$@") a addr=""
+  for a in "${args[@]}"; do case "$a" in -dev-listen-address=*) addr=${a#*=} ;; esac; done
+  if [ -z "$addr" ]; then addr="127.0.0.1:$WT_PORT_8200"; args+=("-dev-listen-address=$addr"); fi
+  wt_start dev-server "${addr##*:}" "^Root Token:" "${args[@]}" || return 1
+  WT_ROOT_TOKEN=$(sed -n 's/^Root Token: //p' "$WT_LOGS/dev-server.log" | head -1)
+}
+# With `warden` on the PATH (plugin guides), `warden server -dev` is the dev server too.
+warden() {
+  if [ "$1" = server ] && [[ " $* " == *" -dev"* ]]; then wt_dev_server "$(type -P warden)" "$@"; return; fi
+  command warden "$@"
+}
 npm() {
   case "$1" in
-    ci) echo "[walkthrough] npm ci: the checkout is installed already"; return 0 ;;
+    ci) if [ "$PWD" = "$WT_CHECKOUT" ]; then echo "[walkthrough] npm ci: the checkout is installed already"; return 0; fi ;;
     start)
       shift; [ "$1" = "--" ] && shift
-      local args=("$@") a addr=""
-      for a in "${args[@]}"; do case "$a" in -dev-listen-address=*) addr=${a#*=} ;; esac; done
-      if [ -z "$addr" ]; then addr="127.0.0.1:$WT_PORT_8200"; args+=("-dev-listen-address=$addr"); fi
-      wt_start dev-server "${addr##*:}" "^Root Token:" npm start -- "${args[@]}" || return 1
-      WT_ROOT_TOKEN=$(sed -n 's/^Root Token: //p' "$WT_LOGS/dev-server.log" | head -1)
-      return 0 ;;
+      wt_dev_server npm start -- "$@"
+      return ;;
     run)
       case "$2" in
-        build) echo "[walkthrough] npm run build: built already"; return 0 ;;
+        build) if [ "$PWD" = "$WT_CHECKOUT" ]; then echo "[walkthrough] npm run build: built already"; return 0; fi ;;
         sts-emulator|oci-emulator|kms-emulator|ecs-metadata-emulator)
           local script=$2 port="" prev="" a
           shift 2; [ "$1" = "--" ] && shift

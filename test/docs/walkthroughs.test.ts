@@ -1,12 +1,13 @@
 // README walk-throughs are tests: the shell blocks of README.md and plugins/*/README.md run, in order,
 // in a real bash, against real processes started as the text says (dev server, emulators).
 //
+// docs/plugins.md (the plugin author's path) is one of those files, with `warden` on the PATH.
 // Marking (the line right before a ```sh / ```bash block, blank lines allowed in between):
 //   <!-- walkthrough: NAME -->     the block is a step of walk-through NAME. The blocks of one NAME in a
 //                                  file run in document order in ONE shell session (variables, exports and
 //                                  background servers carry over), in a scratch directory shaped like a
 //                                  checkout (README.md: `npm run warden --`; plugin READMEs also have
-//                                  `warden` on the PATH, as after a global install).
+//                                  `warden` on the PATH, as after a global install; so has docs/plugins.md).
 //   <!-- not-run: REASON -->       the block is not run; REASON says why (a real cloud, root, a synopsis).
 // Every shell block of those files must carry one of the two: an unmarked block fails the first test.
 //
@@ -14,8 +15,9 @@
 // below it, continued by `#   ` lines) is what its output must show (`...`/`…` skip anything, whitespace
 // is free, `$VAR` is the session's value); `-> error: text` means the command must fail, printing text.
 // Ports 8200, 8300, 9001, 9002, 9003 are replaced by free ones; `<root token>` is the dev server's.
-// `npm start` / `npm run *-emulator` start in the background and are waited for (test/docs/
-// walkthrough-prelude.sh); `npm ci` and `npm run build` do nothing (this checkout is built).
+// `npm start` / `warden server -dev` / `npm run *-emulator` start in the background and are waited for
+// (test/docs/walkthrough-prelude.sh); `npm ci` and `npm run build` in the checkout do nothing (it is
+// built); in another folder (a scaffolded plugin) they run.
 // docs/contributing.md says the same for writers.
 import { spawn } from "node:child_process";
 import * as assert from "uvu/assert";
@@ -39,7 +41,7 @@ export function walkthroughFiles(): string[] {
     .filter((d) => existsSync(join(ROOT, "plugins", d, "README.md")))
     .sort()
     .map((d) => `plugins/${d}/README.md`);
-  return ["README.md", ...plugins];
+  return ["README.md", "docs/plugins.md", ...plugins];
 }
 
 const shellBlocks = (file: string): CodeBlock[] =>
@@ -133,6 +135,7 @@ for (const w of walkthroughs()) {
       TERM: "dumb",
       TMPDIR: process.env.TMPDIR ?? "/tmp",
       WT_LOGS: place.logs,
+      WT_CHECKOUT: place.dir,
     };
     for (const [p, free] of ports) env[`WT_PORT_${p}`] = String(free);
     const portAlt = DEFAULT_PORTS.join("|");

@@ -2,7 +2,7 @@
 // this checkout), run the scaffold's own `npm test`, then deploy its built file through the catalog
 // like an operator would, pinned with `warden plugin sha256`.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,30 +60,57 @@ test("scaffold, its own tests pass as generated, and its build mounts through th
   }
 });
 
-test("server -dev -dev-plugin-dir registers the directory's plugins at boot; an author mounts one", async () => {
+test("server -dev -dev-plugin-dir registers the directory's plugins at boot; an author mounts one, rebuilds, restarts on the data dir", async () => {
   const parent = mkdtempSync(join(tmpdir(), "warden-devplugins-"));
   const plugins = join(parent, "plugins");
   mkdirSync(plugins, { mode: 0o755 });
   writeFileSync(join(plugins, "probe.js"), probeSource("probe", "dev-dir"), { mode: 0o644 });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [cli, "server", "-dev", `-dev-listen-address=127.0.0.1:${port}`, "-dev-root-token-id=root", `-dev-plugin-dir=${plugins}`, `-dev-data-dir=${join(parent, "data")}`], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
   const call = (method: string, path: string, body?: unknown) =>
     fetch(`${url}/v1/${path}`, { method, headers: { "X-Vault-Token": "root", "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  /** The dev server as an author starts it, on one data dir; resolves once its banner is out. */
+  async function devServer() {
+    const server = spawn(process.execPath, [cli, "server", "-dev", `-dev-listen-address=127.0.0.1:${port}`, "-dev-root-token-id=root", `-dev-plugin-dir=${plugins}`, `-dev-data-dir=${join(parent, "data")}`], { stdio: ["ignore", "pipe", "pipe"] });
+    const run = { server, output: "", exited: new Promise((r) => server.once("exit", r)) };
+    server.stdout!.on("data", (d) => (run.output += d));
+    server.stderr!.on("data", (d) => (run.output += d));
+    await waitFor("the dev server's banner", 20_000, async () => /Root Token:/.test(run.output));
+    return run;
+  }
+  const stop = async (run: Awaited<ReturnType<typeof devServer>>) => {
+    run.server.kill("SIGTERM");
+    await run.exited;
+  };
+  let run: Awaited<ReturnType<typeof devServer>> | undefined;
   try {
-    await waitFor("the dev server to register the directory's plugin", 20_000, async () => /Plugin registered: probe/.test(output));
+    run = await devServer();
+    // The banner's root token is the "ready" a reader waits for: the plugin is in the catalog by then.
+    assert.ok(/Plugin registered: probe[\s\S]*Root Token:/.test(run.output), `registered before the banner's Root Token line:\n${run.output}`);
     const entry = (await (await call("GET", "sys/plugins/catalog/auth/probe")).json()) as any;
     assert.is(entry.data.sha256, pluginSha256(join(plugins, "probe.js")));
     assert.is(entry.data.command, "probe.js");
-    assert.is((await call("POST", "sys/auth/probe", { type: "probe" })).status, 204, output);
+    assert.is((await call("POST", "sys/auth/probe", { type: "probe" })).status, 204, run.output);
     assert.is(((await (await call("GET", "auth/probe/hello")).json()) as any).data.marker, "dev-dir");
+    await stop(run);
+
+    // A rebuild, copied in, and the same dev server started again: the mount runs the new build.
+    writeFileSync(join(plugins, "probe.js"), probeSource("probe", "rebuilt"), { mode: 0o644 });
+    run = await devServer();
+    assert.match(run.output, /Plugin reloaded: probe \(mounts probe\/\)[\s\S]*Root Token:/);
+    const hello = await call("GET", "auth/probe/hello");
+    assert.is(hello.status, 200, run.output);
+    assert.is(((await hello.json()) as any).data.marker, "rebuilt");
+    const mount = (await (await call("GET", "sys/auth/probe")).json()) as any;
+    assert.is(mount.data.running_sha256, pluginSha256(join(plugins, "probe.js")));
+
+    // Started again with nothing changed: nothing to reload.
+    await stop(run);
+    run = await devServer();
+    assert.not.match(run.output, /Plugin reloaded/);
+    assert.is((await call("GET", "auth/probe/hello")).status, 200);
   } finally {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
+    if (run) await stop(run);
     rmSync(parent, { recursive: true, force: true });
   }
 });
@@ -95,6 +122,11 @@ test("-dev-plugin-dir is a dev flag", () => {
 test("plugin new refuses a bad name and an existing folder", () => {
   const parent = mkdtempSync(join(tmpdir(), "warden-scaffold-"));
   try {
+    // As `npm run warden -- plugin new x` would from a checkout: inside warden's own tree, refused with the way out.
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const inside = join(root, "dist", "scaffold-refused");
+    assert.throws(() => execFileSync(process.execPath, [cli, "plugin", "new", "refused", `-dir=${inside}`], { encoding: "utf8", stdio: "pipe" }), (e: any) => /inside the warden installation[\s\S]*npm link/.test(String(e.stderr)));
+    assert.not.ok(existsSync(inside), "nothing written");
     assert.throws(() => warden(["plugin", "new", "Bad_Name", `-dir=${join(parent, "x")}`]));
     assert.throws(() => warden(["plugin", "new", "dup", `-dir=${parent}`]));
   } finally {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { WARDEN_VERSION } from "../../src/core/version.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { launchChromium, newPage, screenshot } from "../helpers/browser.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
@@ -28,7 +29,22 @@ interface Ctx {
 const t = suite<Ctx>("web console in Chromium");
 
 /** A catalog plugin the console has never heard of: its role fields exist only in its own schema. */
-const BADGE_PLUGIN = `import { badRequest, definePlugin, roleCrudPaths, roleStore, SDK_VERSION } from "warden/sdk";
+const BADGE_PLUGIN = `import { badRequest, definePath, definePlugin, roleCrudPaths, roleStore, SDK_VERSION } from "warden/sdk";
+const config = definePath({
+  pattern: "config",
+  fields: { door_service: { type: "string", description: "URL of the door controller" }, audit_doors: { type: "bool", default: false, description: "Log every door opened" } },
+  operations: {
+    read: async (req) => {
+      const c = await req.storage.get("config");
+      return c === undefined ? undefined : { data: c };
+    },
+    update: async (req) => {
+      const url = String(req.data.door_service ?? "");
+      if (!/^https?:\\/\\//.test(url)) throw badRequest("door_service must be an http(s) URL");
+      await req.storage.put("config", { door_service: url, audit_doors: req.data.audit_doors ?? false });
+    },
+  },
+});
 const store = roleStore((v) => typeof v === "object" && v !== null && typeof v.team === "string");
 const paths = roleCrudPaths({
   store,
@@ -48,7 +64,7 @@ const paths = roleCrudPaths({
   },
   view: (r) => ({ team: r.team, max_badges: r.max_badges, doors: r.doors, night_access: r.night_access, tier: r.tier }),
 });
-export default definePlugin({ type: "badge", sdkVersion: SDK_VERSION, description: "badge readers (console test)", paths });
+export default definePlugin({ type: "badge", sdkVersion: SDK_VERSION, description: "badge readers (console test)", paths: [...paths, config] });
 `;
 
 t.before(async (ctx) => {
@@ -126,7 +142,11 @@ t("sign in: a bad token is refused in the page; the root token opens the console
   // The overview's facts come from the API: this pass's storage, the version, live tokens.
   const facts = page.getByRole("region", { name: "Server" });
   await facts.getByText(s.storage, { exact: true }).waitFor();
+  await facts.getByText(WARDEN_VERSION, { exact: true }).waitFor();
+  await facts.getByText("active", { exact: true }).waitFor();
   await page.getByRole("region", { name: "Activity" }).getByText(/^\d+$/).first().waitFor();
+  await page.getByRole("region", { name: "Activity" }).getByText(/^\d+\.\d per minute/).waitFor();
+  await page.getByRole("region", { name: "Mounts" }).getByText("auth/token/", { exact: true }).waitFor();
   await screenshot(page, "console-overview");
   assert.equal(problems, [], "no script error or CSP violation");
 });
@@ -147,6 +167,8 @@ t("auth methods: enable approle, tune it, disable another one only after confirm
   const tuned = (await s.read("sys/auth/approle/tune")).body.data;
   assert.is(tuned.default_lease_ttl, 3600);
   assert.is(tuned.description, "machines");
+  // The list reads the tuned TTL as a duration, and the untouched one (0) as the system default.
+  await page.getByRole("row").filter({ hasText: "approle/" }).getByRole("cell", { name: "1h / system default", exact: true }).waitFor();
   // The tune form (generated from sys/auth/{path}/tune's declaration) opens with the current values.
   await button(page, "Tune approle/").click();
   assert.is(await filledValue(page, "default_lease_ttl"), "3600");
@@ -296,6 +318,26 @@ t("a catalog plugin's roles get a working generated form with no console code", 
     { team: role.team, max_badges: role.max_badges, doors: role.doors, night_access: role.night_access, tier: role.tier, token_policies: role.token_policies },
     { team: "ops", max_badges: 5, doors: ["front", "side"], night_access: true, tier: "gold", token_policies: ["app-read"] },
   );
+});
+
+t("a catalog plugin's configuration gets a generated form too, its server error at the field", async ({ s, page }) => {
+  await page.getByRole("link", { name: "Auth methods", exact: true }).click();
+  await page.getByRole("link", { name: "badge/", exact: true }).click();
+  const config = page.getByRole("region", { name: "Configuration" });
+  await config.getByRole("button", { name: "Edit configuration" }).click();
+  await config.getByLabel("door_service", { exact: true }).fill("ftp://doors");
+  await config.getByRole("button", { name: "Save" }).click();
+  await page.locator("#config-field-door_service-error").getByText("door_service must be an http(s) URL").waitFor();
+  assert.is((await s.read("auth/badge/config")).status, 404, "nothing stored");
+  await config.getByLabel("door_service", { exact: true }).fill("https://doors.example");
+  await config.getByLabel("audit_doors", { exact: true }).check();
+  await config.getByRole("button", { name: "Save" }).click();
+  await status(page).getByText("Saved the configuration of auth/badge/").waitFor();
+  assert.equal((await s.read("auth/badge/config")).body.data, { door_service: "https://doors.example", audit_doors: true });
+  // Opened again, it shows what is stored.
+  await config.getByRole("button", { name: "Edit configuration" }).click();
+  assert.is(await filledValue(page, "door_service"), "https://doors.example");
+  assert.ok(await config.getByLabel("audit_doors", { exact: true }).isChecked());
 });
 
 t("identity: entities, aliases and groups", async ({ s, page }) => {

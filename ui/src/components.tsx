@@ -114,9 +114,9 @@ export function Section({ title, children }: { title: string; children: Componen
 }
 
 /** One generated input, labelled with its field name, its description and error tied to it. */
-export function SchemaField(props: { field: FieldSpec; value: string | boolean; error?: string[]; onInput: (v: string | boolean) => void }) {
+export function SchemaField(props: { field: FieldSpec; value: string | boolean; error?: string[]; idPrefix?: string; onInput: (v: string | boolean) => void }) {
   const f = props.field;
-  const id = `field-${f.name}`;
+  const id = `${props.idPrefix ?? "field"}-${f.name}`;
   const describedBy = [f.description ? `${id}-desc` : "", props.error ? `${id}-error` : ""].filter((x) => x !== "").join(" ") || undefined;
   const common = { id, name: f.name, "aria-describedby": describedBy, "aria-invalid": props.error ? true : undefined, required: f.required };
   const placeholder = f.default !== undefined && f.default !== "" && !(Array.isArray(f.default) && f.default.length === 0) ? String(f.default) : f.format === "duration" ? "e.g. 1h" : "";
@@ -177,6 +177,8 @@ export function SchemaForm(props: {
   fields: readonly FieldSpec[];
   initial?: Record<string, unknown>;
   submitLabel?: string;
+  /** Element ids of the inputs ("field" by default): a second form on one page needs its own. */
+  idPrefix?: string;
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
   children?: ComponentChildren;
 }) {
@@ -200,6 +202,7 @@ export function SchemaForm(props: {
           field={f}
           value={values[f.name] ?? ""}
           error={sorted.byField[f.name]}
+          idPrefix={props.idPrefix}
           onInput={(v) => {
             setValues({ ...values, [f.name]: v });
             setTouched(new Set(touched).add(f.name));

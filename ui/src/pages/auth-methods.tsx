@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Json, del, read, write } from "../api";
 import { ConfirmButton, ErrorList, SchemaForm, Section, useAction } from "../components";
+import { ttlText } from "../duration";
 import { href } from "../router";
 import { type FieldSpec, bodyFields } from "../schema";
 
@@ -61,7 +62,7 @@ export function AuthMethodsPage() {
               <td>{m.type}</td>
               <td>{m.description}</td>
               <td>
-                {m.config?.default_lease_ttl ?? 0} s / {m.config?.max_lease_ttl ?? 0} s
+                {ttlText(m.config?.default_lease_ttl)} / {ttlText(m.config?.max_lease_ttl)}
               </td>
               <td class="actions">
                 <button type="button" aria-label={`Tune ${path}`} onClick={() => setTuning(tuning === path ? undefined : path)}>

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { type Json, del, list, read, write } from "../api";
+import { ApiError, type Json, del, list, read, write } from "../api";
 import { ConfirmButton, ErrorList, SchemaForm, Section, SecretOnce, useAction } from "../components";
 import { go, href } from "../router";
-import { type RolePathSpec, rolePathSpec } from "../schema";
+import { type FieldSpec, type RolePathSpec, bodyFields, rolePathSpec } from "../schema";
 
 /**
  * The roles of any auth mount. The form comes from the mount's own field schemas (the public
@@ -12,6 +12,7 @@ export function RolesPage({ mount, role }: { mount: string; role?: string }) {
   const [spec, setSpec] = useState<RolePathSpec | null | undefined>();
   const [type, setType] = useState("");
   const [roles, setRoles] = useState<string[]>([]);
+  const [configFields, setConfigFields] = useState<FieldSpec[]>([]);
   const [status, setStatus] = useState("");
   const page = useAction();
 
@@ -21,6 +22,7 @@ export function RolesPage({ mount, role }: { mount: string; role?: string }) {
       const [doc, mountInfo] = await Promise.all([read("sys/internal/specs/openapi"), read(`sys/auth/${mount}`).catch(() => undefined)]);
       setType(mountInfo?.data?.type ?? mountInfo?.type ?? "");
       setSpec(rolePathSpec(doc, `${mount}/`) ?? null);
+      setConfigFields(bodyFields(doc, `/auth/${mount}/config`));
       await loadRoles();
     });
   }, [mount]);
@@ -37,6 +39,7 @@ export function RolesPage({ mount, role }: { mount: string; role?: string }) {
         {status}
       </p>
       <ErrorList errors={page.errors} />
+      {configFields.length > 0 ? <MountConfig key={mount} mount={mount} fields={configFields} onSaved={async () => setStatus(`Saved the configuration of auth/${mount}/`)} /> : null}
       {spec === null ? <p>This auth method has no roles.</p> : null}
       {spec ? (
         <div class="split">
@@ -185,6 +188,56 @@ function AppRoleCredentials({ mount, name }: { mount: string; name: string }) {
             Accessor: <span class="mono">{secret.secret_id_accessor}</span>
           </p>
         </>
+      ) : null}
+    </Section>
+  );
+}
+
+/**
+ * The mount's own configuration (`auth/<mount>/config`), when its method declares one: a form generated
+ * from that path's fields like a role's, opened on demand (its inputs have ids of their own).
+ */
+function MountConfig({ mount, fields, onSaved }: { mount: string; fields: FieldSpec[]; onSaved: () => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [initial, setInitial] = useState<Json | undefined>();
+  const load = useAction();
+  useEffect(() => {
+    if (!open) return;
+    void load.run(async () => {
+      try {
+        setInitial((await read(`auth/${mount}/config`)).data ?? {});
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) setInitial({}); // not configured yet
+        else throw e;
+      }
+    });
+  }, [open, mount]);
+  return (
+    <Section title="Configuration">
+      {/* Closing forgets the values read: reopened, the form is built only from a fresh read. */}
+      <button
+        type="button"
+        aria-expanded={open}
+        onClick={() => {
+          setInitial(undefined);
+          setOpen(!open);
+        }}
+      >
+        {open ? "Close configuration" : "Edit configuration"}
+      </button>
+      <ErrorList errors={load.errors} />
+      {open && initial ? (
+        <SchemaForm
+          fields={fields}
+          initial={initial}
+          idPrefix="config-field"
+          onSubmit={async (body) => {
+            await write(`auth/${mount}/config`, body);
+            setInitial(undefined);
+            setOpen(false);
+            await onSaved();
+          }}
+        />
       ) : null}
     </Section>
   );

@@ -33,8 +33,11 @@ type Env = { Bindings: HttpBindings };
 
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" } as const;
 
-/** sys/* answers whose `data` keys Vault also copies to the top level (node-vault reads them there). */
-const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities)/;
+/**
+ * sys/* answers whose `data` keys Vault also copies to the top level (node-vault and hvac read them
+ * there: `key_status["term"]`). Vault's list; the ones warden serves.
+ */
+const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities|key-status$|ha-status$)/;
 
 function json(status: number, body: unknown, extra?: Record<string, string>): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS });

@@ -112,6 +112,9 @@ t("sys/rotate adds a term; old values stay readable; key-status reports it", asy
     assert.is(k1.status, 200, k1.text);
     assert.is(k1.body.data.term, 1);
     assert.type(k1.body.data.install_time, "string");
+    assert.type(k1.body.data.encryptions, "number");
+    // Vault copies key-status to the top level too (hvac's and node-vault's key status read it there).
+    assert.equal([k1.body.term, k1.body.install_time, k1.body.encryptions], [1, k1.body.data.install_time, k1.body.data.encryptions]);
     assert.is((await s.write("sys/rotate", {})).status, 204);
     assert.is((await s.read("sys/key-status")).body.data.term, 2);
     await s.write("sys/policies/acl/after", { policy: 'path "b/*" { capabilities = ["read"] }' });

@@ -13,6 +13,7 @@ import { suite } from "../../src/sdk/testing/suite.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { freePort } from "../helpers/free-port.js";
+import { sampleValue } from "../metrics/scrape.js";
 
 const ACCESS = { accessKeyId: "LTAIkmstest0001", accessKeySecret: randomBytes(15).toString("hex") };
 const KEY_ID = "key-0123-4567";
@@ -137,6 +138,12 @@ t("KMS unreachable at start (nothing listening): sealed and 503, retried with gr
     await waitFor("unsealed once KMS answers", 40_000, async () => !(await sealed(s)));
     s.rootToken = init.body.root_token;
     assert.is((await s.read("sys/policies/acl/p")).status, 200);
+    // Every KMS call is an upstream call: each refused attempt a failure, the Decrypt that opened it a success.
+    const scrape = (await s.read("sys/metrics?format=prometheus")).text;
+    const failures = sampleValue(scrape, 'warden_upstream_requests_total{service="kms",outcome="failure"}');
+    assert.ok(failures >= delays.length, `${failures} failures for ${delays.length} logged retries`);
+    assert.is(failures, retries().length, "one failure per logged retry");
+    assert.is(sampleValue(scrape, 'warden_upstream_requests_total{service="kms",outcome="success"}'), 1, "one Decrypt");
   } finally {
     await s.close();
     await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));

@@ -28,6 +28,13 @@ t("init gives Vault's shares, stays sealed; unseal counts distinct shares; resta
       assert.is((await raw(s, "PUT", "sys/init", bad)).status, 400, JSON.stringify(bad));
     }
     assert.is((await raw(s, "PUT", "sys/init", "{not json")).status, 400, "malformed JSON");
+    // PGP-encrypted shares or root token cannot be given: a 400 naming the field, never the shares in clear.
+    for (const [pgp, field] of [[{ pgp_keys: ["a2V5"] }, "pgp_keys"], [{ root_token_pgp_key: "a2V5" }, "root_token_pgp_key"], [{ recovery_pgp_keys: ["a2V5"] }, "recovery_pgp_keys"]] as const) {
+      const r = await raw(s, "PUT", "sys/init", { secret_shares: 1, secret_threshold: 1, ...pgp });
+      assert.is(r.status, 400, r.text);
+      assert.match(r.body.errors[0], field);
+      assert.not.ok("keys" in r.body);
+    }
     assert.is((await status(s)).initialized, false, "bad init changed nothing");
     const init = await raw(s, "PUT", "sys/init", { secret_shares: 5, secret_threshold: 3 });
     assert.is(init.status, 200, init.text);

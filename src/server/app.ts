@@ -150,6 +150,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       let operation: LogicalRequest["operation"];
       let data: Record<string, unknown>;
       let help = false;
+      let rate: LogicalRequest["rate"];
       let path = c.req.path.slice(4);
       if (method === "GET" || method === "DELETE") {
         // Most reads carry no query string: skip URL parsing for them.
@@ -162,8 +163,15 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       } else if (method === "PUT" || method === "POST") {
         operation = "write";
         if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");
-        const text = await readBody(incoming, incoming.headers["content-length"], listener.maxRequestSize);
-        data = parseBody(text, incoming.headers["content-type"]);
+        // The rate limit before the body is read: a client over it is refused (and audited as any
+        // refusal) without its body being read or parsed, whatever its size.
+        rate = await core.pipeline.rateBeforeBody(path, address(c));
+        if (rate instanceof WardenError) {
+          data = Object.create(null);
+        } else {
+          const text = await readBody(incoming, incoming.headers["content-length"], listener.maxRequestSize);
+          data = parseBody(text, incoming.headers["content-type"]);
+        }
       } else {
         return json(405, { errors: [] });
       }
@@ -178,6 +186,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
         requestHost: incoming.headers.host ?? "",
         wrapTtl: parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl),
         ...(help ? { help } : {}),
+        ...(rate ? { rate } : {}),
         method: operation === "list" ? "LIST" : method,
       });
       // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.

@@ -95,6 +95,8 @@ export class RequestPipeline {
    * matched on the same canonical path run() uses; undefined: run() decides once the body is read.
    */
   async rateBeforeBody(path: string, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
+    // No rate-limit quota at all (the common case): nothing to resolve twice.
+    if (!(await this.deps.quotas.hasRateRules())) return {};
     if (!SAFE_PATH.test(path) || path.length > 1024) return undefined;
     const resolved = this.deps.mounts.resolve(path);
     if (!resolved) return undefined;

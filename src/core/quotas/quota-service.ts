@@ -133,6 +133,11 @@ export class QuotaService {
     throw refusal;
   }
 
+  /** Whether any rate-limit quota exists (from the cache after the first read). */
+  async hasRateRules(): Promise<boolean> {
+    return (await this.state()).rules.some((r) => r.type === "rate-limit");
+  }
+
   /**
    * The rate limit at the edge, before the request's body is read (Vault checks it before parsing
    * anything, so a flood of large bodies costs no reading): what checkRate decides, its outcome or its

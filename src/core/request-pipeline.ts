@@ -16,7 +16,7 @@ import { type MountEntry, type MountTable, failedMountError } from "./mounts/mou
 import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import { type Caller, LeaseCapReached, type TokenService } from "./tokens/token-service.js";
-import type { QuotaService } from "./quotas/quota-service.js";
+import type { QuotaService, RateOutcome } from "./quotas/quota-service.js";
 import type { QuotaTarget } from "./quotas/quota-rules.js";
 import type { TokenAuth } from "./tokens/token-views.js";
 import type { WrapInfo } from "./framework/response-envelope.js";
@@ -40,6 +40,8 @@ export interface LogicalRequest {
   help?: boolean;
   /** The HTTP method (the duration metric's label); the operation's word when absent. */
   method?: string;
+  /** The rate limit as decided at the edge before the body was read (rateBeforeBody): not checked again. */
+  rate?: RateOutcome | WardenError;
 }
 
 export interface LogicalResponse {
@@ -88,6 +90,21 @@ const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /**
+   * The rate limit of a request whose body is not read yet (see QuotaService.checkRateBeforeBody),
+   * matched on the same canonical path run() uses; undefined: run() decides once the body is read.
+   */
+  async rateBeforeBody(path: string, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
+    // No rate-limit quota at all (the common case): nothing to resolve twice.
+    if (!(await this.deps.quotas.hasRateRules())) return {};
+    if (!SAFE_PATH.test(path) || path.length > 1024) return undefined;
+    const resolved = this.deps.mounts.resolve(path);
+    if (!resolved) return undefined;
+    const match = route(resolved.entry, resolved.remainder);
+    const canonical = match ? resolved.entry.record.path + match.remainder : path;
+    return this.deps.quotas.checkRateBeforeBody({ path: canonical, mountPath: resolved.entry.record.path }, clientAddress);
+  }
+
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
     // Entries are only built when a device listens: the hot path pays nothing otherwise.
     const trail = AuditTrail.open(this.deps.audit, req);
@@ -132,13 +149,15 @@ export class RequestPipeline {
     if (resolved) trail?.routed(resolved.entry, path);
     if (match) mark.route = routeMetrics(this.deps.metrics, resolved.entry, match.bound);
     const def = match?.bound.rules;
+    // Quotas before authentication: a flood of bad logins is refused before any token, credential or
+    // wrapping-token check (Vault's quota check wraps every handler). The login role for role quotas
+    // is the request's `role` field; without a role quota the edge decided before reading the body.
+    const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
+    if (req.rate instanceof WardenError) throw req.rate;
+    const rate = req.rate ?? (target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {});
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
     // validateWrappingToken): a refusal is answered, and audited by the trail, without using any token.
     if (resolved && this.deps.wrapping.checksOperand(req.path)) req = await this.deps.wrapping.admit(req);
-    // Quotas before authentication: a flood of bad logins is refused before any token or credential
-    // check. The login role for role quotas is the request's `role` field.
-    const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
-    const rate = target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {};
     // A mount whose plugin failed to load answers every request, login included, with a 503:
     // it cannot tell which of its paths would be unauthenticated, and the client may retry later.
     if (resolved && !resolved.entry.builtin && resolved.entry.failed !== undefined) throw failedMountError(resolved.entry);

@@ -34,8 +34,11 @@ type Env = { Bindings: HttpBindings };
 
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" } as const;
 
-/** sys/* answers whose `data` keys Vault also copies to the top level (node-vault reads them there). */
-const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities)/;
+/**
+ * sys/* answers whose `data` keys Vault also copies to the top level (node-vault and hvac read them
+ * there: `key_status["term"]`). Vault's list; the ones warden serves.
+ */
+const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities|key-status$|ha-status$)/;
 
 function json(status: number, body: unknown, extra?: Record<string, string>): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS });
@@ -147,6 +150,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       let operation: LogicalRequest["operation"];
       let data: Record<string, unknown>;
       let help = false;
+      let rate: LogicalRequest["rate"];
       let path = c.req.path.slice(4);
       if (method === "GET" || method === "DELETE") {
         // Most reads carry no query string: skip URL parsing for them.
@@ -159,14 +163,22 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       } else if (method === "PUT" || method === "POST") {
         operation = "write";
         if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");
-        const text = await readBody(incoming, incoming.headers["content-length"], listener.maxRequestSize);
-        data = parseBody(text, incoming.headers["content-type"]);
+        // The rate limit before the body is read: a client over it is refused (and audited as any
+        // refusal) without its body being read or parsed, whatever its size.
+        rate = await core.pipeline.rateBeforeBody(path, address(c));
+        if (rate instanceof WardenError) {
+          data = Object.create(null);
+        } else {
+          const text = await readBody(incoming, incoming.headers["content-length"], listener.maxRequestSize);
+          data = parseBody(text, incoming.headers["content-type"]);
+        }
       } else {
         return json(405, { errors: [] });
       }
       const request = logicalRequest(c, requestId, operation, path, data, operation === "list" ? "LIST" : method);
       request.wrapTtl = parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl);
       if (help) request.help = help;
+      if (rate) request.rate = rate;
       const response = await core.pipeline.handle(request);
       // sys/seal was authorised (sudo) and answered; sealing stops the core that answered it, so it happens here.
       if (path === "sys/seal" && response.status === 204) await seal.seal();

@@ -30,6 +30,7 @@ t("one leader; sys/leader agrees on every node; sys/ha-status lists the three", 
   assert.is(nodes.length, 3);
   assert.is(nodes[0]!.api_address, c.nodes[leaderIdx]!.url);
   assert.equal(nodes.map((n) => n.active_node), [true, false, false]);
+  assert.equal(ha.body.nodes, nodes, "Vault copies sys/ha-status to the top level too");
   assert.is((await c.nodes[1]!.request("GET", "sys/ha-status")).status, 403, "authenticated, as in Vault");
   // Every node serves, leader or not.
   for (const i of [0, 1, 2]) assert.is((await c.req(i, "GET", "auth/token/lookup-self")).status, 200);

@@ -3,12 +3,14 @@
  * TestClock: no sleeping), the lease count freed by a revoke, exempt paths, the most specific quota.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 import { sampleValue } from "../metrics/scrape.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** warden_quota_rejections_total of one type, from this server's Prometheus scrape. */
 async function rejections(s: TestServer, type: "rate-limit" | "lease-count"): Promise<number> {
@@ -37,11 +39,12 @@ t.before(async (ctx) => {
 t.after(async ({ s }) => s.close());
 
 t("bad input is a 400 and stores nothing", async ({ s }) => {
-  for (const body of [{ rate: 0 }, { rate: -1 }, { rate: "many" }, { rate: 5, interval: "-1s" }, { rate: 5, path: "auth/nowhere/" }, { rate: 5, interval: "soon" }]) {
+  // "*" and "/*" name no mount (a bare glob once sent the mount lookup into an endless loop).
+  for (const body of [{ rate: 0 }, { rate: -1 }, { rate: "many" }, { rate: 5, interval: "-1s" }, { rate: 5, path: "auth/nowhere/" }, { rate: 5, interval: "soon" }, { rate: 5, path: "*" }, { rate: 5, path: "/*" }]) {
     const r = await s.request("POST", "sys/quotas/rate-limit/bad", { body });
     assert.is(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
   }
-  for (const body of [{ max_leases: 0 }, { max_leases: "x" }, { max_leases: 3, path: "nope/" }]) {
+  for (const body of [{ max_leases: 0 }, { max_leases: "x" }, { max_leases: 3, path: "nope/" }, { max_leases: 3, path: "*" }]) {
     assert.is((await s.request("POST", "sys/quotas/lease-count/bad", { body })).status, 400, JSON.stringify(body));
   }
   assert.is((await s.request("GET", "sys/quotas/rate-limit/bad")).status, 404);
@@ -168,6 +171,56 @@ t("rate-limit refusals reach the audit log only with enable_rate_limit_audit_log
     assert.match(readFileSync(file, "utf8"), "rate limit quota exceeded");
     assert.is((await s.request("DELETE", "sys/quotas/rate-limit/a")).status, 204);
     assert.is((await s.request("DELETE", "sys/audit/qfile")).status, 204);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Sends a POST's headers announcing `announced` body bytes and only the first `sent` of them; resolves
+ * with what the server answered while the rest of the body is still outstanding ("" if nothing).
+ */
+async function partialPost(s: TestServer, path: string, announced: number, sent: string, waitMs: number): Promise<string> {
+  const url = new URL(s.url);
+  const socket = connect(Number(url.port), url.hostname);
+  let answer = "";
+  socket.on("data", (d: Buffer) => (answer += d.toString("latin1")));
+  socket.on("error", () => undefined);
+  await new Promise((r) => socket.once("connect", r));
+  socket.write(`POST /v1/${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${announced}\r\n\r\n${sent}`);
+  try {
+    await waitFor("an answer before the body is complete", waitMs, async () => answer.includes("\r\n\r\n"));
+  } catch {
+    // No answer while the body is outstanding: what a request under the limit gets.
+  }
+  socket.destroy();
+  return answer;
+}
+
+t("over the limit, the 429 comes before the body is read (and is audited when asked); under it, the body is read", async (ctx) => {
+  const { s } = ctx;
+  const dir = mkdtempSync(join(tmpdir(), "warden-quota-early-"));
+  try {
+    const file = join(dir, "audit.log");
+    assert.is((await s.request("PUT", "sys/audit/early", { body: { type: "file", options: { file_path: file } } })).status, 204);
+    assert.is((await s.request("POST", "sys/quotas/config", { body: { enable_rate_limit_audit_logging: true, enable_rate_limit_response_headers: true } })).status, 204);
+    assert.is((await s.request("POST", "sys/quotas/rate-limit/early", { body: { path: `${M}/login`, rate: 1, interval: "1h" } })).status, 204);
+    // Under the limit the server waits for the body it was promised: no answer yet.
+    assert.is(await partialPost(s, `${M}/login`, 1_000_000, '{"role_id":', 500), "", "under the limit the body is awaited");
+    // That request took the one slot; the next is refused with 1 MB of body still unsent.
+    const answer = await partialPost(s, `${M}/login`, 1_000_000, '{"role_id":', 10_000);
+    assert.match(answer, /^HTTP\/1\.1 429 /, answer);
+    assert.match(answer, /rate limit quota exceeded/);
+    assert.match(answer.toLowerCase(), /x-ratelimit-remaining: 0/);
+    assert.match(answer.toLowerCase(), /retry-after: \d+/);
+    // A complete refused login: the same 429 through the ordinary client, and audited.
+    const refused = await login(ctx);
+    assert.is(refused.status, 429, refused.text);
+    await waitFor("the refusal in the audit log", 5_000, async () => readFileSync(file, "utf8").includes("rate limit quota exceeded"));
+    assert.is((await s.request("DELETE", "sys/quotas/rate-limit/early")).status, 204);
+    assert.is((await s.request("POST", "sys/quotas/config", { body: { enable_rate_limit_audit_logging: false } })).status, 204);
+    assert.is((await s.request("DELETE", "sys/audit/early")).status, 204);
+    assert.is((await login(ctx)).status, 200, "served again once the quota is gone");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

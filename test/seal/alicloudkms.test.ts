@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, connect, type Server } from "node:net";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { parseServerConfig } from "../../src/config/server-config.js";
@@ -11,6 +12,8 @@ import { type KmsEmulator, startKmsEmulator } from "../../src/emulators/kms/serv
 import { suite } from "../../src/sdk/testing/suite.js";
 import { type TestServer, startTestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../helpers/free-port.js";
+import { sampleValue } from "../metrics/scrape.js";
 
 const ACCESS = { accessKeyId: "LTAIkmstest0001", accessKeySecret: randomBytes(15).toString("hex") };
 const KEY_ID = "key-0123-4567";
@@ -93,6 +96,57 @@ t("init wraps the root key with KMS; restart unseals through KMS; KMS down at st
     assert.not.ok(s.logs.some((l) => l.includes(wrongSecret) || l.includes(ACCESS.accessKeySecret)), "no secret in the logs");
   } finally {
     await s.close();
+  }
+});
+
+/** A TCP relay on `port` to the emulator: until it listens, nothing answers on that port (connection refused). */
+async function relay(port: number, to: number): Promise<Server> {
+  const server = createServer((inbound) => {
+    const outbound = connect(to, "127.0.0.1");
+    inbound.pipe(outbound).pipe(inbound);
+    const end = () => (inbound.destroy(), outbound.destroy());
+    inbound.on("error", end);
+    outbound.on("error", end);
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  return server;
+}
+
+t("KMS unreachable at start (nothing listening): sealed and 503, retried with growing delays, unsealed once KMS listens", async ({ kms, dir }) => {
+  const dataDir = join(dir, "unreachable");
+  let s = await startTestServer({ dataDir, skipInit: true, configure: (c) => (c.seal = kmsSeal(kms)) });
+  const init = await s.request("PUT", "sys/init", { token: null, body: { recovery_shares: 1, recovery_threshold: 1 } });
+  assert.is(init.status, 200, init.text);
+  s.rootToken = init.body.root_token;
+  assert.is((await s.write("sys/policies/acl/p", { policy: 'path "kms/*" { capabilities = ["read"] }' })).status, 204);
+  await s.close();
+
+  const port = await freePort();
+  const away = (): SealConfig => ({ type: "alicloudkms", region: "cn-hangzhou", domain: `http://127.0.0.1:${port}`, kmsKeyId: KEY_ID, accessKey: ACCESS.accessKeyId, secretKey: ACCESS.accessKeySecret });
+  s = await startTestServer({ dataDir, skipInit: true, configure: (c) => (c.seal = away()) });
+  let proxy: Server | undefined;
+  try {
+    const retries = () => s.logs.filter((l) => l.includes("auto-unseal failed, retrying"));
+    await waitFor("two retries after a refused connection", 20_000, async () => retries().length >= 2);
+    assert.match(retries()[0]!, /ECONNREFUSED/, "the log line says why");
+    const delays = retries().map((l) => JSON.parse(l).retry_in_ms as number);
+    assert.ok(delays[1]! > delays[0]!, `the delay grows: ${delays.join(", ")}`);
+    assert.is(await sealed(s), true);
+    assert.is((await s.request("GET", "sys/policies/acl/p", { token: init.body.root_token })).status, 503);
+    assert.is((await s.request("GET", "sys/health", { token: null })).status, 503);
+    proxy = await relay(port, kms.port);
+    await waitFor("unsealed once KMS answers", 40_000, async () => !(await sealed(s)));
+    s.rootToken = init.body.root_token;
+    assert.is((await s.read("sys/policies/acl/p")).status, 200);
+    // Every KMS call is an upstream call: each refused attempt a failure, the Decrypt that opened it a success.
+    const scrape = (await s.read("sys/metrics?format=prometheus")).text;
+    const failures = sampleValue(scrape, 'warden_upstream_requests_total{service="kms",outcome="failure"}');
+    assert.ok(failures >= delays.length, `${failures} failures for ${delays.length} logged retries`);
+    assert.is(failures, retries().length, "one failure per logged retry");
+    assert.is(sampleValue(scrape, 'warden_upstream_requests_total{service="kms",outcome="success"}'), 1, "one Decrypt");
+  } finally {
+    await s.close();
+    await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
   }
 });
 

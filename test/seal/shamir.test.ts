@@ -18,6 +18,13 @@ t("init gives Vault's shares, stays sealed; unseal counts distinct shares; resta
       assert.is((await raw(s, "PUT", "sys/init", bad)).status, 400, JSON.stringify(bad));
     }
     assert.is((await raw(s, "PUT", "sys/init", "{not json")).status, 400, "malformed JSON");
+    // PGP-encrypted shares or root token cannot be given: a 400 naming the field, never the shares in clear.
+    for (const [pgp, field] of [[{ pgp_keys: ["a2V5"] }, "pgp_keys"], [{ root_token_pgp_key: "a2V5" }, "root_token_pgp_key"], [{ recovery_pgp_keys: ["a2V5"] }, "recovery_pgp_keys"]] as const) {
+      const r = await raw(s, "PUT", "sys/init", { secret_shares: 1, secret_threshold: 1, ...pgp });
+      assert.is(r.status, 400, r.text);
+      assert.match(r.body.errors[0], field);
+      assert.not.ok("keys" in r.body);
+    }
     assert.is((await status(s)).initialized, false, "bad init changed nothing");
     const init = await raw(s, "PUT", "sys/init", { secret_shares: 5, secret_threshold: 3 });
     assert.is(init.status, 200, init.text);
@@ -102,6 +109,9 @@ t("sys/rotate adds a term; old values stay readable; key-status reports it", asy
     assert.is(k1.status, 200, k1.text);
     assert.is(k1.body.data.term, 1);
     assert.type(k1.body.data.install_time, "string");
+    assert.type(k1.body.data.encryptions, "number");
+    // Vault copies key-status to the top level too (hvac's and node-vault's key status read it there).
+    assert.equal([k1.body.term, k1.body.install_time, k1.body.encryptions], [1, k1.body.data.install_time, k1.body.data.encryptions]);
     assert.is((await s.write("sys/rotate", {})).status, 204);
     assert.is((await s.read("sys/key-status")).body.data.term, 2);
     await s.write("sys/policies/acl/after", { policy: 'path "b/*" { capabilities = ["read"] }' });

@@ -193,7 +193,9 @@ export class MountTable {
   /** Longest mount prefix of `path` ("auth/alicloud/login" -> auth/alicloud/ + "login"). */
   resolve(path: string): { entry: MountEntry; remainder: string } | undefined {
     const withSlash = path.endsWith("/") ? path : `${path}/`;
-    for (let end = withSlash.length; end > 0; end = withSlash.lastIndexOf("/", end - 2) + 1) {
+    // Each step cuts at the previous "/", so `end` strictly decreases. At end 1 ("" or a path that
+    // starts with "/") lastIndexOf(…, -1) would find index 0 again and loop for ever: stop there.
+    for (let end = withSlash.length; end > 0; end = end < 2 ? 0 : withSlash.lastIndexOf("/", end - 2) + 1) {
       const entry = this.byPath.get(withSlash.slice(0, end));
       if (entry) return { entry, remainder: path.slice(Math.min(end, path.length)) };
     }

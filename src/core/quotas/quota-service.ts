@@ -133,6 +133,29 @@ export class QuotaService {
     throw refusal;
   }
 
+  /** Whether any rate-limit quota exists (from the cache after the first read). */
+  async hasRateRules(): Promise<boolean> {
+    return (await this.state()).rules.some((r) => r.type === "rate-limit");
+  }
+
+  /**
+   * The rate limit at the edge, before the request's body is read (Vault checks it before parsing
+   * anything, so a flood of large bodies costs no reading): what checkRate decides, its outcome or its
+   * 429, or undefined when only the body can decide (a role quota on the target's mount matches the
+   * login's `role` field; the pipeline then checks after reading it).
+   */
+  async checkRateBeforeBody(target: Omit<QuotaTarget, "role">, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
+    const { rules } = await this.state();
+    if (rules.length === 0) return {};
+    if (rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === target.mountPath)) return undefined;
+    try {
+      return await this.checkRate({ ...target, role: undefined }, clientAddress);
+    } catch (e) {
+      if (e instanceof WardenError && e.status === 429) return e;
+      throw e;
+    }
+  }
+
   /** A rate-limit refusal the audit log must not record (enable_rate_limit_audit_logging is off). */
   unaudited(error: unknown): boolean {
     return typeof error === "object" && error !== null && this.rateRefusals.has(error);

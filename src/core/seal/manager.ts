@@ -32,6 +32,23 @@ export interface InitRequest {
   secret_threshold?: unknown;
   recovery_shares?: unknown;
   recovery_threshold?: unknown;
+  pgp_keys?: unknown;
+  recovery_pgp_keys?: unknown;
+  root_token_pgp_key?: unknown;
+}
+
+/**
+ * Vault's init can encrypt the shares and the root token to PGP keys; warden cannot. Answering the
+ * shares in clear to a caller who asked for them encrypted would put them where the caller's
+ * automation trusts only ciphertext (a CI log, a ticket): refuse instead, as rekey does.
+ */
+function refusePgp(req: InitRequest): void {
+  for (const field of ["pgp_keys", "recovery_pgp_keys"] as const) {
+    const v = req[field];
+    if (v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0)) throw badRequest(`${field} are not supported by warden`);
+  }
+  const root = req.root_token_pgp_key;
+  if (root !== undefined && root !== null && root !== "") throw badRequest("root_token_pgp_key is not supported by warden");
 }
 
 export interface InitResult {
@@ -194,6 +211,7 @@ export class SealManager {
 
   async init(req: InitRequest, rootTokenId?: string): Promise<InitResult> {
     if (await this.initialized()) throw badRequest("already initialized");
+    refusePgp(req);
     const auto = this.o.autoSeal;
     const shares = intField(req.secret_shares, auto ? 1 : NaN);
     const threshold = intField(req.secret_threshold, auto ? 1 : NaN);

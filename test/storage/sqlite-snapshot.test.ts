@@ -17,14 +17,18 @@ t.after(() => rmSync(dir, { recursive: true, force: true }));
 t("a save in 1-page steps while writes commit between them is one consistent point; restore brings it back with progress lines", async () => {
   const lines: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
   const log = { info: (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields }), warn: (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields }) };
-  const s = await openSqliteStorage({ path: join(dir, "live.db"), log, snapshotTuning: { pagesPerStep: 1, rowsPerChunk: 500, progressEveryMs: 0 } });
+  // Each 1-page step of the save waits until one more sequential write has committed since the last
+  // step: writes interleave with the copy however fast or slow this machine is.
+  let written = 0;
+  let copiedAt = -1;
+  const oneWriteThenOnePage = (): number => (written > copiedAt ? ((copiedAt = written), 1) : 0);
+  const s = await openSqliteStorage({ path: join(dir, "live.db"), log, snapshotTuning: { pagesPerStep: oneWriteThenOnePage, rowsPerChunk: 500, progressEveryMs: 0 } });
   try {
     const pad = "x".repeat(400);
     for (let i = 0; i < 3000; i++) void s.system.put(`seed/${String(i).padStart(5, "0")}`, pad);
     await s.system.put("seed/done", "1");
     // Sequential writes, each committed before the next: any consistent point holds a gap-free prefix of them.
     let writing = true;
-    let written = 0;
     const writer = (async () => {
       while (writing) {
         await s.system.put(`w/${String(written).padStart(6, "0")}`, pad);

@@ -44,15 +44,24 @@ parentPort.on("message", (m) => {
  * A checkpoint that folds the whole WAL into the main file and truncates it, retried while the worker's
  * own checkpoint (or a reader) keeps it busy: SQLite then returns busy=1 rather than wait, and a
  * half-done TRUNCATE would leave pages in the WAL (the barrier's upgrade needs every clear page gone).
- * Blocks the event loop (one-off: the upgrade, closing); gives up after ~5 s.
+ * Blocks the event loop (one-off: the upgrade, closing); gives up after `attempts` tries 10 ms apart
+ * (~5 s by default). Each try returns at once: the connection's busy timeout would otherwise make every
+ * try wait its full length while another process holds a read (a second server on the same file), and
+ * the retries add up to many minutes.
  */
-export function checkpointTruncate(conn: Database.Database): void {
+export function checkpointTruncate(conn: Database.Database, attempts = 500): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; ; i++) {
-    const [r] = conn.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
-    if (!r || r.busy === 0) return;
-    if (i >= 500) throw new Error("sqlite: the WAL could not be checkpointed and truncated (busy)");
-    Atomics.wait(pause, 0, 0, 10);
+  const busyTimeout = conn.pragma("busy_timeout", { simple: true }) as number;
+  conn.pragma("busy_timeout = 0");
+  try {
+    for (let i = 1; ; i++) {
+      const [r] = conn.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+      if (!r || r.busy === 0) return;
+      if (i >= attempts) throw new Error("sqlite: the WAL could not be checkpointed and truncated (busy)");
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  } finally {
+    conn.pragma(`busy_timeout = ${busyTimeout}`);
   }
 }
 

@@ -18,8 +18,12 @@ import { migrate } from "./migrate.js";
 import type { WriteBatch } from "./write-batch.js";
 
 export interface SnapshotTuning {
-  /** Pages per backup step (default 1000, a few MB: one step holds the event loop for milliseconds). */
-  pagesPerStep?: number;
+  /**
+   * Pages per backup step (default 1000, a few MB: one step holds the event loop for milliseconds). A
+   * function is asked before each step; 0 copies nothing in that step (tests hold the copy until a
+   * write has committed between two steps, so the interleaving does not depend on the machine's speed).
+   */
+  pagesPerStep?: number | (() => number);
   /** Rows per INSERT of a restore, for tables with a rowid (default 5000), so progress is told as it goes. */
   rowsPerChunk?: number;
   /** Least time between two progress lines (default 2 s). */
@@ -67,7 +71,7 @@ export function sqliteSnapshots(path: string, conn: Database.Database, batch: Wr
         const res = await src.backup(dest, {
           progress: ({ totalPages, remainingPages }) => {
             tell(totalPages - remainingPages, totalPages);
-            return pagesPerStep;
+            return typeof pagesPerStep === "function" ? pagesPerStep() : pagesPerStep;
           },
         });
         src.prepare("COMMIT").run();

@@ -7,6 +7,7 @@
 //                                         #   login-approle login-jwt oidc-token-mint login-oci barrier metrics startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
 //            --before <git ref> (barrier: the build without the barrier; default a23c08f^1)
+//            --rounds 3 (barrier, metrics: alternating rounds per side, each side's median)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
 // Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
@@ -45,6 +46,7 @@ const { values: opt, positionals } = parseArgs({
     tool: { type: "string" },
     rows: { type: "string", default: "1000000" },
     before: { type: "string", default: PRE_BARRIER },
+    rounds: { type: "string", default: "3" },
     "server-core": { type: "string", default: "0" },
     "loader-core": { type: "string", default: "1" },
     "sts-core": { type: "string", default: "1" },
@@ -356,8 +358,9 @@ async function scenarioCluster() {
 }
 
 const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
-const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before });
-const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log });
+const rounds = Number(opt.rounds);
+const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before, rounds });
+const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log, rounds });
 const run = { ...identity, barrier, metrics, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   results.load.end = loadNow();

@@ -11,16 +11,15 @@ import { join } from "node:path";
 import { buildAt } from "./build-at.mjs";
 import { writeLines } from "./bodies.mjs";
 import { setupApprole } from "./identity.mjs";
-import { runLoad } from "./load.mjs";
+import { abCompare } from "./ab-compare.mjs";
 import { stop } from "./procs.mjs";
 import { childToken, startWarden } from "./warden.mjs";
 
 export const PRE_BARRIER = "a23c08f^1";
 export const BARRIER_TARGET_PCT = 5;
 
-const round = (x) => Math.round(x * 100) / 100;
 
-export function barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before = PRE_BARRIER }) {
+export function barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before = PRE_BARRIER, rounds = 3 }) {
   return async function barrier() {
     log(`barrier: building ${before} (without the barrier) into a temp directory`);
     const t0 = Date.now();
@@ -40,28 +39,10 @@ export function barrierScenario({ tmp, SERVER, seconds, warmup, base, results, l
         "lookup-self": (s) => ({ ...base, url: s.w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": s.token }, watch: { server: s.w.child.pid } }),
         "login-approle": (s) => ({ ...base, url: s.w.url, method: "POST", path: "/v1/auth/approle/login", headers: { "content-type": "application/json" }, mode: "body", linesFile: s.linesFile, watch: { server: s.w.child.pid } }),
       };
-      const out = { before: { ref: before, commit: old.commit }, target_pct: BARRIER_TARGET_PCT };
+      const out = { before: { ref: before, commit: old.commit }, target_pct: BARRIER_TARGET_PCT, rounds };
       for (const [kind, load] of Object.entries(loads)) {
-        const runs = { before: [], after: [] };
-        // Alternating halves, so a drift of the machine's load during the scenario hits both builds.
-        for (const name of ["before", "after", "before", "after"]) {
-          if (warmup > 0 && runs[name].length === 0) await runLoad({ ...load(servers[name]), seconds: warmup });
-          const r = await runLoad({ ...load(servers[name]), seconds: Math.max(1, seconds / 2) });
-          log(`barrier ${kind} ${name}: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, cpu ${JSON.stringify(r.cpu_pct)}`);
-          runs[name].push(r);
-        }
-        const sum = (rs) => ({
-          rps: Math.round(rs.reduce((a, r) => a + r.rps, 0) / rs.length),
-          p50_ms: Math.max(...rs.map((r) => r.p50_ms)),
-          p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
-          non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
-          server_cpu_pct: rs.map((r) => r.cpu_pct.server),
-        });
-        const b = sum(runs.before);
-        const a = sum(runs.after);
-        const cost = round((1 - a.rps / b.rps) * 100);
-        out[kind] = { before: b, after: a, cost_pct: cost, pass: cost < BARRIER_TARGET_PCT && a.non2xx === 0 && b.non2xx === 0 };
-        log(`barrier ${kind}: ${b.rps} -> ${a.rps} req/s, cost ${cost} %`);
+        const r = await abCompare({ label: `barrier ${kind}`, sides: [["before", load(servers.before)], ["after", load(servers.after)]], rounds, seconds, warmup, log });
+        out[kind] = { before: r.before, after: r.after, cost_pct: r.cost_pct, pass: r.cost_pct < BARRIER_TARGET_PCT && r.after.non2xx === 0 && r.before.non2xx === 0 };
       }
       results.scenarios.barrier = out;
     } finally {
@@ -74,7 +55,7 @@ export function barrierMarkdown(S) {
   const x = S.barrier;
   if (!x) return [];
   const out = [
-    `The barrier's cost: this build against ${x.before.ref} (${x.before.commit.slice(0, 10)}, the last build without the barrier) built from git in the same run; each measured twice, alternately, same core and loader.`,
+    `The barrier's cost: this build against ${x.before.ref} (${x.before.commit.slice(0, 10)}, the last build without the barrier) built from git in the same run; measured in ${x.rounds ?? 2} alternating rounds each, same core and loader, each side's median.`,
     "",
     "| request | req/s without | req/s with | p99 ms without | p99 ms with | cost | target | |",
     "|---|---:|---:|---:|---:|---:|---:|---|",

@@ -28,6 +28,8 @@ export interface MintSpec {
   entityId: string;
   boundCidrs: string[];
   role: string;
+  /** The role a login named (TokenRecord.loginRole); absent: "". */
+  loginRole?: string;
   auth: StoredAuth | null;
 }
 
@@ -142,6 +144,7 @@ export class TokenService {
       boundCidrs: spec.boundCidrs,
       role: spec.role,
       auth: spec.auth,
+      loginRole: spec.loginRole ?? "",
     };
     // A parent revoked while its child was being made takes the child with it: refuse it.
     const inserted = cap ? await this.storage.tokens.insertCapped(record, cap) : await this.storage.tokens.insert(record);

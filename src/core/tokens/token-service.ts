@@ -153,8 +153,11 @@ export class TokenService {
     return { token, record };
   }
 
-  /** A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken). */
-  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string, cap?: TokenCap): Promise<Minted & { warnings: string[] }> {
+  /**
+   * A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken),
+   * recording the role the login named (`loginRole`, for lease-count quotas with a role).
+   */
+  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string, loginRole: string | undefined, cap?: TokenCap): Promise<Minted & { warnings: string[] }> {
     const params = auth.token;
     if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
     const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
@@ -189,6 +192,7 @@ export class TokenService {
         entityId,
         boundCidrs: params.boundCidrs,
         role: "",
+        loginRole: loginRole ?? "",
         auth: { alias: auth.alias.name, metadata: { ...auth.metadata }, internal: { ...auth.internal } },
       },
       now,

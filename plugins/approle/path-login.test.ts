@@ -2,6 +2,7 @@ import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import type { AuthResult, RenewRequest } from "warden/sdk";
 import { renewAppRole } from "./backend.js";
+import { loginPath } from "./path-login.js";
 import { assertRejects, harness, type Harness } from "./test-support.js";
 
 async function setup(role: Record<string, unknown> = {}, secret: Record<string, unknown> = {}) {
@@ -38,6 +39,19 @@ test("wrong credentials are counted failures with one message; malformed input i
   assert.not.ok(counted(await assertRejects(h.call("write", "login", { secret_id: secretId }), 400, "missing role_id")));
   assert.not.ok(counted(await assertRejects(h.call("write", "login", { role_id: "ci-role-id" }), 400, "missing secret_id")));
   assert.not.ok(h.log.text().includes(secretId), "secret never logged");
+});
+
+test("resolveRole (role quotas): role_id -> role name, trimmed; unknown or missing -> none; no secret used, nothing logged", async () => {
+  const { h, secretId } = await setup({ secret_id_num_uses: 1 });
+  const logged = h.log.lines.length;
+  assert.is(await h.resolveRole(loginPath, { role_id: " ci-role-id\n", secret_id: "wrong" }), "ci");
+  assert.is(await h.resolveRole(loginPath, { role_id: "ci-role-id" }), "ci");
+  assert.is(await h.resolveRole(loginPath, { role_id: "unknown", secret_id: secretId }), undefined);
+  assert.is(await h.resolveRole(loginPath, { secret_id: secretId }), undefined);
+  assert.is(await h.resolveRole(loginPath, {}), undefined);
+  assert.is(h.log.lines.length, logged, "nothing logged");
+  // The one-use secret is still there for the real login.
+  await login(h, { role_id: "ci-role-id", secret_id: secretId });
 });
 
 test("num_uses: exactly k logins, then the entry and its accessor are gone", async () => {

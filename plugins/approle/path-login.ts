@@ -19,7 +19,7 @@ import {
   type PluginRequest,
   type WardenError,
 } from "warden/sdk";
-import { getRoleByRoleId, type RoleEntry } from "./role-entry.js";
+import { getRoleByRoleId, roleNameByRoleId, type RoleEntry } from "./role-entry.js";
 import { destroySecret, peekSecret, secretHmac, secretKey, type SecretRecord } from "./secret-store.js";
 
 export const INVALID = "invalid role or secret ID";
@@ -86,11 +86,22 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   };
 }
 
+/**
+ * Vault's resolve-role for role quotas: the role_id's role name through the role_id index. One read;
+ * no secret is looked at and nothing is counted (no lockout failure, no secret use), so a role quota
+ * can refuse a flood before any credential check. An unknown role_id names no role.
+ */
+export async function resolveLoginRole(req: PluginRequest<LoginFields>): Promise<string | undefined> {
+  const roleId = (req.data.role_id ?? "").trim();
+  return roleId === "" ? undefined : roleNameByRoleId(req.storage, roleId);
+}
+
 export const loginPath = definePath({
   pattern: "login",
   fields: loginFields,
   unauthenticated: true,
   lockout: { aliasField: "role_id" },
   operations: { update: login, create: login },
+  resolveRole: resolveLoginRole,
   help: "Log in with a role_id and a secret_id.",
 });

@@ -64,10 +64,16 @@ export async function getRole(storage: StorageView, name: string): Promise<RoleE
 }
 
 /** The role a role_id belongs to; the index is re-checked against the role so a stale one is ignored. */
-export async function getRoleByRoleId(storage: StorageView, roleId: string): Promise<RoleEntry | undefined> {
+/** The name the role_id index gives `roleId`: one read, the role itself not read (see getRoleByRoleId). */
+export async function roleNameByRoleId(storage: StorageView, roleId: string): Promise<string | undefined> {
   const idx = await storage.get<{ name: string }>(roleIdKey(roleId));
-  if (!idx || typeof idx.name !== "string") return undefined;
-  const role = await getRole(storage, idx.name);
+  return idx && typeof idx.name === "string" ? idx.name : undefined;
+}
+
+export async function getRoleByRoleId(storage: StorageView, roleId: string): Promise<RoleEntry | undefined> {
+  const name = await roleNameByRoleId(storage, roleId);
+  if (name === undefined) return undefined;
+  const role = await getRole(storage, name);
   return role && role.roleId === roleId ? role : undefined;
 }
 

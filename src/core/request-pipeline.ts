@@ -5,7 +5,7 @@ import type { ServerLogger } from "./logging/logger.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 import { AuditTrail } from "./audit/request-trail.js";
 import type { AuditBroker } from "./audit/types.js";
-import { type BoundPath, type CallContext, route } from "./framework/bound-path.js";
+import { type BoundPath, type CallContext, type Routed, route } from "./framework/bound-path.js";
 import { pathHelp } from "./framework/path-docs.js";
 import type { CoreResult } from "./framework/core-path.js";
 import type { EntitySnapshot, IdentityService } from "./identity/identity-service.js";
@@ -17,7 +17,7 @@ import type { PolicyService } from "./policy/policy-service.js";
 import type { Acl, AclOperation } from "./policy/types.js";
 import { type Caller, LeaseCapReached, type TokenService } from "./tokens/token-service.js";
 import type { QuotaService, RateOutcome } from "./quotas/quota-service.js";
-import type { QuotaTarget } from "./quotas/quota-rules.js";
+import { MAX_QUOTA_ROLE, type QuotaTarget } from "./quotas/quota-rules.js";
 import type { TokenAuth } from "./tokens/token-views.js";
 import type { WrapInfo } from "./framework/response-envelope.js";
 import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
@@ -151,9 +151,14 @@ export class RequestPipeline {
     const def = match?.bound.rules;
     // Quotas before authentication: a flood of bad logins is refused before any token, credential or
     // wrapping-token check (Vault's quota check wraps every handler). The login role for role quotas
-    // is the request's `role` field; without a role quota the edge decided before reading the body.
-    const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: typeof req.data.role === "string" ? req.data.role : undefined } : undefined;
+    // is resolved here only while a rate-limit role quota exists on the mount (the plugin's
+    // resolveRole: no credential checked); without one the edge decided before reading the body.
+    const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: undefined } : undefined;
     if (req.rate instanceof WardenError) throw req.rate;
+    let loginRole: Promise<string | undefined> | undefined;
+    if (resolved && target && match && match.bound.rules.unauthenticated && (await this.deps.quotas.hasRoleRateRules(target.mountPath))) {
+      target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
+    }
     const rate = req.rate ?? (target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {});
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
     // validateWrappingToken): a refusal is answered, and audited by the trail, without using any token.
@@ -229,7 +234,10 @@ export class RequestPipeline {
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
       const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
-      const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target);
+      // The token of a login records the role it named (lease-count role quotas count it), resolved
+      // now if no role quota asked for it before the handler.
+      const roleOfLogin = (): Promise<string | undefined> => (loginRole ??= this.loginRole(req, entry, match));
+      const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target, roleOfLogin);
       if (rate.headers) answer.headers = { ...answer.headers, ...rate.headers };
       if (answer.auth) mark.loggedIn = true;
       // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
@@ -238,6 +246,44 @@ export class RequestPipeline {
       return response;
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);
+    }
+  }
+
+  /**
+   * The role a login request names (Vault's ResolveRoleOperation): the path's resolveRole, called
+   * with the request's fields under the mount's deadline; a plugin that resolves roles on none of
+   * the paths it could be asked on names none here; an older plugin: the request's `role` field.
+   * Input its parser refuses, or a 4xx from resolveRole, names no role (the handler answers the 400).
+   */
+  private async loginRole(req: LogicalRequest, entry: MountEntry, match: Routed): Promise<string | undefined> {
+    const resolve = match.bound.resolveRole;
+    if (!resolve) return resolvesRoles(entry) ? undefined : roleName(req.data.role);
+    let parsed: ReturnType<typeof parseFields>;
+    try {
+      parsed = parseFields(match.bound.rules.fields, { ...req.data, ...match.captures });
+    } catch {
+      return undefined;
+    }
+    const ctx: CallContext = {
+      operation: req.operation === "write" ? "update" : req.operation,
+      path: match.remainder,
+      data: parsed.values,
+      has: (f) => parsed.supplied.has(f),
+      clientAddress: req.clientAddress,
+      requestHost: req.requestHost,
+      log: entry.log.forRequest(req.id),
+      caller: undefined,
+      identity: undefined,
+      acl: undefined,
+      sudo: false,
+      wrapTtl: req.wrapTtl,
+      input: req.data,
+    };
+    try {
+      return roleName(await this.deps.mounts.guard(entry, "resolve role", () => resolve(ctx)));
+    } catch (e) {
+      if (isWardenError(e) && e.status < 500) return undefined;
+      throw e;
     }
   }
 
@@ -273,6 +319,7 @@ export class RequestPipeline {
     unknown: string[],
     callerIdentity: EntitySnapshot | undefined,
     target: QuotaTarget | undefined,
+    roleOfLogin: () => Promise<string | undefined>,
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     if (result.text) return { status: 200, text: result.text };
@@ -281,9 +328,10 @@ export class RequestPipeline {
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
+      const role = await roleOfLogin();
       // The lease-count quota is checked in the same atomic insert as the token (exact across nodes).
-      const cap = target ? await this.deps.quotas.leaseCap(target) : undefined;
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id, cap).catch((e: unknown) => {
+      const cap = target ? await this.deps.quotas.leaseCap({ ...target, role }) : undefined;
+      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id, role, cap).catch((e: unknown) => {
         throw e instanceof LeaseCapReached ? this.deps.quotas.leaseCountExceeded(path) : e;
       });
       warnings.push(...minted.warnings);
@@ -312,6 +360,25 @@ export class RequestPipeline {
     if (known?.entity.id === entityId) return known.identityPolicies;
     return (await this.deps.identity.snapshot(entityId))?.identityPolicies ?? [];
   }
+}
+
+/**
+ * A login role as the quotas match it and the token records it (in clear: docs/security.md): a
+ * non-empty string of at most MAX_QUOTA_ROLE characters (a quota's role is bounded the same way).
+ */
+function roleName(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value.length <= MAX_QUOTA_ROLE ? value : undefined;
+}
+
+/** Backends any of whose paths resolves login roles (they name roles only through it), memoised. */
+const resolvingBackends = new WeakMap<object, boolean>();
+function resolvesRoles(entry: MountEntry): boolean {
+  let known = resolvingBackends.get(entry.backend);
+  if (known === undefined) {
+    known = (entry.backend.paths as readonly { resolveRole?: unknown }[]).some((p) => p.resolveRole !== undefined);
+    resolvingBackends.set(entry.backend, known);
+  }
+  return known;
 }
 
 /**

@@ -142,6 +142,16 @@ export interface PathDefinition<F extends Fields = Fields, Req = PluginRequest<F
    * trimmed before keying (ids often come from files ending in a newline).
    */
   lockout?: { aliasField: string };
+  /**
+   * Login paths: the role this login names, for quotas with a `role` (Vault's resolve-role operation):
+   * AppRole maps its role_id to the role's name. Called before the handler only while a rate-limit
+   * quota with a role exists on the mount, and after a successful login (unless already called) to
+   * record the role with the token (a lease-count role quota counts those tokens). Must be cheap and free of side effects: read what
+   * names the role, check no credential, count no failure. Undefined (or a 4xx thrown) when the
+   * request names no role the plugin knows: no role quota applies then. A plugin whose paths declare
+   * none keeps the old rule: the request's `role` field is the role.
+   */
+  resolveRole?: (req: Req) => Promise<string | undefined>;
   /** One line saying what the path is for: `path-help`'s synopsis and the OpenAPI path's summary. */
   help?: string;
   /** Longer text (optional): `path-help`'s DESCRIPTION section and the OpenAPI path's description. */

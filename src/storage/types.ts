@@ -39,6 +39,11 @@ export interface TokenRecord {
   boundCidrs: string[];
   /** Token-store role name, when created through auth/token/create/:role. */
   role: string;
+  /**
+   * The role a login named (its plugin's resolveRole, or the login's `role` field), "" for other
+   * tokens. Clear: a lease-count quota with a role counts on it in its one serialised step.
+   */
+  loginRole: string;
   /** What the issuing auth method needs to renew: alias, metadata, internal data. */
   auth: StoredAuth | null;
   /**
@@ -79,6 +84,8 @@ export interface TokenCap {
   /** "" counts every token; a prefix counts paths starting with it; `exact` counts that one path. */
   path: string;
   exact: boolean;
+  /** Set: only tokens whose loginRole is this one count (a lease-count quota with a role). */
+  role?: string;
   max: number;
   now: number;
 }

@@ -1,6 +1,6 @@
 // Quotas across nodes: two warden processes on one PostgreSQL database. The lease count is exact
-// whichever node a login lands on (one serialised count + insert in the database); a quota written
-// on one node reaches the other through the change feed.
+// whichever node a login lands on (one serialised count + insert in the database), with or without a
+// role; a quota written on one node reaches the other through the change feed.
 import { suite } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { CONVERGE_MS, type Cluster, mountEverywhere, startCluster, waitFor } from "./cluster.js";
@@ -51,6 +51,27 @@ t("a rate limit written on node 0 applies on node 1 (counted per node, as Vault 
   assert.equal(statuses, [200, 200, 429]);
   // Node 0 counts its own clients: its window is untouched by node 1's.
   assert.is((await c.req(0, "GET", "auth/approle/role/q")).status, 200);
+});
+
+t("lease-count with role w, max_leases 5: 20 concurrent logins of w over 2 nodes -> exactly 5; role q is not counted", async ({ c, secretId }) => {
+  // The path quota of the first case (auth/approle/login) is more specific than a role quota: gone.
+  assert.is((await c.req(0, "DELETE", "sys/quotas/lease-count/q")).status, 204);
+  assert.is((await c.req(0, "POST", "auth/approle/role/w", { body: { role_id: "w-role", token_ttl: "1h" } })).status, 204);
+  const secret = await c.req(0, "POST", "auth/approle/role/w/secret-id", { body: {} });
+  assert.is(secret.status, 200, JSON.stringify(secret.body));
+  const wSecret = secret.body.data.secret_id as string;
+  assert.is((await c.req(0, "POST", "sys/quotas/lease-count/w", { body: { path: "auth/approle", role: "w", max_leases: 5 } })).status, 204);
+  await waitFor("node1 to see the role quota and the role", CONVERGE_MS, async () => (await c.req(1, "GET", "sys/quotas/lease-count/w")).status === 200 && (await c.req(1, "GET", "auth/approle/role/w")).status === 200);
+  await waitFor("node1 to see the path quota gone", CONVERGE_MS, async () => (await c.req(1, "GET", "sys/quotas/lease-count/q")).status === 404);
+  const loginW = (node: number) => c.req(node, "POST", "auth/approle/login", { token: null, body: { role_id: "w-role", secret_id: wSecret } });
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => loginW(i % 2)));
+  assert.is(results.filter((r) => r.status === 200).length, 5, results.map((r) => r.status).join(","));
+  for (const r of results.filter((x) => x.status !== 200)) {
+    assert.is(r.status, 429, JSON.stringify(r.body));
+    assert.equal((r.body as { errors: string[] }).errors, ['request path "auth/approle/login": lease count quota exceeded']);
+  }
+  const q = await Promise.all([0, 1, 0, 1, 0, 1].map((node) => c.req(node, "POST", "auth/approle/login", { token: null, body: { role_id: "q-role", secret_id: secretId } })));
+  assert.equal(q.map((r) => r.status), [200, 200, 200, 200, 200, 200], "role q is neither counted nor limited");
 });
 
 t.run();

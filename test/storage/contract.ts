@@ -38,6 +38,7 @@ export function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
     boundCidrs: [],
     role: "",
     auth: null,
+    loginRole: "",
     ...overrides,
   };
 }
@@ -210,6 +211,28 @@ function tokenSuite(name: string, open: OpenStorage) {
     assert.equal(taken, [4, 3, 2, 1, -1]);
     assert.is(ok.filter((v) => v === undefined).length, 45);
     assert.is((await s.tokens.get(rec.idHash))?.numUses, -1);
+  });
+
+  t("insertCapped with a role: 20 concurrent inserts of that role under max 5 store exactly 5; other roles, other mounts and expired tokens hold no slot", async ({ s }) => {
+    const NOW = 1_700_000_000_000;
+    const cap = { key: "q-role", path: "auth/approle/", exact: false, role: "web", max: 5, now: NOW };
+    const at = (o: Partial<TokenRecord>) => token({ path: "auth/approle/login", expiresAt: NOW + 60_000, loginRole: "web", ...o });
+    // Not counted: another role on the mount, the role on another mount, the role's expired token.
+    for (const o of [{ loginRole: "db" }, { loginRole: "" }, { path: "auth/approle2/login" }, { expiresAt: NOW - 1 }]) assert.is(await s.tokens.insert(at(o)), true);
+    const tries = Array.from({ length: 20 }, () => at({}));
+    const { ok, errors } = await settle(tries.map((r) => s.tokens.insertCapped(r, cap)));
+    assert.is(errors.length, 0);
+    assert.is(ok.filter((v) => v === true).length, 5);
+    assert.is(ok.filter((v) => v === "full").length, 15);
+    // The stored record keeps its login role; another role still inserts under its own cap.
+    const stored = tries.filter((_, i) => ok[i] === true)[0]!;
+    assert.is((await s.tokens.get(stored.idHash))?.loginRole, "web");
+    assert.is(await s.tokens.insertCapped(at({ loginRole: "db" }), { ...cap, key: "q-db", role: "db", max: 2 }), true);
+    assert.is(await s.tokens.insertCapped(at({ loginRole: "db" }), { ...cap, key: "q-db", role: "db", max: 2 }), "full");
+    // A revocation frees a slot of that role.
+    assert.is(await s.tokens.revokeTree(stored.idHash), 1);
+    assert.is(await s.tokens.insertCapped(at({}), cap), true);
+    assert.is(await s.tokens.insertCapped(at({}), cap), "full");
   });
 
   t("renew updates ttl, expiry and last renewal; false for a missing token", async ({ s }) => {

@@ -35,6 +35,8 @@ export interface BoundPath {
   existenceCheck: ((ctx: CallContext) => Promise<boolean>) | undefined;
   /** The handler of `op`; a create falls back to update, as in Vault. */
   handler(op: Operation): ((ctx: CallContext) => Promise<CoreResult | void>) | undefined;
+  /** The login role the request names (PathDefinition.resolveRole); undefined: the path declares none. */
+  resolveRole: ((ctx: CallContext) => Promise<string | undefined>) | undefined;
 }
 
 export interface Routed {
@@ -93,10 +95,12 @@ function bindCore(entry: CoreMountEntry, def: AnyCorePath): BoundPath {
     input: ctx.input,
   });
   const check = def.existenceCheck;
+  const resolveRole = def.resolveRole;
   return {
     rules: def,
     docs: def,
     existenceCheck: check && ((ctx) => check(request(ctx))),
+    resolveRole: resolveRole && ((ctx) => resolveRole(request(ctx))),
     handler(op) {
       const h = pick(def.operations, op);
       return h && ((ctx) => h(request(ctx)));
@@ -106,10 +110,12 @@ function bindCore(entry: CoreMountEntry, def: AnyCorePath): BoundPath {
 
 function bindPlugin(entry: PluginMountEntry, def: PathDefinition): BoundPath {
   const check = def.existenceCheck;
+  const resolveRole = def.resolveRole;
   return {
     rules: def,
     docs: def,
     existenceCheck: check && ((ctx) => check(pluginRequest(entry, ctx))),
+    resolveRole: resolveRole && ((ctx) => resolveRole(pluginRequest(entry, ctx))),
     handler(op) {
       const h = pick(def.operations, op);
       return h && (async (ctx) => pluginResult(await h(pluginRequest(entry, ctx))));

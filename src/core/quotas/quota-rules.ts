@@ -20,6 +20,9 @@ export interface QuotaRule {
   maxLeases: number;
 }
 
+/** The longest role a quota names (and a login's role the pipeline takes): role names are short. */
+export const MAX_QUOTA_ROLE = 512;
+
 /** What a request is matched on: its canonical path, its mount's path and the login's role. */
 export interface QuotaTarget {
   path: string;

@@ -133,6 +133,16 @@ export class QuotaService {
     throw refusal;
   }
 
+  /**
+   * Whether a rate-limit quota with a role is set on this mount: only then does a request's login
+   * role need resolving before the handler (Vault resolves it only for role quotas too). A lease-count
+   * role quota needs it only once the login succeeded, when the token records it.
+   */
+  async hasRoleRateRules(mountPath: string): Promise<boolean> {
+    const { rules } = await this.state();
+    return rules.length > 0 && rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === mountPath);
+  }
+
   /** Whether any rate-limit quota exists (from the cache after the first read). */
   async hasRateRules(): Promise<boolean> {
     return (await this.state()).rules.some((r) => r.type === "rate-limit");
@@ -142,7 +152,7 @@ export class QuotaService {
    * The rate limit at the edge, before the request's body is read (Vault checks it before parsing
    * anything, so a flood of large bodies costs no reading): what checkRate decides, its outcome or its
    * 429, or undefined when only the body can decide (a role quota on the target's mount matches the
-   * login's `role` field; the pipeline then checks after reading it).
+   * role the login names; the pipeline then resolves it and checks after reading the body).
    */
   async checkRateBeforeBody(target: Omit<QuotaTarget, "role">, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
     const { rules } = await this.state();
@@ -161,13 +171,18 @@ export class QuotaService {
     return typeof error === "object" && error !== null && this.rateRefusals.has(error);
   }
 
-  /** The lease-count quota a login's token is minted under, as the storage cap (undefined: none). */
+  /**
+   * The lease-count quota a login's token is minted under, as the storage cap (undefined: none). A
+   * quota with a role counts only the tokens of logins that named it (TokenRecord.loginRole) on its mount.
+   */
   async leaseCap(target: QuotaTarget): Promise<TokenCap | undefined> {
     const { rules } = await this.state();
     const rule = rules.length === 0 ? undefined : mostSpecific(rules, "lease-count", target);
     if (!rule) return undefined;
     const glob = rule.path.endsWith("*");
-    return { key: rule.name, path: glob ? rule.path.slice(0, -1) : rule.path, exact: !glob && rule.path !== "" && !rule.path.endsWith("/"), max: rule.maxLeases, now: this.clock.now() };
+    const cap: TokenCap = { key: rule.name, path: glob ? rule.path.slice(0, -1) : rule.path, exact: !glob && rule.path !== "" && !rule.path.endsWith("/"), max: rule.maxLeases, now: this.clock.now() };
+    if (rule.role !== "") cap.role = rule.role;
+    return cap;
   }
 
   /** Vault's 429 for a login over its lease-count quota (counted once). */

@@ -2,7 +2,7 @@ import { badRequest } from "../../sdk/errors.js";
 import { type AnyCorePath, corePath } from "../framework/core-path.js";
 import type { MountTable } from "../mounts/mount-table.js";
 import type { QuotaRule, QuotaType } from "../quotas/quota-rules.js";
-import { quotaView } from "../quotas/quota-rules.js";
+import { MAX_QUOTA_ROLE, quotaView } from "../quotas/quota-rules.js";
 import { type QuotaService, parseInterval, parseRate } from "../quotas/quota-service.js";
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -41,7 +41,7 @@ export function sysQuotaPaths(quotas: QuotaService, mounts: MountTable): AnyCore
     }),
     corePath({
       pattern: `quotas/${type}/:name`,
-      help: type === "rate-limit" ? "A rate-limit quota: requests per interval per client address, on a path, mount or login role." : "A lease-count quota: live tokens minted under a path or mount.",
+      help: type === "rate-limit" ? "A rate-limit quota: requests per interval per client address, on a path, mount or login role." : "A lease-count quota: live tokens minted under a path or mount, or by logins of a role on an auth mount.",
       fields,
       sudo: true,
       operations: {
@@ -57,6 +57,7 @@ export function sysQuotaPaths(quotas: QuotaService, mounts: MountTable): AnyCore
           const given = <T>(field: keyof typeof fields, parse: () => T, keep: T | undefined, fallback: T): T => (req.has(field) ? parse() : (keep ?? fallback));
           const path = given("path", () => normalizeQuotaPath(mounts, req.data.path ?? ""), old?.path, "");
           const role = given("role", () => (req.data.role ?? "").trim(), old?.role, "");
+          if (role.length > MAX_QUOTA_ROLE) throw badRequest(`role is longer than ${MAX_QUOTA_ROLE} characters`);
           if (role !== "" && !(path.startsWith("auth/") && path.endsWith("/") && mounts.get(path))) {
             throw badRequest("role can only be set on a quota whose path is an auth mount");
           }
@@ -68,7 +69,6 @@ export function sysQuotaPaths(quotas: QuotaService, mounts: MountTable): AnyCore
             if (rule.intervalSeconds <= 0) throw badRequest("'interval' must be positive");
             rule.blockIntervalSeconds = given("block_interval", () => parseInterval(req.input?.block_interval ?? req.data.block_interval, "block_interval", 0), old?.blockIntervalSeconds, 0);
           } else {
-            if (role !== "") throw badRequest("role is not supported on lease-count quotas by warden");
             rule.maxLeases = given("max_leases", () => req.data.max_leases ?? 0, old?.maxLeases, 0);
             if (!Number.isInteger(rule.maxLeases) || rule.maxLeases <= 0) throw badRequest("'max_leases' must be positive");
           }

@@ -28,6 +28,8 @@ export interface MintSpec {
   entityId: string;
   boundCidrs: string[];
   role: string;
+  /** The role a login named (TokenRecord.loginRole); absent: "". */
+  loginRole?: string;
   auth: StoredAuth | null;
 }
 
@@ -142,6 +144,7 @@ export class TokenService {
       boundCidrs: spec.boundCidrs,
       role: spec.role,
       auth: spec.auth,
+      loginRole: spec.loginRole ?? "",
     };
     // A parent revoked while its child was being made takes the child with it: refuse it.
     const inserted = cap ? await this.storage.tokens.insertCapped(record, cap) : await this.storage.tokens.insert(record);
@@ -150,8 +153,11 @@ export class TokenService {
     return { token, record };
   }
 
-  /** A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken). */
-  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string, cap?: TokenCap): Promise<Minted & { warnings: string[] }> {
+  /**
+   * A login's auth result becomes an orphan token with the role's settings (Vault's LoginCreateToken),
+   * recording the role the login named (`loginRole`, for lease-count quotas with a role).
+   */
+  async mintForLogin(auth: AuthResult, mount: MountEntry, requestPath: string, clientAddress: string | undefined, entityId: string, loginRole: string | undefined, cap?: TokenCap): Promise<Minted & { warnings: string[] }> {
     const params = auth.token;
     if (params.boundCidrs.length > 0 && !addressInCidrs(clientAddress, params.boundCidrs)) throw permissionDenied();
     const policies = withDefault(sanitizePolicies(params.policies), params.noDefaultPolicy);
@@ -186,6 +192,7 @@ export class TokenService {
         entityId,
         boundCidrs: params.boundCidrs,
         role: "",
+        loginRole: loginRole ?? "",
         auth: { alias: auth.alias.name, metadata: { ...auth.metadata }, internal: { ...auth.internal } },
       },
       now,

@@ -56,6 +56,8 @@ export interface HandlerHarness {
   call(path: AnyPathDefinition, op: Operation, input?: object): Promise<HandlerResult | void>;
   /** The path's existence check (false when it has none). */
   exists(path: AnyPathDefinition, input?: object): Promise<boolean>;
+  /** The login role the path's resolveRole names for this input (undefined when it has none). */
+  resolveRole(path: AnyPathDefinition, input?: object): Promise<string | undefined>;
   /**
    * Routes like the core: the plugin's patterns (URL captures override the body), a trailing "/" for
    * lists, "write" deciding create or update through the existence check, 404/405 WardenErrors.
@@ -115,6 +117,9 @@ export function handlerHarness(opts: HandlerHarnessOptions): HandlerHarness {
     },
     async exists(path, input = {}) {
       return path.existenceCheck ? path.existenceCheck(build(path, "update", input as Record<string, unknown>)) : false;
+    },
+    async resolveRole(path, input = {}) {
+      return path.resolveRole ? path.resolveRole(build(path, "update", input as Record<string, unknown>)) : undefined;
     },
     async route(op, path, input = {}) {
       matcher ??= new PathMatcher(await instanceOf());

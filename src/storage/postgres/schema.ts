@@ -36,6 +36,8 @@ export function pgTables(prefix: string) {
       boundCidrs: json("bound_cidrs").$type<string[]>().notNull(),
       role: str("role").notNull(),
       auth: json("auth").$type<StoredAuth>(),
+      // Migration 0005.
+      loginRole: str("login_role").notNull(),
     },
     (t) => [
       uniqueIndex(n("tokens_accessor")).on(t.accessor),

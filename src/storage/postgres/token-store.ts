@@ -125,7 +125,7 @@ export class PgTokenStore implements TokenStore {
         const [row] = await tx
           .select({ n: count() })
           .from(tokens)
-          .where(and(sql`(${tokens.expiresAt} = 0 OR ${tokens.expiresAt} > ${cap.now})`, under));
+          .where(and(sql`(${tokens.expiresAt} = 0 OR ${tokens.expiresAt} > ${cap.now})`, under, cap.role === undefined ? undefined : eq(tokens.loginRole, cap.role)));
         if (Number(row?.n ?? 0) >= cap.max) return "full" as const;
         await tx.insert(tokens).values(token);
         return true;

@@ -31,6 +31,8 @@ export const tokens = table(
     boundCidrs: json("bound_cidrs").$type<string[]>().notNull(),
     role: str("role").notNull(),
     auth: json("auth").$type<StoredAuth>(),
+    // Migration 0005.
+    loginRole: str("login_role").notNull(),
   },
   (t) => [
     uniqueIndex("tokens_accessor").on(t.accessor),

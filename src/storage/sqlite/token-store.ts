@@ -84,7 +84,7 @@ function prepare(db: Db) {
 }
 
 /** The row of the hot read, as better-sqlite3 returns it in array mode (column order of the SELECT). */
-type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, number | null, number | null];
+type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, string, number | null, number | null];
 
 /**
  * lookup-self and every authenticated request read one token row. Drizzle's generic row mapping
@@ -102,7 +102,7 @@ function prepareHotRead(conn: Database.Database) {
     .prepare(
       `SELECT t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
               t.created_at, t.ttl, t.expires_at, t.explicit_max_ttl, t.max_ttl, t.period, t.renewable, t.last_renewal_at,
-              t.entity_id, t.bound_cidrs, t.role, t.auth, e.disabled,
+              t.entity_id, t.bound_cidrs, t.role, t.auth, t.login_role, e.disabled,
               CASE WHEN t.parent_hash IS NULL OR p.id_hash IS NULL THEN NULL
                    WHEN p.parent_hash IS NULL THEN NULLIF(p.expires_at, 0)
                    ELSE ${ancestorExpiry("t.parent_hash")} END
@@ -135,16 +135,17 @@ function fromRow(r: TokenRow): TokenRecord {
     boundCidrs: JSON.parse(r[18]) as string[],
     role: r[19],
     auth: r[20] === null ? null : (JSON.parse(r[20]) as TokenRecord["auth"]),
+    loginRole: r[21],
   };
-  if (r[21] === 1) record.entityDisabled = true;
-  if (r[22] !== null) record.ancestorExpiresAt = r[22];
+  if (r[22] === 1) record.entityDisabled = true;
+  if (r[23] !== null) record.ancestorExpiresAt = r[23];
   return record;
 }
 
 export class SqliteTokenStore implements TokenStore {
   readonly #q: ReturnType<typeof prepare>;
   readonly #hotRead: ReturnType<typeof prepareHotRead>;
-  readonly #countLive: Database.Statement<[{ path: string; exact: number; now: number }], { n: number }>;
+  readonly #countLive: Database.Statement<[{ path: string; exact: number; role: string | null; now: number }], { n: number }>;
 
   constructor(
     db: Db,
@@ -153,10 +154,12 @@ export class SqliteTokenStore implements TokenStore {
   ) {
     this.#q = prepare(db);
     this.#hotRead = prepareHotRead(conn);
-    // Live tokens under a lease-count quota's path (tokens_path index; the range spells "starts with").
+    // Live tokens under a lease-count quota's path (tokens_path index; the range spells "starts with"),
+    // of its login role when it has one.
     this.#countLive = conn.prepare(
       `SELECT count(*) AS n FROM tokens WHERE (expires_at = 0 OR expires_at > @now)
-         AND (@path = '' OR (@exact = 1 AND path = @path) OR (@exact = 0 AND path >= @path AND path < (@path || CAST(x'ff' AS TEXT))))`,
+         AND (@path = '' OR (@exact = 1 AND path = @path) OR (@exact = 0 AND path >= @path AND path < (@path || CAST(x'ff' AS TEXT))))
+         AND (@role IS NULL OR login_role = @role)`,
     );
   }
 
@@ -172,7 +175,7 @@ export class SqliteTokenStore implements TokenStore {
   /** The count, the parent check and the insert are one savepoint of the one writer: nothing interleaves. */
   insertCapped(token: TokenRecord, cap: TokenCap): Promise<boolean | "full"> {
     return this.batch.writeAtomic(() => {
-      const live = this.#countLive.get({ path: cap.path, exact: cap.exact ? 1 : 0, now: cap.now })!.n;
+      const live = this.#countLive.get({ path: cap.path, exact: cap.exact ? 1 : 0, role: cap.role ?? null, now: cap.now })!.n;
       if (live >= cap.max) return "full" as const;
       if (token.parentHash !== null && this.#q.parentExists.get({ idHash: token.parentHash }) === undefined) return false;
       this.#q.insert.run(bind(token));

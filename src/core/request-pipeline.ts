@@ -196,21 +196,7 @@ export class RequestPipeline {
           throw e;
         }
       })();
-      const ctx: CallContext = {
-        operation: req.operation === "write" ? "update" : req.operation,
-        path: match.remainder,
-        data: parsed.values,
-        has: (f) => parsed.supplied.has(f),
-        clientAddress: req.clientAddress,
-        requestHost: req.requestHost,
-        log: entry.log.forRequest(req.id),
-        caller,
-        identity,
-        acl,
-        sudo: acl?.root ?? false,
-        wrapTtl: req.wrapTtl,
-        input: req.data,
-      };
+      const ctx = callContext(req, entry, match, parsed, { caller, identity, acl, sudo: acl?.root ?? false });
       const check = match.bound.existenceCheck;
       if (req.operation === "write" && check) {
         ctx.operation = (await this.deps.mounts.guard(entry, "existence check", () => check(ctx))) ? "update" : "create";
@@ -264,21 +250,8 @@ export class RequestPipeline {
     } catch {
       return undefined;
     }
-    const ctx: CallContext = {
-      operation: req.operation === "write" ? "update" : req.operation,
-      path: match.remainder,
-      data: parsed.values,
-      has: (f) => parsed.supplied.has(f),
-      clientAddress: req.clientAddress,
-      requestHost: req.requestHost,
-      log: entry.log.forRequest(req.id),
-      caller: undefined,
-      identity: undefined,
-      acl: undefined,
-      sudo: false,
-      wrapTtl: req.wrapTtl,
-      input: req.data,
-    };
+    // Before authentication: the resolver sees no caller, identity or ACL.
+    const ctx = callContext(req, entry, match, parsed, { caller: undefined, identity: undefined, acl: undefined, sudo: false });
     try {
       return roleName(await this.deps.mounts.guard(entry, "resolve role", () => resolve(ctx)));
     } catch (e) {
@@ -395,3 +368,25 @@ const callerAuth = (caller: Caller, identity: EntitySnapshot | undefined): Token
   record: caller.record,
   identityPolicies: identity?.identityPolicies ?? [],
 });
+
+/** The one way a path's handler, existence check or role resolver is given a request. */
+function callContext(
+  req: LogicalRequest,
+  entry: MountEntry,
+  match: Routed,
+  parsed: { values: CallContext["data"]; supplied: Set<string> },
+  who: Pick<CallContext, "caller" | "identity" | "acl" | "sudo">,
+): CallContext {
+  return {
+    operation: req.operation === "write" ? "update" : req.operation,
+    path: match.remainder,
+    data: parsed.values,
+    has: (f) => parsed.supplied.has(f),
+    clientAddress: req.clientAddress,
+    requestHost: req.requestHost,
+    log: entry.log.forRequest(req.id),
+    ...who,
+    wrapTtl: req.wrapTtl,
+    input: req.data,
+  };
+}

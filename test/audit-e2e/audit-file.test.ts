@@ -7,9 +7,9 @@ import { type TestServer, startTestServer } from "../helpers/server.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The file once its lines have landed (writes are batched; poll briefly). */
+/** The file once its lines have landed (writes are batched: poll until they are there, up to 10 s on a busy machine). */
 async function auditLines(file: string, atLeast: number): Promise<string[]> {
-  for (let i = 0; i < 50; i++) {
+  for (const end = Date.now() + 10_000; Date.now() < end; ) {
     const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
     if (lines.length >= atLeast) return lines;
     await sleep(20);

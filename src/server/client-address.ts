@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { addressInCidrs, normalizeAddress } from "../sdk/cidr.js";
 import { badRequest } from "../sdk/errors.js";
 
@@ -32,4 +33,23 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   const forwarded = normalizeAddress(hops[index]);
   if (forwarded === undefined) throw badRequest("invalid x-forwarded-for address");
   return forwarded;
+}
+
+/**
+ * The client address of a listener's requests. A keep-alive connection sends many requests from one
+ * peer: without X-Forwarded-For in play its address is normalised once per socket.
+ */
+export function requestAddresses(opts: ForwardedForOptions): (incoming: IncomingMessage) => string | undefined {
+  const peerAddress = new WeakMap<object, string | undefined>();
+  return (incoming) => {
+    const xff = incoming.headers["x-forwarded-for"];
+    if (xff === undefined && opts.authorizedAddrs.length === 0) {
+      const socket = incoming.socket;
+      if (peerAddress.has(socket)) return peerAddress.get(socket);
+      const peer = clientAddress(socket.remoteAddress, undefined, opts);
+      peerAddress.set(socket, peer);
+      return peer;
+    }
+    return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), opts);
+  };
 }

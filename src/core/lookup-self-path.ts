@@ -15,7 +15,7 @@
  */
 import type { Acl } from "./policy/types.js";
 import type { MountEntry } from "./mounts/mount-table.js";
-import { responseBody } from "./framework/response-envelope.js";
+import { dataOnlyBodyJson } from "./framework/response-envelope.js";
 import type { PipelineDeps } from "./request-pipeline.js";
 import { type BoundPath, route } from "./framework/bound-path.js";
 import { routeMetrics } from "./metrics/route-label.js";
@@ -101,7 +101,7 @@ export class LookupSelfPath {
     const acl = this.deps.policies.aclFor(record.policies, entity);
     if (!acl.root && !this.allowsRead(acl)) return DENIED;
     const data = lookupData(record, req.token, this.deps.tokens.clock.now(), entity?.identityPolicies ?? []);
-    return { status: 200, body: JSON.stringify(responseBody({ status: 200, data, warnings: null, auth: null }, req.id)) };
+    return { status: 200, body: dataOnlyBodyJson(req.id, data) };
   }
 
   private allowsRead(acl: Acl): boolean {

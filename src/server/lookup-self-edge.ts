@@ -47,9 +47,13 @@ export function lookupSelfFront(seal: SealManager, addressOf: (incoming: Incomin
     } catch {
       return app(req, res);
     }
-    core.pipeline.lookupSelf({ id: randomUUID(), token, clientAddress }).then(
-      (answer) => (answer ? send(res, answer) : app(req, res)),
-      () => app(req, res),
-    );
+    core.pipeline
+      .lookupSelf({ id: randomUUID(), token, clientAddress })
+      .then(
+        (answer) => (answer ? send(res, answer) : app(req, res)),
+        () => app(req, res),
+      )
+      // Writing the answer failed (the connection is gone): nothing more can be sent on it.
+      .catch(() => res.destroy());
   };
 }

@@ -67,7 +67,10 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
   const app = new Hono<Env>();
 
   const addressOf = requestAddresses(listener.forwardedFor);
-  const address = (c: Context<Env>): string | undefined => addressOf(c.env.incoming);
+  const address = (c: Context<Env>): string | undefined => {
+    const xff = c.env.incoming.headers["x-forwarded-for"];
+    return addressOf(c.env.incoming.socket, xff === undefined ? undefined : [xff].flat());
+  };
 
   // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
   const liveCore = (): Core => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { addressInCidrs, normalizeAddress } from "../sdk/cidr.js";
 import { badRequest } from "../sdk/errors.js";
 
@@ -36,20 +36,19 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
 }
 
 /**
- * The client address of a listener's requests. A keep-alive connection sends many requests from one
- * peer: without X-Forwarded-For in play its address is normalised once per socket.
+ * The client address of a listener's requests, from the socket and the request's X-Forwarded-For
+ * values (undefined: none sent). A keep-alive connection sends many requests from one peer: without
+ * X-Forwarded-For in play its address is normalised once per socket.
  */
-export function requestAddresses(opts: ForwardedForOptions): (incoming: IncomingMessage) => string | undefined {
+export function requestAddresses(opts: ForwardedForOptions): (socket: Socket, forwardedFor: string[] | undefined) => string | undefined {
   const peerAddress = new WeakMap<object, string | undefined>();
-  return (incoming) => {
-    const xff = incoming.headers["x-forwarded-for"];
-    if (xff === undefined && opts.authorizedAddrs.length === 0) {
-      const socket = incoming.socket;
+  return (socket, forwardedFor) => {
+    if (forwardedFor === undefined && opts.authorizedAddrs.length === 0) {
       if (peerAddress.has(socket)) return peerAddress.get(socket);
       const peer = clientAddress(socket.remoteAddress, undefined, opts);
       peerAddress.set(socket, peer);
       return peer;
     }
-    return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), opts);
+    return clientAddress(socket.remoteAddress, forwardedFor, opts);
   };
 }

@@ -8,7 +8,8 @@
  * repeated token header, an X-Forwarded-For the listener refuses) is left to the app.
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { RequestListener, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { SealManager } from "../core/seal/manager.js";
 import type { LookupSelfAnswer } from "../core/lookup-self-path.js";
 import { requestToken } from "./request-token.js";
@@ -18,14 +19,25 @@ const URL = "/v1/auth/token/lookup-self";
 /** Headers the app acts on for this URL beyond the token and the client address: their presence sends the request there. */
 const APP_HEADERS = new Set(["x-vault-wrap-ttl", "content-length", "transfer-encoding"]);
 
-/** The request's token when nothing else in its headers needs the app; undefined: take the app. */
-function fastToken(rawHeaders: string[]): string | undefined {
-  for (let i = 0; i < rawHeaders.length; i += 2) if (APP_HEADERS.has(rawHeaders[i]!.toLowerCase())) return undefined;
+/**
+ * The request's token and X-Forwarded-For values (as sent: the app's one joined header splits the same)
+ * when nothing else in its headers needs the app; undefined: take the app. From the raw headers: the
+ * parsed `headers` object is never built for this request.
+ */
+function fastHeaders(rawHeaders: string[]): { token: string; forwardedFor: string[] | undefined } | undefined {
+  let forwardedFor: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (APP_HEADERS.has(name)) return undefined;
+    if (name === "x-forwarded-for") (forwardedFor ??= []).push(rawHeaders[i + 1]!);
+  }
+  let token: string | undefined;
   try {
-    return requestToken(rawHeaders);
+    token = requestToken(rawHeaders);
   } catch {
     return undefined;
   }
+  return token === undefined ? undefined : { token, forwardedFor };
 }
 
 function send(res: ServerResponse, answer: LookupSelfAnswer): void {
@@ -34,21 +46,21 @@ function send(res: ServerResponse, answer: LookupSelfAnswer): void {
   res.end(answer.body);
 }
 
-export function lookupSelfFront(seal: SealManager, addressOf: (incoming: IncomingMessage) => string | undefined): (app: RequestListener) => RequestListener {
+export function lookupSelfFront(seal: SealManager, addressOf: (socket: Socket, forwardedFor: string[] | undefined) => string | undefined): (app: RequestListener) => RequestListener {
   return (app) => (req, res) => {
     if (req.method !== "GET" || req.url !== URL) return app(req, res);
     const core = seal.core;
     if (!core) return app(req, res);
-    const token = fastToken(req.rawHeaders);
-    if (token === undefined) return app(req, res);
+    const headers = fastHeaders(req.rawHeaders);
+    if (headers === undefined) return app(req, res);
     let clientAddress: string | undefined;
     try {
-      clientAddress = addressOf(req);
+      clientAddress = addressOf(req.socket, headers.forwardedFor);
     } catch {
       return app(req, res);
     }
     core.pipeline
-      .lookupSelf({ id: randomUUID(), token, clientAddress })
+      .lookupSelf({ id: randomUUID(), token: headers.token, clientAddress })
       .then(
         (answer) => (answer ? send(res, answer) : app(req, res)),
         () => app(req, res),

@@ -21,8 +21,7 @@ const APP_HEADERS = new Set(["x-vault-wrap-ttl", "content-length", "transfer-enc
 
 /**
  * The request's token and X-Forwarded-For values (as sent: the app's one joined header splits the same)
- * when nothing else in its headers needs the app; undefined: take the app. From the raw headers: the
- * parsed `headers` object is never built for this request.
+ * when nothing else in its headers needs the app; undefined: take the app. One scan of the raw headers.
  */
 function fastHeaders(rawHeaders: string[]): { token: string; forwardedFor: string[] | undefined } | undefined {
   let forwardedFor: string[] | undefined;

@@ -125,6 +125,9 @@ export class LookupSelfPath {
     if (!entry.builtin || entry.record.type !== "token") return undefined;
     const match = route(entry, remainder);
     if (!match || entry.record.path + match.remainder !== PATH || match.bound.rules.pattern !== "lookup-self") return undefined;
+    // What this path does by hand is a token-authenticated read with no sudo, lockout or fields.
+    const rules = match.bound.rules;
+    if (rules.unauthenticated || rules.sudo || rules.lockout || Object.keys(rules.fields).length > 0) return undefined;
     const value: Served = {
       entry,
       bound: match.bound,

@@ -25,7 +25,7 @@ export const STAGES = [
   ["token service (authenticate, checks)", /core\/tokens\/token-service\.js/],
   ["identity (entity, aliases)", /core\/identity\//],
   ["routing: mounts and path match", /core\/mounts\/|core\/framework\/(path-matcher|bound-path|core-path)\.js/],
-  ["request pipeline (other)", /core\/request-pipeline\.js|core\/framework\/response-envelope\.js/],
+  ["request pipeline (other)", /core\/(request-pipeline|lookup-self-path)\.js|core\/framework\/response-envelope\.js/],
   ["warden HTTP edge (body, token header, envelope, JSON)", /src\/server\//],
   ["hono (router, context)", /node_modules\/hono\//],
   ["@hono/node-server adapter", /@hono\/node-server/],

@@ -21,6 +21,7 @@ import { MAX_QUOTA_ROLE, type QuotaTarget } from "./quotas/quota-rules.js";
 import type { TokenAuth } from "./tokens/token-views.js";
 import type { WrapInfo } from "./framework/response-envelope.js";
 import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
+import { type LookupSelfAnswer, LookupSelfPath, type LookupSelfRequest } from "./lookup-self-path.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -88,7 +89,19 @@ const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
  * gets here is audited (when a device is enabled), whatever its outcome.
  */
 export class RequestPipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly lookupSelfPath: LookupSelfPath;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.lookupSelfPath = new LookupSelfPath(deps, (route, method, started, id) => this.recordRequest(route, method, started, id));
+  }
+
+  /**
+   * `GET auth/token/lookup-self` answered completely by hand (lookup-self-path.ts), or undefined:
+   * something applies that only handle() does, and the request must take it.
+   */
+  lookupSelf(req: LookupSelfRequest): Promise<LookupSelfAnswer | undefined> {
+    return this.lookupSelfPath.answer(req);
+  }
 
   /**
    * The rate limit of a request whose body is not read yet (see QuotaService.checkRateBeforeBody),
@@ -122,11 +135,16 @@ export class RequestPipeline {
     } finally {
       const login = mark.route.login;
       if (login) (mark.loggedIn ? login.success : login.failure).inc();
-      const seconds = (performance.now() - started) / 1000;
-      this.deps.metrics.observeRequest(mark.route, req.method ?? req.operation, seconds);
-      // One line per request at debug only (the bounded route, never the raw path); info logs none.
-      if (this.deps.log.enabled("debug")) this.deps.log.debug("request", { request_id: req.id, method: req.method ?? req.operation, route: mark.route.route, duration_ms: Math.round(seconds * 1e4) / 10 });
+      this.recordRequest(mark.route, req.method ?? req.operation, started, req.id);
     }
+  }
+
+  /** A request's duration metric and its debug line, however it was answered. */
+  private recordRequest(route: RouteMetrics, method: string, started: number, requestId: string): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.deps.metrics.observeRequest(route, method, seconds);
+    // One line per request at debug only (the bounded route, never the raw path); info logs none.
+    if (this.deps.log.enabled("debug")) this.deps.log.debug("request", { request_id: requestId, method, route: route.route, duration_ms: Math.round(seconds * 1e4) / 10 });
   }
 
   private toError(e: unknown, req: LogicalRequest): WardenError {

@@ -11,7 +11,8 @@ import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
 import { WardenError, isWardenError } from "../sdk/errors.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
-import { type ForwardedForOptions, clientAddress } from "./client-address.js";
+import { type ForwardedForOptions, requestAddresses } from "./client-address.js";
+import { requestToken } from "./request-token.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
 import { addSealRoutes } from "./seal-routes.js";
 import { addSnapshotRoutes } from "./snapshot-routes.js";
@@ -50,28 +51,6 @@ function errorResponse(e: unknown): Response {
   return json(500, { errors: ["internal error"] });
 }
 
-/**
- * The token of a request: X-Vault-Token, else "Authorization: Bearer". A header sent twice is
- * refused: Node would join the copies with ", ", and which one counts must never be ambiguous.
- */
-function requestToken(rawHeaders: string[]): string | undefined {
-  let vaultToken: string | undefined;
-  let bearer: string | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = rawHeaders[i]!.toLowerCase();
-    if (lower === "x-vault-token") {
-      if (vaultToken !== undefined) throw new WardenError(400, "multiple X-Vault-Token headers");
-      vaultToken = rawHeaders[i + 1]!.trim();
-    } else if (lower === "authorization") {
-      if (bearer !== undefined) throw new WardenError(400, "multiple Authorization headers");
-      const value = rawHeaders[i + 1]!;
-      bearer = value.startsWith("Bearer ") ? value.slice(7).trim() : "";
-    }
-  }
-  if (vaultToken !== undefined && vaultToken !== "") return vaultToken;
-  return bearer === "" ? undefined : bearer;
-}
-
 function envelope(res: LogicalResponse, path: string, requestId: string): Response {
   if (res.status === 204) return new Response(null, { status: 204, headers: res.headers ? { ...JSON_HEADERS, ...res.headers } : JSON_HEADERS });
   if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
@@ -87,19 +66,10 @@ function envelope(res: LogicalResponse, path: string, requestId: string): Respon
 export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): Hono<Env> {
   const app = new Hono<Env>();
 
-  // A keep-alive connection sends many requests from one peer: normalise its address once.
-  const peerAddress = new WeakMap<object, string | undefined>();
+  const addressOf = requestAddresses(listener.forwardedFor);
   const address = (c: Context<Env>): string | undefined => {
-    const incoming = c.env.incoming;
-    const xff = incoming.headers["x-forwarded-for"];
-    if (xff === undefined && listener.forwardedFor.authorizedAddrs.length === 0) {
-      const socket = incoming.socket;
-      if (peerAddress.has(socket)) return peerAddress.get(socket);
-      const peer = clientAddress(socket.remoteAddress, undefined, listener.forwardedFor);
-      peerAddress.set(socket, peer);
-      return peer;
-    }
-    return clientAddress(incoming.socket.remoteAddress, xff === undefined ? undefined : [xff].flat(), listener.forwardedFor);
+    const xff = c.env.incoming.headers["x-forwarded-for"];
+    return addressOf(c.env.incoming.socket, xff === undefined ? undefined : [xff].flat());
   };
 
   // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.

@@ -13,6 +13,8 @@ import type { Clock } from "../sdk/clock.js";
 import type { AnyPlugin } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
+import { type ForwardedForOptions, requestAddresses } from "./client-address.js";
+import { lookupSelfFront } from "./lookup-self-edge.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
 import { reloadServer } from "./reload.js";
@@ -105,13 +107,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const l of config.listeners) {
       const { host, port } = parseListenAddress(l.address);
       const scheme = l.tlsDisable ? "http" : "https";
-      const app = createApp(seal, {
-        forwardedFor: {
+      const forwardedFor: ForwardedForOptions = {
           authorizedAddrs: l.xForwardedForAuthorizedAddrs,
           hopSkips: l.xForwardedForHopSkips,
           rejectNotAuthorized: l.xForwardedForRejectNotAuthorized,
           rejectNotPresent: l.xForwardedForRejectNotPresent,
-        },
+      };
+      const app = createApp(seal, {
+        forwardedFor,
         maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
         clusterName: config.clusterName,
@@ -123,6 +126,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
+          front: lookupSelfFront(seal, requestAddresses(forwardedFor)),
           limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );

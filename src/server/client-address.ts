@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { addressInCidrs, normalizeAddress } from "../sdk/cidr.js";
 import { badRequest } from "../sdk/errors.js";
 
@@ -32,4 +33,22 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   const forwarded = normalizeAddress(hops[index]);
   if (forwarded === undefined) throw badRequest("invalid x-forwarded-for address");
   return forwarded;
+}
+
+/**
+ * The client address of a listener's requests, from the socket and the request's X-Forwarded-For
+ * values (undefined: none sent). A keep-alive connection sends many requests from one peer: without
+ * X-Forwarded-For in play its address is normalised once per socket.
+ */
+export function requestAddresses(opts: ForwardedForOptions): (socket: Socket, forwardedFor: string[] | undefined) => string | undefined {
+  const peerAddress = new WeakMap<object, string | undefined>();
+  return (socket, forwardedFor) => {
+    if (forwardedFor === undefined && opts.authorizedAddrs.length === 0) {
+      if (peerAddress.has(socket)) return peerAddress.get(socket);
+      const peer = clientAddress(socket.remoteAddress, undefined, opts);
+      peerAddress.set(socket, peer);
+      return peer;
+    }
+    return clientAddress(socket.remoteAddress, forwardedFor, opts);
+  };
 }

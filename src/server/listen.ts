@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import http, { type RequestListener, type Server } from "node:http";
 import https from "node:https";
 import type { Server as TlsServer } from "node:tls";
 import { loadKeyPair } from "./tls-pair.js";
@@ -12,6 +12,8 @@ export interface ListenSpec {
   port: number;
   tls?: { certFile: string; keyFile: string; minVersion?: "TLSv1.2" | "TLSv1.3" };
   limits: ListenerLimits;
+  /** Put in front of the app's request listener (the lookup-self fast path, lookup-self-edge.ts). */
+  front?: (app: RequestListener) => RequestListener;
 }
 
 /** What bounds a slow or hoarding client (the listener's max_connections and http_*_timeout keys). */
@@ -79,9 +81,11 @@ export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListene
   return new Promise((resolve, reject) => {
     const timeouts = serverTimeouts(spec.limits, spec.tls !== undefined);
     const minVersion = spec.tls?.minVersion ?? "TLSv1.2";
+    const front = spec.front;
+    const wrap = (listener: RequestListener): RequestListener => (front ? front(listener) : listener);
     const options = spec.tls
       ? {
-          createServer: https.createServer,
+          createServer: ((o: https.ServerOptions, listener: RequestListener) => https.createServer(o, wrap(listener))) as typeof https.createServer,
           serverOptions: {
             ...timeouts,
             cert: readFileSync(spec.tls.certFile),
@@ -89,7 +93,7 @@ export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListene
             minVersion,
           },
         }
-      : { serverOptions: timeouts };
+      : { createServer: ((o: http.ServerOptions, listener: RequestListener) => http.createServer(o, wrap(listener))) as typeof http.createServer, serverOptions: timeouts };
     const server = serve({ fetch: app.fetch, hostname: spec.host, port: spec.port, ...options }, (info) => {
       const running: RunningListener = { server, address: info, close: (drainMs) => closeServer(server, drainMs) };
       if (spec.tls) {

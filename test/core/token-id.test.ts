@@ -9,7 +9,10 @@ test("the precomputed hasher is exactly HMAC-SHA256, for short, block-size and l
   for (const size of [16, 32, 64, 65, 200]) {
     const key = randomBytes(size);
     const h = tokenHasher(key);
-    for (const token of ["hvs.abc", "", "é-unicode-ü", "x".repeat(1000)]) assert.is(h(token), reference(key, token), `key ${size}, token ${token.slice(0, 10)}`);
+    // The reused buffers: short after long (nothing of the longer one left over), the fitting limit,
+    // three-byte characters at it, and a token past it.
+    const tokens = ["hvs.abc", "", "é-unicode-ü", "x".repeat(1000), "hvs.ab", "y".repeat(341), "€".repeat(341), "z".repeat(342), "€".repeat(342), "hvs.abc"];
+    for (const token of tokens) assert.is(h(token), reference(key, token), `key ${size}, token ${token.slice(0, 10)} (${token.length})`);
   }
 });
 

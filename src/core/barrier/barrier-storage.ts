@@ -67,10 +67,15 @@ export function sealToken(b: Barrier, t: TokenRecord): TokenRecord {
   return { ...t, policies: [], meta: {}, displayName: "", boundCidrs: [], role: "", auth: { alias: "", metadata: {}, internal: { [SEALED_FIELD]: blob } } };
 }
 
-async function openToken(b: Barrier, t: TokenRecord | undefined): Promise<TokenRecord | undefined> {
+/** A token read opened: in the same tick when the keyring has the blob's term (see decryptJsonNow). */
+function openToken(b: Barrier, t: TokenRecord | undefined): TokenRecord | undefined | Promise<TokenRecord | undefined> {
   if (!t) return t;
   const blob = sealedOf(t.auth?.internal) ?? fail("a token");
-  const s = await b.decryptJson<TokenSecrets>(blob, aad.token(t.idHash));
+  const s = b.decryptJsonNow<TokenSecrets>(blob, aad.token(t.idHash));
+  return s instanceof Promise ? s.then((opened) => withSecrets(t, opened)) : withSecrets(t, s);
+}
+
+function withSecrets(t: TokenRecord, s: TokenSecrets): TokenRecord {
   t.policies = s.policies;
   t.meta = s.meta;
   t.displayName = s.displayName;
@@ -125,8 +130,8 @@ function tokenStore(b: Barrier, s: TokenStore): TokenStore {
   return delegate(s, {
     insert: (t) => s.insert(sealToken(b, t)),
     insertCapped: (t, cap) => s.insertCapped(sealToken(b, t), cap),
-    get: async (h) => openToken(b, await s.get(h)),
-    getByAccessor: async (a) => openToken(b, await s.getByAccessor(a)),
+    get: (h) => s.get(h).then((t) => openToken(b, t)),
+    getByAccessor: (a) => s.getByAccessor(a).then((t) => openToken(b, t)),
   });
 }
 

@@ -33,3 +33,17 @@ export function responseBody(res: LogicalResponse, requestId: string): Record<st
     auth: res.auth ? authBlock(res.auth) : null,
   };
 }
+
+const DATA_ONLY_HEAD = '{"request_id":"';
+const DATA_ONLY_MID = '","lease_id":"","renewable":false,"lease_duration":0,"data":';
+const DATA_ONLY_TAIL = ',"wrap_info":null,"warnings":null,"auth":null}';
+
+/**
+ * JSON.stringify(responseBody({ status: 200, data }, requestId)) for an answer of data alone (no
+ * wrapping, warnings or auth), without building the envelope object: only `data` is serialised, the
+ * rest is the envelope's fixed text (the lookup-self fast path; its test holds both paths' bodies equal).
+ * `requestId` is a UUID (nothing to escape).
+ */
+export function dataOnlyBodyJson(requestId: string, data: Record<string, unknown>): string {
+  return DATA_ONLY_HEAD + requestId + DATA_ONLY_MID + JSON.stringify(data) + DATA_ONLY_TAIL;
+}

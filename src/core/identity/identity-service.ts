@@ -38,6 +38,11 @@ export class IdentityService {
     this.aliases.clear();
   }
 
+  /** The snapshot snapshot() would give without a read, when it is cached (else undefined: ask snapshot()). */
+  cached(entityId: string): EntitySnapshot | undefined {
+    return this.cache.get(entityId);
+  }
+
   async snapshot(entityId: string): Promise<EntitySnapshot | undefined> {
     const cached = this.cache.get(entityId);
     if (cached) return cached;

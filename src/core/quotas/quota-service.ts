@@ -134,6 +134,20 @@ export class QuotaService {
   }
 
   /**
+   * True when no rate-limit quota applies to `target`, known without waiting: only once the definitions
+   * are cached. Until then false (the caller takes checkRate), and the definitions are read meanwhile.
+   */
+  rateFree(target: QuotaTarget): boolean {
+    const cached = this.cache;
+    if (cached === undefined) {
+      // A failed read is checkRate's to report, on the request that waits for it.
+      this.state().catch(() => undefined);
+      return false;
+    }
+    return cached.rules.length === 0 || mostSpecific(cached.rules, "rate-limit", target) === undefined;
+  }
+
+  /**
    * Whether a rate-limit quota with a role is set on this mount: only then does a request's login
    * role need resolving before the handler (Vault resolves it only for role quotas too). A lease-count
    * role quota needs it only once the login succeeded, when the token records it.

@@ -72,10 +72,20 @@ export class TokenService {
    * CIDRs. Every failure is the same 403, whatever the reason.
    */
   async authenticate(token: string | undefined, clientAddress: string | undefined, now = this.clock.now()): Promise<Caller> {
-    if (!token || !TOKEN_SHAPE.test(token)) throw permissionDenied();
-    const record = await this.storage.tokens.get(this.hash(token));
+    if (!this.wellFormed(token)) throw permissionDenied();
+    const record = await this.read(token);
     if (!record || !this.usable(record, clientAddress, now)) throw permissionDenied();
     return { token, record };
+  }
+
+  /** A token of the shape warden issues and reads (anything else is refused unread). */
+  wellFormed(token: string | undefined): token is string {
+    return token !== undefined && TOKEN_SHAPE.test(token);
+  }
+
+  /** authenticate's one prepared read, before its checks (usable). */
+  read(token: string): Promise<TokenRecord | undefined> {
+    return this.storage.tokens.get(this.hash(token));
   }
 
   /** Looks a token up as an operand (lookup, renew, revoke by value); undefined when unusable. */
@@ -100,7 +110,8 @@ export class TokenService {
     );
   }
 
-  private usable(record: TokenRecord, clientAddress: string | undefined, now: number): boolean {
+  /** authenticate's checks of a token read: live, and bound CIDRs (when they apply) matched. */
+  usable(record: TokenRecord, clientAddress: string | undefined, now: number): boolean {
     if (!this.live(record, now)) return false;
     // Vault ignores CIDR bindings on non-expiring (root) tokens; so do we.
     if (record.boundCidrs.length > 0 && record.ttl !== 0 && !addressInCidrs(clientAddress, record.boundCidrs)) return false;

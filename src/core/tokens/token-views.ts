@@ -4,8 +4,33 @@ import type { TokenRecord } from "../../storage/types.js";
 
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 
-/** Vault formats times as RFC3339 with nanoseconds; milliseconds are what we have. */
-export const rfc3339 = (ms: number): string => new Date(ms).toISOString();
+const DAY_MS = 86_400_000;
+/** Date.prototype.toISOString's range of four-digit years: 0000-01-01 to 9999-12-31. */
+const ISO_FIRST_MS = -62_167_219_200_000;
+const ISO_END_MS = 253_402_300_800_000;
+/** "YYYY-MM-DDT" per day number: a lookup shows two times, mostly of the same few days. */
+const isoDays = new Map<number, string>();
+const pad2 = (n: number): string => (n < 10 ? "0" + n : String(n));
+
+/**
+ * Vault formats times as RFC3339 with nanoseconds; milliseconds are what we have. Exactly
+ * new Date(ms).toISOString() (a test holds it to that), with the date part cached per day and the
+ * time of day formatted by hand: every lookup formats two times.
+ */
+export function rfc3339(ms: number): string {
+  if (!Number.isInteger(ms) || ms < ISO_FIRST_MS || ms >= ISO_END_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let date = isoDays.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    if (isoDays.size >= 4096) isoDays.clear();
+    isoDays.set(day, date);
+  }
+  const t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  const seconds = (t - milli) / 1000;
+  return date + pad2(Math.floor(seconds / 3600)) + ":" + pad2(Math.floor(seconds / 60) % 60) + ":" + pad2(seconds % 60) + "." + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
+}
 
 /**
  * A token as an answer carries it (login, create, renew), typed from the mint to the HTTP edge: the

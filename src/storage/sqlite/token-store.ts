@@ -96,20 +96,19 @@ type TokenRow = [string, string, string | null, string, string, string, string, 
  * (a token created by a login token or root: the usual child) takes the parent's expiry from a join on
  * the primary key; only deeper chains run the recursive walk, which costs ~5 µs more per read (a CTE
  * set up per row). Both give what ancestorExpiry gives: NULL for no parent or a parent that is gone.
+ * Exported for bench/lookup-floor.mjs (the floor: a bare server making this same read).
  */
-function prepareHotRead(conn: Database.Database) {
-  return conn
-    .prepare(
-      `SELECT t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
+export const HOT_READ_SQL = `SELECT t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
               t.created_at, t.ttl, t.expires_at, t.explicit_max_ttl, t.max_ttl, t.period, t.renewable, t.last_renewal_at,
               t.entity_id, t.bound_cidrs, t.role, t.auth, t.login_role, e.disabled,
               CASE WHEN t.parent_hash IS NULL OR p.id_hash IS NULL THEN NULL
                    WHEN p.parent_hash IS NULL THEN NULLIF(p.expires_at, 0)
                    ELSE ${ancestorExpiry("t.parent_hash")} END
          FROM tokens t LEFT JOIN entities e ON e.id = t.entity_id LEFT JOIN tokens p ON p.id_hash = t.parent_hash
-        WHERE t.id_hash = ?`,
-    )
-    .raw(true);
+        WHERE t.id_hash = ?`;
+
+function prepareHotRead(conn: Database.Database) {
+  return conn.prepare(HOT_READ_SQL).raw(true);
 }
 
 function fromRow(r: TokenRow): TokenRecord {

@@ -8,7 +8,7 @@
  * client nothing and takes the whole SSRF / request-smuggling surface away (CVE-2020-16250's class).
  */
 import { badRequest, decodeBase64Strict, type OutboundRequest } from "warden/sdk";
-import { encodeQuery } from "./rpc-encoding.js";
+import { UNRESERVED, encodeQuery } from "./rpc-encoding.js";
 
 /** Parameters every GetCallerIdentity request must carry (signed, exactly once). */
 const REQUIRED_PARAMS = [
@@ -157,13 +157,15 @@ export function splitQuery(query: string): Record<string, string> {
     const value = formDecode(piece.slice(eq + 1));
     if (key === "") throw badRequest("identity_request_url has an empty query parameter name");
     if (!ALLOWED_PARAMS.has(key)) throw badRequest("identity_request_url has a query parameter GetCallerIdentity does not use");
-    if (key in out) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
+    if (out[key] !== undefined) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
     out[key] = value;
   }
   return out;
 }
 
 function formDecode(s: string): string {
+  // Most pieces of a signed query have nothing to decode.
+  if (UNRESERVED.test(s)) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, " "));
   } catch {

@@ -12,8 +12,11 @@
 // to another core than --core when --core is given; each login is signed afresh (a nonce is single-use),
 // in this process. It also reports the emulator's own CPU per GetCallerIdentity sent to it directly
 // (the yardstick of issue 16, in CPU: emulator µs / warden µs is the login ratio a server-bound run
-// on a quiet machine would show) and its CPU per login while serving warden.
-import { mkdtempSync, rmSync } from "node:fs";
+// on a quiet machine would show) and its CPU per login while serving warden. With --floors it measures,
+// in the same alternating rounds, the floors of bench/login-floor-server.mjs on the same core: "floor"
+// (bare node:http forwarding each login's signed request through a keep-alive client) and
+// "floor+store" (the same plus warden's nonce claim and token mint through its own storage).
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +39,7 @@ const { values: opt, positionals } = parseArgs({
     "node-arg": { type: "string", multiple: true, default: [] },
     env: { type: "string", multiple: true, default: [] },
     core: { type: "string" },
+    floors: { type: "boolean", default: false },
   },
 });
 installCleanup();
@@ -75,7 +79,17 @@ async function serverFor(main, label, extraArgs = []) {
     await configureAlicloud(w.url, e.port, BENCH_ROLE, ROLE_ARN);
     make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
   } else throw new Error(`unknown scenario ${scenario}`);
-  return sender(label, w.url, make, { w, child: w.child });
+  return sender(label, w.url, make, { w, child: w.child, login: scenario === "login-alicloud" });
+}
+
+/** A floor server of bench/login-floor-server.mjs on the server's core, fed the same login bodies. */
+async function floorFor(label, args) {
+  const e = await stsEmulator();
+  const port = await freePort();
+  const child = spawnPinned(opt.core, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
+  await waitForOutput(child, "listening");
+  const make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
+  return sender(label, `http://127.0.0.1:${port}`, make, { child, login: true });
 }
 
 /** `fire(count)`: count requests made by `make`, `conc` in flight over keep-alive connections. */
@@ -111,10 +125,16 @@ const servers = [await serverFor(undefined, "this", opt["node-arg"])];
 // --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
 //   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
 if (opt.vs) servers.unshift(await serverFor(opt.vs === "this" ? undefined : opt.vs, "vs", opt["vs-node-arg"]));
+if (opt.floors && scenario === "login-alicloud") {
+  servers.push(await floorFor("floor", []));
+  mkdirSync(join(tmp, "floor-store"));
+  servers.push(await floorFor("floor+store", ["--store", join(tmp, "floor-store")]));
+}
 // login-alicloud: the yardstick, the emulator's CPU per GetCallerIdentity sent straight to it (the
 // request warden forwards: POST, every parameter in the query), measured in the same rounds.
+let direct;
 if (sts) {
-  const direct = sender("sts-direct", sts.url, () => ({ method: "POST", path: stsPath(), headers: {} }), { child: sts.child });
+  direct = sender("sts-direct", sts.url, () => ({ method: "POST", path: stsPath(), headers: {} }), { child: sts.child });
   servers.push(direct);
 }
 for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, caches)
@@ -135,15 +155,15 @@ const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const r1 = (x) => Math.round(x * 10) / 10;
 const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
-  if (s.w) await stop(s.child);
+  if (s !== direct) await stop(s.child);
   // req/s (wall) is only comparable between alternating rounds of one run: the machine's load moves it.
   out[s.label] = { usPerRequest: r1(med(s.per)), rounds: s.per.map(r1), rps: Math.round(med(s.rps)) };
-  if (sts && s.w) out[s.label].stsUsPerLogin = r1(med(s.emu));
+  if (s.login) out[s.label].stsUsPerLogin = r1(med(s.emu));
 }
 if (sts) {
   await stop(sts.child);
   // What a server-bound run would show as "login / emulator" if each had a core to itself.
-  for (const s of servers) if (s.w) out[s.label].cpuRatioVsEmulator = Math.round((out["sts-direct"].usPerRequest / out[s.label].usPerRequest) * 100) / 100;
+  for (const s of servers) if (s.login) out[s.label].cpuRatioVsEmulator = Math.round((out["sts-direct"].usPerRequest / out[s.label].usPerRequest) * 100) / 100;
 }
 if (opt.vs) out.rpsChangePct = Math.round(((out.this.rps - out.vs.rps) / out.vs.rps) * 1000) / 10;
 if (opt.vs) out.changePct = Math.round(((out.this.usPerRequest - out.vs.usPerRequest) / out.vs.usPerRequest) * 1000) / 10;

@@ -14,11 +14,12 @@ export function decodeBase64Strict(value: string, what: string): Buffer {
 }
 
 /**
- * Whole groups of four alphabet characters, the last one possibly ending in "=" or "==" (what
- * /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ says). A loop: login bodies
- * carry several hundred characters of base64 and the regular expression cost 3x as much.
+ * True for standard, padded base64 (what decodeBase64Strict accepts): whole groups of four alphabet
+ * characters, the last one possibly ending in "=" or "==".
  */
 export function isStrictBase64(value: string): boolean {
+  // The grammar /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ as a loop: login
+  // bodies carry several hundred characters of base64 and the expression cost 3x as much.
   if (value.length % 4 !== 0) return false;
   let end = value.length;
   if (end > 0 && value.charCodeAt(end - 1) === 61) end -= value.charCodeAt(end - 2) === 61 ? 2 : 1;

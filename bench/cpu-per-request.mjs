@@ -5,16 +5,27 @@
 // Repeats --rounds times and prints the median; --vs <other build's dist/src/cli/main.js> measures that
 // build too, alternating rounds with this one (bench/lib/build-at.mjs makes such a build).
 //
-//   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle [--requests 20000]
-//        [--concurrency 16] [--rounds 5] [--cpu-prof] [--vs path|this [--vs-node-arg A ...]] [--env K=V ...]
-import { mkdtempSync, rmSync } from "node:fs";
+//   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle|login-alicloud
+//        [--requests 20000] [--concurrency 16] [--rounds 5] [--cpu-prof] [--vs path|this [--vs-node-arg A ...]]
+//        [--env K=V ...] [--core N]
+// login-alicloud starts one STS emulator (this build's, bench/sts-emulator.mjs) for every server, pinned
+// to another core than --core when --core is given; each login is signed afresh (a nonce is single-use),
+// in this process. It also reports the emulator's own CPU per GetCallerIdentity sent to it directly
+// (the yardstick of issue 16, in CPU: emulator µs / warden µs is the login ratio a server-bound run
+// on a quiet machine would show) and its CPU per login while serving warden. With --floors it measures,
+// in the same alternating rounds, the floors of bench/login-floor-server.mjs on the same core: "floor"
+// (bare node:http forwarding each login's signed request through a keep-alive client) and
+// "floor+store" (the same plus warden's nonce claim and token mint through its own storage).
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, request as httpRequest } from "node:http";
 import { setupApprole, entityToken } from "./lib/identity.mjs";
-import { cpuSeconds, installCleanup, stop } from "./lib/procs.mjs";
-import { childToken, startWarden } from "./lib/warden.mjs";
+import { availableParallelism } from "node:os";
+import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath } from "./lib/bodies.mjs";
+import { ROOT, cpuSeconds, freePort, installCleanup, spawnPinned, stop, waitForOutput } from "./lib/procs.mjs";
+import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,6 +39,7 @@ const { values: opt, positionals } = parseArgs({
     "node-arg": { type: "string", multiple: true, default: [] },
     env: { type: "string", multiple: true, default: [] },
     core: { type: "string" },
+    floors: { type: "boolean", default: false },
   },
 });
 installCleanup();
@@ -37,6 +49,18 @@ const conc = Number(opt.concurrency);
 const env = Object.fromEntries(opt.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
 const tmp = mkdtempSync(join(tmpdir(), "warden-cpu-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+
+/** The STS emulator logins go to: off the server's core when the server is pinned. */
+let sts;
+async function stsEmulator() {
+  if (sts) return sts;
+  const port = await freePort();
+  const core = opt.core === undefined ? undefined : (Number(opt.core) + 1) % availableParallelism();
+  const child = spawnPinned(core, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
+  await waitForOutput(child, "listening");
+  sts = { child, port, url: `http://127.0.0.1:${port}` };
+  return sts;
+}
 /** One server (this build, or another build's main) set up for the scenario: its pid and a request maker. */
 async function serverFor(main, label, extraArgs = []) {
   const nodeArgs = [...extraArgs, ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [])];
@@ -50,9 +74,28 @@ async function serverFor(main, label, extraArgs = []) {
   } else if (scenario === "login-approle") {
     const { body } = await setupApprole(w.url);
     make = () => ({ method: "POST", path: "/v1/auth/approle/login", headers: { "content-type": "application/json" }, body });
+  } else if (scenario === "login-alicloud") {
+    const e = await stsEmulator();
+    await configureAlicloud(w.url, e.port, BENCH_ROLE, ROLE_ARN);
+    make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
   } else throw new Error(`unknown scenario ${scenario}`);
+  return sender(label, w.url, make, { w, child: w.child, login: scenario === "login-alicloud" });
+}
+
+/** A floor server of bench/login-floor-server.mjs on the server's core, fed the same login bodies. */
+async function floorFor(label, args) {
+  const e = await stsEmulator();
+  const port = await freePort();
+  const child = spawnPinned(opt.core, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
+  await waitForOutput(child, "listening");
+  const make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
+  return sender(label, `http://127.0.0.1:${port}`, make, { child, login: true });
+}
+
+/** `fire(count)`: count requests made by `make`, `conc` in flight over keep-alive connections. */
+function sender(label, url, make, extra) {
   const agent = new Agent({ keepAlive: true, maxSockets: conc });
-  const target = new URL(w.url);
+  const target = new URL(url);
   const send = (r) =>
     new Promise((resolve, reject) => {
       const req = httpRequest({ host: target.hostname, port: target.port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
@@ -74,7 +117,7 @@ async function serverFor(main, label, extraArgs = []) {
     await Promise.all(Array.from({ length: conc }, worker));
     if (bad) throw new Error(`${label}: ${bad} non-200 answers`);
   }
-  return { label, w, fire, per: [], rps: [] };
+  return { label, ...extra, fire, per: [], rps: [], emu: [] };
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
@@ -82,24 +125,45 @@ const servers = [await serverFor(undefined, "this", opt["node-arg"])];
 // --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
 //   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
 if (opt.vs) servers.unshift(await serverFor(opt.vs === "this" ? undefined : opt.vs, "vs", opt["vs-node-arg"]));
+if (opt.floors && scenario === "login-alicloud") {
+  servers.push(await floorFor("floor", []));
+  mkdirSync(join(tmp, "floor-store"));
+  servers.push(await floorFor("floor+store", ["--store", join(tmp, "floor-store")]));
+}
+// login-alicloud: the yardstick, the emulator's CPU per GetCallerIdentity sent straight to it (the
+// request warden forwards: POST, every parameter in the query), measured in the same rounds.
+let direct;
+if (sts) {
+  direct = sender("sts-direct", sts.url, () => ({ method: "POST", path: stsPath(), headers: {} }), { child: sts.child });
+  servers.push(direct);
+}
 for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, caches)
 // For an external profiler (perf record -p): the pids, once warm.
-for (const s of servers) console.error(`[cpu-per-request] ${s.label} pid ${s.w.child.pid} warm`);
+for (const s of servers) console.error(`[cpu-per-request] ${s.label} pid ${s.child.pid} warm`);
 for (let r = 0; r < Number(opt.rounds); r++) {
   for (const s of servers) {
-    const c0 = cpuSeconds(s.w.child.pid);
+    const c0 = cpuSeconds(s.child.pid);
+    const e0 = sts ? cpuSeconds(sts.child.pid) : 0;
     const t0 = performance.now();
     await s.fire(n);
     s.rps.push(n / ((performance.now() - t0) / 1000));
-    s.per.push(((cpuSeconds(s.w.child.pid) - c0) * 1e6) / n);
+    s.per.push(((cpuSeconds(s.child.pid) - c0) * 1e6) / n);
+    if (sts) s.emu.push(((cpuSeconds(sts.child.pid) - e0) * 1e6) / n);
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const r1 = (x) => Math.round(x * 10) / 10;
 const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
-  await stop(s.w.child);
+  if (s !== direct) await stop(s.child);
   // req/s (wall) is only comparable between alternating rounds of one run: the machine's load moves it.
-  out[s.label] = { usPerRequest: Math.round(med(s.per) * 10) / 10, rounds: s.per.map((x) => Math.round(x * 10) / 10), rps: Math.round(med(s.rps)) };
+  out[s.label] = { usPerRequest: r1(med(s.per)), rounds: s.per.map(r1), rps: Math.round(med(s.rps)) };
+  if (s.login) out[s.label].stsUsPerLogin = r1(med(s.emu));
+}
+if (sts) {
+  await stop(sts.child);
+  // What a server-bound run would show as "login / emulator" if each had a core to itself.
+  for (const s of servers) if (s.login) out[s.label].cpuRatioVsEmulator = Math.round((out["sts-direct"].usPerRequest / out[s.label].usPerRequest) * 100) / 100;
 }
 if (opt.vs) out.rpsChangePct = Math.round(((out.this.rps - out.vs.rps) / out.vs.rps) * 1000) / 10;
 if (opt.vs) out.changePct = Math.round(((out.this.usPerRequest - out.vs.usPerRequest) / out.vs.usPerRequest) * 1000) / 10;

@@ -6,7 +6,7 @@
  * sent. Anything forged, replayed, stale or off the allow-list therefore costs us no outbound call,
  * and concurrent replays of one signed URL cannot both reach STS.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { addressInCidrs, badRequest, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
 import { readConfig } from "./path-config.js";
@@ -122,7 +122,7 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   // 4. Replay: claim the nonce for twice the timestamp window (a signature can be presented from
   //    15 minutes before its timestamp to 15 minutes after), before any outbound call.
   //    Keyed by a digest: the database never holds access key ids or nonces in clear.
-  const replayKey = createHash("sha256").update(`${signed.accessKeyId}\n${signed.nonce}`).digest("hex");
+  const replayKey = hash("sha256", `${signed.accessKeyId}\n${signed.nonce}`, "hex");
   const fresh = await req.storage.claimOnce(`nonce/${replayKey}`, 2 * TIMESTAMP_WINDOW_SECONDS);
   if (!fresh) {
     req.log.warn("alicloud: login refused, signature nonce already used", { role: name });

@@ -8,12 +8,19 @@
  */
 import { createHmac } from "node:crypto";
 
+/** Strings made only of these are their own encoding, and their own form-decoding. */
+export const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+const SUB_DELIMS = /[!'()*]/g;
+
 /**
  * RFC 3986 over UTF-8: only A-Z a-z 0-9 - _ . ~ stay literal, space is %20 (never "+").
- * encodeURIComponent leaves those plus !'()* alone, so the five extras are escaped by hand.
+ * encodeURIComponent leaves those plus !'()* alone, so the five extras are escaped by hand. Most
+ * values of a signed request are unreserved already and come back as they are (every login
+ * re-encodes a dozen of them).
  */
 export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (UNRESERVED.test(value)) return value;
+  return encodeURIComponent(value).replace(SUB_DELIMS, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Code-unit order: the API's parameter names are ASCII, so this is the byte order STS sorts by. */

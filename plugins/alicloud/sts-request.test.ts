@@ -146,6 +146,7 @@ const URL_CORPUS: Array<[string, string]> = [
   [goodUrl(undefined, query({ Timestamp: "2026-03-01T09:44:59Z" })), "old timestamp"],
   [goodUrl(undefined, query({ Timestamp: "2026-03-01T10:15:01Z" })), "future timestamp"],
   [goodUrl(undefined, query({ Timestamp: "2026-02-30T10:00:00Z" })), "impossible date"],
+  [goodUrl(undefined, query({ Timestamp: "2026-02-29T10:00:00Z" })), "no leap day in 2026 (Date.parse reads it as NOW)"],
   [goodUrl(undefined, query({ Timestamp: "2026-03-01 10:00:00" })), "not ISO"],
   [goodUrl(undefined, query({ Timestamp: "2026-03-01T10:00:00+00:00" })), "offset not Z"],
 ];
@@ -158,6 +159,18 @@ test("timestamp window edges are inclusive at exactly 15 minutes", () => {
   parseIdentityRequestUrl(b64(goodUrl(undefined, query({ Timestamp: "2026-03-01T09:45:00Z" }))), NOW);
   parseIdentityRequestUrl(b64(goodUrl(undefined, query({ Timestamp: "2026-03-01T10:15:00Z" }))), NOW);
   parseIdentityRequestUrl(b64(goodUrl(undefined, query({ Timestamp: "2026-03-01T10:00:00.123Z" }))), NOW);
+});
+
+test("the calendar is checked, not rolled over: a leap day is a date, 24:00 and second 60 are not", () => {
+  parseIdentityRequestUrl(b64(goodUrl(undefined, query({ Timestamp: "2028-02-29T10:00:00Z" }))), new Date("2028-02-29T10:00:00Z"));
+  const midnight = new Date("2026-03-02T00:00:00Z");
+  for (const ts of ["2026-03-01T24:00:00Z", "2026-03-01T23:59:60Z"]) {
+    assert.throws(
+      () => parseIdentityRequestUrl(b64(goodUrl(undefined, query({ Timestamp: ts }))), midnight),
+      (e: unknown) => e instanceof WardenError && e.status === 400 && /UTC ISO 8601/.test(e.message),
+      ts,
+    );
+  }
 });
 
 test("identity_request_url must be strict standard base64", () => {

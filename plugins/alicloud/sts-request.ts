@@ -8,7 +8,7 @@
  * client nothing and takes the whole SSRF / request-smuggling surface away (CVE-2020-16250's class).
  */
 import { badRequest, decodeBase64Strict, type OutboundRequest } from "warden/sdk";
-import { encodeQuery } from "./rpc-encoding.js";
+import { UNRESERVED, encodeQuery } from "./rpc-encoding.js";
 
 /** Parameters every GetCallerIdentity request must carry (signed, exactly once). */
 const REQUIRED_PARAMS = [
@@ -157,13 +157,15 @@ export function splitQuery(query: string): Record<string, string> {
     const value = formDecode(piece.slice(eq + 1));
     if (key === "") throw badRequest("identity_request_url has an empty query parameter name");
     if (!ALLOWED_PARAMS.has(key)) throw badRequest("identity_request_url has a query parameter GetCallerIdentity does not use");
-    if (key in out) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
+    if (out[key] !== undefined) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
     out[key] = value;
   }
   return out;
 }
 
 function formDecode(s: string): string {
+  // Most pieces of a signed query have nothing to decode.
+  if (UNRESERVED.test(s)) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, " "));
   } catch {
@@ -204,11 +206,20 @@ function checkParams(p: Record<string, string>, hostRegion: string | undefined, 
   checkTimestamp(p.Timestamp!, now, where);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A real calendar date and time of day: Date.parse would roll "02-30" into March and "24:00" into tomorrow. */
+function isCalendarTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month! - 1];
+  return days !== undefined && day! >= 1 && day! <= days && hour! <= 23 && minute! <= 59 && second! <= 59;
+}
+
 function checkTimestamp(ts: string, now: Date, where: string): void {
   const m = TIMESTAMP.exec(ts);
-  const ms = m ? Date.parse(ts) : Number.NaN;
-  // Round-trip the calendar fields: Date.parse would roll "02-30" over into March.
-  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== ts.slice(0, 19)) {
+  const ms = m && isCalendarTime(m) ? Date.parse(ts) : Number.NaN;
+  if (Number.isNaN(ms)) {
     throw badRequest(`${where}Timestamp must be UTC ISO 8601 (YYYY-MM-DDThh:mm:ssZ)`);
   }
   if (Math.abs(now.getTime() - ms) > TIMESTAMP_WINDOW_SECONDS * 1000) {

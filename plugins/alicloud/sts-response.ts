@@ -35,6 +35,8 @@ const TYPE_FOR_ARN: Record<ParsedArn["type"], string | undefined> = {
 // Gateway codes that mean "this signed request is not acceptable": the caller's fault, so a 403.
 const DENIAL_CODES = /^(?:SignatureDoesNotMatch|IncompleteSignature|SignatureNonceUsed|InvalidSignatureMethod|UnsupportedHTTPMethod|MissingParameter|Missing[A-Za-z]+|InvalidAccessKeyId(?:\.[A-Za-z]+)?|InvalidTimeStamp(?:\.[A-Za-z]+)?|InvalidSecurityToken(?:\.[A-Za-z]+)?|InvalidParameter(?:\.[A-Za-z]+)?|Forbidden(?:\.[A-Za-z]+)*|NoPermission|InvalidAction(?:\.[A-Za-z]+)?)$/;
 const LOGGABLE = /^[A-Za-z0-9._:/-]{1,128}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/;
 
 /** Turns the outbound response into an identity, or throws the 403/503 the caller should see. */
 export function readCallerIdentity(res: OutboundResponse, log: Logger): CallerIdentity {
@@ -110,13 +112,23 @@ export function parseFlatStringObject(text: string): Record<string, string> | un
   const str = (): string | undefined => {
     if (text[i] !== '"') return undefined;
     const start = i;
+    let escaped = false;
     i++;
     while (i < text.length && text[i] !== '"') {
-      if (text[i] === "\\") i++;
+      if (text[i] === "\\") {
+        escaped = true;
+        i++;
+      }
       i++;
     }
     if (i >= text.length) return undefined;
     i++;
+    // Without an escape or a control character the string is its own text (STS's answers are such
+    // strings); anything else is left to JSON.parse's rules.
+    if (!escaped) {
+      const inner = text.slice(start + 1, i - 1);
+      if (!CONTROL.test(inner)) return inner;
+    }
     try {
       const v: unknown = JSON.parse(text.slice(start, i));
       return typeof v === "string" ? v : undefined;

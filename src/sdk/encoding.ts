@@ -1,18 +1,33 @@
 import { badRequest } from "./errors.js";
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** 1 for the 64 characters of the standard base64 alphabet, by char code. */
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") BASE64_ALPHABET[c.charCodeAt(0)] = 1;
 
 /**
  * Standard, padded base64 only (Go's base64.StdEncoding). Node's decoder silently skips junk and
  * accepts other alphabets, so two different strings could decode to the same bytes.
  */
 export function decodeBase64Strict(value: string, what: string): Buffer {
-  if (!STRICT_BASE64.test(value)) throw badRequest(`${what} is not valid base64`);
+  if (!isStrictBase64(value)) throw badRequest(`${what} is not valid base64`);
   return Buffer.from(value, "base64");
 }
 
+/**
+ * True for standard, padded base64 (what decodeBase64Strict accepts): whole groups of four alphabet
+ * characters, the last one possibly ending in "=" or "==".
+ */
 export function isStrictBase64(value: string): boolean {
-  return STRICT_BASE64.test(value);
+  // The grammar /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ as a loop: login
+  // bodies carry several hundred characters of base64 and the expression cost 3x as much.
+  if (value.length % 4 !== 0) return false;
+  let end = value.length;
+  if (end > 0 && value.charCodeAt(end - 1) === 61) end -= value.charCodeAt(end - 2) === 61 ? 2 : 1;
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 127 || BASE64_ALPHABET[c] === 0) return false;
+  }
+  return true;
 }
 
 const MAX_HEADERS = 32;

@@ -63,33 +63,40 @@ const unavailable = (cause: string): WardenError => {
  * The outbound HTTP client plugins get: node:http(s) so the Host header is ours, keep-alive, a hard
  * timeout over the whole exchange, a response size cap, no redirects (a 3xx is just a status), and
  * a concurrency cap.
+ *
+ * One keep-alive pool per client (per scheme, and per private CA) with at most `maxConcurrent`
+ * sockets per origin: once warm, a call costs no connect, TLS handshake or DNS lookup.
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  // The hot path runs once per cloud login, so it is kept lean: one WHATWG parse of the URL (what the
+  // allow-list is asked about is what is connected to), plain request options (no URL object for
+  // node:http to convert again), and no promise hop when a concurrency slot is free.
+  const maxConcurrent = options.maxConcurrent ?? 256;
   const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
+    "http:": new http.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent }),
   };
   const caAgents = new Map<string, https.Agent>();
-  const agentFor = (url: URL, ca: string | undefined): http.Agent => {
-    if (url.protocol === "http:") return agents["http:"];
+  const agentFor = (protocol: string, ca: string | undefined): http.Agent => {
+    if (protocol === "http:") return agents["http:"];
     if (ca === undefined) return agents["https:"];
     let agent = caAgents.get(ca);
     if (!agent) {
       if (caAgents.size >= MAX_CA_AGENTS) caAgents.delete(caAgents.keys().next().value!);
-      agent = new https.Agent({ keepAlive: true, maxSockets: 256, ca });
+      agent = new https.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent, ca });
       caAgents.set(ca, agent);
     }
     return agent;
   };
-  const maxConcurrent = options.maxConcurrent ?? 256;
   let inFlight = 0;
   const waiting: Array<() => void> = [];
-  const acquire = async (): Promise<void> => {
+  /** Undefined when a slot was free (no promise, no microtask); otherwise resolves when one frees up. */
+  const acquire = (): Promise<void> | undefined => {
     if (inFlight < maxConcurrent) {
       inFlight++;
-      return;
+      return undefined;
     }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    return new Promise<void>((resolve) => waiting.push(resolve));
   };
   const release = (): void => {
     const next = waiting.shift();
@@ -97,7 +104,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     else inFlight--;
   };
 
-  const check = async (req: OutboundRequest): Promise<URL> => {
+  const parse = (req: OutboundRequest): URL => {
     let url: URL;
     try {
       url = new URL(req.url);
@@ -106,7 +113,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw unavailable("scheme refused");
     if (url.username || url.password) throw unavailable("credentials in URL refused");
-    if (options.allowOrigin && !(await options.allowOrigin(url.origin))) throw unavailable(`origin refused by the mount's allow-list: ${url.origin}`);
     return url;
   };
 
@@ -114,6 +120,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
     const lib = url.protocol === "https:" ? https : http;
+    // What node:http would derive from the URL object itself (urlToHttpOptions), given directly.
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     return new Promise<OutboundResponse>((resolve, reject) => {
       let settled = false;
       const finish = (err: WardenError | undefined, res?: OutboundResponse): void => {
@@ -124,11 +132,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         else resolve(res!);
       };
       const outgoing = lib.request(
-        url,
         {
+          protocol: url.protocol,
+          hostname,
+          port: url.port,
+          path: `${url.pathname}${url.search}`,
           method: req.method,
           headers: { "accept-encoding": "identity", ...req.headers },
-          agent: agentFor(url, req.ca),
+          agent: agentFor(url.protocol, req.ca),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -147,7 +158,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
             finish(undefined, {
               status: res.statusCode ?? 0,
               contentType: String(res.headers["content-type"] ?? ""),
-              body: Buffer.concat(chunks),
+              body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
             }),
           );
           res.on("error", () => finish(unavailable("response error")));
@@ -164,8 +175,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     async request(req) {
-      const url = await check(req);
-      await acquire();
+      const url = parse(req);
+      if (options.allowOrigin) {
+        const verdict = options.allowOrigin(url.origin);
+        if (!(typeof verdict === "boolean" ? verdict : await verdict)) throw unavailable(`origin refused by the mount's allow-list: ${url.origin}`);
+      }
+      const wait = acquire();
+      if (wait) await wait;
       const observe = options.observe;
       const started = observe ? performance.now() : 0;
       let ok = false;

@@ -11,18 +11,17 @@ import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk
  */
 export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, mount: MountInfo, log: Logger): (origin: string) => Promise<boolean> {
   const rules = def.outboundHosts ?? [];
+  // Asked once per outbound call (every cloud login): the URL parsing is memoised, the decision is
+  // not. The rules run and the configured endpoints are read on every call, as before.
+  const parsed = new Memo<ParsedOrigin | undefined>(parseOrigin);
+  const endpointOrigins = new Memo<string | undefined>(originOf);
   return async (origin) => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (url.protocol === "https:" && url.port === "") {
-      const host = url.hostname.toLowerCase();
+    const url = parsed.get(origin);
+    if (!url) return false;
+    if (url.declarable) {
       for (const rule of rules) {
         try {
-          if (typeof rule === "string" ? rule.toLowerCase() === host : rule(host) === true) return true;
+          if (typeof rule === "string" ? rule.toLowerCase() === url.host : rule(url.host) === true) return true;
         } catch {
           // A throwing predicate allows nothing.
         }
@@ -31,7 +30,7 @@ export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "
     if (def.configuredEndpoints) {
       try {
         for (const endpoint of await def.configuredEndpoints({ storage, mount })) {
-          if (endpoint && sameOrigin(endpoint, url.origin)) return true;
+          if (endpoint && endpointOrigins.get(endpoint) === url.origin) return true;
         }
       } catch (e) {
         log.warn("configuredEndpoints failed; treating the mount as configuring none", { error: e instanceof Error ? e.message : String(e) });
@@ -42,10 +41,40 @@ export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "
   };
 }
 
-function sameOrigin(endpoint: string, origin: string): boolean {
+interface ParsedOrigin {
+  origin: string;
+  /** https on the default port: the only origins a declared host rule may allow. */
+  declarable: boolean;
+  /** Lower-cased host name. */
+  host: string;
+}
+
+function parseOrigin(origin: string): ParsedOrigin | undefined {
   try {
-    return new URL(endpoint).origin === origin;
+    const url = new URL(origin);
+    return { origin: url.origin, declarable: url.protocol === "https:" && url.port === "", host: url.hostname.toLowerCase() };
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+function originOf(endpoint: string): string | undefined {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A bounded memo of a pure function of a string (a mount calls a handful of origins). */
+class Memo<V> {
+  private readonly values = new Map<string, V>();
+  constructor(private readonly compute: (key: string) => V, private readonly max = 64) {}
+  get(key: string): V {
+    if (this.values.has(key)) return this.values.get(key)!;
+    const value = this.compute(key);
+    if (this.values.size >= this.max) this.values.clear();
+    this.values.set(key, value);
+    return value;
   }
 }

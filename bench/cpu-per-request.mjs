@@ -6,8 +6,12 @@
 // build too, alternating rounds with this one (bench/lib/build-at.mjs makes such a build).
 //
 //   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle|login-alicloud
-//        [--requests 20000] [--concurrency 16] [--rounds 5] [--cpu-prof] [--vs path|this [--vs-node-arg A ...]]
-//        [--env K=V ...] [--core N]
+//        [--requests 20000] [--concurrency 16] [--rounds 5] [--cpu-prof]
+//        [--vs path|this|no-barrier|no-metrics|floor|floor-crypto [--vs-node-arg A ...]] [--env K=V ...] [--core N] [--floors]
+// --vs no-barrier (or no-metrics) measures this build against itself started with the bench-only
+// preload bench/lib/no-barrier-preload.mjs (no-metrics-preload.mjs): the barrier's (metrics') cost.
+// --vs floor (floor-crypto) measures login-approle against bench/login-floor.mjs: a node:http server
+// storing the same token row the same way and nothing else (with --crypto: plus a login's crypto).
 // login-alicloud starts one STS emulator (this build's, bench/sts-emulator.mjs) for every server, pinned
 // to another core than --core when --core is given; each login is signed afresh (a nonce is single-use),
 // in this process. It also reports the emulator's own CPU per GetCallerIdentity sent to it directly
@@ -61,12 +65,24 @@ async function stsEmulator() {
   sts = { child, port, url: `http://127.0.0.1:${port}` };
   return sts;
 }
-/** One server (this build, or another build's main) set up for the scenario: its pid and a request maker. */
-async function serverFor(main, label, extraArgs = []) {
+/** The login floor (bench/login-floor.mjs) in place of a warden: it answers the same login request. */
+async function startFloor(label, nodeArgs, crypto) {
+  const port = await freePort();
+  const child = spawnPinned(opt.core, process.execPath, [...nodeArgs, join(ROOT, "bench", "login-floor.mjs"), String(port), join(tmp, label), ...(crypto ? ["--crypto"] : [])]);
+  await waitForOutput(child, "listening");
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** One server (this build, another build's main, or the login floor) set up for the scenario: its pid and a request maker. */
+async function serverFor(main, label, extraArgs = [], floor) {
   const nodeArgs = [...extraArgs, ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [])];
-  const w = await startWarden({ core: opt.core, dataDir: join(tmp, label), nodeArgs, env, ...(main ? { main } : {}) });
+  const w = floor ? await startFloor(label, nodeArgs, floor === "floor-crypto") : await startWarden({ core: opt.core, dataDir: join(tmp, label), nodeArgs, env, ...(main ? { main } : {}) });
   let make;
-  if (scenario === "lookup-self" || scenario === "lookup-self-entity") {
+  if (floor) {
+    if (scenario !== "login-approle") throw new Error("--vs floor compares login-approle only");
+    const body = JSON.stringify({ role_id: "bench-role-id", secret_id: "0".repeat(64) });
+    make = () => ({ method: "POST", path: "/v1/auth/approle/login", headers: { "content-type": "application/json" }, body });
+  } else if (scenario === "lookup-self" || scenario === "lookup-self-entity") {
     const token = scenario === "lookup-self" ? await childToken(w.url) : (await entityToken(w.url)).token;
     make = () => ({ method: "GET", path: "/v1/auth/token/lookup-self", headers: { "x-vault-token": token } });
   } else if (scenario === "health") {
@@ -117,14 +133,21 @@ function sender(label, url, make, extra) {
     await Promise.all(Array.from({ length: conc }, worker));
     if (bad) throw new Error(`${label}: ${bad} non-200 answers`);
   }
-  return { label, ...extra, fire, per: [], rps: [], emu: [] };
+  return { label, ...extra, fire, per: [], sys: [], rps: [], emu: [] };
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
 const servers = [await serverFor(undefined, "this", opt["node-arg"])];
 // --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
 //   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
-if (opt.vs) servers.unshift(await serverFor(opt.vs === "this" ? undefined : opt.vs, "vs", opt["vs-node-arg"]));
+const PRELOADS = { "no-barrier": "no-barrier-preload.mjs", "no-metrics": "no-metrics-preload.mjs" };
+if (opt.vs) {
+  const preload = PRELOADS[opt.vs];
+  const floor = opt.vs === "floor" || opt.vs === "floor-crypto" ? opt.vs : undefined;
+  const main = opt.vs === "this" || preload || floor ? undefined : opt.vs;
+  const args = preload ? ["--import", join(ROOT, "bench", "lib", preload), ...opt["vs-node-arg"]] : opt["vs-node-arg"];
+  servers.unshift(await serverFor(main, "vs", args, floor));
+}
 if (opt.floors && scenario === "login-alicloud") {
   servers.push(await floorFor("floor", []));
   mkdirSync(join(tmp, "floor-store"));
@@ -143,11 +166,13 @@ for (const s of servers) console.error(`[cpu-per-request] ${s.label} pid ${s.chi
 for (let r = 0; r < Number(opt.rounds); r++) {
   for (const s of servers) {
     const c0 = cpuSeconds(s.child.pid);
+    const k0 = cpuSeconds(s.child.pid, "system");
     const e0 = sts ? cpuSeconds(sts.child.pid) : 0;
     const t0 = performance.now();
     await s.fire(n);
     s.rps.push(n / ((performance.now() - t0) / 1000));
     s.per.push(((cpuSeconds(s.child.pid) - c0) * 1e6) / n);
+    s.sys.push(((cpuSeconds(s.child.pid, "system") - k0) * 1e6) / n);
     if (sts) s.emu.push(((cpuSeconds(sts.child.pid) - e0) * 1e6) / n);
   }
 }
@@ -157,7 +182,8 @@ const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
   if (s !== direct) await stop(s.child);
   // req/s (wall) is only comparable between alternating rounds of one run: the machine's load moves it.
-  out[s.label] = { usPerRequest: r1(med(s.per)), rounds: s.per.map(r1), rps: Math.round(med(s.rps)) };
+  // sysUsPerRequest: the kernel's share of it (syscalls: socket, WAL writes, fdatasync).
+  out[s.label] = { usPerRequest: r1(med(s.per)), rounds: s.per.map(r1), sysUsPerRequest: r1(med(s.sys)), rps: Math.round(med(s.rps)) };
   if (s.login) out[s.label].stsUsPerLogin = r1(med(s.emu));
 }
 if (sts) {

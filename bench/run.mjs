@@ -4,9 +4,11 @@
 //
 //   npm run bench                         # every scenario
 //   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
-//                                         #   login-approle login-jwt oidc-token-mint login-oci barrier metrics startup-1m cluster
+//                                         #   login-approle login-jwt oidc-token-mint login-oci login-floor barrier
+//                                         #   metrics startup-1m cluster
 //   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
-//            --before <git ref> (barrier: the build without the barrier; default a23c08f^1)
+//            --before <git ref> (barrier: also against that release, e.g. a23c08f^1; by default only
+//                               against this build with the barrier as a pass-through)
 //            --rounds 3 (barrier, metrics: alternating rounds per side, each side's median)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
@@ -26,10 +28,10 @@ import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./l
 import { countStatements } from "./count-statements.mjs";
 import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
-import { PRE_BARRIER, barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
+import { barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
 import { metricsMarkdown, metricsScenario } from "./lib/metrics-cost.mjs";
 
-const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "barrier", "metrics", "startup-1m", "cluster"];
+const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "login-floor", "barrier", "metrics", "startup-1m", "cluster"];
 const TARGETS = {
   "lookup-self": { ratio: 0.5, vs: "bare node:http" },
   "login-alicloud": { ratio: 0.6, vs: "STS emulator" },
@@ -45,7 +47,7 @@ const { values: opt, positionals } = parseArgs({
     connections: { type: "string", default: "50" },
     tool: { type: "string" },
     rows: { type: "string", default: "1000000" },
-    before: { type: "string", default: PRE_BARRIER },
+    before: { type: "string" },
     rounds: { type: "string", default: "3" },
     "server-core": { type: "string", default: "0" },
     "loader-core": { type: "string", default: "1" },
@@ -250,6 +252,28 @@ function cpuVersus(r, emu) {
   return { usPerRequest: Math.round(mine), emulatorUsPerRequest: Math.round(theirs), ratio: round(theirs / mine) };
 }
 
+/**
+ * The floor of an AppRole login on this storage (bench/login-floor.mjs): a node:http server that only
+ * stores the login's token row as warden does (same adapter, indexes, group commit and fdatasync) and
+ * answers; with --crypto also the login's unavoidable crypto (token id and its HMAC, the secret id's
+ * HMAC, one AES-GCM seal). What the storage alone allows, against the same bare yardstick.
+ */
+async function scenarioLoginFloor() {
+  const b = await bareRate();
+  const body = JSON.stringify({ role_id: "bench-role-id", secret_id: "0".repeat(64) });
+  const linesFile = await writeLines(join(tmp, "floor.lines"), 300_000, () => body);
+  const out = {};
+  for (const [name, extra] of [["store", []], ["crypto", ["--crypto"]]]) {
+    const port = await freePort();
+    const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor.mjs"), String(port), mkdtempSync(join(tmp, "floor-")), ...extra]);
+    await waitForOutput(child, "listening");
+    const r = await measure(`login floor (${name})`, { ...base, url: `http://127.0.0.1:${port}`, method: "POST", path: "/v1/auth/approle/login", headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: child.pid } });
+    await stop(child);
+    out[name] = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
+  }
+  results.scenarios["login-floor"] = out;
+}
+
 async function scenarioStartup() {
   const rows = Number(opt.rows);
   const dir = join(tmp, "startup");
@@ -392,7 +416,7 @@ const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, bas
 const rounds = Number(opt.rounds);
 const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before, rounds });
 const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log, rounds });
-const run = { ...identity, barrier, metrics, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
+const run = { ...identity, barrier, metrics, "login-floor": scenarioLoginFloor, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   results.load.end = loadNow();
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
@@ -431,6 +455,8 @@ function markdown(r) {
   row("floor: bare node:http forwarding the login to the emulator", S["login-alicloud-floor"]);
   row("floor + warden's nonce claim and token mint (SQLite, barrier)", S["login-alicloud-floor-store"]);
   identityRows(S, row);
+  row("login floor: node:http + the token row's insert, group commit, fdatasync (bench/login-floor.mjs)", S["login-floor"]?.store);
+  row("login floor + a login's crypto (token id HMAC, secret id HMAC, one AES-GCM seal)", S["login-floor"]?.crypto);
   out.push("");
   out.push(...identityNotes(S));
   out.push(...barrierMarkdown(S));

@@ -8,8 +8,9 @@ import { median } from "./startup.mjs";
 const round2 = (x) => Math.round(x * 100) / 100;
 
 /**
- * `sides` are [nameA, loadA] and [nameB, loadB] (runLoad options without seconds); returns
- * { [nameA]: summary, [nameB]: summary, cost_pct } where cost_pct is how much slower B is than A.
+ * `sides` are [nameA, loadA] and [nameB, loadB] (runLoad options without seconds, `watch.server` the
+ * server's pid); returns { [nameA]: summary, [nameB]: summary, cost_pct, cpu_cost_pct }: how many fewer
+ * requests per second B serves than A, and how much more server CPU per request it spends (medians).
  */
 export async function abCompare({ label, sides, rounds, seconds, warmup, log }) {
   const runs = Object.fromEntries(sides.map(([name]) => [name, []]));
@@ -21,8 +22,12 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
       runs[name].push(r);
     }
   }
+  // Server CPU per request of a round: its CPU share over its rate (null when the CPU was not sampled).
+  const usPer = (r) => (r.cpu_pct?.server && r.rps ? ((r.cpu_pct.server / 100) * 1e6) / r.rps : null);
   const summary = (rs) => ({
     rps: Math.round(median(rs.map((r) => r.rps))),
+    us_per_request: rs.every((r) => usPer(r) !== null) ? round2(median(rs.map(usPer))) : null,
+    rounds_us: rs.map((r) => (usPer(r) === null ? null : round2(usPer(r)))),
     rounds_rps: rs.map((r) => r.rps),
     p50_ms: Math.max(...rs.map((r) => r.p50_ms)),
     p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
@@ -32,6 +37,7 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
   const [[a], [b]] = sides;
   const out = { [a]: summary(runs[a]), [b]: summary(runs[b]) };
   out.cost_pct = round2((1 - out[b].rps / out[a].rps) * 100);
-  log(`${label}: ${out[a].rps} -> ${out[b].rps} req/s (medians of ${rounds} rounds), cost ${out.cost_pct} %`);
+  out.cpu_cost_pct = out[a].us_per_request && out[b].us_per_request ? round2((out[b].us_per_request / out[a].us_per_request - 1) * 100) : null;
+  log(`${label}: ${out[a].rps} -> ${out[b].rps} req/s (medians of ${rounds} rounds), cost ${out.cost_pct} %; server CPU ${out[a].us_per_request} -> ${out[b].us_per_request} µs/request, ${out.cpu_cost_pct} %`);
   return out;
 }

@@ -27,3 +27,13 @@ export function buildAt(ref, dir) {
   if (!existsSync(main)) throw new Error(`build of ${commit} has no ${main}`);
   return { commit, main };
 }
+
+// node bench/lib/build-at.mjs <ref> [dir]: builds <ref> (into a new temp directory unless given) and
+// prints its CLI entry point, for cpu-per-request.mjs --vs.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [ref, dir] = process.argv.slice(2);
+  if (!ref) throw new Error("usage: node bench/lib/build-at.mjs <git ref> [dir]");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  console.log(buildAt(ref, dir ?? mkdtempSync(join(tmpdir(), "warden-build-"))).main);
+}

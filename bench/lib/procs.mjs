@@ -129,11 +129,12 @@ export function waitForOutput(child, needle, timeoutMs = 30_000) {
 
 const TICK = 100; // USER_HZ on Linux
 /** CPU seconds (user+system) a pid has used so far, or null if it is gone. */
-export function cpuSeconds(pid) {
+export function cpuSeconds(pid, which = "all") {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICK;
+    // utime, stime: the process's user and kernel (syscalls: socket, WAL writes, fdatasync) CPU time.
+    return (which === "system" ? Number(f[12]) : Number(f[11]) + Number(f[12])) / TICK;
   } catch {
     return null;
   }

@@ -13,7 +13,7 @@ export const STAGES = [
   ["SQLite statement (native + binding)", /better-sqlite3\/lib|drizzle-orm\/(better-sqlite3|sqlite-core\/session)|storage\/sqlite\/(token|kv|identity|mount|policy|system)-store\.js|write-batch\.js/],
   ["PostgreSQL client", /node_modules\/pg\/|storage\/postgres\//],
   ["barrier open/seal (AES-GCM, memo, JSON)", /core\/seal\/(keyring|aead)\.js|core\/barrier\//],
-  ["hashing (SHA-256/HMAC of secrets)", /^(hash|Hash|Hmac|update|digest) node:internal\/crypto\/hash|token-id\.js|secret-store\.js|audit\/hash\.js/],
+  ["hashing (SHA-256/HMAC of secrets)", /^(hash|Hash|Hmac|update|digest) node:internal\/crypto\/hash|token-id\.js|sdk\/hmac\.js|secret-store\.js|audit\/hash\.js/],
   ["random (token/accessor ids)", /node:internal\/crypto\/random/],
   ["outbound HTTP (STS/OCI/JWKS client)", /sdk\/http-client\.js|core\/plugins\/outbound\.js|node:_http_(client|agent)/],
   ["plugin login logic", /dist\/plugins\//],

@@ -63,6 +63,18 @@ test("num_uses: exactly k logins, then the entry and its accessor are gone", asy
   assert.equal(await h.data("list", "role/ci/secret-id"), { keys: [] });
 });
 
+test("unlimited uses (0): logins take nothing (no write to the entry), and a destroyed secret stops them", async () => {
+  const { h, secretId, accessor } = await setup({ secret_id_num_uses: 0 });
+  let takes = 0;
+  const take = h.storage.takeCounted.bind(h.storage);
+  h.storage.takeCounted = ((key: string) => (takes++, take(key))) as typeof h.storage.takeCounted;
+  for (let i = 0; i < 3; i++) await login(h, { role_id: "ci-role-id", secret_id: secretId });
+  assert.is(takes, 0);
+  assert.is((await h.data("write", "role/ci/secret-id-accessor/lookup", { secret_id_accessor: accessor })).secret_id_num_uses, 0);
+  await h.call("write", "role/ci/secret-id-accessor/destroy", { secret_id_accessor: accessor });
+  assert.ok(counted(await assertRejects(h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId }), 400, "invalid role or secret ID")));
+});
+
 test("num_uses=1 under 50 concurrent logins gives exactly one auth", async () => {
   const { h, secretId } = await setup({}, { num_uses: 1 });
   const results = await Promise.allSettled(Array.from({ length: 50 }, () => h.call("write", "login", { role_id: "ci-role-id", secret_id: secretId })));

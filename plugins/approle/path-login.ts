@@ -7,7 +7,8 @@
  *   3. an O(1) peek at the secret (unknown: counted failure), then its cidr_list and the token's
  *      bound CIDRs. Address refusals are plain 400s that the core does NOT count, so a caller off the
  *      allow-list can neither use up a secret nor lock the real workload out;
- *   4. one atomic take of a use (expired or used up meanwhile: counted failure).
+ *   4. one atomic take of a use (expired or used up meanwhile: counted failure); a secret with
+ *      unlimited uses has none to take, and the peek was its check.
  * Every refusal says the same thing, so none tells an unknown role from a wrong secret.
  */
 import {
@@ -63,13 +64,19 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
     if (!allowed(req.clientAddress, peeked.record.cidrList)) throw offAllowList(req, role, "cidr_list");
     if (!allowed(req.clientAddress, tokenCidrsFor(role, peeked.record))) throw offAllowList(req, role, "token_bound_cidrs");
 
-    const taken = await req.storage.takeCounted<SecretRecord>(secretKey(role, hmac));
-    if (!taken) throw invalidCredentials(INVALID);
-    record = taken.value;
-    // The last use: drop the entry and its accessor now rather than at the next tidy.
-    if (taken.usesLeft === -1) await destroySecret(req.storage, role, hmac, record.accessor);
-    // Fail closed should the entry have been replaced between peek and take.
-    if (!allowed(req.clientAddress, record.cidrList)) throw offAllowList(req, role, "cidr_list");
+    if (peeked.usesLeft === 0) {
+      // Unlimited uses: nothing to count, so nothing is written (as in Vault, whose login rewrites a
+      // secret id only to count a use); the peek above was the check that it is live.
+      record = peeked.record;
+    } else {
+      const taken = await req.storage.takeCounted<SecretRecord>(secretKey(role, hmac));
+      if (!taken) throw invalidCredentials(INVALID);
+      record = taken.value;
+      // The last use: drop the entry and its accessor now rather than at the next tidy.
+      if (taken.usesLeft === -1) await destroySecret(req.storage, role, hmac, record.accessor);
+      // Fail closed should the entry have been replaced between peek and take.
+      if (!allowed(req.clientAddress, record.cidrList)) throw offAllowList(req, role, "cidr_list");
+    }
   } else if (!allowed(req.clientAddress, role.token.boundCidrs)) {
     throw offAllowList(req, role, "token_bound_cidrs");
   }

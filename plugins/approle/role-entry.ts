@@ -7,7 +7,7 @@
  * *incarnation*: deleting a role and creating one with the same name gives a new keyId, so no old
  * secret id, accessor or token renewal can ever carry over to the new role.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { hash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, type StorageView, type TokenParams } from "warden/sdk";
 
 export interface RoleEntry {
@@ -56,7 +56,7 @@ export const newRoleId = (): string => randomUUID();
 
 const roleKey = (name: string): string => `role/${name}`;
 // role_id can be any operator-chosen text (slashes included): hashing makes it a safe key.
-const roleIdKey = (roleId: string): string => `role-id/${createHash("sha256").update(roleId, "utf8").digest("hex")}`;
+const roleIdKey = (roleId: string): string => `role-id/${hash("sha256", roleId, "hex")}`;
 
 export async function getRole(storage: StorageView, name: string): Promise<RoleEntry | undefined> {
   const entry = await storage.get<RoleEntry>(roleKey(name));

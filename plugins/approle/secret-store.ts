@@ -6,8 +6,8 @@
  * Both live under the role's keyId, so an accessor or secret of one role can never be reached
  * through another role's paths (CVE-2023-24999).
  */
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { badRequest, type StorageView } from "warden/sdk";
+import { randomBytes, randomUUID } from "node:crypto";
+import { badRequest, hmacSha256Hex, type StorageView } from "warden/sdk";
 import type { RoleEntry } from "./role-entry.js";
 
 export interface SecretRecord {
@@ -33,8 +33,22 @@ export const newAccessor = (): string => randomUUID();
 
 const ACCESSOR = /^[A-Za-z0-9-]{1,64}$/;
 
-export function secretHmac(role: RoleEntry, secretId: string): string {
-  return createHmac("sha256", Buffer.from(role.hmacKey, "base64")).update(secretId, "utf8").digest("hex");
+/**
+ * Keyed hashers by role key (base64), so a login neither decodes the key nor builds an Hmac object:
+ * the role entry itself is a fresh copy on every read. Bounded; a role's key never changes (a new
+ * incarnation has a new key), so an entry is never stale, only unused.
+ */
+const hashers = new Map<string, (secretId: string) => string>();
+const MAX_HASHERS = 1024;
+
+export function secretHmac(role: Pick<RoleEntry, "hmacKey">, secretId: string): string {
+  let h = hashers.get(role.hmacKey);
+  if (h === undefined) {
+    if (hashers.size >= MAX_HASHERS) hashers.delete(hashers.keys().next().value!);
+    h = hmacSha256Hex(Buffer.from(role.hmacKey, "base64"));
+    hashers.set(role.hmacKey, h);
+  }
+  return h(secretId);
 }
 
 export const secretKey = (role: RoleEntry, hmac: string): string => `secret/${role.keyId}/${hmac}`;

@@ -5,6 +5,7 @@
 export * from "./errors.js";
 export * from "./fields.js";
 export * from "./encoding.js";
+export * from "./hmac.js";
 export * from "./cidr.js";
 export * from "./clock.js";
 export * from "./token-params.js";

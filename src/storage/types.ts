@@ -224,6 +224,11 @@ export interface KvStore {
   resetCounter(namespace: string, key: string): Promise<void>;
   /** The count of a windowed counter, 0 when absent or its window has passed (one prepared read). */
   peekCounter(namespace: string, key: string, now: number): Promise<number>;
+  /**
+   * get(namespace, key) and peekCounter(namespace, counterKey, now) in ONE statement (login lockout
+   * reads a principal's lock and its failure count on every login).
+   */
+  getWithCounter(namespace: string, key: string, counterKey: string, now: number): Promise<{ value: unknown | undefined; count: number }>;
 }
 
 /** Small system records: init state, server keys, audit device table. */

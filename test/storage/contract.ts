@@ -797,6 +797,20 @@ function countedSuite(name: string, open: OpenStorage) {
     assert.is(await s.kv.peekCounter("ns", "p", NOW + 10), 0);
   });
 
+  t("getWithCounter: the value (or none) and the live count (or 0), as get and peekCounter give them", async ({ s }) => {
+    assert.equal(await s.kv.getWithCounter("ns", "lock/a", "a", NOW), { value: undefined, count: 0 });
+    await s.kv.bumpCounter("ns", "a", 1000, NOW);
+    await s.kv.bumpCounter("ns", "a", 1000, NOW);
+    assert.equal(await s.kv.getWithCounter("ns", "lock/a", "a", NOW + 10), { value: undefined, count: 2 });
+    await s.kv.put("ns", "lock/a", { until: 5, who: "x" });
+    assert.equal(await s.kv.getWithCounter("ns", "lock/a", "a", NOW + 10), { value: { until: 5, who: "x" }, count: 2 });
+    assert.equal(await s.kv.getWithCounter("ns", "lock/a", "a", NOW + 1000), { value: { until: 5, who: "x" }, count: 0 }, "the window has passed");
+    assert.equal(await s.kv.getWithCounter("other", "lock/a", "a", NOW + 10), { value: undefined, count: 0 });
+    await s.kv.resetCounter("ns", "a");
+    await s.kv.delete("ns", "lock/a");
+    assert.equal(await s.kv.getWithCounter("ns", "lock/a", "a", NOW + 10), { value: undefined, count: 0 });
+  });
+
   t("deleteNamespace drops its counted entries and counters, not other namespaces'", async ({ s }) => {
     await s.kv.putCounted("gone", "c", "v", 0, 0);
     await s.kv.putCounted("kept", "c", "v", 0, 0);

@@ -166,6 +166,10 @@ function kvStore(b: Barrier, s: KvStore): KvStore {
       const r = await s.takeCounted(ns, key, now);
       return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };
     },
+    getWithCounter: async (ns, key, counterKey, now) => {
+      const r = await s.getWithCounter(ns, key, counterKey, now);
+      return r.value === undefined ? r : { ...r, value: await open(r.value, aad.kv(ns, key)) };
+    },
     peekCounted: async (ns, key, now) => {
       const r = await s.peekCounted(ns, key, now);
       return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };

@@ -68,10 +68,10 @@ export class LockoutService {
     const address = clientAddress ?? "unknown";
     const key = keyOf(entry.record.accessor, alias, address);
     const now = this.clock.now();
-    const [lock, failures] = await Promise.all([
-      this.kv.get(NAMESPACE, `lock/${key}`) as Promise<LockRecord | undefined>,
-      this.kv.peekCounter(NAMESPACE, key, now),
-    ]);
+    // The lock and the failure count in one read.
+    const state = await this.kv.getWithCounter(NAMESPACE, `lock/${key}`, key, now);
+    const lock = state.value as LockRecord | undefined;
+    const failures = state.count;
     if (lock && lock.until > now) throw lockedOut();
     try {
       const result = await run();

@@ -11,6 +11,8 @@ import { gcmOpen, gcmSeal } from "./aead.js";
  */
 export const BARRIER_PREFIX = "wb1:";
 const KEYRING_AAD = Buffer.from("warden/keyring");
+/** The term number (u32 big-endian) in front of every stored value's iv. */
+const TERM_BYTES = 4;
 /** Opened values kept per keyring (oldest dropped first), each at most OPENED_MEMO_MAX_CHARS stored: ~35 MB at worst, a few MB for token blobs. */
 const OPENED_MEMO_MAX = 5_000;
 const OPENED_MEMO_MAX_CHARS = 4096;
@@ -54,30 +56,31 @@ export class Keyring {
 
   encrypt(plaintext: string, aad: string): string {
     const t = this.active;
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(t.term);
     this.encryptions++;
-    return BARRIER_PREFIX + Buffer.concat([head, gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"))]).toString("base64");
+    const blob = gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"), TERM_BYTES);
+    blob.writeUInt32BE(t.term, 0);
+    return BARRIER_PREFIX + blob.toString("base64");
   }
 
   /**
-   * Values this keyring has opened, keyed by associated data and the exact stored text: the same
+   * Values this keyring has opened, by the exact stored text and the associated data: the same
    * ciphertext under the same AAD and key always opens to the same plaintext, so a hot record read again
    * (a token's blob on every request it authenticates) costs a map lookup instead of an AES-GCM open
-   * (~4 µs plus the decipher's set-up). A changed byte or another AAD is another key, so it is opened,
-   * and refused, as before. Bounded; dropped with the keyring (rotation, sys/seal's wipe).
+   * (~4 µs plus the decipher's set-up). A changed byte is another entry and another AAD no match, so
+   * either is opened, and refused, as before. Bounded; dropped with the keyring (rotation, sys/seal's wipe).
    */
-  readonly #opened = new Map<string, string>();
+  readonly #opened = new Map<string, { aad: string; plain: string }>();
 
   decrypt(stored: string, aad: string): string {
-    const memoKey = aad + "\0" + stored;
-    const hit = this.#opened.get(memoKey);
-    if (hit !== undefined) return hit;
+    // Keyed by the stored text alone (no concatenation with the AAD per read); the AAD it was opened
+    // under must match too, else it is opened (and refused) as any other value.
+    const hit = this.#opened.get(stored);
+    if (hit !== undefined && hit.aad === aad) return hit.plain;
     const plain = this.open(stored, aad);
     // Small records only (a token's blob is a few hundred characters): the memo stays a few MB.
     if (stored.length > OPENED_MEMO_MAX_CHARS) return plain;
     if (this.#opened.size >= OPENED_MEMO_MAX) this.#opened.delete(this.#opened.keys().next().value!);
-    this.#opened.set(memoKey, plain);
+    this.#opened.set(stored, { aad, plain });
     return plain;
   }
 
@@ -85,12 +88,12 @@ export class Keyring {
   open(stored: string, aad: string): string {
     if (!stored.startsWith(BARRIER_PREFIX)) throw new Error("barrier: value is not encrypted");
     const blob = Buffer.from(stored.slice(BARRIER_PREFIX.length), "base64");
-    if (blob.length < 4) throw new Error("barrier: value too short");
+    if (blob.length < TERM_BYTES) throw new Error("barrier: value too short");
     const term = blob.readUInt32BE(0);
     const key = this.byTerm.get(term);
     if (!key) throw new UnknownTermError(term);
     try {
-      return gcmOpen(key, blob.subarray(4), Buffer.from(aad, "utf8")).toString("utf8");
+      return gcmOpen(key, blob.subarray(TERM_BYTES), Buffer.from(aad, "utf8")).toString("utf8");
     } catch {
       // Never the value or the key: only where it failed.
       throw new Error("barrier: a stored value failed authentication (tampered, or copied from another key)");

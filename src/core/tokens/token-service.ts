@@ -6,7 +6,8 @@ import { sanitizePolicies } from "../../sdk/token-params.js";
 import { RESPONSE_WRAPPING_POLICY } from "../policy/response-wrapping-policy.js";
 import type { Storage, StoredAuth, TokenCap, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
-import { newAccessor, newServiceToken, tokenHasher } from "./token-id.js";
+import { hmacSha256Hex } from "../../sdk/hmac.js";
+import { newAccessor, newServiceToken } from "./token-id.js";
 import { calculateTtl, effectiveLimits, type LeaseLimits } from "./ttl.js";
 
 /** Everything a new token is made of; the one minting path takes nothing else. */
@@ -64,7 +65,9 @@ export class TokenService {
     /** "Now" for every TTL and expiry decision about tokens. */
     readonly clock: Clock = systemClock,
   ) {
-    this.hash = tokenHasher(key);
+    // The only form in which a token is stored or looked up: HMAC-SHA256 under the server's token key,
+    // so a leaked database gives no usable token, and without the key no offline guessing either.
+    this.hash = hmacSha256Hex(key);
   }
 
   /**

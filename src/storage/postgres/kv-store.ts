@@ -113,6 +113,14 @@ function prepare(db: Db, { kv, claims, counted, counters }: PgTables) {
       })
       .returning({ count: counters.count })
       .prepare("ctr_bump"),
+    // A kv value and a live counter's count in one statement (login lockout: the lock and the failures).
+    getWithCounter: db
+      .select({
+        value: sql<unknown>`(SELECT ${kv.value} FROM ${kv} WHERE ${kv.namespace} = ${ph("namespace")}::text AND ${kv.key} = ${ph("key")}::text)`,
+        count: sql<number | string | null>`(SELECT ${counters.count} FROM ${counters} WHERE ${counters.namespace} = ${ph("namespace")}::text AND ${counters.key} = ${ph("counterKey")}::text AND ${counters.windowEnd} > ${ph("now")}::bigint)`,
+      })
+      .from(sql`(SELECT 1) AS one`)
+      .prepare("kv_get_with_counter"),
     peekCounter: db
       .select({ count: counters.count })
       .from(counters)
@@ -200,6 +208,11 @@ export class PgKvStore implements KvStore {
   async peekCounter(namespace: string, key: string, now: number): Promise<number> {
     const rows = await this.#q.peekCounter.execute({ namespace, key, now });
     return rows[0] ? Number(rows[0].count) : 0;
+  }
+
+  async getWithCounter(namespace: string, key: string, counterKey: string, now: number): Promise<{ value: unknown | undefined; count: number }> {
+    const row = (await this.#q.getWithCounter.execute({ namespace, key, counterKey, now }))[0]!;
+    return { value: row.value ?? undefined, count: row.count === null ? 0 : Number(row.count) };
   }
 
   async resetCounter(namespace: string, key: string): Promise<void> {

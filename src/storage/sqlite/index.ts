@@ -67,7 +67,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
         identity: new SqliteIdentityStore(db, batch),
         mounts: new SqliteMountStore(db, batch),
         policies: new SqlitePolicyStore(db, batch),
-        kv: new SqliteKvStore(db, batch),
+        kv: new SqliteKvStore(db, batch, conn),
         system: new SqliteSystemStore(db, batch),
       },
       changes,

@@ -8,6 +8,7 @@
  * same use or see the same count.
  */
 import { and, eq, sql } from "drizzle-orm";
+import type Database from "better-sqlite3";
 import type { KvStore } from "../types.js";
 import { startsWith, ph, type Db } from "./prepared.js";
 import { claims, counted, counters, kv } from "./schema.js";
@@ -121,14 +122,27 @@ function prepare(db: Db) {
   };
 }
 
+/** A kv value (JSON text, or NULL) and a live counter's count (or NULL), in one statement. */
+function prepareGetWithCounter(conn: Database.Database) {
+  return conn
+    .prepare(
+      `SELECT (SELECT value FROM kv WHERE namespace = @namespace AND key = @key),
+              (SELECT count FROM counters WHERE namespace = @namespace AND key = @counterKey AND window_end > @now)`,
+    )
+    .raw(true);
+}
+
 export class SqliteKvStore implements KvStore {
   readonly #q: ReturnType<typeof prepare>;
+  readonly #getWithCounter: ReturnType<typeof prepareGetWithCounter>;
 
   constructor(
     db: Db,
     private readonly batch: WriteBatch,
+    conn: Database.Database,
   ) {
     this.#q = prepare(db);
+    this.#getWithCounter = prepareGetWithCounter(conn);
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {
@@ -221,6 +235,11 @@ export class SqliteKvStore implements KvStore {
 
   async peekCounter(namespace: string, key: string, now: number): Promise<number> {
     return this.#q.peekCounter.get({ namespace, key, now })?.count ?? 0;
+  }
+
+  async getWithCounter(namespace: string, key: string, counterKey: string, now: number): Promise<{ value: unknown | undefined; count: number }> {
+    const [value, count] = this.batch.read(() => this.#getWithCounter.get({ namespace, key, counterKey, now })) as [string | null, number | null];
+    return { value: value === null ? undefined : (JSON.parse(value) as unknown), count: count ?? 0 };
   }
 
   resetCounter(namespace: string, key: string): Promise<void> {

@@ -1,5 +1,5 @@
 // The floor of a lookup-self: a bare node:http server (as bench/bare-server.mjs) that makes the same
-// per-request work warden cannot skip: the token's HMAC (two SHA-256, as tokenHasher), warden's hot
+// per-request work warden cannot skip: the token's HMAC (two SHA-256, as warden/sdk hmacSha256Hex), warden's hot
 // read (the same prepared SQL, array mode, on a warden database, inside a long-lived read
 // transaction as write-batch.ts keeps one) and a lookup-sized JSON answer built from the row. No
 // barrier open, no ACL, no metrics: what is left above this in warden is warden's own.

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { builtinPlugins } from "../../plugins/index.js";
+import { builtinPluginSources } from "../../plugins/builtin.js";
 import { devServerConfig, loadServerConfig } from "../config/server-config.js";
 import { sha256Hex } from "../core/plugins/loader.js";
 import { type RunningServer, startServer } from "../server/boot.js";
@@ -59,7 +59,7 @@ export async function runServer(args: string[]): Promise<void> {
   // Until the server runs there is nothing to reload: a SIGHUP during boot must not end the process.
   const ignoreEarlyHangup = (): void => undefined;
   process.on("SIGHUP", ignoreEarlyHangup);
-  const server = await startServer({ config, plugins: builtinPlugins });
+  const server = await startServer({ config, plugins: builtinPluginSources });
   installShutdown(server);
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);

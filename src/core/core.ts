@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "../sdk/clock.js";
 import { createHttpClient } from "../sdk/http-client.js";
-import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
@@ -31,7 +30,7 @@ import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
 import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
-import { PluginRegistry } from "./plugins/registry.js";
+import { PluginRegistry, type PluginSource, isDeferredPlugin } from "./plugins/registry.js";
 import type { SealControls } from "./sys/sys-seal.js";
 import type { PolicyFile } from "./policy/dir.js";
 import { ResponseWrapping } from "./wrapping/response-wrapping.js";
@@ -44,8 +43,8 @@ import { recordRunningVersion } from "./sys/sys-version.js";
 export interface CoreOptions {
   storage: Storage;
   limits: LeaseLimits;
-  /** Auth method types that can be mounted. */
-  plugins: readonly AnyPlugin[];
+  /** Auth method types that can be mounted: definitions, or builtins imported on first need. */
+  plugins: readonly PluginSource[];
   /**
    * The policy directory's files: each manages the policy of its name (read-only through the API).
    * Undefined when no directory is configured: file-managed policies are then left as they are.
@@ -115,9 +114,10 @@ export class Core {
     const clusterId = (await system.get(CLUSTER_KEY))!;
     await recordRunningVersion(storage.kv, clock);
 
-    const builtins = new Map<string, AnyPlugin>();
+    const builtins = new Map<string, PluginSource>();
     for (const plugin of options.plugins) {
-      checkSdkVersion(plugin);
+      // A deferred one is checked when it is imported (PluginRegistry).
+      if (!isDeferredPlugin(plugin)) checkSdkVersion(plugin);
       builtins.set(plugin.type, plugin);
     }
     const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;

@@ -9,7 +9,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { KvStore } from "../types.js";
-import { startsWith, ph, type Db } from "./prepared.js";
+import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { claims, counted, counters, kv } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -128,7 +128,7 @@ export class SqliteKvStore implements KvStore {
     db: Db,
     private readonly batch: WriteBatch,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {

@@ -7,7 +7,7 @@ import { and, count, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm"
 import { alias } from "drizzle-orm/sqlite-core";
 import type Database from "better-sqlite3";
 import { MAX_TOKEN_DEPTH, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
-import { startsWith, bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { startsWith, bind, ph, placeholdersFor, statementsOnFirstUse, type Db } from "./prepared.js";
 import { tokens } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -152,7 +152,7 @@ export class SqliteTokenStore implements TokenStore {
     private readonly batch: WriteBatch,
     conn: Database.Database,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
     this.#hotRead = prepareHotRead(conn);
     // Live tokens under a lease-count quota's path (tokens_path index; the range spells "starts with"),
     // of its login role when it has one.

@@ -60,9 +60,10 @@ const unprepared = new WeakMap<object, Array<() => unknown>>();
  * each chain is only noted, and the first read of that property replays it on the real database
  * (drizzle builds the query and its SQL text, the driver prepares it), once; later reads return the
  * same prepared statement. Building ~80 statements was most of opening the SQLite database, and most
- * serve rare paths; a statement's first use pays its ~0.1 ms once.
+ * serve rare paths; a statement's first use pays its ~0.1 ms once. `finish` is applied to each statement
+ * once it is made (PostgreSQL: its driver errors unwrapped).
  */
-export function statementsOnFirstUse<D extends object, T extends object>(db: D, build: (db: D) => T): T {
+export function statementsOnFirstUse<D extends object, T extends object>(db: D, build: (db: D) => T, finish?: (statement: T[keyof T]) => void): T {
   // The driver's connection (or pool): what prepareAllStatements is given.
   const key = (db as { $client?: object }).$client ?? db;
   const table = build(recorder([]) as D) as Record<string, unknown>;
@@ -77,7 +78,14 @@ export function statementsOnFirstUse<D extends object, T extends object>(db: D, 
       continue;
     }
     let statement: unknown;
-    const get = (): unknown => (statement ??= replay(db, steps));
+    const get = (): unknown => {
+      if (statement === undefined) {
+        const made = replay(db, steps);
+        finish?.(made as T[keyof T]);
+        statement = made;
+      }
+      return statement;
+    };
     Object.defineProperty(out, name, { get, enumerable: true });
     thunks.push(get);
   }

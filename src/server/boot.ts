@@ -8,9 +8,9 @@ import { type AutoSeal, staticSeal } from "../core/seal/static-seal.js";
 import { type ServerLogger, createLogger } from "../core/logging/logger.js";
 import { Metrics } from "../core/metrics/metrics.js";
 import { checkPluginDirectory, pluginFileRules } from "../core/plugins/file-checks.js";
+import { type PluginSource, isDeferredPlugin } from "../core/plugins/registry.js";
 import { loadPolicyDir } from "../core/policy/dir.js";
 import type { Clock } from "../sdk/clock.js";
-import type { AnyPlugin } from "../sdk/plugin.js";
 import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type ForwardedForOptions, requestAddresses } from "./client-address.js";
@@ -27,7 +27,8 @@ const BODY_CAP = 1024 * 1024;
 
 export interface StartOptions {
   config: ServerConfig;
-  plugins: readonly AnyPlugin[];
+  /** Auth method types that can be mounted: definitions, or builtins imported on first need. */
+  plugins: readonly PluginSource[];
   policyDir?: string | null;
   /** Log sink (tests capture it); default stderr. */
   logSink?: (line: string) => void;
@@ -66,7 +67,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // A plugin directory others can write to would let them plant code the pin was meant to keep out.
   if (config.pluginDirectory !== undefined) await checkPluginDirectory(config.pluginDirectory, fileRules);
   // The core boots only at unseal: a plugin built for another SDK must stop the start, not the unseal.
-  for (const plugin of opts.plugins) checkSdkVersion(plugin);
+  // (A deferred builtin is checked when it is imported.)
+  for (const plugin of opts.plugins) if (!isDeferredPlugin(plugin)) checkSdkVersion(plugin);
   // One registry per server: its listeners, its seal and every core it boots (after each unseal) share it.
   const metrics = new Metrics({ prometheusRetentionSeconds: config.telemetry?.prometheusRetentionSeconds });
   const autoSeal = await autoSealFor(config, log, metrics);

@@ -10,11 +10,11 @@ import type { Storage } from "./types.js";
 export async function openStorage(config: StorageConfig, log: Logger): Promise<Storage> {
   switch (config.type) {
     case "sqlite": {
-      const { openSqliteStorage } = await import("./sqlite/index.js");
+      const { openSqliteStorage } = await loadStorageAdapter("sqlite");
       return openSqliteStorage({ path: config.path, log });
     }
     case "postgresql": {
-      const { openPostgresStorage } = await import("./postgres/index.js");
+      const { openPostgresStorage } = await loadStorageAdapter("postgresql");
       return openPostgresStorage({
         haEnabled: config.haEnabled,
         connectionUrl: config.connectionUrl,
@@ -24,4 +24,14 @@ export async function openStorage(config: StorageConfig, log: Logger): Promise<S
       });
     }
   }
+}
+
+type Adapters = { sqlite: typeof import("./sqlite/index.js"); postgresql: typeof import("./postgres/index.js") };
+
+/**
+ * Imports the adapter of `type` (once; later calls get the same module). The server command starts
+ * this while the server's own modules load: the two module graphs' file reads overlap.
+ */
+export function loadStorageAdapter<T extends StorageConfig["type"]>(type: T): Promise<Adapters[T]> {
+  return (type === "sqlite" ? import("./sqlite/index.js") : import("./postgres/index.js")) as Promise<Adapters[T]>;
 }

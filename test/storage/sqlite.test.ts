@@ -14,6 +14,7 @@ import * as assert from "uvu/assert";
 import { sqliteMigrations } from "../../src/storage/migrations/sqlite/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/index.js";
 import { readPragmas } from "../../src/storage/sqlite/open-db.js";
+import { prepareAllStatements } from "../../src/storage/sqlite/prepared.js";
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from "../../src/storage/sqlite/checkpointer.js";
 import * as schema from "../../src/storage/sqlite/schema.js";
 import { migrate } from "../../src/storage/sqlite/migrate.js";
@@ -255,9 +256,36 @@ t("group commit: a pending batch is committed by close()", async () => {
   );
 });
 
-t("prepared only: no statement is compiled after open", async () => {
+t("statements are prepared on first use, once; opening prepares only the few raw ones", async () => {
+  const original = Database.prototype.prepare;
+  let compiled = 0;
+  Database.prototype.prepare = function (this: Database.Database, source: string) {
+    compiled++;
+    return original.call(this, source);
+  } as typeof original;
+  let s: SqliteStorage | undefined;
+  try {
+    s = await openSqliteStorage({ path: freshPath() });
+    const atOpen = compiled;
+    // Pragmas, migrations bookkeeping, the write batch's and the hot read: raw, and few.
+    assert.ok(atOpen < 20, `${atOpen} statements prepared at open`);
+    await s.kv.get("n", "k");
+    assert.is(compiled, atOpen + 1);
+    await s.kv.get("n", "k2");
+    await s.kv.get("n", "k3");
+    assert.is(compiled, atOpen + 1);
+    // Every store made its table on this connection (the others are prepared here, now).
+    assert.ok(prepareAllStatements(s.connection) > 60);
+  } finally {
+    Database.prototype.prepare = original;
+    await s?.close();
+  }
+});
+
+t("prepared only: once every statement is prepared, no store method compiles one", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   const conn = s.connection;
+  prepareAllStatements(conn);
   const original = conn.prepare.bind(conn);
   let compiled = 0;
   conn.prepare = ((source: string) => {

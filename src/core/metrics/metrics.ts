@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { createRequire } from "node:module";
+import type { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { type CounterSeries, type HistogramSeries, SeriesCounter, SeriesHistogram } from "./series.js";
 
 /**
@@ -26,6 +27,20 @@ export interface RouteMetrics {
 /** Default token-count refresh: a scrape never counts the token table more often than this. */
 export const TOKENS_LIVE_REFRESH_MS = 10_000;
 
+/**
+ * prom-client's parts, each required alone: its index loads all of it (push gateway, cluster
+ * aggregation, every default metric and through them @opentelemetry/api: ~75 CommonJS modules, ~20 ms
+ * of every start), while a server needs the registry, counters and gauges to start and the default
+ * metrics only when it is first scraped.
+ */
+const requireProm = createRequire(import.meta.url);
+const prom = {
+  Registry: requireProm("prom-client/lib/registry") as typeof Registry,
+  Counter: requireProm("prom-client/lib/counter") as typeof Counter,
+  Gauge: requireProm("prom-client/lib/gauge") as typeof Gauge,
+  collectDefaultMetrics: (): typeof collectDefaultMetrics => requireProm("prom-client/lib/defaultMetrics") as typeof collectDefaultMetrics,
+};
+
 /** Service names a plugin may give its outbound calls; anything else is recorded as "other". */
 const SERVICE_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -35,14 +50,19 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 export interface MetricsOptions {
   /** How stale warden_tokens_live may be (default TOKENS_LIVE_REFRESH_MS). */
   tokensLiveRefreshMs?: number;
-  /** prom-client's default process_* / nodejs_* metrics (default on). */
+  /**
+   * prom-client's default process_* / nodejs_* metrics (default on), registered on the first scrape:
+   * their GC and event-loop-lag histograms count from then on.
+   */
   defaultMetrics?: boolean;
   /** telemetry prometheus_retention_time in seconds; 0 turns ?format=prometheus off, as in Vault (default 24h). */
   prometheusRetentionSeconds?: number;
 }
 
 export class Metrics {
-  readonly registry = new Registry();
+  private readonly registry = new prom.Registry();
+  /** The default metrics are still to be registered (on the first scrape). */
+  private defaultsPending: boolean;
   /** False when prometheus_retention_time is 0 (Vault: the Prometheus sink is off). */
   readonly prometheusEnabled: boolean;
   private readonly logins: SeriesCounter;
@@ -69,10 +89,10 @@ export class Metrics {
     this.durations = new SeriesHistogram("warden_request_duration_seconds", "Time to answer a request, by HTTP method and mount-level route.", DURATION_BUCKETS, r);
     this.upstreamCount = new SeriesCounter("warden_upstream_requests_total", "Outbound calls to identity services (STS, OCI, JWKS/discovery, KMS) by outcome.", r);
     this.upstreamSeconds = new SeriesHistogram("warden_upstream_request_duration_seconds", "Time of outbound calls to identity services.", DURATION_BUCKETS, r);
-    this.auditFailures = new Counter({ name: "warden_audit_failures_total", help: "Audit entries an audit device failed to write.", registers });
-    this.quotaRejections = new Counter({ name: "warden_quota_rejections_total", help: "Requests refused by a quota, by quota type.", labelNames: ["type"], registers });
+    this.auditFailures = new prom.Counter({ name: "warden_audit_failures_total", help: "Audit entries an audit device failed to write.", registers });
+    this.quotaRejections = new prom.Counter({ name: "warden_quota_rejections_total", help: "Requests refused by a quota, by quota type.", labelNames: ["type"], registers });
     const metrics = this;
-    new Gauge({
+    new prom.Gauge({
       name: "warden_tokens_live",
       help: `Tokens in storage (refreshed at most every ${refreshMs / 1000}s).`,
       registers,
@@ -80,7 +100,7 @@ export class Metrics {
         this.set(await metrics.tokensLive(refreshMs));
       },
     });
-    new Gauge({
+    new prom.Gauge({
       name: "warden_sealed",
       help: "1 while this node is sealed, else 0.",
       registers,
@@ -89,7 +109,7 @@ export class Metrics {
       },
     });
     this.unmatched = this.route("unmatched");
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.defaultsPending = options.defaultMetrics !== false;
   }
 
   /** The children a route records into; `login` names the auth mount when the route is a login path. */
@@ -156,7 +176,21 @@ export class Metrics {
 
   /** Prometheus text exposition format. */
   prometheus(): Promise<string> {
-    return this.registry.metrics();
+    return this.scraped().metrics();
+  }
+
+  /** Every metric as prom-client's JSON (sys/metrics' Vault JSON form is made from it). */
+  asJson(): ReturnType<Registry["getMetricsAsJSON"]> {
+    return this.scraped().getMetricsAsJSON();
+  }
+
+  /** The registry as a scrape reads it: the default metrics are registered on the first one. */
+  private scraped(): Registry {
+    if (this.defaultsPending) {
+      this.defaultsPending = false;
+      prom.collectDefaultMetrics()({ register: this.registry });
+    }
+    return this.registry;
   }
 
   get contentType(): string {

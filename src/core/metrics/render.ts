@@ -21,5 +21,5 @@ export async function renderMetrics(metrics: Metrics, format: string | undefined
     return { body: await metrics.prometheus(), contentType: metrics.contentType };
   }
   if (f !== "") throw badRequest(`unsupported metrics format "${f.slice(0, 32)}" (use "prometheus", or none for JSON)`);
-  return { body: JSON.stringify(await vaultJsonForm(metrics.registry, new Date())), contentType: "application/json" };
+  return { body: JSON.stringify(await vaultJsonForm(metrics, new Date())), contentType: "application/json" };
 }

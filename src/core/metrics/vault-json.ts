@@ -1,15 +1,15 @@
-import type { Registry } from "prom-client";
+import type { Metrics } from "./metrics.js";
 
 /**
  * sys/metrics without ?format: Vault's JSON form (go-metrics' in-memory summary), in its shape:
  * Gauges and Counters as {Name, Value, Labels}, histograms as Samples {Name, Count, Sum, Mean, Labels}.
  * Names stay the Prometheus ones (warden has no go-metrics dotted names to mirror).
  */
-export async function vaultJsonForm(registry: Registry, now: Date): Promise<Record<string, unknown>> {
+export async function vaultJsonForm(metrics: Metrics, now: Date): Promise<Record<string, unknown>> {
   const gauges: unknown[] = [];
   const counters: unknown[] = [];
   const samples: unknown[] = [];
-  for (const metric of await registry.getMetricsAsJSON()) {
+  for (const metric of await metrics.asJson()) {
     const type = String(metric.type);
     if (type === "histogram") {
       // Each series appears as buckets, then _sum and _count: pair the last two by their labels.

@@ -2,6 +2,21 @@ import { badRequest } from "../../sdk/errors.js";
 import type { AnyPlugin } from "../../sdk/plugin.js";
 import type { CatalogEntry, PluginCatalog } from "./catalog.js";
 import { type PluginLoader, SHA256_HEX } from "./loader.js";
+import { checkSdkVersion } from "./sdk-compat.js";
+
+/**
+ * A builtin plugin the server imports only when it is first needed (a mount of its type at boot, an
+ * enable, a reload, another node's mount): a start pays only for the methods its mounts use.
+ */
+export interface DeferredPlugin {
+  readonly type: string;
+  load(): Promise<AnyPlugin>;
+}
+
+/** How the server is given a builtin plugin: its definition, or how to import it. */
+export type PluginSource = AnyPlugin | DeferredPlugin;
+
+export const isDeferredPlugin = (p: PluginSource): p is DeferredPlugin => typeof (p as Partial<DeferredPlugin>).load === "function";
 
 /** What a mount runs: the definition, and which build of it (shown by sys/auth as Vault does). */
 export interface ResolvedPlugin {
@@ -30,8 +45,11 @@ export interface Registration {
  * catalog name only; the file comes from the catalog entry, never from a request.
  */
 export class PluginRegistry {
+  /** Deferred builtins being or done importing, by type: concurrent first uses share one import. */
+  private readonly loading = new Map<string, Promise<AnyPlugin>>();
+
   constructor(
-    private readonly builtins: ReadonlyMap<string, AnyPlugin>,
+    private readonly builtins: ReadonlyMap<string, PluginSource>,
     private readonly catalog: PluginCatalog,
     private readonly loader: PluginLoader,
     private readonly builtinVersion: string,
@@ -60,7 +78,7 @@ export class PluginRegistry {
   /** The plugin for a mount type; an external one is re-read and re-verified against its pin. */
   async resolve(type: string): Promise<ResolvedPlugin> {
     const builtin = this.builtins.get(type);
-    if (builtin) return { definition: builtin, builtin: true, version: this.builtinVersionTag, sha256: "" };
+    if (builtin) return { definition: isDeferredPlugin(builtin) ? await this.loadBuiltin(builtin) : builtin, builtin: true, version: this.builtinVersionTag, sha256: "" };
     const entry = await this.entry(type);
     if (!entry) throw badRequest(`unknown auth method type "${type.slice(0, 60)}"`);
     const definition = await this.loader.load(entry);
@@ -85,6 +103,24 @@ export class PluginRegistry {
     const entry: CatalogEntry = { name, type: "auth", command: input.command, sha256, version: input.version, registeredAt: Date.now() };
     await this.catalog.put(entry);
     return entry;
+  }
+
+  /**
+   * Imports a deferred builtin once. A failed import is not kept (the next need tries again) and
+   * fails only what needed it: a mount at boot is listed as failed (503), an enable is a 500.
+   */
+  private loadBuiltin(source: DeferredPlugin): Promise<AnyPlugin> {
+    let pending = this.loading.get(source.type);
+    if (!pending) {
+      pending = source.load().then((definition) => {
+        if (definition.type !== source.type) throw new Error(`builtin plugin "${source.type}" loaded a plugin of type "${String(definition.type)}"`);
+        checkSdkVersion(definition);
+        return definition;
+      });
+      pending.catch(() => this.loading.delete(source.type));
+      this.loading.set(source.type, pending);
+    }
+    return pending;
   }
 
   async deregister(name: string): Promise<void> {

@@ -17,6 +17,8 @@ interface VersionRecord {
  * insert-if-absent, so nodes of one version booting together record it once, with the first time.
  */
 export async function recordRunningVersion(kv: KvStore, clock: Clock, info: BuildInfo = buildInfo()): Promise<void> {
+  // Read first: a restart of a known version writes nothing (so waits for no WAL sync).
+  if ((await kv.get(NAMESPACE, info.version)) !== undefined) return;
   const record: VersionRecord = { build_date: info.buildDate, timestamp_installed: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z") };
   await kv.putIfAbsent(NAMESPACE, info.version, record);
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { builtinPlugins } from "../../../plugins/index.js";
+import { builtinPluginSources } from "../../../plugins/builtin.js";
 import { type ServerConfig, devServerConfig } from "../../config/server-config.js";
 import { type RunningServer, startServer } from "../../server/boot.js";
 import type { AnyPlugin } from "../plugin.js";
@@ -93,7 +93,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   opts.configure?.(config);
   const logs: string[] = [];
   const clock = opts.clock ?? new TestClock();
-  const server = await startServer({ config, plugins: opts.plugins ?? builtinPlugins, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l), clock });
+  const server = await startServer({ config, plugins: opts.plugins ?? builtinPluginSources, policyDir: opts.policyDir ?? null, logSink: (l) => logs.push(l), clock });
   let rootToken = "";
   let unsealKeys: string[] = [];
   const request = async (method: string, path: string, ro: RequestOptions = {}): Promise<TestResponse> => {

@@ -115,7 +115,7 @@ export class PgIdentityStore implements IdentityStore {
     private readonly db: Db,
     private readonly tables: PgTables,
   ) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   async getEntity(id: string): Promise<EntityRecord | undefined> {

@@ -137,7 +137,7 @@ export class PgKvStore implements KvStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {

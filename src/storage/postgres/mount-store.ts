@@ -33,7 +33,7 @@ export class PgMountStore implements MountStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   async list(): Promise<MountRecord[]> {

@@ -30,7 +30,7 @@ export class PgPolicyStore implements PolicyStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   async list(): Promise<PolicyRecord[]> {

@@ -1,7 +1,8 @@
 /**
- * Helpers for statements prepared once at open. Each is a NAMED statement: node-postgres parses it
- * once per pooled connection and afterwards only sends Bind/Execute, and drizzle builds its SQL text
- * once instead of per call. Names only need to be unique per pool, and each Storage owns its pool.
+ * Helpers for prepared statements, each built on its first use (statementsOnFirstUse). Each is a NAMED
+ * statement: node-postgres parses it once per pooled connection and afterwards only sends Bind/Execute,
+ * and drizzle builds its SQL text once instead of per call. Names only need to be unique per pool, and
+ * each Storage owns its pool.
  */
 import { sql, type Column, type Placeholder } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
@@ -9,6 +10,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 export type Db = NodePgDatabase;
 
 export { bind, ph, placeholdersFor, type Placeholders } from "../drizzle-helpers.js";
+import { statementsOnFirstUse } from "../drizzle-helpers.js";
 
 /**
  * "starts with" as an index range: column >= prefix AND column < successor(prefix), under the
@@ -45,13 +47,14 @@ interface Executable {
  * built here rethrow the driver's own error instead: its message names the failure, not the data,
  * and its SQLSTATE `code` stays for isStorageUnavailable / isUniqueViolation.
  */
-export function withDriverErrors<T extends Record<string, Executable>>(statements: T): T {
-  for (const st of Object.values(statements)) {
-    const execute = st.execute.bind(st) as (...args: unknown[]) => Promise<unknown>;
-    (st as { execute: (...args: unknown[]) => Promise<unknown> }).execute = (...args) =>
+export function withDriverErrors<T extends Record<string, Executable>>(db: Db, build: (db: Db) => T): T {
+  // Each statement is built and named on its first use (statementsOnFirstUse), its errors unwrapped then.
+  return statementsOnFirstUse(db, build, (statement) => {
+    const st = statement as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
+    const execute = st.execute.bind(st);
+    st.execute = (...args) =>
       execute(...args).catch(rethrowDriverError);
-  }
-  return statements;
+  });
 }
 
 export function rethrowDriverError(err: unknown): never {

@@ -22,7 +22,7 @@ export class PgSystemStore implements SystemStore {
   readonly #q: ReturnType<typeof prepare>;
 
   constructor(db: Db, tables: PgTables) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   async get(key: string): Promise<string | undefined> {

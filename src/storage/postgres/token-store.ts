@@ -102,7 +102,7 @@ export class PgTokenStore implements TokenStore {
     private readonly db: Db,
     private readonly tables: PgTables,
   ) {
-    this.#q = withDriverErrors(prepare(db, tables));
+    this.#q = withDriverErrors(db, (d) => prepare(d, tables));
   }
 
   /**

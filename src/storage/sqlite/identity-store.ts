@@ -8,7 +8,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import type { EntityAliasRecord, EntityRecord, GroupRecord, IdentityStore } from "../types.js";
-import { bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { bind, ph, placeholdersFor, statementsOnFirstUse, type Db } from "./prepared.js";
 import { entities, entityAliases, groups } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -113,7 +113,7 @@ export class SqliteIdentityStore implements IdentityStore {
     db: Db,
     private readonly batch: WriteBatch,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
   }
 
   async getEntity(id: string): Promise<EntityRecord | undefined> {

@@ -10,7 +10,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { KvStore } from "../types.js";
-import { startsWith, ph, type Db } from "./prepared.js";
+import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { claims, counted, counters, kv } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -141,7 +141,7 @@ export class SqliteKvStore implements KvStore {
     private readonly batch: WriteBatch,
     conn: Database.Database,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
     this.#getWithCounter = prepareGetWithCounter(conn);
   }
 

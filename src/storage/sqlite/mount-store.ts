@@ -1,7 +1,7 @@
 /** The auth mount table. Small and read at boot; writes go through the batch like every write. */
 import { eq, sql } from "drizzle-orm";
 import type { MountRecord, MountStore } from "../types.js";
-import { bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { bind, ph, placeholdersFor, statementsOnFirstUse, type Db } from "./prepared.js";
 import { mounts } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -35,7 +35,7 @@ export class SqliteMountStore implements MountStore {
     db: Db,
     private readonly batch: WriteBatch,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
   }
 
   async list(): Promise<MountRecord[]> {

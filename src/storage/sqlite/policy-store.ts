@@ -4,7 +4,7 @@
  */
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { PolicyRecord, PolicyStore } from "../types.js";
-import { bind, ph, placeholdersFor, type Db } from "./prepared.js";
+import { bind, ph, placeholdersFor, statementsOnFirstUse, type Db } from "./prepared.js";
 import { policies } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -33,7 +33,7 @@ export class SqlitePolicyStore implements PolicyStore {
     db: Db,
     private readonly batch: WriteBatch,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
   }
 
   async list(): Promise<PolicyRecord[]> {

@@ -1,14 +1,14 @@
 /**
- * Small helpers for statements prepared once at open. Drizzle builds SQL per call unless a query is
- * prepared (measured 9x slower on a PK read), so every store prepares everything in its constructor
- * and only binds values afterwards.
+ * Small helpers for prepared statements. Drizzle builds SQL per call unless a query is prepared
+ * (measured 9x slower on a PK read), so every store writes its statements as one table, prepared
+ * each on its first use (statementsOnFirstUse), and afterwards only binds values.
  */
 import { sql, type Column, type Placeholder } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 
 export type Db = BetterSQLite3Database;
 
-export { bind, ph, placeholdersFor, type Placeholders } from "../drizzle-helpers.js";
+export { bind, ph, placeholdersFor, prepareAllStatements, statementsOnFirstUse, type Placeholders } from "../drizzle-helpers.js";
 
 /**
  * Upper bound for "starts with": a TEXT compares below its prefix followed by byte 0xFF, which never

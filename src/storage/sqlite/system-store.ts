@@ -1,7 +1,7 @@
 /** Small system records (init state, keys). putIfAbsent is one INSERT ... DO NOTHING: exactly one racer wins. */
 import { eq, sql } from "drizzle-orm";
 import type { SystemStore } from "../types.js";
-import { ph, type Db } from "./prepared.js";
+import { ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { system } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -26,7 +26,7 @@ export class SqliteSystemStore implements SystemStore {
     db: Db,
     private readonly batch: WriteBatch,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
   }
 
   async get(key: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import { and, count, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm"
 import { alias } from "drizzle-orm/sqlite-core";
 import type Database from "better-sqlite3";
 import { MAX_TOKEN_DEPTH, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
-import { startsWith, ph, type Db } from "./prepared.js";
+import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { tokens } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -193,7 +193,7 @@ export class SqliteTokenStore implements TokenStore {
     private readonly batch: WriteBatch,
     conn: Database.Database,
   ) {
-    this.#q = prepare(db);
+    this.#q = statementsOnFirstUse(db, prepare);
     this.#hotRead = prepareHotRead(conn);
     this.#insert = prepareInsert(conn);
     // Live tokens under a lease-count quota's path (tokens_path index; the range spells "starts with"),

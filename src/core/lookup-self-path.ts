@@ -17,7 +17,7 @@ import type { Acl } from "./policy/types.js";
 import type { MountEntry } from "./mounts/mount-table.js";
 import { dataOnlyBodyJson } from "./framework/response-envelope.js";
 import type { PipelineDeps } from "./request-pipeline.js";
-import { type BoundPath, route } from "./framework/bound-path.js";
+import { route } from "./framework/bound-path.js";
 import { routeMetrics } from "./metrics/route-label.js";
 import type { RouteMetrics } from "./metrics/metrics.js";
 import type { QuotaTarget } from "./quotas/quota-rules.js";
@@ -46,8 +46,6 @@ const declined = (): undefined => undefined;
 
 /** Where the path is served now (mounts can change): the token store's own lookup-self, or nothing. */
 interface Served {
-  entry: MountEntry;
-  bound: BoundPath;
   route: RouteMetrics;
   quota: QuotaTarget;
 }
@@ -129,8 +127,6 @@ export class LookupSelfPath {
     const rules = match.bound.rules;
     if (rules.unauthenticated || rules.sudo || rules.lockout || Object.keys(rules.fields).length > 0) return undefined;
     const value: Served = {
-      entry,
-      bound: match.bound,
       route: routeMetrics(this.deps.metrics, entry, match.bound),
       quota: { path: PATH, mountPath: entry.record.path, role: undefined },
     };

@@ -86,15 +86,15 @@ export class TokenService {
     return token !== undefined && TOKEN_SHAPE.test(token);
   }
 
-  /** authenticate's one prepared read, before its checks (usable). */
+  /** The token's one prepared read, before any check (authenticate: usable; find: live). */
   read(token: string): Promise<TokenRecord | undefined> {
     return this.storage.tokens.get(this.hash(token));
   }
 
   /** Looks a token up as an operand (lookup, renew, revoke by value); undefined when unusable. */
   async find(token: string, now = this.clock.now()): Promise<TokenRecord | undefined> {
-    if (!TOKEN_SHAPE.test(token)) return undefined;
-    const record = await this.storage.tokens.get(this.hash(token));
+    if (!this.wellFormed(token)) return undefined;
+    const record = await this.read(token);
     return record && this.live(record, now) ? record : undefined;
   }
 

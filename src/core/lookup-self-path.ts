@@ -15,13 +15,13 @@
  */
 import type { Acl } from "./policy/types.js";
 import type { MountEntry } from "./mounts/mount-table.js";
-import { dataOnlyBodyJson } from "./framework/response-envelope.js";
 import type { PipelineDeps } from "./request-pipeline.js";
 import { route } from "./framework/bound-path.js";
 import { routeMetrics } from "./metrics/route-label.js";
 import type { RouteMetrics } from "./metrics/metrics.js";
 import type { QuotaTarget } from "./quotas/quota-rules.js";
-import { lookupData } from "./tokens/token-views.js";
+import { remainingTtl } from "./tokens/token-views.js";
+import { LookupBody } from "./tokens/lookup-body.js";
 import type { EntitySnapshot } from "./identity/identity-service.js";
 import type { TokenRecord } from "../storage/types.js";
 
@@ -32,15 +32,19 @@ export interface LookupSelfRequest {
   clientAddress: string | undefined;
 }
 
-/** A complete answer: the status and the JSON body, sent with the generic path's JSON headers. */
+/** A complete answer: the status, the JSON body and its length in bytes, sent with the generic path's JSON headers. */
 export interface LookupSelfAnswer {
   status: number;
   body: string;
+  length: number;
 }
 
+/** An answer now, none (take the generic path), or either later (a read or an entity to wait for). */
+export type LookupSelfOutcome = LookupSelfAnswer | undefined | Promise<LookupSelfAnswer | undefined>;
+
 const PATH = "auth/token/lookup-self";
-const DENIED: LookupSelfAnswer = { status: 403, body: JSON.stringify({ errors: ["permission denied"] }) };
-const GENERIC: Promise<undefined> = Promise.resolve(undefined);
+const DENIED_BODY = JSON.stringify({ errors: ["permission denied"] });
+const DENIED: LookupSelfAnswer = { status: 403, body: DENIED_BODY, length: Buffer.byteLength(DENIED_BODY) };
 /** Anything that throws (storage away, a keyring to reload...): the generic path answers it, from the start. */
 const declined = (): undefined => undefined;
 
@@ -50,11 +54,28 @@ interface Served {
   quota: QuotaTarget;
 }
 
+/**
+ * What a token's answer was derived from besides its record: its entity's snapshot and the policies'
+ * generation (the ACL decision). The body is undefined when that ACL refuses the read.
+ */
+interface Derived {
+  entity: EntitySnapshot | undefined;
+  generation: number;
+  body: LookupBody | undefined;
+}
+
 export type RecordRequest = (route: RouteMetrics, method: string, started: number, requestId: string) => void;
 
 export class LookupSelfPath {
   /** Whether each compiled ACL lets `read` on the path: ACLs are immutable and recompiled on change. */
   private readonly reads = new WeakMap<Acl, boolean>();
+  /**
+   * The serialised answer per shared token record (TokenService.peek: one object per unchanged row),
+   * so a token looked up again costs its read, its checks and a splice. Kept by the record, never by
+   * the token: the token's row is still read on every request, and a revoked, renewed or changed
+   * row is a missing or another record at once.
+   */
+  private readonly derived = new WeakMap<TokenRecord, Derived>();
   private served: { entry: MountEntry; remainder: string; value: Served } | undefined;
 
   constructor(
@@ -63,43 +84,63 @@ export class LookupSelfPath {
   ) {}
 
   /**
-   * The answer, or undefined: take the generic path. One promise chain from the token's read to the
-   * answer (no async layers: each costs a promise and a microtask on the hottest request).
+   * The answer, or undefined: take the generic path. With a storage that reads synchronously (SQLite)
+   * and the entity's snapshot cached, the answer is given in the same call: no promise, no microtask.
    */
-  answer(req: LookupSelfRequest): Promise<LookupSelfAnswer | undefined> {
+  answer(req: LookupSelfRequest): LookupSelfOutcome {
     const started = performance.now();
     const { audit, quotas, tokens } = this.deps;
-    if (audit.active) return GENERIC;
+    if (audit.active) return undefined;
     const served = this.where();
-    if (!served || !quotas.rateFree(served.quota)) return GENERIC;
-    const done = (answer: LookupSelfAnswer | undefined): LookupSelfAnswer | undefined => {
-      if (answer) this.recordRequest(served.route, "GET", started, req.id);
-      return answer;
-    };
-    if (!tokens.wellFormed(req.token)) return Promise.resolve(done(DENIED));
+    if (!served || !quotas.rateFree(served.quota)) return undefined;
+    if (!tokens.wellFormed(req.token)) return this.done(served, started, req, DENIED);
     const now = tokens.clock.now();
-    return tokens.read(req.token).then(
-      (record) => {
-        if (!record || !tokens.usable(record, req.clientAddress, now)) return done(DENIED);
-        // A use is taken, and the last one revokes, on the generic path only.
-        if (record.numUses !== 0) return undefined;
-        if (!record.entityId) return done(this.view(req, record, undefined));
-        if (record.entityDisabled) return done(DENIED);
-        const known = this.deps.identity.cached(record.entityId);
-        if (known) return done(this.view(req, record, known));
-        return this.deps.identity.snapshot(record.entityId).then((entity) => done(this.view(req, record, entity)), declined);
-      },
-      declined,
-    );
+    let read: TokenRecord | undefined | Promise<TokenRecord | undefined>;
+    try {
+      read = tokens.peek(req.token);
+      if (!(read instanceof Promise)) return this.checked(req, served, started, now, read);
+    } catch {
+      return undefined;
+    }
+    return read.then((record) => this.checked(req, served, started, now, record), declined);
+  }
+
+  /** authenticate's checks of the read, then the answer (a use count: the generic path's). */
+  private checked(req: LookupSelfRequest, served: Served, started: number, now: number, record: TokenRecord | undefined): LookupSelfOutcome {
+    if (!record || !this.deps.tokens.usable(record, req.clientAddress, now)) return this.done(served, started, req, DENIED);
+    // A use is taken, and the last one revokes, on the generic path only.
+    if (record.numUses !== 0) return undefined;
+    if (!record.entityId) return this.done(served, started, req, this.view(req, record, undefined, now));
+    if (record.entityDisabled) return this.done(served, started, req, DENIED);
+    const known = this.deps.identity.cached(record.entityId);
+    if (known) return this.done(served, started, req, this.view(req, record, known, now));
+    return this.deps.identity.snapshot(record.entityId).then((entity) => this.done(served, started, req, this.view(req, record, entity, now)), declined);
+  }
+
+  private done(served: Served, started: number, req: LookupSelfRequest, answer: LookupSelfAnswer): LookupSelfAnswer {
+    this.recordRequest(served.route, "GET", started, req.id);
+    return answer;
   }
 
   /** The answer for a usable token and its entity (undefined or disabled: gone or disabled, refused). */
-  private view(req: LookupSelfRequest, record: TokenRecord, entity: EntitySnapshot | undefined): LookupSelfAnswer {
+  private view(req: LookupSelfRequest, record: TokenRecord, entity: EntitySnapshot | undefined, now: number): LookupSelfAnswer {
     if (record.entityId && (!entity || entity.entity.disabled)) return DENIED;
+    const body = this.bodyOf(record, entity);
+    if (!body) return DENIED;
+    const { body: text, length } = body.answer(req.id, req.token, remainingTtl(record, now));
+    return { status: 200, body: text, length };
+  }
+
+  /** The token's serialised answer, when its ACL lets it read the path: kept while record, entity and policies are the same. */
+  private bodyOf(record: TokenRecord, entity: EntitySnapshot | undefined): LookupBody | undefined {
+    const generation = this.deps.policies.generation;
+    const known = this.derived.get(record);
+    if (known !== undefined && known.entity === entity && known.generation === generation) return known.body;
     const acl = this.deps.policies.aclFor(record.policies, entity);
-    if (!acl.root && !this.allowsRead(acl)) return DENIED;
-    const data = lookupData(record, req.token, this.deps.tokens.clock.now(), entity?.identityPolicies ?? []);
-    return { status: 200, body: dataOnlyBodyJson(req.id, data) };
+    const body = acl.root || this.allowsRead(acl) ? LookupBody.of(record, entity?.identityPolicies ?? []) : undefined;
+    // A record read afresh per request (PostgreSQL) would only fill the map.
+    if (this.deps.tokens.peeksShared) this.derived.set(record, { entity, generation, body });
+    return body;
   }
 
   private allowsRead(acl: Acl): boolean {

@@ -21,7 +21,7 @@ import { MAX_QUOTA_ROLE, type QuotaTarget } from "./quotas/quota-rules.js";
 import type { TokenAuth } from "./tokens/token-views.js";
 import type { WrapInfo } from "./framework/response-envelope.js";
 import type { ResponseWrapping } from "./wrapping/response-wrapping.js";
-import { type LookupSelfAnswer, LookupSelfPath, type LookupSelfRequest } from "./lookup-self-path.js";
+import { LookupSelfPath, type LookupSelfOutcome, type LookupSelfRequest } from "./lookup-self-path.js";
 
 /** A request as the core sees it: no HTTP types. */
 export interface LogicalRequest {
@@ -97,9 +97,10 @@ export class RequestPipeline {
 
   /**
    * `GET auth/token/lookup-self` answered completely by hand (lookup-self-path.ts), or undefined:
-   * something applies that only handle() does, and the request must take it.
+   * something applies that only handle() does, and the request must take it. Given in the same call
+   * when it can be (SQLite), else as a promise.
    */
-  lookupSelf(req: LookupSelfRequest): Promise<LookupSelfAnswer | undefined> {
+  lookupSelf(req: LookupSelfRequest): LookupSelfOutcome {
     return this.lookupSelfPath.answer(req);
   }
 

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { RequestListener, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { SealManager } from "../core/seal/manager.js";
-import type { LookupSelfAnswer } from "../core/lookup-self-path.js";
+import type { LookupSelfAnswer, LookupSelfOutcome } from "../core/lookup-self-path.js";
 import { requestToken } from "./request-token.js";
 
 const URL = "/v1/auth/token/lookup-self";
@@ -40,9 +40,14 @@ function fastHeaders(rawHeaders: string[]): { token: string; forwardedFor: strin
 }
 
 function send(res: ServerResponse, answer: LookupSelfAnswer): void {
-  // The app's JSON headers (app.ts JSON_HEADERS), with the length it gives a string body.
-  res.writeHead(answer.status, ["content-type", "application/json", "cache-control", "no-store", "Content-Length", String(Buffer.byteLength(answer.body))]);
-  res.end(answer.body);
+  try {
+    // The app's JSON headers (app.ts JSON_HEADERS), with the length it gives a string body.
+    res.writeHead(answer.status, ["content-type", "application/json", "cache-control", "no-store", "Content-Length", String(answer.length)]);
+    res.end(answer.body);
+  } catch {
+    // Writing the answer failed (the connection is gone): nothing more can be sent on it.
+    res.destroy();
+  }
 }
 
 export function lookupSelfFront(seal: SealManager, addressOf: (socket: Socket, forwardedFor: string[] | undefined) => string | undefined): (app: RequestListener) => RequestListener {
@@ -58,13 +63,18 @@ export function lookupSelfFront(seal: SealManager, addressOf: (socket: Socket, f
     } catch {
       return app(req, res);
     }
-    core.pipeline
-      .lookupSelf({ id: randomUUID(), token: headers.token, clientAddress })
-      .then(
+    let outcome: LookupSelfOutcome;
+    try {
+      outcome = core.pipeline.lookupSelf({ id: randomUUID(), token: headers.token, clientAddress });
+    } catch {
+      return app(req, res);
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
         (answer) => (answer ? send(res, answer) : app(req, res)),
         () => app(req, res),
-      )
-      // Writing the answer failed (the connection is gone): nothing more can be sent on it.
-      .catch(() => res.destroy());
+      );
+    } else if (outcome) send(res, outcome);
+    else app(req, res);
   };
 }

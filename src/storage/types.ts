@@ -104,6 +104,15 @@ export interface TokenStore {
   insertCapped(token: TokenRecord, cap: TokenCap): Promise<boolean | "full">;
   /** The hot path: one prepared read by primary key. */
   get(idHash: string): Promise<TokenRecord | undefined>;
+  /**
+   * get, without a promise when the adapter reads synchronously (SQLite; PostgreSQL has none): the
+   * same one prepared read on every call, whose record is the very object the previous peek of this
+   * id gave as long as the row reads the same, a new one as soon as anything in it differs (so a
+   * caller may key what it derives from a record by the record's identity). The record is frozen:
+   * shared between calls. A promise only when a layer in front must wait (the barrier reloading
+   * its keyring).
+   */
+  peek?(idHash: string): TokenRecord | undefined | Promise<TokenRecord | undefined>;
   getByAccessor(accessor: string): Promise<TokenRecord | undefined>;
   /**
    * Takes one use of a limited token, atomically: returns the uses left after this one (-1 when this

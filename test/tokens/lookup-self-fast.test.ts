@@ -21,6 +21,8 @@ interface Ctx {
   s: TestServer;
   /** Answers given by the fast path itself (not declined). */
   fast: number;
+  /** Of those, answers given in the same call (no promise: a synchronous storage, SQLite). */
+  sameTick: number;
   /** Requests that reached RequestPipeline.handle. */
   generic: number;
   forceGeneric: boolean;
@@ -36,11 +38,21 @@ function instrument(ctx: Ctx): void {
   if (pipeline.instrumented) return;
   pipeline.instrumented = true;
   const lookupSelf = pipeline.lookupSelf.bind(pipeline);
-  pipeline.lookupSelf = async (req) => {
+  // As the edge sees it: an answer in the same call stays one (that path is the one measured).
+  pipeline.lookupSelf = (req) => {
     if (ctx.forceGeneric) return undefined;
-    const answer = await lookupSelf(req);
-    if (answer) ctx.fast++;
-    return answer;
+    const outcome = lookupSelf(req);
+    if (outcome instanceof Promise) {
+      return outcome.then((answer) => {
+        if (answer) ctx.fast++;
+        return answer;
+      });
+    }
+    if (outcome) {
+      ctx.fast++;
+      ctx.sameTick++;
+    }
+    return outcome;
   };
   const handle = pipeline.handle.bind(pipeline);
   pipeline.handle = (req) => {
@@ -52,6 +64,7 @@ function instrument(ctx: Ctx): void {
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
   ctx.fast = 0;
+  ctx.sameTick = 0;
   ctx.generic = 0;
   ctx.forceGeneric = false;
   instrument(ctx);

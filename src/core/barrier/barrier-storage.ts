@@ -126,11 +126,40 @@ async function openGroup(b: Barrier, g: GroupRecord | undefined): Promise<GroupR
 
 const all = <T>(items: T[], open: (t: T) => Promise<T | undefined>): Promise<T[]> => Promise.all(items.map(async (i) => (await open(i))!));
 
+/**
+ * The adapter's peek, opened: its record is the same object while the row is unchanged, so its opened
+ * copy (frozen, as the adapter's) is kept by it and opened once per change of the row, not per read.
+ */
+function peekOpened(b: Barrier, peek: (h: string) => TokenRecord | undefined | Promise<TokenRecord | undefined>): (h: string) => TokenRecord | undefined | Promise<TokenRecord | undefined> {
+  const opened = new WeakMap<TokenRecord, TokenRecord>();
+  const open = (sealed: TokenRecord | undefined): TokenRecord | undefined | Promise<TokenRecord | undefined> => {
+    if (sealed === undefined) return undefined;
+    const known = opened.get(sealed);
+    if (known !== undefined) return known;
+    const blob = sealedOf(sealed.auth?.internal) ?? fail("a token");
+    const keep = (s: TokenSecrets): TokenRecord => {
+      Object.freeze(s.policies);
+      Object.freeze(s.meta);
+      Object.freeze(s.boundCidrs);
+      const record = Object.freeze(withSecrets({ ...sealed }, s));
+      opened.set(sealed, record);
+      return record;
+    };
+    const s = b.decryptJsonNow<TokenSecrets>(blob, aad.token(sealed.idHash));
+    return s instanceof Promise ? s.then(keep) : keep(s);
+  };
+  return (h) => {
+    const sealed = peek(h);
+    return sealed instanceof Promise ? sealed.then(open) : open(sealed);
+  };
+}
+
 function tokenStore(b: Barrier, s: TokenStore): TokenStore {
   return delegate(s, {
     insert: (t) => s.insert(sealToken(b, t)),
     insertCapped: (t, cap) => s.insertCapped(sealToken(b, t), cap),
     get: (h) => s.get(h).then((t) => openToken(b, t)),
+    ...(s.peek ? { peek: peekOpened(b, s.peek.bind(s)) } : {}),
     getByAccessor: (a) => s.getByAccessor(a).then((t) => openToken(b, t)),
   });
 }

@@ -36,6 +36,11 @@ export class PolicyService {
   private readonly aclCache = new Map<string, { acl: Acl; templated: boolean }>();
   /** Fixed policies (response-wrapping): built in, never stored, and winning over any stored namesake. */
   private readonly fixed = new Map<string, { policy: Policy; text: string }>();
+  /**
+   * Bumped whenever a policy's rules may have changed (a write, a delete, a refresh): what was decided
+   * from compiled ACLs under an older value (the lookup-self path's answers) is decided again.
+   */
+  #generation = 0;
   /** Bumped before and after every local write: a refresh that overlapped one reads again. */
   private writes = 0;
 
@@ -114,7 +119,7 @@ export class PolicyService {
     this.parsed.delete(name);
     this.texts.delete(name);
     this.managed.delete(name);
-    this.aclCache.clear();
+    this.policiesChanged();
   }
 
   private async write(record: PolicyRecord): Promise<void> {
@@ -141,7 +146,7 @@ export class PolicyService {
     this.texts.set(record.name, record.text);
     if (record.managedBy) this.managed.set(record.name, record.managedBy);
     else this.managed.delete(record.name);
-    this.aclCache.clear();
+    this.policiesChanged();
   }
 
   /**
@@ -165,9 +170,19 @@ export class PolicyService {
         this.managed.delete(name);
       }
       for (const x of parsed) if (x) this.remember(x.r, x.p);
-      this.aclCache.clear();
+      this.policiesChanged();
       return;
     }
+  }
+
+  /** Changes whenever any policy may have: equal generations, same ACL for the same names and entity. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  private policiesChanged(): void {
+    this.#generation++;
+    this.aclCache.clear();
   }
 
   /**

@@ -91,6 +91,21 @@ export class TokenService {
     return this.storage.tokens.get(this.hash(token));
   }
 
+  /**
+   * read, without a promise when the storage reads synchronously (SQLite: TokenStore.peek, the same
+   * one prepared read), giving the same frozen record while the row is unchanged; elsewhere read itself.
+   */
+  peek(token: string): TokenRecord | undefined | Promise<TokenRecord | undefined> {
+    const idHash = this.hash(token);
+    const store = this.storage.tokens;
+    return store.peek ? store.peek(idHash) : store.get(idHash);
+  }
+
+  /** Whether peek's records are shared while their row is unchanged (worth keeping what is derived from them). */
+  get peeksShared(): boolean {
+    return this.storage.tokens.peek !== undefined;
+  }
+
   /** Looks a token up as an operand (lookup, renew, revoke by value); undefined when unusable. */
   async find(token: string, now = this.clock.now()): Promise<TokenRecord | undefined> {
     if (!this.wellFormed(token)) return undefined;

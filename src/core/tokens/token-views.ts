@@ -51,6 +51,9 @@ export const allPolicies = (a: TokenAuth): string[] => [...new Set([...a.record.
 /** The token's metadata as Vault shows it: null when there is none. */
 export const shownMeta = (record: TokenRecord): Record<string, string> | null => (Object.keys(record.meta).length === 0 ? null : record.meta);
 
+/** Lookup's `ttl`: whole seconds left (0 for a token that never expires, never below 0). */
+export const remainingTtl = (record: TokenRecord, now: number): number => (record.expiresAt === 0 ? 0 : Math.max(0, Math.floor((record.expiresAt - now) / 1000)));
+
 export function lookupData(record: TokenRecord, id: string, now = Date.now(), identityPolicies: string[] = []): Record<string, unknown> {
   const data: Record<string, unknown> = {
     accessor: record.accessor,
@@ -68,7 +71,7 @@ export function lookupData(record: TokenRecord, id: string, now = Date.now(), id
     path: record.path,
     policies: record.policies,
     renewable: record.renewable,
-    ttl: record.expiresAt === 0 ? 0 : Math.max(0, Math.floor((record.expiresAt - now) / 1000)),
+    ttl: remainingTtl(record, now),
     type: "service",
   };
   if (identityPolicies.length > 0) data.identity_policies = identityPolicies;

@@ -19,6 +19,7 @@ import { FALLBACK_AUTOCHECKPOINT_PAGES } from "../../src/storage/sqlite/checkpoi
 import * as schema from "../../src/storage/sqlite/schema.js";
 import { migrate } from "../../src/storage/sqlite/migrate.js";
 import { group, storageContract, token } from "./contract.js";
+import type { TokenRecord } from "../../src/storage/types.js";
 
 const root = mkdtempSync(join(tmpdir(), "warden-sqlite-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
@@ -471,6 +472,37 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       assert.equal(hot, expected[v.idHash] !== undefined ? { ...v, ancestorExpiresAt: expected[v.idHash] } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);
+  } finally {
+    await s.close();
+  }
+});
+
+t("peek: get's read without a promise, the same frozen record while the row is unchanged, a new one after any write", async () => {
+  const s = await openSqliteStorage({ path: freshPath() });
+  try {
+    const peek = (h: string) => s.tokens.peek!(h);
+    const parent = token({ idHash: "p1", expiresAt: 50_000 });
+    const v = token({ idHash: "k1", parentHash: "p1", policies: ["a"], meta: { k: "v" }, expiresAt: 60_000 });
+    await s.tokens.insert(parent);
+    await s.tokens.insert(v);
+    const first = peek("k1");
+    assert.ok(first !== undefined && !(first instanceof Promise));
+    assert.equal(first, await s.tokens.get("k1"));
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.policies) && Object.isFrozen(first.meta));
+    assert.is(peek("k1"), first, "unchanged row: the same object");
+    assert.ok(await s.tokens.renew("k1", { ttl: 10, expiresAt: 70_000, lastRenewalAt: 1 }));
+    const renewed = peek("k1") as TokenRecord;
+    assert.is.not(renewed, first, "renewed: another record");
+    assert.is(renewed.expiresAt, 70_000);
+    assert.is(peek("k1"), renewed);
+    // A change in another row the read joins (the parent's expiry) is a change too.
+    assert.ok(await s.tokens.renew("p1", { ttl: 10, expiresAt: 55_000, lastRenewalAt: 1 }));
+    const reparented = peek("k1") as TokenRecord;
+    assert.is.not(reparented, renewed);
+    assert.is(reparented.ancestorExpiresAt, 55_000);
+    assert.is(await s.tokens.revokeTree("k1"), 1);
+    assert.is(peek("k1"), undefined, "revoked: gone on the next read");
+    assert.is(peek("missing"), undefined);
   } finally {
     await s.close();
   }

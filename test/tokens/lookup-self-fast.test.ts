@@ -179,11 +179,53 @@ t("an AppRole login token with its entity, aliases and identity policies: the sa
   assert.equal(p.fast.body.data.identity_policies, ["extra", "grouped"]);
   assert.is(p.fast.body.data.entity_id, entityId);
   assert.is(p.fast.body.data.meta.runner, "r1");
+  // The entity's policies change after its answer was kept: the next answer shows them, as the generic path.
+  assert.is((await s.write(`identity/entity/id/${entityId}`, { policies: ["extra", "more"] })).status, 200);
+  const changed = await pair(ctx, token);
+  assert.ok(changed.answeredFast);
+  assertSame(changed, "entity changed");
+  assert.equal(changed.fast.body.data.identity_policies, ["extra", "grouped", "more"]);
   // A disabled entity stops its tokens: 403 on both paths.
   assert.is((await s.write(`identity/entity/id/${entityId}`, { disabled: true })).status, 200);
   const off = await pair(ctx, token);
   assert.is(off.fast.status, 403);
   assertSame(off, "disabled entity");
+});
+
+t("an answer kept per token row: the next second, a policy change, a renewal and a revocation are seen at once, as the generic path", async (ctx) => {
+  const { s } = ctx;
+  const looker = (rule: string) => s.write("sys/policies/acl/looker", { policy: `path "${rule}" { capabilities = ["read"] }` });
+  assert.is((await looker(LOOKUP)).status, 204);
+  const token = await created(ctx, "auth/token/create", { policies: ["looker"], no_default_policy: true, ttl: "1h" });
+  const fastPair = async (what: string, status: number): Promise<Pair> => {
+    const p = await pair(ctx, token);
+    assert.is(p.fast.status, status, `${what}: ${p.fast.text}`);
+    assert.ok(p.answeredFast, `${what}: answered by the fast path`);
+    assertSame(p, what);
+    return p;
+  };
+  const sameTick = ctx.sameTick;
+  const first = (await fastPair("first", 200)).fast.body.data;
+  await fastPair("again: the kept answer", 200);
+  // With SQLite, the answer is given in the same call: no promise between the read and the answer.
+  if (TEST_STORAGE === "sqlite") assert.ok(ctx.sameTick >= sameTick + 2, "answered in the same call");
+  s.clock.advance(10_000);
+  const later = (await fastPair("ten seconds on", 200)).fast.body.data;
+  assert.ok(first.ttl - later.ttl >= 10 && first.ttl - later.ttl <= 11, `ttl ${first.ttl} then ${later.ttl}`);
+  assert.is(later.accessor, first.accessor);
+  // The token's policy stops granting lookup-self (the row is the same): refused at once; then grants again.
+  assert.is((await looker("sys/mounts")).status, 204);
+  await fastPair("policy no longer grants", 403);
+  assert.is((await looker(LOOKUP)).status, 204);
+  await fastPair("policy grants again", 200);
+  // A renewal changes the row: the next answer is the renewed token's.
+  assert.is((await s.write("auth/token/renew", { token, increment: "2h" })).status, 200);
+  const renewed = (await fastPair("renewed", 200)).fast.body.data;
+  assert.ok(renewed.last_renewal_time > 0);
+  assert.ok(renewed.ttl > later.ttl + 3000, `renewed ttl ${renewed.ttl}`);
+  // Revoked: the kept answer is never given again.
+  assert.is((await s.write("auth/token/revoke", { token })).status, 204);
+  await fastPair("revoked", 403);
 });
 
 t("refusals: bad, malformed, missing token, revoked or expired parent, unmatched CIDR, a policy without lookup-self", async (ctx) => {

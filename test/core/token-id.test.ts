@@ -11,8 +11,8 @@ test("the precomputed hasher is exactly HMAC-SHA256, for short, block-size and l
     const key = randomBytes(size);
     const h = hmacSha256Hex(key);
     // The reused buffers: short after long (nothing of the longer one left over), the fitting limit,
-    // three-byte characters at it, and a token past it.
-    const tokens = ["hvs.abc", "", "é-unicode-ü", "x".repeat(1000), "hvs.ab", "y".repeat(341), "€".repeat(341), "z".repeat(342), "€".repeat(342), "hvs.abc"];
+    // three-byte characters at it, a token past it, and texts of one byte length again (the kept views).
+    const tokens = ["hvs.abc", "", "é-unicode-ü", "x".repeat(1000), "hvs.ab", "y".repeat(341), "€".repeat(341), "z".repeat(342), "€".repeat(342), "hvs.abc", "hvs.abd", "hvs.\u00e9b"];
     for (const token of tokens) assert.is(h(token), reference(key, token), `key ${size}, token ${token.slice(0, 10)} (${token.length})`);
   }
 });

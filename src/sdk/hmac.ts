@@ -35,9 +35,9 @@ export function hmacSha256Hex(key: Buffer): (text: string) => string {
     }
     const n = BLOCK + innerScratch.write(text, BLOCK, "utf8");
     const innerInput = (views[n] ??= innerScratch.subarray(0, n));
-    // The inner digest as a latin1 string (one char per byte) instead of a Buffer: a Buffer result
+    // The inner digest as a "binary" (latin1) string, one char per byte, instead of a Buffer: a Buffer result
     // costs ~0.4 µs more per digest to allocate than the 32-character string.
-    outerScratch.write(hash("sha256", innerInput, "latin1"), BLOCK, "latin1");
+    outerScratch.write(hash("sha256", innerInput, "binary"), BLOCK, "binary");
     return hash("sha256", outerScratch, "hex");
   };
 }

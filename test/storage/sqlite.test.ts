@@ -450,7 +450,7 @@ t("WAL checkpoints run in the background worker, not in a COMMIT on the event lo
   }
 });
 
-t("the hot token read (raw statement, hand-written mapping) equals drizzle's mapped read by accessor", async () => {
+t("the hot token read (raw statement, hand-written mapping) and peek's equal drizzle's mapped read by accessor", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   try {
     const variants = [
@@ -469,6 +469,8 @@ t("the hot token read (raw statement, hand-written mapping) equals drizzle's map
       await s.tokens.insert(v);
       const hot = await s.tokens.get(v.idHash);
       assert.equal(hot, await s.tokens.getByAccessor(v.accessor));
+      // peek's one-text form of the same read maps to the same record.
+      assert.equal(s.tokens.peek!(v.idHash), hot);
       assert.equal(hot, expected[v.idHash] !== undefined ? { ...v, ancestorExpiresAt: expected[v.idHash] } : v);
     }
     assert.is(await s.tokens.get("missing"), undefined);

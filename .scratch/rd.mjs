@@ -1,0 +1,28 @@
+import { openSqliteStorage } from "/work/wt/lookup/dist/src/storage/sqlite/index.js";
+import { HOT_READ_SQL } from "/work/wt/lookup/dist/src/storage/sqlite/token-store.js";
+import Database from "better-sqlite3";
+import { mkdtempSync } from "node:fs"; import { join } from "node:path"; import { tmpdir } from "node:os";
+const path = join(mkdtempSync(join(tmpdir(),"rd-")),"w.db");
+const s = await openSqliteStorage({ path });
+const base = { accessor:"a", parentHash:null, policies:[], path:"auth/token/create", mountAccessor:"auth_token_1", meta:{}, displayName:"", numUses:0, createdAt:Date.now(), ttl:3600, expiresAt:Date.now()+3600e3, explicitMaxTtl:0, maxTtl:0, period:0, renewable:true, lastRenewalAt:0, entityId:"", boundCidrs:[], role:"", auth:{alias:"",metadata:{},internal:{$barrier:"wb1:"+"A".repeat(300)}}, loginRole:"" };
+for (let i=0;i<1000;i++) await s.tokens.insert({...base, idHash:"r"+String(i).padStart(63,"0"), accessor:"ra"+i});
+await s.tokens.insert({...base, idHash:"c".repeat(64), accessor:"child", parentHash:"r"+String(5).padStart(63,"0")});
+await s.close();
+const db = new Database(path);
+db.prepare("BEGIN").run();
+const N=200000;
+function bench(name, st, arg){ for(let i=0;i<20000;i++) st.get(arg); const t=process.hrtime.bigint(); for(let i=0;i<N;i++) st.get(arg); console.log(name, (Number(process.hrtime.bigint()-t)/N/1000).toFixed(3),"µs"); }
+const id = "c".repeat(64);
+bench("hot read", db.prepare(HOT_READ_SQL).raw(true), id);
+bench("no joins all cols", db.prepare("SELECT * FROM tokens WHERE id_hash = ?").raw(true), id);
+bench("one col", db.prepare("SELECT num_uses FROM tokens WHERE id_hash = ?").raw(true), id);
+bench("one col pluck", db.prepare("SELECT num_uses FROM tokens WHERE id_hash = ?").pluck(), id);
+bench("auth only", db.prepare("SELECT auth FROM tokens WHERE id_hash = ?").pluck(), id);
+bench("hot read object mode", db.prepare(HOT_READ_SQL), id);
+const cols = HOT_READ_SQL.slice(HOT_READ_SQL.indexOf("SELECT")+6, HOT_READ_SQL.indexOf("FROM tokens t"));
+const from = HOT_READ_SQL.slice(HOT_READ_SQL.indexOf("FROM tokens t"));
+const js = db.prepare(`SELECT json_array(${cols}) ${from}`).pluck();
+bench("json_array pluck", js, id);
+console.log(js.get(id).length, js.get(id).slice(0,200));
+const cat = db.prepare(`SELECT t.id_hash||char(31)||t.accessor||char(31)||ifnull(t.parent_hash,'')||char(31)||t.policies||char(31)||t.path||char(31)||t.mount_accessor||char(31)||t.meta||char(31)||t.display_name||char(31)||t.num_uses||char(31)||t.created_at||char(31)||t.ttl||char(31)||t.expires_at||char(31)||t.explicit_max_ttl||char(31)||t.max_ttl||char(31)||t.period||char(31)||t.renewable||char(31)||t.last_renewal_at||char(31)||t.entity_id||char(31)||t.bound_cidrs||char(31)||t.role||char(31)||ifnull(t.auth,'')||char(31)||t.login_role ${from}`).pluck();
+bench("concat pluck (approx)", cat, id);

@@ -112,7 +112,7 @@ export const HOT_READ_SQL = `SELECT ${HOT_READ_COLUMNS}
  * peek's form of the hot read: the same row as one text, a JSON array of the same columns in the same
  * order. better-sqlite3 makes a JS value per column (~0.13 µs each: 24 of them cost more than the
  * read), so one text costs half the read (~2.4 µs instead of ~5 in a micro-benchmark), and comparing it
- * with the previous read of the id is one string comparison. Exported for bench/lookup-floor.mjs.
+ * with the previous read of the id is one string comparison.
  */
 export const PEEK_READ_SQL = `SELECT json_array(${HOT_READ_COLUMNS})
          ${HOT_READ_FROM}`;

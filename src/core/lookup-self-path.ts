@@ -2,9 +2,11 @@
  * `GET auth/token/lookup-self`, the hottest request, answered without the generic pipeline's layers
  * (hono's router, the field parser, the call context, the envelope objects, the audit trail's
  * bookkeeping) but with what they would decide for it done here by hand, the same way: the token's one
- * prepared read (TokenService.authenticate), its entity (disabled: refused), the compiled ACL of its
- * policies, Vault's lookup data (token-views.ts) in the response envelope (response-envelope.ts), and
- * the request's metrics and debug line (recordRequest).
+ * prepared read and authenticate's checks (TokenService.peek, usable), its entity (disabled: refused),
+ * the compiled ACL of its policies, Vault's lookup data (token-views.ts) in the response envelope
+ * (response-envelope.ts, both through tokens/lookup-body.ts), and the request's metrics and debug line
+ * (recordRequest). The row is read on every request; what is derived from it (the ACL decision and the
+ * serialised answer) is kept while the row, the entity's snapshot and the policies are unchanged.
  *
  * Whenever something applies that this path does not do by hand, it answers nothing and the caller
  * takes the generic path (RequestPipeline.handle), which then does everything from the start: an

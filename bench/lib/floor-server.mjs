@@ -1,14 +1,13 @@
 // The floor of a lookup-self: a bare node:http server (as bench/bare-server.mjs) that makes the same
-// per-request work warden cannot skip: the token's HMAC (warden/sdk hmacSha256Hex itself), warden's hot
+// per-request work warden cannot skip: the token's HMAC (two SHA-256, as warden/sdk hmacSha256Hex), warden's hot
 // read (the same prepared SQL, array mode, on a warden database, inside a long-lived read
 // transaction as write-batch.ts keeps one) and a lookup-sized JSON answer built from the row. No
 // barrier open, no ACL, no metrics: what is left above this in warden is warden's own.
 // Usage: node bench/lib/floor-server.mjs <port> <warden.db> <accessor of the token to read>
 import { createServer } from "node:http";
-import { randomBytes } from "node:crypto";
+import { hash } from "node:crypto";
 import Database from "better-sqlite3";
 import { HOT_READ_SQL } from "../../dist/src/storage/sqlite/token-store.js";
-import { hmacSha256Hex } from "../../dist/src/sdk/hmac.js";
 
 const [port, dbPath, accessor] = process.argv.slice(2);
 const db = new Database(dbPath, { readonly: true });
@@ -16,13 +15,16 @@ const idHash = db.prepare("SELECT id_hash FROM tokens WHERE accessor = ?").pluck
 if (!idHash) throw new Error(`no token with accessor ${accessor}`);
 const read = db.prepare(HOT_READ_SQL).raw(true);
 db.prepare("BEGIN").run();
-const tokenHash = hmacSha256Hex(randomBytes(32));
+const inner = Buffer.alloc(64 + 1024, 0x36);
+const outer = Buffer.alloc(64 + 32, 0x5c);
 
 const server = createServer((req, res) => {
   req.resume();
   req.on("end", () => {
     const token = req.headers["x-vault-token"] ?? "";
-    tokenHash(token);
+    const n = inner.write(token, 64, "utf8");
+    hash("sha256", inner.subarray(0, 64 + n), "buffer").copy(outer, 64);
+    hash("sha256", outer, "hex");
     const r = read.get(idHash);
     const body = JSON.stringify({
       request_id: "00000000-0000-4000-8000-000000000000", lease_id: "", renewable: false, lease_duration: 0,

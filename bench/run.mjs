@@ -157,12 +157,36 @@ async function scenarioLookup() {
     headers: { "X-Vault-Token": withEntity },
     watch: { server: w.child.pid },
   });
+  const { data: looked } = await api(w.url, "GET", "auth/token/lookup-self", { token });
   r.profile = await withProfile("lookup-self", w.child, r);
   await stop(w.child);
+  await lookupFloors(b, join(tmp, "lookup", "warden.db"), token, looked.accessor);
   const ratio = round(r.rps / b.rps);
   results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
   const ratioE = round(re.rps / b.rps);
   results.scenarios["lookup-self-entity"] = { ...re, baseline: "bare", baselineRps: b.rps, ratio: ratioE, target: TARGETS["lookup-self"].ratio, pass: ratioE >= TARGETS["lookup-self"].ratio };
+}
+
+/** Server CPU µs per request of a measured run (CPU share of the server's core over req/s). */
+const usPerRequest = (x) => (x?.cpu_pct?.server && x.rps ? Math.round(((x.cpu_pct.server / 100) * 1e7) / x.rps) / 10 : null);
+
+/**
+ * The floor of a lookup-self under the same load (bench/lib/floor-server.mjs on warden's database, the
+ * same token): bare node:http plus one stage of the work no lookup can skip (the token's HMAC, the one
+ * prepared read, the JSON answer built from the row), then all three: the rate no lookup-self on this
+ * stack can pass, whatever warden itself does.
+ */
+async function lookupFloors(b, dbPath, token, accessor) {
+  const out = {};
+  for (const stages of ["hmac", "read", "json", "hmac,read,json", "hmac,narrow,splice"]) {
+    const port = await freePort();
+    const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "lib", "floor-server.mjs"), String(port), dbPath, accessor, stages]);
+    await waitForOutput(child, "listening");
+    const x = await measure(`lookup floor (${stages})`, { ...base, url: `http://127.0.0.1:${port}`, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": token }, watch: { server: child.pid } });
+    await stop(child);
+    out[stages] = { ...x, baseline: "bare", baselineRps: b.rps, ratio: round(x.rps / b.rps), usPerRequest: usPerRequest(x) };
+  }
+  results.scenarios["lookup-floor"] = out;
 }
 
 async function scenarioStatements() {
@@ -431,6 +455,29 @@ for (const s of SCENARIOS) {
 }
 console.log(markdown(results));
 
+function lookupFloorMarkdown(S) {
+  const f = S["lookup-floor"];
+  if (!f) return [];
+  const name = {
+    hmac: "bare + the token's HMAC",
+    read: "bare + warden's one prepared read (the whole row)",
+    json: "bare + the JSON answer built from the row",
+    "hmac,read,json": "floor: all three",
+    "hmac,narrow,splice": "floor with a kept answer: the HMAC, a read of only what changes on a live token, the kept answer with request id, token and ttl spliced in",
+  };
+  const out = [
+    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer); server CPU µs per request = CPU share / req/s.",
+    "",
+    "| server | req/s | ratio to bare | server µs per request |",
+    "|---|---:|---:|---:|",
+    `| bare node:http | ${S.bare.rps} | 1 | ${usPerRequest(S.bare)} |`,
+  ];
+  for (const [k, x] of Object.entries(f)) out.push(`| ${name[k] ?? k} | ${x.rps} | ${x.ratio} | ${x.usPerRequest} |`);
+  for (const k of ["lookup-self", "lookup-self-entity"]) if (S[k]) out.push(`| warden ${k} | ${S[k].rps} | ${S[k].ratio} | ${usPerRequest(S[k])} |`);
+  out.push("");
+  return out;
+}
+
 function markdown(r) {
   const S = r.scenarios;
   const out = [];
@@ -458,6 +505,7 @@ function markdown(r) {
   row("login floor: node:http + the token row's insert, group commit, fdatasync (bench/login-floor.mjs)", S["login-floor"]?.store);
   row("login floor + a login's crypto (token id HMAC, secret id HMAC, one AES-GCM seal)", S["login-floor"]?.crypto);
   out.push("");
+  out.push(...lookupFloorMarkdown(S));
   out.push(...identityNotes(S));
   out.push(...barrierMarkdown(S));
   out.push(...metricsMarkdown(S));

@@ -52,6 +52,13 @@ export class WriteBatch {
   #flushAfterSync = false;
   /** WAL syncs completed (tests: a write is answered only after one). */
   syncs = 0;
+  /**
+   * The -wal file, opened at the first sync and kept for the connection's life (an open and a close
+   * per sync were two more thread-pool round trips per commit). The file is the same inode for as long
+   * as this connection is open: SQLite resets and truncates it in place after a checkpoint, and deletes
+   * it only when the last connection closes.
+   */
+  #walFd: number | undefined;
 
   /**
    * `walPath`: the connection's -wal file, synced after each COMMIT (the connection must run
@@ -218,10 +225,17 @@ export class WriteBatch {
         this.flush();
       }
       this.#sync();
+      if (this.#closed) this.#closeWal();
     };
+    if (this.#walFd !== undefined) {
+      fdatasync(this.#walFd, done);
+      return;
+    }
     open(this.walPath!, "r", (err, fd) => {
       if (err) return done(err);
-      fdatasync(fd, (syncErr) => close(fd, () => done(syncErr)));
+      if (this.#closed) return fdatasync(fd, (syncErr) => close(fd, () => done(syncErr)));
+      this.#walFd = fd;
+      fdatasync(fd, done);
     });
   }
 
@@ -240,6 +254,15 @@ export class WriteBatch {
     this.flush(true);
     if (this.#reading) this.#endRead();
     this.#closed = true;
+    this.#closeWal();
+  }
+
+  /** Closes the kept -wal descriptor once no sync uses it (a sync in flight closes it when it ends). */
+  #closeWal(): void {
+    if (this.#walFd === undefined || this.#syncing) return;
+    const fd = this.#walFd;
+    this.#walFd = undefined;
+    close(fd, () => {});
   }
 
   #ensureOpen(): void {

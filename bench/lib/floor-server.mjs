@@ -1,5 +1,5 @@
 // The floor of a lookup-self: a bare node:http server (as bench/bare-server.mjs) that makes the same
-// per-request work warden cannot skip: the token's HMAC (two SHA-256, as warden/sdk hmacSha256Hex), warden's hot
+// per-request work warden cannot skip: the token's HMAC (warden/sdk hmacSha256Hex itself), warden's hot
 // read (the same prepared SQL, array mode, on a warden database, inside a long-lived read
 // transaction as write-batch.ts keeps one) and a lookup-sized JSON answer built from the row. No
 // barrier open, no ACL, no metrics: what is left above this in warden is warden's own.
@@ -15,8 +15,9 @@
 //   splice  the answer as a kept text with the request id, the token and the ttl spliced in: what a
 //           design keeping one serialised answer per token needs
 import { createServer } from "node:http";
-import { hash, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
+import { hmacSha256Hex } from "../../dist/src/sdk/hmac.js";
 import { HOT_READ_SQL } from "../../dist/src/storage/sqlite/token-store.js";
 
 const STAGES = ["hmac", "read", "json", "narrow", "splice"];
@@ -40,8 +41,8 @@ const narrowRead = db
   )
   .raw(true);
 db.prepare("BEGIN").run();
-const inner = Buffer.alloc(64 + 1024, 0x36);
-const outer = Buffer.alloc(64 + 32, 0x5c);
+// warden's own keyed hasher (warden/sdk), so the floor never pays more for it than warden does.
+const tokenHash = hmacSha256Hex(randomBytes(32));
 
 let row;
 let answer;
@@ -50,11 +51,7 @@ const server = createServer((req, res) => {
   req.resume();
   req.on("end", () => {
     const token = req.headers["x-vault-token"] ?? "";
-    if (HMAC) {
-      const n = inner.write(token, 64, "utf8");
-      hash("sha256", inner.subarray(0, 64 + n), "buffer").copy(outer, 64);
-      hash("sha256", outer, "hex");
-    }
+    if (HMAC) tokenHash(token);
     if (READ || row === undefined) row = read.get(idHash);
     const expiresAt = NARROW ? narrowRead.get(idHash)[3] : row[11];
     if (SPLICE) {

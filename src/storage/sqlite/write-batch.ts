@@ -52,6 +52,8 @@ export class WriteBatch {
   #flushAfterSync = false;
   /** WAL syncs completed (tests: a write is answered only after one). */
   syncs = 0;
+  /** Run once, right after the first COMMIT that wrote to the WAL (onFirstCommit). */
+  #firstCommit: (() => void) | undefined;
 
   /**
    * `walPath`: the connection's -wal file, synced after each COMMIT (the connection must run
@@ -70,6 +72,14 @@ export class WriteBatch {
     this.#release = db.prepare("RELEASE batch_write");
     this.#rollbackTo = db.prepare("ROLLBACK TO batch_write");
     this.#beginRead = db.prepare("BEGIN");
+  }
+
+  /**
+   * `run` is called once, right after the first COMMIT that writes to the WAL, while that commit's
+   * sync is in flight (the checkpointer starts then: index.ts).
+   */
+  onFirstCommit(run: () => void): void {
+    this.#firstCommit = run;
   }
 
   /**
@@ -184,6 +194,9 @@ export class WriteBatch {
       if (this.walPath !== undefined) {
         this.#unsynced.push(...waiters);
         this.#sync();
+        const first = this.#firstCommit;
+        this.#firstCommit = undefined;
+        first?.();
         return;
       }
     } catch (err) {

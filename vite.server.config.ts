@@ -5,14 +5,14 @@ import { defineConfig, type Plugin } from "vite";
  * The server side as one bundle: `warden server` (src/cli/main.ts) imports dist/src/bundle/server.js,
  * built from src/cli/server-command.ts and everything it reaches, our modules and the ES-module
  * dependencies together. A start then loads a handful of files instead of ~400 modules, which was
- * most of its time (docs/architecture.md, "Build").
+ * most of its time (docs/architecture.md, "Build and start").
  *
  * What stays outside, imported at run time as before:
  * - warden/sdk (src/sdk/*): plugins built outside the core import "warden/sdk", and must get the very
  *   module the core uses (one WardenError class for instanceof, one set of field helpers). Every import
  *   of an SDK file is therefore rewritten to "warden/sdk", which resolves to dist/src/sdk/index.js.
- * - native and CommonJS packages (better-sqlite3, pg, pino, prom-client, @cdktn/hcl2json's wasm, the
- *   Alibaba SDK): Node loads them as it did; several find their own files at run time.
+ * - native and other CommonJS packages (better-sqlite3, pg, prom-client, @cdktn/hcl2json's wasm, the
+ *   Alibaba SDK, thread-stream): Node loads them as it did; several find their own files at run time.
  *
  * The output sits in dist/src/bundle/, at the same depth below dist/ as dist/src/server/ and
  * dist/src/core/: the modules that find files relative to their own URL (the policies/ folder, dist/ui,

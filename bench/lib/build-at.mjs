@@ -1,7 +1,8 @@
 // A second build of warden, from another commit, for scenarios that compare two releases in the same
 // run (same machine, same load, minutes apart): the commit's files are extracted with `git archive`
 // (no worktree, nothing written to the repository), node_modules is this checkout's (a link), and
-// only src/ and plugins/ are compiled, with this checkout's TypeScript.
+// only src/ and plugins/ are compiled, with this checkout's TypeScript; a commit that runs its server
+// from a bundle (vite.server.config.ts) gets that bundle built too, with this checkout's vite.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +24,9 @@ export function buildAt(ref, dir) {
   if (!existsSync(join(dir, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "tsconfig.bench.json"), JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { incremental: false, sourceMap: false }, include: ["src/**/*.ts", "plugins/**/*.ts"] }));
   run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.bench.json"], { cwd: dir });
+  if (existsSync(join(dir, "vite.server.config.ts"))) {
+    run(process.execPath, [join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "vite.server.config.ts", "--logLevel", "warn"], { cwd: dir });
+  }
   const main = join(dir, "dist", "src", "cli", "main.js");
   if (!existsSync(main)) throw new Error(`build of ${commit} has no ${main}`);
   return { commit, main };

@@ -1,13 +1,18 @@
+import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
+import type Ipaddr from "ipaddr.js";
 import { badRequest } from "./errors.js";
+
+// Required, not imported: an ES import of this CommonJS package makes Node scan its source for export
+// names first (cjs-module-lexer), ~7 ms of every server start.
+const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof Ipaddr;
 
 /**
  * CIDR handling with the pitfalls of ipaddr.js closed: addresses are validated with node:net first
  * (no octal or short IPv4 forms), IPv4-mapped IPv6 is unmapped on both sides, and matching across
  * kinds is a plain "no".
  */
-export type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+export type Cidr = [Ipaddr.IPv4 | Ipaddr.IPv6, number];
 
 /** Parses an operator-supplied CIDR or bare address and returns its canonical text ("10.0.0.0/8"). */
 export function canonicalCidr(input: string): string {
@@ -17,7 +22,7 @@ export function canonicalCidr(input: string): string {
   const prefixText = slash === -1 ? undefined : s.slice(slash + 1);
   const kind = isIP(addrText);
   if (kind === 0) throw badRequest(`invalid CIDR or address "${truncate(s)}"`);
-  let addr: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(addrText);
+  let addr: Ipaddr.IPv4 | Ipaddr.IPv6 = ipaddr.parse(addrText);
   const max = kind === 4 ? 32 : 128;
   let prefix = max;
   if (prefixText !== undefined) {

@@ -12,7 +12,7 @@ import { type TestServer, startTestServer } from "../helpers/server.js";
  * declared host "allowed.example" and whatever the mount's stored `endpoint` names).
  */
 export function probeSource(type: string, marker: string, sdkVersion = "SDK_VERSION"): string {
-  return `import { definePath, definePlugin, SDK_VERSION } from "warden/sdk";
+  return `import { badRequest, definePath, definePlugin, SDK_VERSION } from "warden/sdk";
 let calls = 0;
 const hello = definePath({ pattern: "hello", fields: {}, operations: { read: async () => ({ data: { marker: ${JSON.stringify(marker)}, calls: ++calls } }) } });
 const kv = definePath({
@@ -27,6 +27,7 @@ const kv = definePath({
   },
 });
 const crash = definePath({ pattern: "crash", fields: {}, operations: { read: async () => { throw new TypeError("boom: secret internals"); } } });
+const refuse = definePath({ pattern: "refuse", fields: {}, operations: { read: async () => { throw badRequest("refused by the probe"); } } });
 const hang = definePath({ pattern: "hang", fields: {}, operations: { read: () => new Promise(() => {}) } });
 const float = definePath({ pattern: "float", fields: {}, operations: { read: async () => { Promise.reject(new Error("forgotten await")); return { data: { ok: true } }; } } });
 const fetchPath = definePath({
@@ -38,7 +39,7 @@ export default definePlugin({
   type: ${JSON.stringify(type)},
   sdkVersion: ${sdkVersion},
   description: "catalog test probe",
-  paths: [hello, kv, crash, hang, float, fetchPath],
+  paths: [hello, kv, crash, refuse, hang, float, fetchPath],
   outboundHosts: ["allowed.example"],
   configuredEndpoints: async ({ storage }) => [await storage.get("endpoint")],
 });

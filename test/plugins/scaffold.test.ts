@@ -92,6 +92,10 @@ test("server -dev -dev-plugin-dir registers the directory's plugins at boot; an 
     assert.is(entry.data.command, "probe.js");
     assert.is((await call("POST", "sys/auth/probe", { type: "probe" })).status, 204, run.output);
     assert.is(((await (await call("GET", "auth/probe/hello")).json()) as any).data.marker, "dev-dir");
+    // The server runs from its bundle, the plugin imports warden/sdk: one WardenError class for both, so
+    // the plugin's refusal is answered as such (a class of the bundle's own would make it a 500).
+    const refused = await call("GET", "auth/probe/refuse");
+    assert.equal([refused.status, ((await refused.json()) as any).errors], [400, ["refused by the probe"]]);
     await stop(run);
 
     // A rebuild, copied in, and the same dev server started again: the mount runs the new build.

@@ -450,6 +450,22 @@ t("WAL checkpoints run in the background worker, not in a COMMIT on the event lo
   }
 });
 
+t("a store reopened after a clean close starts its checkpointer at its first commit, not at open", async () => {
+  const path = freshPath();
+  // A new store's migrations write to the WAL: its checkpointer starts at open. Its close folds the WAL back.
+  const first = await openSqliteStorage({ path });
+  assert.is(first.checkpointing, true);
+  await first.close();
+  const s = await openSqliteStorage({ path });
+  try {
+    assert.is(s.checkpointing, false, "nothing to checkpoint: no worker yet");
+    assert.ok(await s.tokens.insert(token()));
+    assert.is(s.checkpointing, true);
+  } finally {
+    await s.close();
+  }
+});
+
 t("the hot token read (raw statement, hand-written mapping) and peek's equal drizzle's mapped read by accessor", async () => {
   const s = await openSqliteStorage({ path: freshPath() });
   try {

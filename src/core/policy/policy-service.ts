@@ -52,16 +52,21 @@ export class PolicyService {
    * changed, so an unchanged file costs no write and no change notice). A managed policy whose file is
    * gone is released. Without a directory (`files` undefined) file-managed policies are left alone.
    */
-  async load(files?: ReadonlyArray<{ name: string; text: string; managedBy: string }>): Promise<PolicyFilesApplied> {
+  async load(files?: ReadonlyArray<{ name: string; text: string; managedBy: string; policy: Policy }>): Promise<PolicyFilesApplied> {
     const applied: PolicyFilesApplied = { takenOver: [], released: [] };
     this.fixed.set(RESPONSE_WRAPPING_POLICY, { policy: await parsePolicy(RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT), text: RESPONSE_WRAPPING_POLICY_TEXT });
-    for (const record of await this.store.list()) this.remember(record, await parsePolicy(record.name, record.text));
+    // A file's text was parsed when the directory was read (dir.ts): a stored copy of the same text is not parsed again.
+    const fileOf = new Map(files?.map((f) => [f.name, f]));
+    for (const record of await this.store.list()) {
+      const file = fileOf.get(record.name);
+      this.remember(record, file?.text === record.text ? file.policy : await parsePolicy(record.name, record.text));
+    }
     if (!this.parsed.has("default")) await this.write({ name: "default", text: DEFAULT_POLICY_TEXT, managedBy: "", updatedAt: Date.now() });
     if (files === undefined) return applied;
     for (const file of files) {
       if (this.texts.get(file.name) === file.text && this.managed.get(file.name) === file.managedBy) continue;
       if (this.texts.has(file.name) && !this.managed.has(file.name) && this.texts.get(file.name) !== file.text) applied.takenOver.push(file.name);
-      await this.write({ name: file.name, text: file.text, managedBy: file.managedBy, updatedAt: Date.now() });
+      await this.write({ name: file.name, text: file.text, managedBy: file.managedBy, updatedAt: Date.now() }, file.policy);
     }
     const named = new Set(files.map((f) => f.name));
     for (const name of [...this.managed.keys()]) {
@@ -122,8 +127,9 @@ export class PolicyService {
     this.policiesChanged();
   }
 
-  private async write(record: PolicyRecord): Promise<void> {
-    const policy = await parsePolicy(record.name, record.text);
+  /** `parsed`: the record's text already parsed (a policy file's). */
+  private async write(record: PolicyRecord, parsed?: Policy): Promise<void> {
+    const policy = parsed ?? (await parsePolicy(record.name, record.text));
     this.writes++;
     const written = await this.store.put(record);
     this.writes++;

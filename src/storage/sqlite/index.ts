@@ -3,6 +3,7 @@
  * group-committed. Opening does pragmas, permissions and pending migrations only: nothing scans the
  * token table, so start-up time does not grow with the number of tokens.
  */
+import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
@@ -26,6 +27,8 @@ import { WriteBatch } from "./write-batch.js";
 
 const requireHere = createRequire(import.meta.url);
 
+const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+
 export interface SqliteStorageOptions {
   /** Database file; ":memory:" only for unit tests (no WAL, nothing durable). */
   path: string;
@@ -40,6 +43,8 @@ export interface SqliteStorage extends Storage {
   readonly connection: Database.Database;
   /** Group-commit counters (tests, metrics). */
   readonly batch: WriteBatch;
+  /** The checkpointer's worker has been started (tests): at open if the WAL held pages, else at the first commit. */
+  readonly checkpointing: boolean;
 }
 
 export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<SqliteStorage> {
@@ -50,17 +55,27 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
     const db = drizzle({ client: conn });
     const wal = walPathOf(conn);
     const batch = new WriteBatch(conn, wal);
+    let closed = false;
     // A file database checkpoints in a worker thread (checkpointer.ts); the connection's own automatic
-    // checkpoint only if that one falls far behind.
+    // checkpoint only if that one falls far behind. The worker starts once the WAL has pages to fold
+    // back: at once when it holds some (a crash left them, or migrations wrote), else at the first
+    // commit. Starting a worker costs ~35 ms of CPU (Node's bootstrap in the thread, better-sqlite3,
+    // its connection), which a server on a store stopped cleanly (its WAL truncated at close: nothing to
+    // checkpoint) no longer pays before its first answer. On the first commit only `new Worker` (~3 ms)
+    // runs on the event loop, while that commit's WAL sync is in flight on the thread pool.
     let checkpointer: Checkpointer | undefined;
     if (wal !== undefined) {
       conn.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      checkpointer = startCheckpointer(wal.slice(0, -"-wal".length), requireHere.resolve("better-sqlite3"), (error) =>
-        opts.log?.warn("sqlite background checkpoint failed", { error }),
-      );
+      const startCheckpointing = (): void => {
+        if (closed) return;
+        checkpointer = startCheckpointer(wal.slice(0, -"-wal".length), requireHere.resolve("better-sqlite3"), (error) =>
+          opts.log?.warn("sqlite background checkpoint failed", { error }),
+        );
+      };
+      if (fileSize(wal) > 0) startCheckpointing();
+      else batch.onFirstCommit(startCheckpointing);
     }
     const ping = conn.prepare("SELECT 1").pluck();
-    let closed = false;
     const changes = localChangeFeed(opts.path);
     const stores = announceWrites(
       {
@@ -76,6 +91,9 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       kind: "sqlite",
       connection: conn,
       batch,
+      get checkpointing() {
+        return checkpointer !== undefined;
+      },
       tokens: new SqliteTokenStore(db, batch, conn),
       ...stores,
       changes,

@@ -59,6 +59,8 @@ export class WriteBatch {
    * it only when the last connection closes.
    */
   #walFd: number | undefined;
+  /** Run once, right after the first COMMIT that wrote to the WAL (onFirstCommit). */
+  #firstCommit: (() => void) | undefined;
 
   /**
    * `walPath`: the connection's -wal file, synced after each COMMIT (the connection must run
@@ -77,6 +79,14 @@ export class WriteBatch {
     this.#release = db.prepare("RELEASE batch_write");
     this.#rollbackTo = db.prepare("ROLLBACK TO batch_write");
     this.#beginRead = db.prepare("BEGIN");
+  }
+
+  /**
+   * `run` is called once, right after the first COMMIT that writes to the WAL, while that commit's
+   * sync is in flight (the checkpointer starts then: index.ts).
+   */
+  onFirstCommit(run: () => void): void {
+    this.#firstCommit = run;
   }
 
   /**
@@ -191,6 +201,9 @@ export class WriteBatch {
       if (this.walPath !== undefined) {
         this.#unsynced.push(...waiters);
         this.#sync();
+        const first = this.#firstCommit;
+        this.#firstCommit = undefined;
+        first?.();
         return;
       }
     } catch (err) {

@@ -30,6 +30,7 @@ import { availableParallelism } from "node:os";
 import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath } from "./lib/bodies.mjs";
 import { ROOT, cpuSeconds, freePort, installCleanup, spawnPinned, stop, waitForOutput } from "./lib/procs.mjs";
 import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
+import { UNBUNDLED_MAIN } from "./lib/unbundled.mjs";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -137,14 +138,17 @@ function sender(label, url, make, extra) {
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
-const servers = [await serverFor(undefined, "this", opt["node-arg"])];
+// Against a preload (no-barrier, no-metrics), both sides run unbundled: the preload patches dist/src
+// modules, which the bundle does not run.
+const PRELOADS = { "no-barrier": "no-barrier-preload.mjs", "no-metrics": "no-metrics-preload.mjs" };
+const thisMain = PRELOADS[opt.vs] ? UNBUNDLED_MAIN : undefined;
+const servers = [await serverFor(thisMain, "this", opt["node-arg"])];
 // --vs this (or any build) with --vs-node-arg: the same build started differently, e.g. metrics off:
 //   --vs dist/src/cli/main.js --vs-node-arg=--import --vs-node-arg=./bench/lib/no-metrics-preload.mjs
-const PRELOADS = { "no-barrier": "no-barrier-preload.mjs", "no-metrics": "no-metrics-preload.mjs" };
 if (opt.vs) {
   const preload = PRELOADS[opt.vs];
   const floor = opt.vs === "floor" || opt.vs === "floor-crypto" ? opt.vs : undefined;
-  const main = opt.vs === "this" || preload || floor ? undefined : opt.vs;
+  const main = preload ? UNBUNDLED_MAIN : opt.vs === "this" || floor ? undefined : opt.vs;
   const args = preload ? ["--import", join(ROOT, "bench", "lib", preload), ...opt["vs-node-arg"]] : opt["vs-node-arg"];
   servers.unshift(await serverFor(main, "vs", args, floor));
 }

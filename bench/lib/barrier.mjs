@@ -17,6 +17,7 @@ import { setupApprole } from "./identity.mjs";
 import { abCompare } from "./ab-compare.mjs";
 import { ROOT, stop } from "./procs.mjs";
 import { childToken, startWarden } from "./warden.mjs";
+import { UNBUNDLED_MAIN } from "./unbundled.mjs";
 
 export const BARRIER_TARGET_PCT = 5;
 export const NO_BARRIER_PRELOAD = join(ROOT, "bench", "lib", "no-barrier-preload.mjs");
@@ -52,8 +53,9 @@ export function barrierScenario({ tmp, SERVER, seconds, warmup, base, results, l
   return async function barrier() {
     const servers = {};
     try {
-      servers.without = await serverFor(tmp, SERVER, "without", { nodeArgs: ["--import", NO_BARRIER_PRELOAD] });
-      servers.with = await serverFor(tmp, SERVER, "with", {});
+      // Both sides unbundled (the preload patches dist/src modules, which the bundle does not run).
+      servers.without = await serverFor(tmp, SERVER, "without", { nodeArgs: ["--import", NO_BARRIER_PRELOAD], main: UNBUNDLED_MAIN });
+      servers.with = await serverFor(tmp, SERVER, "with", { main: UNBUNDLED_MAIN });
       const out = { target_pct: BARRIER_TARGET_PCT, rounds };
       Object.assign(out, await compare({ label: "barrier", sides: [["without", servers.without], ["with", servers.with]], base, rounds, seconds, warmup, log }));
       if (before) {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { abCompare } from "./ab-compare.mjs";
 import { ROOT, stop } from "./procs.mjs";
 import { childToken, startWarden } from "./warden.mjs";
+import { UNBUNDLED_MAIN } from "./unbundled.mjs";
 
 export const METRICS_TARGET_PCT = 3;
 const PRELOAD = join(ROOT, "bench", "lib", "no-metrics-preload.mjs");
@@ -15,7 +16,8 @@ export function metricsScenario({ tmp, SERVER, seconds, warmup, base, results, l
     const servers = {};
     try {
       for (const [name, nodeArgs] of [["without", ["--import", PRELOAD]], ["with", []]]) {
-        const w = await startWarden({ core: SERVER, dataDir: join(tmp, `metrics-${name}`), nodeArgs });
+        // Both sides unbundled (the preload patches dist/src modules, which the bundle does not run).
+        const w = await startWarden({ core: SERVER, dataDir: join(tmp, `metrics-${name}`), nodeArgs, main: UNBUNDLED_MAIN });
         servers[name] = { w, token: await childToken(w.url) };
       }
       const load = (s) => ({ ...base, url: s.w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": s.token }, watch: { server: s.w.child.pid } });

@@ -7,6 +7,9 @@
 // gate included), so the difference measured is the barrier's alone. Only the bench passes this file:
 // the server has no config key, flag or environment variable for it.
 import { Core } from "../../dist/src/core/core.js";
+import { requireUnbundled } from "./unbundled.mjs";
+
+requireUnbundled("no-barrier-preload.mjs");
 
 const boot = Core.boot;
 const PATCHED = Symbol("no-barrier");

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WARDEN_MAIN, freePort, spawnPinned, waitForOutput } from "./procs.mjs";
+import { UNBUNDLED_MAIN } from "./unbundled.mjs";
 
 export const ROOT_TOKEN = "bench-root-token";
 
@@ -11,6 +12,9 @@ export const ROOT_TOKEN = "bench-root-token";
  * build's CLI entry point (bench/lib/build-at.mjs), this checkout's by default.
  */
 export async function startWarden({ core, dataDir, nodeArgs = [], env = {}, main = WARDEN_MAIN } = {}) {
+  // A profiled server of this checkout runs from the unbundled tree (the same code): its profile's
+  // frames then name their modules, which is what stage-budget.mjs splits the CPU by.
+  if (main === WARDEN_MAIN && nodeArgs.includes("--cpu-prof")) main = UNBUNDLED_MAIN;
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "warden-bench-"));
   const port = await freePort();
   const child = spawnPinned(core, process.execPath, [

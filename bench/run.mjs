@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodies.mjs";
-import { runLoad, settle } from "./lib/load.mjs";
+import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
 import { stageBudget } from "./lib/stage-budget.mjs";
@@ -86,17 +86,10 @@ const log = (...a) => console.error("[bench]", ...a);
 const loadNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const results = { date: new Date().toISOString(), load: { start: loadNow() }, machine, tool, seconds, warmup, connections, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
 
-/**
- * Warm-up then the measured run, same target, same loader. A repeatable request is warmed until the
- * server is steady (load.mjs settle: the same rule for every server, the bare yardstick included, which
- * is steady at once); single-use signed requests get the fixed warm-up their lines file was sized for.
- */
+/** Warm-up then the measured run, same target, same loader. */
 async function measure(label, load) {
-  if (warmup > 0 && !load.linesFile) await settle(label, load, warmup, log);
-  else {
-    log(`${label}: warm-up ${warmup}s`);
-    if (warmup > 0) await runLoad({ ...load, seconds: warmup, linesFile: load.warmLinesFile ?? load.linesFile });
-  }
+  log(`${label}: warm-up ${warmup}s`);
+  if (warmup > 0) await runLoad({ ...load, seconds: warmup, linesFile: load.warmLinesFile ?? load.linesFile });
   log(`${label}: ${seconds}s with ${connections} connections (${tool})`);
   const r = await runLoad({ ...load, seconds });
   log(`${label}: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu ${JSON.stringify(r.cpu_pct)}`);

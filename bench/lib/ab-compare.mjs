@@ -2,7 +2,7 @@
 // ...) so a drift of the machine's load during the scenario hits both, each side summarised by the
 // MEDIAN of its rounds (one noisy round moves a mean by several per cent, and the budgets compared
 // against are 3-5 %). Used by the "barrier" and "metrics" scenarios.
-import { runLoad, settle } from "./load.mjs";
+import { runLoad } from "./load.mjs";
 import { median } from "./startup.mjs";
 
 const round2 = (x) => Math.round(x * 100) / 100;
@@ -16,10 +16,7 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
   const runs = Object.fromEntries(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, load] of sides) {
-      if (warmup > 0 && i === 0) {
-        if (load.linesFile) await runLoad({ ...load, seconds: warmup });
-        else await settle(`${label} ${name}`, load, warmup, log);
-      }
+      if (warmup > 0 && i === 0) await runLoad({ ...load, seconds: warmup });
       const r = await runLoad({ ...load, seconds: Math.max(1, seconds / 2) });
       log(`${label} ${name} (round ${i + 1}/${rounds}): ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, cpu ${JSON.stringify(r.cpu_pct)}`);
       runs[name].push(r);

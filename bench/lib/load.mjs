@@ -65,23 +65,3 @@ export async function runLoad(o) {
     cpu_pct: cpu,
   };
 }
-
-/**
- * Warms a server with a repeatable request (no lines file of single-use requests) in `slice`-second
- * runs until two consecutive rates are within 5 % of each other (at most 10 runs): a freshly started
- * warden still climbs for its first ~10 s under load (one fresh server's 3-second runs of lookup-self:
- * 19.7k, 21.7k, 22.2k, 27.3k, 28.7k, 29.2k req/s; deoptimisations had stopped after ~6 s, so not only
- * the JIT's first tiers), and the targets are about the steady rate.
- */
-export async function settle(label, load, slice, log) {
-  let previous;
-  for (let k = 1; k <= 10; k++) {
-    const r = await runLoad({ ...load, seconds: slice });
-    if (previous !== undefined && Math.abs(r.rps - previous) <= 0.05 * previous) {
-      log(`${label}: steady after ${k * slice}s of warm-up (${previous} -> ${r.rps} req/s)`);
-      return;
-    }
-    previous = r.rps;
-  }
-  log(`${label}: still moving after ${10 * slice}s of warm-up (last ${previous} req/s); measured anyway`);
-}

@@ -65,6 +65,17 @@ export interface TokenRecord {
  */
 export const MAX_TOKEN_DEPTH = 1000;
 
+/**
+ * A token record made read-only, with its lists and metadata: TokenStore.peek's records (and what the
+ * barrier opens from them) are shared between requests, so no caller may change one.
+ */
+export function frozenTokenRecord(record: TokenRecord): TokenRecord {
+  Object.freeze(record.policies);
+  Object.freeze(record.meta);
+  Object.freeze(record.boundCidrs);
+  return Object.freeze(record);
+}
+
 export interface StoredAuth {
   alias: string;
   metadata: Record<string, string>;

@@ -24,6 +24,7 @@ import type {
   TokenRecord,
   TokenStore,
 } from "../../storage/types.js";
+import { frozenTokenRecord } from "../../storage/types.js";
 import type { Barrier } from "./barrier.js";
 
 /** The key a record's encrypted blob is kept under, in a JSON column the adapter already has. */
@@ -138,10 +139,7 @@ function peekOpened(b: Barrier, peek: (h: string) => TokenRecord | undefined | P
     if (known !== undefined) return known;
     const blob = sealedOf(sealed.auth?.internal) ?? fail("a token");
     const keep = (s: TokenSecrets): TokenRecord => {
-      Object.freeze(s.policies);
-      Object.freeze(s.meta);
-      Object.freeze(s.boundCidrs);
-      const record = Object.freeze(withSecrets({ ...sealed }, s));
+      const record = frozenTokenRecord(withSecrets({ ...sealed }, s));
       opened.set(sealed, record);
       return record;
     };

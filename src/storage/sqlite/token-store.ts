@@ -6,7 +6,7 @@
 import { and, count, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type Database from "better-sqlite3";
-import { MAX_TOKEN_DEPTH, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
+import { MAX_TOKEN_DEPTH, frozenTokenRecord, type TokenCap, type TokenRecord, type TokenRenewal, type TokenStore } from "../types.js";
 import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { tokens } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -200,13 +200,6 @@ function fromRow(r: TokenRow): TokenRecord {
 /** Rows peek keeps to give back the same record while a row is unchanged (~1-2 kB each). */
 const PEEKED_MAX = 5_000;
 
-/** A record no caller may change: peek shares it between requests. */
-function frozen(record: TokenRecord): TokenRecord {
-  Object.freeze(record.policies);
-  Object.freeze(record.meta);
-  Object.freeze(record.boundCidrs);
-  return Object.freeze(record);
-}
 
 export class SqliteTokenStore implements TokenStore {
   readonly #q: ReturnType<typeof prepare>;
@@ -279,7 +272,7 @@ export class SqliteTokenStore implements TokenStore {
       return undefined;
     }
     if (known !== undefined && known.row === row) return known.record;
-    const record = frozen(fromRow(JSON.parse(row) as TokenRow));
+    const record = frozenTokenRecord(fromRow(JSON.parse(row) as TokenRow));
     if (known === undefined && this.#peeked.size >= PEEKED_MAX) this.#peeked.delete(this.#peeked.keys().next().value!);
     this.#peeked.set(idHash, { row, record });
     return record;

@@ -246,7 +246,7 @@ export class WriteBatch {
     }
     open(this.walPath!, "r", (err, fd) => {
       if (err) return done(err);
-      if (this.#closed) return fdatasync(fd, (syncErr) => close(fd, () => done(syncErr)));
+      // Kept even when the batch closed meanwhile: done() closes it then.
       this.#walFd = fd;
       fdatasync(fd, done);
     });

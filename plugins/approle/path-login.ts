@@ -89,6 +89,8 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
       metadata,
       token: { ...role.token, boundCidrs: tokenCidrsFor(role, record) },
       internal: { role_name: role.name, role_key_id: role.keyId },
+      // What resolveLoginRole would say: the core need not resolve it again for the token's record.
+      role: role.name,
     },
   };
 }

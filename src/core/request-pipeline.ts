@@ -239,9 +239,10 @@ export class RequestPipeline {
         ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
         : await call();
       const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
-      // The token of a login records the role it named (lease-count role quotas count it), resolved
-      // now if no role quota asked for it before the handler.
-      const roleOfLogin = (): Promise<string | undefined> => (loginRole ??= this.loginRole(req, entry, match));
+      // The token of a login records the role it named (lease-count role quotas count it): the one a
+      // role quota resolved before the handler, else the one the login says it used, else resolved now.
+      const roleOfLogin = (): Promise<string | undefined> =>
+        (loginRole ??= result.auth?.role !== undefined ? Promise.resolve(roleName(result.auth.role)) : this.loginRole(req, entry, match));
       const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target, roleOfLogin);
       if (rate.headers) answer.headers = { ...answer.headers, ...rate.headers };
       if (answer.auth) mark.loggedIn = true;

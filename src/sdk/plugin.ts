@@ -104,6 +104,12 @@ export interface AuthResult {
   token: TokenParams;
   /** Kept with the token and given back to `renew`; never shown to clients. */
   internal?: Record<string, unknown>;
+  /**
+   * The role this login used, when its path declares `resolveRole`: the name resolveRole would give.
+   * The token records it (lease-count quotas with a role count it), and the core does not run
+   * resolveRole again after the login to learn it. Absent: the core asks resolveRole, as before.
+   */
+  role?: string;
 }
 
 export interface HandlerResult {

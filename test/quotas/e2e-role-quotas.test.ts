@@ -28,6 +28,29 @@ const roleFieldPlugin = definePlugin({
   }),
 });
 
+/** How often the plugin below was asked which role a login names. */
+let resolvedRoles = 0;
+/** A plugin that resolves roles and also says, in its auth result, which role its login used. */
+const roleSayingPlugin = definePlugin({
+  type: "rolesaying",
+  sdkVersion: SDK_VERSION,
+  description: "test: logs anyone in, its resolveRole and its auth result naming the role",
+  setup: () => ({
+    paths: [
+      definePath({
+        pattern: "login",
+        fields: { role: { type: "string" } },
+        unauthenticated: true,
+        resolveRole: async (req) => {
+          resolvedRoles++;
+          return req.data.role;
+        },
+        operations: { update: async (req) => ({ auth: { alias: { name: "anyone" }, role: req.data.role, token: { ...emptyTokenParams(), ttl: 600 } } }) },
+      }),
+    ],
+  }),
+});
+
 const t = suite<{ s: TestServer }>("quotas with a role: resolved by the login's plugin");
 const M = "auth/approle";
 const RATE_EXCEEDED = ['request path "auth/approle/login": rate limit quota exceeded'];
@@ -46,8 +69,8 @@ const login = (s: TestServer, roleId: string, secretId: string, from?: string, e
 t.before(async (ctx) => {
   // The test client is 127.0.0.1, a trusted proxy: its X-Forwarded-For names the client.
   ctx.s = await startTestServer({
-    plugins: [...builtinPlugins, roleFieldPlugin],
-    mounts: { approle: "approle", rolefield: "rolefield" },
+    plugins: [...builtinPlugins, roleFieldPlugin, roleSayingPlugin],
+    mounts: { approle: "approle", rolefield: "rolefield", rolesaying: "rolesaying" },
     configure: (c) => {
       c.listeners[0]!.xForwardedForAuthorizedAddrs = ["127.0.0.1/32"];
       c.listeners[0]!.xForwardedForRejectNotPresent = false;
@@ -161,6 +184,28 @@ t("a plugin without resolveRole: its login's `role` field is the role (the older
   for (let i = 0; i < 3; i++) assert.is((await as(undefined)).status, 200, "no role named: no role quota");
   assert.is((await s.request("DELETE", "sys/quotas/rate-limit/field")).status, 204);
   assert.is((await s.request("DELETE", "sys/quotas/lease-count/field")).status, 204);
+});
+
+t("a login whose auth result names its role: the token records it, and resolveRole is not asked again after the login", async ({ s }) => {
+  const P = "auth/rolesaying";
+  const as = (role: string) => s.request("POST", `${P}/login`, { token: null, body: { role } });
+  assert.is((await s.request("POST", "sys/quotas/lease-count/saying", { body: { path: P, role: "b", max_leases: 1 } })).status, 204);
+  resolvedRoles = 0;
+  assert.is((await as("a")).status, 200);
+  assert.is((await as("b")).status, 200);
+  const full = await as("b");
+  assert.is(full.status, 429, full.text);
+  assert.equal(full.body.errors, ['request path "auth/rolesaying/login": lease count quota exceeded']);
+  assert.is(resolvedRoles, 0, "the role came from the auth result: no lease-count check or token record asked resolveRole");
+  // A rate-limit role quota resolves the role before the handler, once per request; that name is the one recorded.
+  assert.is((await s.request("POST", "sys/quotas/rate-limit/saying", { body: { path: P, role: "c", rate: 100, interval: "1h" } })).status, 204);
+  assert.is((await as("b")).status, 429, "still b's one lease");
+  assert.is(resolvedRoles, 1);
+  assert.is((await as("a")).status, 200);
+  assert.is(resolvedRoles, 2);
+  assert.is((await s.request("DELETE", "sys/quotas/rate-limit/saying")).status, 204);
+  assert.is((await s.request("DELETE", "sys/quotas/lease-count/saying")).status, 204);
+  assert.is((await as("b")).status, 200, "no quota, no limit");
 });
 
 t.run();

@@ -180,27 +180,21 @@ function policyStore(b: Barrier, s: PolicyStore): PolicyStore {
 }
 
 function kvStore(b: Barrier, s: KvStore): KvStore {
-  const open = async (v: unknown, a: string): Promise<unknown> => (typeof v === "string" ? b.decryptJson(v, a) : fail("a stored value"));
+  // Opened in the same tick as the row arrives when the keyring has the value's term (decryptJsonNow):
+  // a login's secret id is read through here, and each extra await was a few microtask hops more.
+  const open = (v: unknown, a: string): unknown => (typeof v === "string" ? b.decryptJsonNow(v, a) : fail("a stored value"));
+  const withValue = <R extends { value: unknown }>(r: R, a: string): R | Promise<R> => {
+    const value = open(r.value, a);
+    return value instanceof Promise ? value.then((v) => ({ ...r, value: v })) : { ...r, value };
+  };
   return delegate(s, {
-    get: async (ns, key) => {
-      const v = await s.get(ns, key);
-      return v === undefined ? v : open(v, aad.kv(ns, key));
-    },
+    get: (ns, key) => s.get(ns, key).then((v) => (v === undefined ? v : open(v, aad.kv(ns, key)))),
     put: (ns, key, value) => s.put(ns, key, b.encryptJson(value, aad.kv(ns, key))),
     putIfAbsent: (ns, key, value) => s.putIfAbsent(ns, key, b.encryptJson(value, aad.kv(ns, key))),
     putCounted: (ns, key, value, uses, exp) => s.putCounted(ns, key, b.encryptJson(value, aad.counted(ns, key)), uses, exp),
-    takeCounted: async (ns, key, now) => {
-      const r = await s.takeCounted(ns, key, now);
-      return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };
-    },
-    getWithCounter: async (ns, key, counterKey, now) => {
-      const r = await s.getWithCounter(ns, key, counterKey, now);
-      return r.value === undefined ? r : { ...r, value: await open(r.value, aad.kv(ns, key)) };
-    },
-    peekCounted: async (ns, key, now) => {
-      const r = await s.peekCounted(ns, key, now);
-      return r && { ...r, value: await open(r.value, aad.counted(ns, key)) };
-    },
+    takeCounted: (ns, key, now) => s.takeCounted(ns, key, now).then((r) => r && withValue(r, aad.counted(ns, key))),
+    getWithCounter: (ns, key, counterKey, now) => s.getWithCounter(ns, key, counterKey, now).then((r) => (r.value === undefined ? r : withValue(r, aad.kv(ns, key)))),
+    peekCounted: (ns, key, now) => s.peekCounted(ns, key, now).then((r) => r && withValue(r, aad.counted(ns, key))),
   });
 }
 

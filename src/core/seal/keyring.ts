@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { gcmOpen, gcmSeal } from "./aead.js";
+import { type GcmKey, gcmKey, gcmOpen, gcmSeal } from "./aead.js";
 
 /**
  * The barrier's keyring: numbered terms of AES-256-GCM keys. New values are written with the active
@@ -35,10 +35,27 @@ export class Keyring {
   /** Values encrypted by this node since the keyring was loaded (sys/key-status). */
   encryptions = 0;
   private readonly byTerm = new Map<number, Buffer>();
+  /**
+   * Each term's key kept ready to seal and open (gcmKey: with the native binding, one OpenSSL context
+   * set up once), made on the term's first use: a keyring made only to name the next term (rotated)
+   * makes none. Dropped by wipe.
+   */
+  readonly #ready = new Map<number, GcmKey>();
+  #wiped = false;
 
   constructor(readonly terms: readonly KeyTerm[]) {
     if (terms.length === 0) throw new Error("keyring: no term");
     for (const t of terms) this.byTerm.set(t.term, t.key);
+  }
+
+  #keyOf(term: number, key: Buffer): GcmKey {
+    let k = this.#ready.get(term);
+    if (k === undefined) {
+      if (this.#wiped) throw new Error("keyring: wiped");
+      k = gcmKey(key);
+      this.#ready.set(term, k);
+    }
+    return k;
   }
 
   static fresh(now = Date.now()): Keyring {
@@ -57,7 +74,7 @@ export class Keyring {
   encrypt(plaintext: string, aad: string): string {
     const t = this.active;
     this.encryptions++;
-    const blob = gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"), TERM_BYTES);
+    const blob = this.#keyOf(t.term, t.key).sealText(plaintext, aad, TERM_BYTES);
     blob.writeUInt32BE(t.term, 0);
     return BARRIER_PREFIX + blob.toString("base64");
   }
@@ -93,7 +110,7 @@ export class Keyring {
     const key = this.byTerm.get(term);
     if (!key) throw new UnknownTermError(term);
     try {
-      return gcmOpen(key, blob.subarray(TERM_BYTES), Buffer.from(aad, "utf8")).toString("utf8");
+      return this.#keyOf(term, key).openText(blob, TERM_BYTES, aad);
     } catch {
       // Never the value or the key: only where it failed.
       throw new Error("barrier: a stored value failed authentication (tampered, or copied from another key)");
@@ -117,9 +134,12 @@ export class Keyring {
     return new Keyring(terms.sort((a, b) => a.term - b.term));
   }
 
-  /** Overwrites the key bytes (sys/seal drops keys from memory). */
+  /** Overwrites the key bytes and frees their ready contexts (sys/seal drops keys from memory). */
   wipe(): void {
     this.#opened.clear();
+    for (const k of this.#ready.values()) k.drop();
+    this.#ready.clear();
+    this.#wiped = true;
     for (const t of this.terms) t.key.fill(0);
   }
 }

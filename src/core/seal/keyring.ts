@@ -16,6 +16,8 @@ const TERM_BYTES = 4;
 /** Opened values kept per keyring (oldest dropped first), each at most OPENED_MEMO_MAX_CHARS stored: ~35 MB at worst, a few MB for token blobs. */
 const OPENED_MEMO_MAX = 5_000;
 const OPENED_MEMO_MAX_CHARS = 4096;
+/** A memo slot: the stored text's last 24 characters (its tag's base64 and the padding). */
+const MEMO_SLOT_CHARS = 24;
 
 export interface KeyTerm {
   term: number;
@@ -85,19 +87,23 @@ export class Keyring {
    * (a token's blob on every request it authenticates) costs a map lookup instead of an AES-GCM open
    * (~4 µs plus the decipher's set-up). A changed byte is another entry and another AAD no match, so
    * either is opened, and refused, as before. Bounded; dropped with the keyring (rotation, sys/seal's wipe).
+   *
+   * Keyed by the stored text's last characters (the base64 of its GCM tag, 128 bits that differ for
+   * every value sealed): each read brings a new copy of the text, and hashing all of it (a few hundred
+   * characters) was most of a hit's cost. The whole text and the AAD must match the entry too, else
+   * the value is opened (and refused) as any other; two texts ending alike only share a slot.
    */
-  readonly #opened = new Map<string, { aad: string; plain: string }>();
+  readonly #opened = new Map<string, { stored: string; aad: string; plain: string }>();
 
   decrypt(stored: string, aad: string): string {
-    // Keyed by the stored text alone (no concatenation with the AAD per read); the AAD it was opened
-    // under must match too, else it is opened (and refused) as any other value.
-    const hit = this.#opened.get(stored);
-    if (hit !== undefined && hit.aad === aad) return hit.plain;
+    const slot = stored.length > MEMO_SLOT_CHARS ? stored.slice(-MEMO_SLOT_CHARS) : stored;
+    const hit = this.#opened.get(slot);
+    if (hit !== undefined && hit.stored === stored && hit.aad === aad) return hit.plain;
     const plain = this.open(stored, aad);
     // Small records only (a token's blob is a few hundred characters): the memo stays a few MB.
     if (stored.length > OPENED_MEMO_MAX_CHARS) return plain;
     if (this.#opened.size >= OPENED_MEMO_MAX) this.#opened.delete(this.#opened.keys().next().value!);
-    this.#opened.set(stored, { aad, plain });
+    this.#opened.set(slot, { stored, aad, plain });
     return plain;
   }
 

@@ -13,13 +13,25 @@ let offset = POOL_SIZE;
 /** `n` fresh random bytes (n <= 4096), in a Buffer of their own. */
 export function pooledRandomBytes(n: number): Buffer {
   if (n > POOL_SIZE) throw new RangeError(`pooledRandomBytes: at most ${POOL_SIZE} bytes`);
+  const out = Buffer.allocUnsafe(n);
+  take(out, 0, n);
+  return out;
+}
+
+/** `n` fresh random bytes (n <= 4096) written into `target` at `at` (an AES-GCM nonce into its blob). */
+export function pooledRandomFill(target: Buffer, at: number, n: number): void {
+  if (n > POOL_SIZE) throw new RangeError(`pooledRandomFill: at most ${POOL_SIZE} bytes`);
+  if (!(at >= 0 && at + n <= target.length)) throw new RangeError("pooledRandomFill: outside the target");
+  take(target, at, n);
+}
+
+function take(target: Buffer, at: number, n: number): void {
   if (offset + n > POOL_SIZE) {
     randomFillSync(pool);
     offset = 0;
   }
-  const out = Buffer.from(pool.subarray(offset, offset + n));
+  pool.copy(target, at, offset, offset + n);
   // Handed out once: the pool's copy is not kept.
   pool.fill(0, offset, offset + n);
   offset += n;
-  return out;
 }

@@ -18,6 +18,7 @@ import { lookupSelfFront } from "./lookup-self-edge.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
 import { reloadServer } from "./reload.js";
+import { reportNativeGcm } from "../core/native-gcm.js";
 
 /** The repository's policies/ folder: loaded at every boot; its files manage their policies. */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -59,6 +60,8 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = createLogger(config.logLevel, "core", opts.logSink);
+  // The barrier seals every token with AES-256-GCM: natively (native/gcm.c) unless the binding is missing.
+  reportNativeGcm(log);
   // Files and plugins first: a bad policy file or plugin stops the boot before any storage is opened.
   const policyDir = opts.policyDir === undefined ? DEFAULT_POLICY_DIR : opts.policyDir;
   // No directory (none configured, or absent): file-managed policies are left as they are.

@@ -35,6 +35,22 @@ t("another AAD, or one changed byte, is opened again and refused", () => {
   assert.throws(() => k.decrypt("wb1:" + raw.toString("base64"), "token\0h1"), /failed authentication/);
 });
 
+t("a text ending like one opened (the memo's slot) is opened, and refused, not answered from the memo", () => {
+  const k = Keyring.fresh();
+  const c = counting(k);
+  const a = k.encrypt("value a", "kv\0a");
+  const b = k.encrypt("value b", "kv\0a");
+  assert.is(k.decrypt(b, "kv\0a"), "value b");
+  // a's beginning with b's last 24 characters (b's tag): b's slot, not b's text.
+  const forged = a.slice(0, -24) + b.slice(-24);
+  assert.is.not(forged, b);
+  assert.throws(() => k.decrypt(forged, "kv\0a"), /failed authentication/);
+  assert.is(k.decrypt(a, "kv\0a"), "value a");
+  assert.is(k.decrypt(b, "kv\0a"), "value b");
+  assert.is(k.decrypt(a, "kv\0a"), "value a");
+  assert.is(c.opens(), 3, "b, the forged text and a opened once each; b and a then from the memo");
+});
+
 t("a wiped keyring forgets what it opened", () => {
   const k = Keyring.fresh();
   const stored = k.encrypt("secret", "token\0h1");

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { gcmOpen, gcmSeal } from "./aead.js";
+import { type GcmKey, gcmKey, gcmOpen, gcmSeal } from "./aead.js";
 
 /**
  * The barrier's keyring: numbered terms of AES-256-GCM keys. New values are written with the active
@@ -16,6 +16,8 @@ const TERM_BYTES = 4;
 /** Opened values kept per keyring (oldest dropped first), each at most OPENED_MEMO_MAX_CHARS stored: ~35 MB at worst, a few MB for token blobs. */
 const OPENED_MEMO_MAX = 5_000;
 const OPENED_MEMO_MAX_CHARS = 4096;
+/** A memo slot: the stored text's last 24 characters (its tag's base64 and the padding). */
+const MEMO_SLOT_CHARS = 24;
 
 export interface KeyTerm {
   term: number;
@@ -35,10 +37,27 @@ export class Keyring {
   /** Values encrypted by this node since the keyring was loaded (sys/key-status). */
   encryptions = 0;
   private readonly byTerm = new Map<number, Buffer>();
+  /**
+   * Each term's key kept ready to seal and open (gcmKey: with the native binding, one OpenSSL context
+   * set up once), made on the term's first use: a keyring made only to name the next term (rotated)
+   * makes none. Dropped by wipe.
+   */
+  readonly #ready = new Map<number, GcmKey>();
+  #wiped = false;
 
   constructor(readonly terms: readonly KeyTerm[]) {
     if (terms.length === 0) throw new Error("keyring: no term");
     for (const t of terms) this.byTerm.set(t.term, t.key);
+  }
+
+  #keyOf(term: number, key: Buffer): GcmKey {
+    let k = this.#ready.get(term);
+    if (k === undefined) {
+      if (this.#wiped) throw new Error("keyring: wiped");
+      k = gcmKey(key);
+      this.#ready.set(term, k);
+    }
+    return k;
   }
 
   static fresh(now = Date.now()): Keyring {
@@ -57,7 +76,7 @@ export class Keyring {
   encrypt(plaintext: string, aad: string): string {
     const t = this.active;
     this.encryptions++;
-    const blob = gcmSeal(t.key, Buffer.from(plaintext, "utf8"), Buffer.from(aad, "utf8"), TERM_BYTES);
+    const blob = this.#keyOf(t.term, t.key).sealText(plaintext, aad, TERM_BYTES);
     blob.writeUInt32BE(t.term, 0);
     return BARRIER_PREFIX + blob.toString("base64");
   }
@@ -68,19 +87,23 @@ export class Keyring {
    * (a token's blob on every request it authenticates) costs a map lookup instead of an AES-GCM open
    * (~4 µs plus the decipher's set-up). A changed byte is another entry and another AAD no match, so
    * either is opened, and refused, as before. Bounded; dropped with the keyring (rotation, sys/seal's wipe).
+   *
+   * Keyed by the stored text's last characters (the base64 of its GCM tag, 128 bits that differ for
+   * every value sealed): each read brings a new copy of the text, and hashing all of it (a few hundred
+   * characters) was most of a hit's cost. The whole text and the AAD must match the entry too, else
+   * the value is opened (and refused) as any other; two texts ending alike only share a slot.
    */
-  readonly #opened = new Map<string, { aad: string; plain: string }>();
+  readonly #opened = new Map<string, { stored: string; aad: string; plain: string }>();
 
   decrypt(stored: string, aad: string): string {
-    // Keyed by the stored text alone (no concatenation with the AAD per read); the AAD it was opened
-    // under must match too, else it is opened (and refused) as any other value.
-    const hit = this.#opened.get(stored);
-    if (hit !== undefined && hit.aad === aad) return hit.plain;
+    const slot = stored.length > MEMO_SLOT_CHARS ? stored.slice(-MEMO_SLOT_CHARS) : stored;
+    const hit = this.#opened.get(slot);
+    if (hit !== undefined && hit.stored === stored && hit.aad === aad) return hit.plain;
     const plain = this.open(stored, aad);
     // Small records only (a token's blob is a few hundred characters): the memo stays a few MB.
     if (stored.length > OPENED_MEMO_MAX_CHARS) return plain;
     if (this.#opened.size >= OPENED_MEMO_MAX) this.#opened.delete(this.#opened.keys().next().value!);
-    this.#opened.set(stored, { aad, plain });
+    this.#opened.set(slot, { stored, aad, plain });
     return plain;
   }
 
@@ -93,7 +116,7 @@ export class Keyring {
     const key = this.byTerm.get(term);
     if (!key) throw new UnknownTermError(term);
     try {
-      return gcmOpen(key, blob.subarray(TERM_BYTES), Buffer.from(aad, "utf8")).toString("utf8");
+      return this.#keyOf(term, key).openText(blob, TERM_BYTES, aad);
     } catch {
       // Never the value or the key: only where it failed.
       throw new Error("barrier: a stored value failed authentication (tampered, or copied from another key)");
@@ -117,9 +140,12 @@ export class Keyring {
     return new Keyring(terms.sort((a, b) => a.term - b.term));
   }
 
-  /** Overwrites the key bytes (sys/seal drops keys from memory). */
+  /** Overwrites the key bytes and frees their ready contexts (sys/seal drops keys from memory). */
   wipe(): void {
     this.#opened.clear();
+    for (const k of this.#ready.values()) k.drop();
+    this.#ready.clear();
+    this.#wiped = true;
     for (const t of this.terms) t.key.fill(0);
   }
 }

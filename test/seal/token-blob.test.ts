@@ -1,0 +1,69 @@
+// A token's blob as the barrier writes it (a compact JSON array, the auth's metadata not repeated when
+// it is the token's meta) round-trips every field, and a blob written before (a JSON object) still opens.
+import { suite } from "../../src/sdk/testing/suite.js";
+import * as assert from "uvu/assert";
+import { Keyring } from "../../src/core/seal/keyring.js";
+import { Barrier } from "../../src/core/barrier/barrier.js";
+import { aad as aadOf, barrierStorage } from "../../src/core/barrier/barrier-storage.js";
+import { openSqliteStorage } from "../../src/storage/sqlite/index.js";
+import type { TokenRecord } from "../../src/storage/types.js";
+
+const t = suite("token blob");
+
+const token = (idHash: string): TokenRecord => ({
+  idHash,
+  accessor: `acc${idHash}`,
+  parentHash: null,
+  policies: ["default", "dev"],
+  path: "auth/approle/login",
+  mountAccessor: "auth_approle_1",
+  meta: { role_name: "bench", "é": "\0" },
+  displayName: "approle",
+  numUses: 0,
+  createdAt: 1,
+  ttl: 3600,
+  expiresAt: 0,
+  explicitMaxTtl: 0,
+  maxTtl: 0,
+  period: 0,
+  renewable: true,
+  lastRenewalAt: 0,
+  entityId: "",
+  boundCidrs: ["10.0.0.0/8"],
+  role: "",
+  auth: { alias: "role-id", metadata: { role_name: "bench", "é": "\0" }, internal: { role_name: "bench", n: 1 } },
+  loginRole: "bench",
+});
+
+t("token blobs: the compact form round-trips (metadata the same as meta, or not, or no auth), the object form written before still opens", async () => {
+  const raw = await openSqliteStorage({ path: ":memory:" });
+  try {
+    const keyring = Keyring.fresh();
+    const s = barrierStorage(raw, new Barrier(keyring, async () => keyring));
+    const same = token("h1");
+    const differs = { ...token("h2"), auth: { alias: "x", metadata: { other: "1" }, internal: {} } };
+    const none = { ...token("h3"), auth: null };
+    for (const r of [same, differs, none]) {
+      assert.ok(await s.tokens.insert(r));
+      const back = (await s.tokens.get(r.idHash))!;
+      assert.equal(back, { ...r, ...(back.entityDisabled === undefined ? {} : { entityDisabled: back.entityDisabled }) });
+      const rawRow = (await raw.tokens.get(r.idHash))!;
+      assert.equal([rawRow.policies, rawRow.meta, rawRow.displayName], [[], {}, ""], "nothing clear");
+      assert.ok(!JSON.stringify(rawRow).includes("role-id"));
+    }
+    // Its own copy of the metadata: changing one leaves the other.
+    const back = (await s.tokens.get("h1"))!;
+    back.auth!.metadata.role_name = "changed";
+    assert.is(back.meta.role_name, "bench");
+    // A blob written by the previous release: {policies, meta, displayName, boundCidrs, role, auth}.
+    const old = token("h4");
+    const { policies, meta, displayName, boundCidrs, role, auth } = old;
+    const blob = keyring.encrypt(JSON.stringify({ policies, meta, displayName, boundCidrs, role, auth }), aadOf.token("h4"));
+    assert.ok(await raw.tokens.insert({ ...old, policies: [], meta: {}, displayName: "", boundCidrs: [], role: "", auth: { alias: "", metadata: {}, internal: { $barrier: blob } } }));
+    assert.equal(await s.tokens.get("h4"), old);
+  } finally {
+    await raw.close();
+  }
+});
+
+t.run();

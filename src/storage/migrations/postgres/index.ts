@@ -8,6 +8,7 @@ import * as m0002 from "./0002_token_parent_fk.js";
 import * as m0003 from "./0003_policy_managed_by.js";
 import * as m0004 from "./0004_counted_used_up.js";
 import * as m0005 from "./0005_token_login_role.js";
+import * as m0006 from "./0006_token_blob_compact.js";
 
 export interface PgMigration {
   readonly version: number;
@@ -15,4 +16,4 @@ export interface PgMigration {
   sql(prefix: string): string;
 }
 
-export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005];
+export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

@@ -9,7 +9,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
-import type { KvStore } from "../types.js";
+import type { ClaimOptions, KvStore } from "../types.js";
 import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { claims, counted, counters, kv } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -184,8 +184,10 @@ export class SqliteKvStore implements KvStore {
    * later claim, and a login that follows it writes its token later, so the token never outlives a
    * lost claim. Saves one fsync wait on every signed login.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean> {
-    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now }).changes > 0);
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number, options?: ClaimOptions): Promise<boolean> {
+    const run = (): boolean => this.#q.claimOnce.run({ namespace, key, expiresAt, now }).changes > 0;
+    // withNextWrite (a login's claim): committed by the token's write that follows, not on its own.
+    return options?.withNextWrite ? this.batch.writeDeferred(run) : this.batch.writeEager(run);
   }
 
   pruneClaims(now: number, limit: number): Promise<number> {

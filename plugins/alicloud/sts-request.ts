@@ -161,10 +161,10 @@ export function splitQuery(query: string): Record<string, string> {
     if (end === -1) end = query.length;
     const eq = query.indexOf("=", start);
     if (eq <= start || eq >= end) throw badRequest("identity_request_url has a malformed query parameter");
-    const rawKey = query.slice(start, eq);
-    // An allowed name is unreserved, hence its own decoding; anything else is decoded first, so an
-    // encoded spelling of an allowed name is still seen as that name.
-    const key = ALLOWED_PARAMS.has(rawKey) ? rawKey : formDecode(rawKey);
+    // An allowed name is unreserved, hence its own decoding (and found without slicing a new string
+    // out of the query); anything else is decoded first, so an encoded spelling of an allowed name is
+    // still seen as that name.
+    const key = allowedNameAt(query, start, eq) ?? formDecode(query.slice(start, eq));
     if (key === "") throw badRequest("identity_request_url has an empty query parameter name");
     if (!ALLOWED_PARAMS.has(key)) throw badRequest("identity_request_url has a query parameter GetCallerIdentity does not use");
     if (out[key] !== undefined) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
@@ -172,6 +172,16 @@ export function splitQuery(query: string): Record<string, string> {
     start = end + 1;
   }
   return out;
+}
+
+const ALLOWED_LIST = [...ALLOWED_PARAMS];
+
+/** The allowed parameter name spelled exactly by query[start, end), if any. */
+function allowedNameAt(query: string, start: number, end: number): string | undefined {
+  for (const name of ALLOWED_LIST) {
+    if (name.length === end - start && query.startsWith(name, start)) return name;
+  }
+  return undefined;
 }
 
 function formDecode(s: string): string {

@@ -21,6 +21,7 @@ import {
 import { readCallerIdentity } from "./sts-response.js";
 
 export const USER_AGENT = "warden-auth-alicloud/1.0";
+const BEFORE_LOGIN = { beforeLogin: true } as const;
 
 /**
  * Infisical's login body: the signed GetCallerIdentity parameters as top-level fields. Declared one by
@@ -121,9 +122,10 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
 
   // 4. Replay: claim the nonce for twice the timestamp window (a signature can be presented from
   //    15 minutes before its timestamp to 15 minutes after), before any outbound call.
-  //    Keyed by a digest: the database never holds access key ids or nonces in clear.
+  //    Keyed by a digest: the database never holds access key ids or nonces in clear. Every answer
+  //    but a refusal waits for the token written after it, so the claim may be committed with it.
   const replayKey = hash("sha256", `${signed.accessKeyId}\n${signed.nonce}`, "hex");
-  const fresh = await req.storage.claimOnce(`nonce/${replayKey}`, 2 * TIMESTAMP_WINDOW_SECONDS);
+  const fresh = await req.storage.claimOnce(`nonce/${replayKey}`, 2 * TIMESTAMP_WINDOW_SECONDS, BEFORE_LOGIN);
   if (!fresh) {
     req.log.warn("alicloud: login refused, signature nonce already used", { role: name });
     throw permissionDenied();

@@ -8,7 +8,7 @@
  * client nothing and takes the whole SSRF / request-smuggling surface away (CVE-2020-16250's class).
  */
 import { badRequest, decodeBase64Strict, type OutboundRequest } from "warden/sdk";
-import { UNRESERVED, encodeQuery } from "./rpc-encoding.js";
+import { UNRESERVED, encodeQuery, percentEncode } from "./rpc-encoding.js";
 
 /** Parameters every GetCallerIdentity request must carry (signed, exactly once). */
 const REQUIRED_PARAMS = [
@@ -61,7 +61,15 @@ export interface ValidatedStsRequest {
   nonce: string;
 }
 
-/** Decodes `identity_request_url` and validates it completely; every failure is a 400. */
+/**
+ * Decodes `identity_request_url` and validates it completely; every failure is a 400.
+ *
+ * No URL parser is involved: the accepted form is so narrow that it is checked as text. The authority
+ * as written must itself be one of the three STS host shapes (lower-case letters, digits, "-" and
+ * "."), so there is nothing a parser could normalise in it (userinfo, ports, percent-encoding, IDNA,
+ * IP literals, a trailing dot are all outside that alphabet or those shapes), and the path must be
+ * exactly "/" followed by the query.
+ */
 export function parseIdentityRequestUrl(encoded: string, now: Date = new Date()): ValidatedStsRequest {
   if (encoded.length === 0) throw badRequest("missing identity_request_url");
   if (encoded.length > MAX_URL_LENGTH * 2) throw badRequest("identity_request_url is too long");
@@ -70,18 +78,12 @@ export function parseIdentityRequestUrl(encoded: string, now: Date = new Date())
     throw badRequest("identity_request_url contains characters a signed STS URL cannot contain");
   }
   // Lower-case "https://" literally: rules out "http:", "HTTPS:", "https:host" and "https:/host" forms
-  // the lenient parser would otherwise normalise for us.
+  // a lenient parser would normalise.
   if (!raw.startsWith("https://")) throw badRequest("identity_request_url must be an https:// URL");
   if (raw.includes("#")) throw badRequest("identity_request_url must not have a fragment");
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badRequest("identity_request_url is not a valid URL");
-  }
-  const host = checkAuthorityAndPath(raw, url);
+  const host = checkAuthorityAndPath(raw);
   const region = regionOfHost(host);
-  const params = splitQuery(raw.slice(raw.indexOf("?") + 1));
+  const params = splitQuery(raw.slice(host.length + SCHEME.length + 2));
   checkParams(params, region, now, "identity_request_url ");
   return { host, region, params, accessKeyId: params.AccessKeyId!, nonce: params.SignatureNonce! };
 }
@@ -104,25 +106,28 @@ export function parseIdentityRequestParams(given: Readonly<Record<string, string
   return { host: GLOBAL_HOST, region: undefined, params, accessKeyId: params.AccessKeyId!, nonce: params.SignatureNonce! };
 }
 
+const SCHEME = "https://";
+/** What an authority that is a plain host name is made of; anything else is refused before the host shapes are tried. */
+const HOST_CHARS = /^[a-z0-9.-]+$/;
+
 /**
- * The authority as written must be exactly the parsed hostname: that refuses userinfo, any port
- * (":443" included, which the parser would drop), percent-encoded or IDNA-mapped hosts, IP literals
- * in any notation, and a trailing dot. Then the path must be exactly "/" followed by the query.
+ * The authority as written: a plain lower-case host name (no userinfo, no port, nothing encoded),
+ * followed by exactly "/?" (the path "/" and a query). Returns the host; which host shapes are STS's
+ * is regionOfHost's question.
  */
-function checkAuthorityAndPath(raw: string, url: URL): string {
-  const rest = raw.slice("https://".length);
-  const end = rest.search(/[/?]/);
-  const authority = end === -1 ? rest : rest.slice(0, end);
-  if (url.protocol !== "https:" || url.username !== "" || url.password !== "" || url.port !== "") {
+function checkAuthorityAndPath(raw: string): string {
+  let end = SCHEME.length;
+  for (; end < raw.length; end++) {
+    const c = raw.charCodeAt(end);
+    if (c === 0x2f /* / */ || c === 0x3f /* ? */) break;
+  }
+  const authority = raw.slice(SCHEME.length, end);
+  if (authority.includes("@") || authority.includes(":")) {
     throw badRequest("identity_request_url must be https with no credentials or port");
   }
-  if (authority !== url.hostname || url.host !== url.hostname) {
-    throw badRequest("identity_request_url host must be a plain STS host name");
-  }
-  if (end === -1 || !rest.startsWith("/?", end) || url.pathname !== "/") {
-    throw badRequest('identity_request_url must have the path "/" and a query');
-  }
-  return url.hostname;
+  if (!HOST_CHARS.test(authority)) throw badRequest("identity_request_url host must be a plain STS host name");
+  if (!raw.startsWith("/?", end)) throw badRequest('identity_request_url must have the path "/" and a query');
+  return authority;
 }
 
 /** sts.aliyuncs.com, sts.<region>.aliyuncs.com or sts-vpc.<region>.aliyuncs.com: the mount's outbound allow-list. */
@@ -150,17 +155,33 @@ function regionOfHost(host: string): string | undefined {
 export function splitQuery(query: string): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   if (query === "") throw badRequest("identity_request_url has no query parameters");
-  for (const piece of query.split("&")) {
-    const eq = piece.indexOf("=");
-    if (eq <= 0) throw badRequest("identity_request_url has a malformed query parameter");
-    const key = formDecode(piece.slice(0, eq));
-    const value = formDecode(piece.slice(eq + 1));
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf("&", start);
+    if (end === -1) end = query.length;
+    const eq = query.indexOf("=", start);
+    if (eq <= start || eq >= end) throw badRequest("identity_request_url has a malformed query parameter");
+    // An allowed name is unreserved, hence its own decoding (and found without slicing a new string
+    // out of the query); anything else is decoded first, so an encoded spelling of an allowed name is
+    // still seen as that name.
+    const key = allowedNameAt(query, start, eq) ?? formDecode(query.slice(start, eq));
     if (key === "") throw badRequest("identity_request_url has an empty query parameter name");
     if (!ALLOWED_PARAMS.has(key)) throw badRequest("identity_request_url has a query parameter GetCallerIdentity does not use");
     if (out[key] !== undefined) throw badRequest(`identity_request_url repeats the query parameter ${key}`);
-    out[key] = value;
+    out[key] = formDecode(query.slice(eq + 1, end));
+    start = end + 1;
   }
   return out;
+}
+
+const ALLOWED_LIST = [...ALLOWED_PARAMS];
+
+/** The allowed parameter name spelled exactly by query[start, end), if any. */
+function allowedNameAt(query: string, start: number, end: number): string | undefined {
+  for (const name of ALLOWED_LIST) {
+    if (name.length === end - start && query.startsWith(name, start)) return name;
+  }
+  return undefined;
 }
 
 function formDecode(s: string): string {
@@ -210,10 +231,12 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** A real calendar date and time of day: Date.parse would roll "02-30" into March and "24:00" into tomorrow. */
 function isCalendarTime(m: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
-  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
-  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month! - 1];
-  return days !== undefined && day! >= 1 && day! <= days && hour! <= 23 && minute! <= 59 && second! <= 59;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return days !== undefined && day >= 1 && day <= days && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59;
 }
 
 function checkTimestamp(ts: string, now: Date, where: string): void {
@@ -244,10 +267,29 @@ export function rebuildStsRequest(v: ValidatedStsRequest, opts: RebuildOptions):
   const origin = opts.endpoint ?? `https://${v.host}`;
   return {
     method: opts.method,
-    url: `${origin}/?${encodeQuery(v.params)}`,
+    url: `${origin}/?${encodeAllowed(v.params)}`,
     headers: { accept: "application/json", "user-agent": opts.userAgent },
     // Without an explicit timeout the SDK client's own (10 s by default) applies.
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     maxResponseBytes: 64 * 1024,
   };
+}
+
+/** The allowed names in code-unit order (encodeQuery's order); each is unreserved, its own encoding. */
+const SORTED_ALLOWED = [...ALLOWED_PARAMS].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * encodeQuery for validated parameters, whose names all come from the allow-list: the list is walked
+ * in its sorted order instead of sorting the keys per login. Anything else falls back to encodeQuery.
+ */
+function encodeAllowed(params: Readonly<Record<string, string>>): string {
+  let out = "";
+  let count = 0;
+  for (const k of SORTED_ALLOWED) {
+    const value = params[k];
+    if (value === undefined) continue;
+    out += `${count === 0 ? "" : "&"}${k}=${percentEncode(value)}`;
+    count++;
+  }
+  return count === Object.keys(params).length ? out : encodeQuery(params);
 }

@@ -35,8 +35,6 @@ const TYPE_FOR_ARN: Record<ParsedArn["type"], string | undefined> = {
 // Gateway codes that mean "this signed request is not acceptable": the caller's fault, so a 403.
 const DENIAL_CODES = /^(?:SignatureDoesNotMatch|IncompleteSignature|SignatureNonceUsed|InvalidSignatureMethod|UnsupportedHTTPMethod|MissingParameter|Missing[A-Za-z]+|InvalidAccessKeyId(?:\.[A-Za-z]+)?|InvalidTimeStamp(?:\.[A-Za-z]+)?|InvalidSecurityToken(?:\.[A-Za-z]+)?|InvalidParameter(?:\.[A-Za-z]+)?|Forbidden(?:\.[A-Za-z]+)*|NoPermission|InvalidAction(?:\.[A-Za-z]+)?)$/;
 const LOGGABLE = /^[A-Za-z0-9._:/-]{1,128}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f]/;
 
 /** Turns the outbound response into an identity, or throws the 403/503 the caller should see. */
 export function readCallerIdentity(res: OutboundResponse, log: Logger): CallerIdentity {
@@ -105,30 +103,31 @@ function errorFor(res: OutboundResponse, log: Logger): WardenError {
  * cannot tell us about it, so this is a small dedicated parser for the one shape we accept.
  */
 export function parseFlatStringObject(text: string): Record<string, string> | undefined {
+  const n = text.length;
   let i = 0;
   const ws = (): void => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
+    }
   };
   const str = (): string | undefined => {
-    if (text[i] !== '"') return undefined;
+    if (text.charCodeAt(i) !== 0x22) return undefined;
     const start = i;
-    let escaped = false;
-    i++;
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === "\\") {
-        escaped = true;
-        i++;
-      }
-      i++;
-    }
-    if (i >= text.length) return undefined;
-    i++;
     // Without an escape or a control character the string is its own text (STS's answers are such
     // strings); anything else is left to JSON.parse's rules.
-    if (!escaped) {
-      const inner = text.slice(start + 1, i - 1);
-      if (!CONTROL.test(inner)) return inner;
+    let plain = true;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        plain = false;
+        i++;
+      } else if (c < 0x20) plain = false;
     }
+    if (i >= n) return undefined;
+    i++;
+    if (plain) return text.slice(start + 1, i - 1);
     try {
       const v: unknown = JSON.parse(text.slice(start, i));
       return typeof v === "string" ? v : undefined;
@@ -138,10 +137,10 @@ export function parseFlatStringObject(text: string): Record<string, string> | un
   };
   const out: Record<string, string> = Object.create(null);
   ws();
-  if (text[i] !== "{") return undefined;
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
   i++;
   ws();
-  if (text[i] === "}") {
+  if (text.charCodeAt(i) === 0x7d) {
     i++;
   } else {
     for (;;) {
@@ -149,18 +148,19 @@ export function parseFlatStringObject(text: string): Record<string, string> | un
       const key = str();
       if (key === undefined || key in out) return undefined;
       ws();
-      if (text[i] !== ":") return undefined;
+      if (text.charCodeAt(i) !== 0x3a) return undefined;
       i++;
       ws();
       const value = str();
       if (value === undefined) return undefined;
       out[key] = value;
       ws();
-      if (text[i] === ",") {
+      const c = text.charCodeAt(i);
+      if (c === 0x2c) {
         i++;
         continue;
       }
-      if (text[i] === "}") {
+      if (c === 0x7d) {
         i++;
         break;
       }
@@ -168,5 +168,5 @@ export function parseFlatStringObject(text: string): Record<string, string> | un
     }
   }
   ws();
-  return i === text.length ? out : undefined;
+  return i === n ? out : undefined;
 }

@@ -86,7 +86,8 @@ export async function login(req: PluginRequest<LoginFields>, keys: ServiceKeys):
 /** Claims the signature for the replay window; a second presentation is refused without a call. */
 async function claimSignature(req: PluginRequest<LoginFields>, signed: SignedHeaders): Promise<void> {
   const digest = createHash("sha256").update(signed.signature).digest("hex");
-  if (!(await req.storage.claimOnce(`sig/${digest}`, REPLAY_TTL_SECONDS))) {
+  // Every answer but a refusal waits for the token written after it, so the claim may be committed with it.
+  if (!(await req.storage.claimOnce(`sig/${digest}`, REPLAY_TTL_SECONDS, { beforeLogin: true }))) {
     req.log.warn("oci: login refused, signature already used");
     throw permissionDenied();
   }

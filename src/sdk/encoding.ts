@@ -53,18 +53,22 @@ export function parseHeaderMap(input: unknown, what: string): Record<string, str
     }
   }
   const out: Record<string, string[]> = Object.create(null);
+  let count = 0;
   const add = (rawName: string, rawValue: unknown): void => {
     if (!HEADER_NAME.test(rawName)) throw badRequest(`${what} has an invalid header name`);
     const name = rawName.toLowerCase();
     if (name in out) throw badRequest(`${what} repeats the header ${name}`);
     const values = Array.isArray(rawValue) ? rawValue : [rawValue];
-    const strings = values.map((v) => {
-      if (typeof v === "number") return String(v);
-      if (typeof v !== "string") throw badRequest(`${what} has a non-string value for ${name}`);
-      if (v.length > MAX_HEADER_VALUE || CONTROL_CHARS.test(v)) throw badRequest(`${what} has an invalid value for ${name}`);
-      return v;
-    });
+    const strings: string[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v: unknown = values[i];
+      if (typeof v === "number") strings[i] = String(v);
+      else if (typeof v !== "string") throw badRequest(`${what} has a non-string value for ${name}`);
+      else if (v.length > MAX_HEADER_VALUE || CONTROL_CHARS.test(v)) throw badRequest(`${what} has an invalid value for ${name}`);
+      else strings[i] = v;
+    }
     out[name] = strings;
+    count++;
   };
   if (Array.isArray(value)) {
     for (const line of value) {
@@ -74,10 +78,10 @@ export function parseHeaderMap(input: unknown, what: string): Record<string, str
       add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
   } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) add(k, v);
+    for (const k in value) if (Object.hasOwn(value, k)) add(k, (value as Record<string, unknown>)[k]);
   } else {
     throw badRequest(`${what} must be a map of headers`);
   }
-  if (Object.keys(out).length > MAX_HEADERS) throw badRequest(`${what} has too many headers`);
+  if (count > MAX_HEADERS) throw badRequest(`${what} has too many headers`);
   return out;
 }

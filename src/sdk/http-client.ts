@@ -104,7 +104,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     else inFlight--;
   };
 
-  const parse = (req: OutboundRequest): URL => {
+  const parse = (req: OutboundRequest): Target => {
+    const known = knownTarget(req.url, origins);
+    if (known) return known;
     let url: URL;
     try {
       url = new URL(req.url);
@@ -113,10 +115,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw unavailable("scheme refused");
     if (url.username || url.password) throw unavailable("credentials in URL refused");
-    return url;
+    return { origin: url.origin, protocol: url.protocol, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}` };
   };
+  const origins = new Map<string, OriginParts | null>();
 
-  const send = (req: OutboundRequest, url: URL): Promise<OutboundResponse> => {
+  const send = (req: OutboundRequest, url: Target): Promise<OutboundResponse> => {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
     const lib = url.protocol === "https:" ? https : http;
@@ -136,7 +139,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           protocol: url.protocol,
           hostname,
           port: url.port,
-          path: `${url.pathname}${url.search}`,
+          path: url.path,
           method: req.method,
           headers: { "accept-encoding": "identity", ...req.headers },
           agent: agentFor(url.protocol, req.ca),
@@ -195,4 +198,63 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
     },
   };
+}
+
+/** What a request is sent to: the parts of its URL node:http takes, and its origin for the allow-list. */
+interface Target extends OriginParts {
+  /** Path and query, as the WHATWG parser would serialise them. */
+  path: string;
+}
+
+interface OriginParts {
+  origin: string;
+  protocol: string;
+  hostname: string;
+  port: string;
+}
+
+/** Distinct origins remembered per client (a mount calls a handful); past this the memo starts over. */
+const MAX_ORIGINS = 64;
+// A path of plain segments (none starting with "."), then an optional non-empty query of characters
+// the WHATWG parser leaves as they are: such a tail is its own serialisation, nothing to normalise.
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
+const PLAIN_QUERY = /^[A-Za-z0-9._~%&=+-]+$/;
+
+/**
+ * The target of `url` without a WHATWG parse per call, for the URLs a plugin sends on every login
+ * (a configured origin, then a plain path and query): undefined for anything else, which the full
+ * parse handles. The origin is parsed once and only kept when it is already canonical (the parser's
+ * own serialisation of it: lower-case http(s) scheme and host, no userinfo, no default port), and the
+ * tail only taken as it is when the parser would serialise it unchanged, so the result is the one
+ * the full parse gives.
+ */
+function knownTarget(url: string, memo: Map<string, OriginParts | null>): Target | undefined {
+  const afterScheme = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
+  if (afterScheme === -1) return undefined;
+  const slash = url.indexOf("/", afterScheme);
+  if (slash === -1) return undefined;
+  const origin = url.slice(0, slash);
+  let parts = memo.get(origin);
+  if (parts === undefined) {
+    parts = canonicalOrigin(origin);
+    if (memo.size >= MAX_ORIGINS) memo.clear();
+    memo.set(origin, parts);
+  }
+  if (parts === null) return undefined;
+  const query = url.indexOf("?", slash);
+  const path = query === -1 ? url.slice(slash) : url.slice(slash, query);
+  if (!PLAIN_PATH.test(path)) return undefined;
+  if (query !== -1 && !PLAIN_QUERY.test(url.slice(query + 1))) return undefined;
+  return { ...parts, path: url.slice(slash) };
+}
+
+function canonicalOrigin(origin: string): OriginParts | null {
+  try {
+    const url = new URL(`${origin}/`);
+    if (url.origin !== origin || url.username !== "" || url.password !== "") return null;
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    return { origin, protocol: url.protocol, hostname: url.hostname, port: url.port };
+  } catch {
+    return null;
+  }
 }

@@ -21,8 +21,14 @@ export interface StorageView {
   /**
    * Records `key` until `ttlSeconds` from now and answers true, or answers false when it is already
    * recorded and not expired. One atomic statement: the replay cache for nonces and signatures.
+   *
+   * `{ beforeLogin: true }`: the claim guards a login, whose success is answered only once its token
+   * is durably written, after the claim; embedded storage may then commit the claim together with
+   * that token instead of on its own (one commit per login). Only for a claim whose holder answers
+   * nothing but a refusal unless a login's token follows it: a claim lost in a crash before that
+   * token lets only a request that was never answered with success be retried.
    */
-  claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  claimOnce(key: string, ttlSeconds: number, options?: { beforeLogin?: boolean }): Promise<boolean>;
   /**
    * Stores a value that can be taken `uses` times (0 = unlimited) for `ttlSeconds` (0 = forever):
    * one-time or limited credentials such as secret ids. Kept apart from get/put keys.

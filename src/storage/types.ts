@@ -195,6 +195,18 @@ export interface PolicyStore {
   release(name: string): Promise<boolean>;
 }
 
+/** How a claim (KvStore.claimOnce) may be committed. */
+export interface ClaimOptions {
+  /**
+   * The caller answers success only after a later write that depends on the claim is durable (a
+   * login: its replay claim, then its token), and an answer without that write is a refusal. An
+   * embedded adapter may then leave the claim's commit to that write (one commit and one sync for
+   * both) instead of committing it on its own; the claim is still one atomic statement, seen at once
+   * by every later claim. An adapter whose every statement commits on its own (PostgreSQL) ignores it.
+   */
+  withNextWrite?: boolean;
+}
+
 /**
  * Key/value space for plugins, one namespace per mount (its uuid). Values are JSON.
  */
@@ -214,7 +226,7 @@ export interface KvStore {
    * embedded adapter commits it with the next group commit): anything that depends on the claim is
    * written after it and so is never durable without it.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean>;
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number, options?: ClaimOptions): Promise<boolean>;
   /** Removes expired claims (periodic). */
   pruneClaims(now: number, limit: number): Promise<number>;
   /**

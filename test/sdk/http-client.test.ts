@@ -114,6 +114,51 @@ t("bad URLs: not a URL, another scheme, credentials", async ({ origin, seen }) =
   assert.equal(seen, []);
 });
 
+t("every URL is sent as the WHATWG parser reads it, whether or not its origin was seen before (no per-call parse for plain ones)", async ({ origin, seen }) => {
+  const port = new URL(origin).port;
+  const tails = [
+    "/ok",
+    "/?AccessKeyId=STS.a&Signature=9QgH%2B%2Fs%3D&Timestamp=2026-12-06T13%3A50%3A04Z&SignatureType=&x=a+b",
+    "/a/b/",
+    "/a/./b",
+    "/a/../ok",
+    "/%2e%2e/ok",
+    "/.hidden",
+    "/a//b",
+    "/ok?",
+    "/ok?q='x'",
+    "/ok?q=\"x\"",
+    "/ok?q=<x>",
+    "/ok?q=`x`",
+    "/ok?a b",
+    "/ok#frag",
+    "/ok?a=1#frag",
+    "/a\\b",
+    "/ü?ü=1",
+    "/ok?q={x}",
+  ];
+  const origins = [origin, `http://localhost:${port}`, `http://LOCALHOST:${port}`, `http://127.1:${port}`, `http://0x7f.0.0.1:${port}`];
+  for (const base of origins) {
+    const asked: string[] = [];
+    const http = createHttpClient({ allowOrigin: (o) => (asked.push(o), true) });
+    // Twice each: the second call of an origin takes the remembered one.
+    for (const tail of [...tails, ...tails]) {
+      const url = `${base}${tail}`;
+      const expected = new URL(url);
+      seen.length = 0;
+      const res = await http.request({ method: "GET", url });
+      assert.is(res.status, 200, url);
+      assert.is(seen.length, 1, url);
+      assert.is(seen[0]!.url, `${expected.pathname}${expected.search}`, url);
+      assert.is(asked.pop(), expected.origin, url);
+    }
+  }
+  const http = createHttpClient();
+  for (const url of [`${origin.replace("//", "//u:p@")}/ok`, `${origin.replace("//", "//u@")}/ok`]) {
+    for (let i = 0; i < 2; i++) assert.is(await cause(http.request({ method: "GET", url })), "credentials in URL refused", url);
+  }
+});
+
 t("a response over the size cap is refused (client default, or per request)", async ({ origin }) => {
   assert.is(await cause(createHttpClient({ maxResponseBytes: 1000 }).request({ method: "GET", url: `${origin}/big` })), "response too large");
   const http = createHttpClient();

@@ -2,12 +2,15 @@
 // the write batch syncs the WAL off the event loop (write-batch.ts; the ordering of the sync before the
 // answer is test/storage/sqlite.test.ts). A real `warden server` process on a SQLite file with a static
 // seal (it unseals itself on restart), killed with SIGKILL the moment each answer arrives: a token
-// created, a token revoked, a token's counted use, an AppRole secret id's counted use.
+// created, a token revoked, a token's counted use, an AppRole secret id's counted use, an AliCloud
+// login's replay claim (committed with the login's token, not on its own).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
+import { alicloudLoginData } from "../../plugins/alicloud/cli.js";
+import { type StsIdentity, startStsEmulator } from "../../src/emulators/sts/server.js";
 import { suite } from "../../src/sdk/testing/suite.js";
 import { WardenNode } from "../cluster/cluster.js";
 import { freePort } from "../helpers/free-port.js";
@@ -88,6 +91,37 @@ t("an AppRole secret id's counted use survives a kill -9 right after the login",
   const again = await node.request("POST", "auth/approle/login", { token: null, body: { role_id: "crash-role", secret_id: secret } });
   assert.ok(again.status >= 400 && again.status < 500, `the used-up secret id logged in again: ${again.status}`);
   assert.is((await node.request("GET", "auth/token/lookup-self", { token: login.body.auth.client_token })).status, 200, "the login's token is gone");
+});
+
+t("an AliCloud login's nonce claim survives a kill -9 right after the login: the replay is refused without reaching STS", async ({ node, root }) => {
+  const who: StsIdentity = {
+    accessKeyId: "STS.CrashTestKey0001",
+    accessKeySecret: "crash-test-secret-0001",
+    securityToken: "CAIS.crash-test-token",
+    accountId: "1234567890123456",
+    kind: "AssumedRoleUser",
+    roleName: "crash-role",
+    roleId: "300011112222333344",
+    sessionName: "crash-session",
+  };
+  const sts = await startStsEmulator({ identities: [who] });
+  try {
+    assert.is((await node.request("POST", "sys/auth/alicloud", { token: root, body: { type: "alicloud" } })).status, 204);
+    assert.is((await node.request("PUT", "auth/alicloud/config", { token: root, body: { sts_endpoint: sts.url } })).status, 204);
+    const role = await node.request("PUT", "auth/alicloud/role/crash", { token: root, body: { arn: `acs:ram::${who.accountId}:role/crash-role`, token_policies: ["default"] } });
+    assert.is(role.status, 204);
+    const body = alicloudLoginData({ role: "crash", region: "cn-hangzhou", accessKey: who.accessKeyId, secretKey: who.accessKeySecret, securityToken: who.securityToken });
+    const login = await node.request("POST", "auth/alicloud/login", { token: null, body });
+    assert.is(login.status, 200, JSON.stringify(login.body));
+    await crashAndRestart(node);
+    const sent = sts.requests.length;
+    const again = await node.request("POST", "auth/alicloud/login", { token: null, body });
+    assert.is(again.status, 403, `the replayed login was answered ${again.status}`);
+    assert.is(sts.requests.length, sent, "the replay reached STS: warden's claim was lost");
+    assert.is((await node.request("GET", "auth/token/lookup-self", { token: login.body.auth.client_token })).status, 200, "the login's token is gone");
+  } finally {
+    await sts.close();
+  }
 });
 
 t.run();

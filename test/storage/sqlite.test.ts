@@ -236,6 +236,54 @@ t("group commit: writes of one tick share one commit; nothing is acknowledged be
   }
 });
 
+t("group commit: a login's claim (withNextWrite) is committed with the write that follows it, or alone after a deadline", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const other = new Database(path, { readonly: true });
+  const claimsSeen = () => other.prepare("SELECT count(*) FROM claims").pluck().get();
+  try {
+    const before = s.batch.commits;
+    const later = Date.now() + 60_000;
+    assert.is(await s.kv.claimOnce("n", "login-1", later, Date.now(), { withNextWrite: true }), true);
+    // Exact at once: every later claim on this connection sees it.
+    assert.is(await s.kv.claimOnce("n", "login-1", later, Date.now(), { withNextWrite: true }), false);
+    assert.ok(await s.kv.get("n", "x") === undefined, "reads run in the open batch");
+    // A negative check: a due batch commits within a tick or the 2 ms minimum interval; this one is not due.
+    await new Promise((r) => setTimeout(r, 30));
+    assert.is(s.batch.commits, before, "the claim was committed on its own");
+    assert.is(claimsSeen(), 0);
+    // The login's token: one commit (and one WAL sync) for both, acknowledged only once durable.
+    const rec = token();
+    await s.tokens.insert(rec);
+    assert.is(s.batch.commits, before + 1);
+    assert.is(claimsSeen(), 1);
+    assert.is(other.prepare("SELECT count(*) FROM tokens").pluck().get(), 1);
+    // A claim no write follows (a refused login) is committed on its own after the deadline.
+    assert.is(await s.kv.claimOnce("n", "login-2", later, Date.now(), { withNextWrite: true }), true);
+    await waitFor("the lone claim's own commit", 5000, async () => claimsSeen() === 2);
+    assert.is(s.batch.commits, before + 2);
+    // Without the option a claim is committed on the next tick, as before.
+    assert.is(await s.kv.claimOnce("n", "plain", later, Date.now()), true);
+    await waitFor("the plain claim's commit", 5000, async () => claimsSeen() === 3);
+  } finally {
+    other.close();
+    await s.close();
+  }
+});
+
+t("group commit: a deferred claim pending at close() is committed by it", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  assert.is(await s.kv.claimOnce("n", "c", Date.now() + 60_000, Date.now(), { withNextWrite: true }), true);
+  await s.close();
+  const again = await openSqliteStorage({ path });
+  try {
+    assert.is(await again.kv.claimOnce("n", "c", Date.now() + 60_000, Date.now()), false);
+  } finally {
+    await again.close();
+  }
+});
+
 t("group commit: a pending batch is committed by close()", async () => {
   const path = freshPath();
   const s = await openSqliteStorage({ path });

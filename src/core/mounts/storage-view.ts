@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../../sdk/clock.js";
 import type { StorageView } from "../../sdk/plugin.js";
-import type { KvStore } from "../../storage/types.js";
+import type { ClaimOptions, KvStore } from "../../storage/types.js";
 
 /** A StorageView the core can also tell to forget cached values (writes made by another node). */
 export interface CachedStorageView extends StorageView {
@@ -8,6 +8,8 @@ export interface CachedStorageView extends StorageView {
 }
 
 const MAX_CACHED = 10_000;
+/** A login's claim: committed with the token that follows it (ClaimOptions.withNextWrite). */
+const WITH_NEXT_WRITE: ClaimOptions = Object.freeze({ withNextWrite: true });
 const ABSENT = "\u0000absent";
 
 /**
@@ -63,9 +65,9 @@ export function mountStorageView(kv: KvStore, namespace: string, clock: Clock = 
       }
       return [...out].sort();
     },
-    claimOnce: (key, ttlSeconds) => {
+    claimOnce: (key, ttlSeconds, options) => {
       const now = clock.now();
-      return kv.claimOnce(namespace, `claim/${key}`, now + ttlSeconds * 1000, now);
+      return kv.claimOnce(namespace, `claim/${key}`, now + ttlSeconds * 1000, now, options?.beforeLogin ? WITH_NEXT_WRITE : undefined);
     },
     putCounted: (key, value, { uses, ttlSeconds }) =>
       kv.putCounted(namespace, key, value, Math.max(0, Math.floor(uses)), ttlSeconds > 0 ? clock.now() + ttlSeconds * 1000 : 0),

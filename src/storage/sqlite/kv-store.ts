@@ -9,7 +9,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
-import type { KvStore } from "../types.js";
+import type { ClaimOptions, KvStore } from "../types.js";
 import { startsWith, ph, statementsOnFirstUse, type Db } from "./prepared.js";
 import { claims, counted, counters, kv } from "./schema.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -42,16 +42,6 @@ function prepare(db: Db) {
     deleteNamespaceClaims: db.delete(claims).where(eq(claims.namespace, ph("namespace"))).prepare(),
     deleteNamespaceCounted: db.delete(counted).where(eq(counted.namespace, ph("namespace"))).prepare(),
     deleteNamespaceCounters: db.delete(counters).where(eq(counters.namespace, ph("namespace"))).prepare(),
-    // expires_at 0 means a claim that never expires, so it is never replaced or pruned.
-    claimOnce: db
-      .insert(claims)
-      .values({ namespace: ph("namespace"), key: ph("key"), expiresAt: ph("expiresAt") })
-      .onConflictDoUpdate({
-        target: [claims.namespace, claims.key],
-        set: { expiresAt: sql`excluded.expires_at` },
-        setWhere: sql`${claims.expiresAt} > 0 AND ${claims.expiresAt} <= ${ph("now")}`,
-      })
-      .prepare(),
     pruneClaims: db
       .delete(claims)
       .where(
@@ -132,9 +122,24 @@ function prepareGetWithCounter(conn: Database.Database) {
     .raw(true);
 }
 
+/**
+ * The replay claim, on every signed login: a raw statement bound positionally (drizzle's placeholder
+ * filling and query logging cost a login ~1 µs more). expires_at 0 means a claim that never expires,
+ * so it is never replaced or pruned; an existing claim is replaced only once it has expired, so
+ * "inserted or replaced an expired one" is exactly "changes = 1".
+ */
+function prepareClaimOnce(conn: Database.Database) {
+  return conn.prepare<[string, string, number, number]>(
+    `INSERT INTO claims (namespace, key, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (namespace, key) DO UPDATE SET expires_at = excluded.expires_at
+     WHERE claims.expires_at > 0 AND claims.expires_at <= ?`,
+  );
+}
+
 export class SqliteKvStore implements KvStore {
   readonly #q: ReturnType<typeof prepare>;
   readonly #getWithCounter: ReturnType<typeof prepareGetWithCounter>;
+  readonly #claimOnce: ReturnType<typeof prepareClaimOnce>;
 
   constructor(
     db: Db,
@@ -143,6 +148,7 @@ export class SqliteKvStore implements KvStore {
   ) {
     this.#q = statementsOnFirstUse(db, prepare);
     this.#getWithCounter = prepareGetWithCounter(conn);
+    this.#claimOnce = prepareClaimOnce(conn);
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {
@@ -184,8 +190,10 @@ export class SqliteKvStore implements KvStore {
    * later claim, and a login that follows it writes its token later, so the token never outlives a
    * lost claim. Saves one fsync wait on every signed login.
    */
-  claimOnce(namespace: string, key: string, expiresAt: number, now: number): Promise<boolean> {
-    return this.batch.writeEager(() => this.#q.claimOnce.run({ namespace, key, expiresAt, now }).changes > 0);
+  claimOnce(namespace: string, key: string, expiresAt: number, now: number, options?: ClaimOptions): Promise<boolean> {
+    const run = (): boolean => this.#claimOnce.run(namespace, key, expiresAt, now).changes > 0;
+    // withNextWrite (a login's claim): committed by the token's write that follows, not on its own.
+    return options?.withNextWrite ? this.batch.writeDeferred(run) : this.batch.writeEager(run);
   }
 
   pruneClaims(now: number, limit: number): Promise<number> {

@@ -15,6 +15,11 @@ import { close, fdatasync, open } from "node:fs";
 import type Database from "better-sqlite3";
 
 const READ_REFRESH_MS = 250;
+/**
+ * The longest a batch opened by deferred writes alone (writeDeferred) waits for a write that wants its
+ * commit: past this, it commits on its own.
+ */
+const DEFERRED_COMMIT_MS = 250;
 
 interface Waiter {
   resolve(): void;
@@ -34,6 +39,10 @@ export class WriteBatch {
   #reading = false;
   #readSince = 0;
   #open = false;
+  /** The open batch has its commit scheduled (setImmediate or the minimum interval), not only the deferred deadline. */
+  #due = false;
+  /** Batches opened so far: a deferred deadline commits only the batch it was set for. */
+  #opened = 0;
   #closed = false;
   /** Commits so far; tests use it to check that writes in one tick share a transaction. */
   commits = 0;
@@ -160,6 +169,26 @@ export class WriteBatch {
     }
   }
 
+  /**
+   * Like writeEager, and its commit is also left to the writes that follow it: when no batch is open,
+   * the one it opens is committed by the next write that wants a commit (with it, in one COMMIT and
+   * one WAL sync), or after DEFERRED_COMMIT_MS when none comes. For a claim whose caller answers
+   * success only after writing what depends on it (a login's replay claim, then its token): that
+   * write's durable commit makes the claim durable too, since it is the same transaction or a later
+   * one on this connection. An answer that writes nothing after the claim (a refusal) does not wait
+   * for it; losing such a claim in a crash only lets a request that got no success be retried.
+   */
+  writeDeferred<T>(run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
+    try {
+      this.#ensureOpen(false);
+      return Promise.resolve(run());
+    } catch (err) {
+      this.#afterFailure(err);
+      return Promise.reject(err);
+    }
+  }
+
   /** A multi-statement write: all of it or none of it, via a SAVEPOINT inside the batch. */
   writeAtomic<T>(run: () => T): Promise<T> {
     return this.write(() => {
@@ -192,6 +221,7 @@ export class WriteBatch {
       return;
     }
     this.#open = false;
+    this.#due = false;
     const waiters = this.#waiters;
     this.#waiters = [];
     try {
@@ -278,11 +308,23 @@ export class WriteBatch {
     close(fd, () => {});
   }
 
-  #ensureOpen(): void {
-    if (this.#open) return;
-    if (this.#reading) this.#endRead();
-    this.#begin.run();
-    this.#open = true;
+  /** Opens the batch if none is; `due`: its commit is wanted soon (every write but a deferred one). */
+  #ensureOpen(due = true): void {
+    if (!this.#open) {
+      if (this.#reading) this.#endRead();
+      this.#begin.run();
+      this.#open = true;
+      this.#opened++;
+      if (!due) {
+        const batch = this.#opened;
+        setTimeout(() => {
+          if (this.#open && this.#opened === batch) this.flush();
+        }, DEFERRED_COMMIT_MS).unref();
+        return;
+      }
+    }
+    if (!due || this.#due) return;
+    this.#due = true;
     const wait = this.#lastCommitAt + this.minCommitIntervalMs - performance.now();
     if (wait > 0) setTimeout(() => this.flush(), wait);
     else setImmediate(() => this.flush());
@@ -295,6 +337,7 @@ export class WriteBatch {
   #afterFailure(err: unknown): void {
     if (this.db.inTransaction) return;
     this.#open = false;
+    this.#due = false;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.reject(err);

@@ -28,19 +28,13 @@ const storage = await openSqliteStorage({ path: join(dataDir, "floor.db") });
 
 const ENTITY = "6f1c1c8e-0000-4000-8000-00000000beef";
 const TTL = 3600;
-// What an AppRole login token's sealed fields are (barrier-storage.ts sealToken), for the blob's size.
-const fields = (roleId) => ({
-  policies: ["default"],
-  meta: { role_name: "bench" },
-  displayName: "approle",
-  boundCidrs: [],
-  role: "",
-  auth: { alias: roleId, metadata: { role_name: "bench" }, internal: { role_name: "bench", role_key_id: "0123456789abcdef0123456789abcdef" } },
-});
+// What an AppRole login token's sealed fields are, as barrier-storage.ts tokenPlaintext writes them (a
+// compact array, the auth's metadata 0 when it is the meta), for the blob's size.
+const fields = (roleId) => [["default"], { role_name: "bench" }, "approle", [], "", [roleId, 0, { role_name: "bench", role_key_id: "0123456789abcdef0123456789abcdef" }]];
 const keyring = Keyring.fresh();
 const tokenHash = hmacSha256Hex(pooledRandomBytes(32));
 const secretHash = hmacSha256Hex(pooledRandomBytes(32));
-const blobBytes = Buffer.from(keyring.encrypt(JSON.stringify(fields("bench-role-id")), "token\0" + "0".repeat(64)).slice("wb1:".length), "base64").length;
+const blobBytes = keyring.encryptBytes(JSON.stringify(fields("bench-role-id")), "token\0" + "0".repeat(64)).length;
 
 function tokenRow(body, now) {
   let token, idHash, accessor, blob;
@@ -49,13 +43,13 @@ function tokenRow(body, now) {
     token = newServiceToken();
     idHash = tokenHash(token);
     accessor = newAccessor();
-    blob = keyring.encrypt(JSON.stringify(fields(String(body.role_id ?? ""))), "token\0" + idHash).slice("wb1:".length);
+    blob = keyring.encryptBytes(JSON.stringify(fields(String(body.role_id ?? ""))), "token\0" + idHash);
   } else {
     const r = pooledRandomBytes(76);
     token = "hvs." + r.toString("base64url", 0, 24);
     idHash = r.toString("hex", 24, 56);
     accessor = r.toString("base64url", 56, 74);
-    blob = Buffer.alloc(blobBytes, r[75]).toString("base64");
+    blob = Buffer.alloc(blobBytes, r[75]);
   }
   const record = {
     idHash,
@@ -78,7 +72,9 @@ function tokenRow(body, now) {
     entityId: ENTITY,
     boundCidrs: [],
     role: "",
-    auth: { alias: "", metadata: {}, internal: { $barrier: "wb1:" + blob } },
+    auth: null,
+    // The barrier's blob in its own binary column (schema version 7).
+    sealed: blob,
     loginRole: "bench",
   };
   return { token, record };

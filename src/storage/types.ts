@@ -47,6 +47,12 @@ export interface TokenRecord {
   /** What the issuing auth method needs to renew: alias, metadata, internal data. */
   auth: StoredAuth | null;
   /**
+   * Only on the adapter's side of the barrier: the token's encrypted blob (src/core/barrier), in a
+   * binary column of its own (schema version 7). Absent (never null) on a record read from a row
+   * without one; the barrier's opened records never have it.
+   */
+  sealed?: Buffer;
+  /**
    * Set by `get` (never stored): the token's entity is disabled. Read in the same statement as the
    * token, so an entity disabled on one node stops its tokens on every node at the next request.
    */

@@ -51,6 +51,29 @@ t("a text ending like one opened (the memo's slot) is opened, and refused, not a
   assert.is(c.opens(), 3, "b, the forged text and a opened once each; b and a then from the memo");
 });
 
+t("bytes (a token's blob in its own column): opened in a copy, the memo answers only the same bytes under the same AAD", () => {
+  const k = Keyring.fresh();
+  const sealed = k.encryptBytes('["default"]', "token\0h1");
+  const before = Buffer.from(sealed);
+  for (let i = 0; i < 3; i++) assert.is(k.decryptBytes(sealed, "token\0h1"), '["default"]');
+  assert.ok(sealed.equals(before), "the caller's bytes are left as they were");
+  // Same tag (the memo's slot), one ciphertext byte changed: opened again, and refused.
+  const changed = Buffer.from(sealed);
+  changed[20]! ^= 1;
+  assert.throws(() => k.decryptBytes(changed, "token\0h1"), /failed authentication/);
+  assert.throws(() => k.decryptBytes(sealed, "token\0h2"), /failed authentication/);
+  // A buffer reused by its owner after a hit does not change what the memo answers for it.
+  const reused = Buffer.from(sealed);
+  assert.is(k.decryptBytes(reused, "token\0h1"), '["default"]');
+  reused.fill(0);
+  assert.throws(() => k.decryptBytes(reused, "token\0h1"));
+  assert.is(k.decryptBytes(sealed, "token\0h1"), '["default"]');
+  // The same bytes as text (encrypt's form) open alike: one format, two encodings.
+  assert.is(k.decrypt(`wb1:${sealed.toString("base64")}`, "token\0h1"), '["default"]');
+  k.wipe();
+  assert.throws(() => k.decryptBytes(sealed, "token\0h1"));
+});
+
 t("a wiped keyring forgets what it opened", () => {
   const k = Keyring.fresh();
   const stored = k.encrypt("secret", "token\0h1");

@@ -61,6 +61,52 @@ t("token blobs: the compact form round-trips (metadata the same as meta, or not,
     const blob = keyring.encrypt(JSON.stringify({ policies, meta, displayName, boundCidrs, role, auth }), aadOf.token("h4"));
     assert.ok(await raw.tokens.insert({ ...old, policies: [], meta: {}, displayName: "", boundCidrs: [], role: "", auth: { alias: "", metadata: {}, internal: { $barrier: blob } } }));
     assert.equal(await s.tokens.get("h4"), old);
+    // A compact blob written by the previous release: base64 text in the auth column, not bytes in `sealed`.
+    const mid = token("h5");
+    const compact = JSON.stringify([mid.policies, mid.meta, mid.displayName, mid.boundCidrs, mid.role, [mid.auth!.alias, 0, mid.auth!.internal]]);
+    const text = keyring.encrypt(compact, aadOf.token("h5"));
+    assert.ok(await raw.tokens.insert({ ...mid, policies: [], meta: {}, displayName: "", boundCidrs: [], role: "", auth: { alias: "", metadata: {}, internal: { $barrier: text } } }));
+    assert.equal(await s.tokens.get("h5"), mid);
+    assert.equal(s.tokens.peek!("h5"), mid);
+  } finally {
+    await raw.close();
+  }
+});
+
+async function refused(p: Promise<unknown>): Promise<void> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof Error && /failed authentication/.test(e.message), String(e));
+}
+
+t("token blobs: bytes of their own column, auth NULL; a blob copied to another row or changed by a byte does not open", async () => {
+  const raw = await openSqliteStorage({ path: ":memory:" });
+  try {
+    const keyring = Keyring.fresh();
+    const s = barrierStorage(raw, new Barrier(keyring, async () => keyring));
+    const r = token("c1");
+    assert.ok(await s.tokens.insert(r));
+    const row = (await raw.tokens.get("c1"))!;
+    assert.is(row.auth, null);
+    assert.ok(Buffer.isBuffer(row.sealed));
+    assert.not.ok(row.sealed!.toString("latin1").includes("bench"), "encrypted");
+    // As the raw row read by accessor (the drizzle read) and by peek.
+    assert.ok((await raw.tokens.getByAccessor(r.accessor))!.sealed!.equals(row.sealed!));
+    assert.ok((raw.tokens.peek!("c1") as TokenRecord).sealed!.equals(row.sealed!));
+    // Opening leaves the raw record's bytes as they were (the native open decrypts in a copy).
+    const before = Buffer.from(row.sealed!);
+    assert.equal(await s.tokens.get("c1"), r);
+    assert.ok(row.sealed!.equals(before));
+    // The same bytes under another id: the AAD is the id hash, so it fails.
+    assert.ok(await raw.tokens.insert({ ...row, idHash: "c2", accessor: "accc2" }));
+    await refused(s.tokens.get("c2"));
+    const flipped = Buffer.from(row.sealed!);
+    flipped[flipped.length - 20]! ^= 1;
+    assert.ok(await raw.tokens.insert({ ...row, idHash: "c3", accessor: "accc3", sealed: flipped }));
+    await refused(s.tokens.get("c3"));
+    assert.throws(() => s.tokens.peek!("c3"), /failed authentication/);
   } finally {
     await raw.close();
   }

@@ -31,13 +31,13 @@ const INTENDED: Record<string, string> = {
 /** Types that hold the same values in both dialects, per source ([sqlite, postgresql]). */
 const SAME_VALUES = {
   // The drizzle column kinds (see src/storage/*/columns.ts).
-  drizzle: new Set(["text|text", "json|jsonb", "integer|integer", "integer|bigint", "boolean|boolean"]),
+  drizzle: new Set(["text|text", "json|jsonb", "integer|integer", "integer|bigint", "boolean|boolean", "blob|bytea"]),
   // SQLite's STRICT storage classes: JSON is TEXT, booleans and every integer width are INTEGER.
-  database: new Set(["text|text", "text|jsonb", "integer|integer", "integer|bigint", "integer|boolean"]),
+  database: new Set(["text|text", "text|jsonb", "integer|integer", "integer|bigint", "integer|boolean", "blob|bytea"]),
 };
 
 /** A drizzle column kind as the SQLite database declares it. */
-const SQLITE_DECLARED: Record<string, string> = { text: "text", json: "text", integer: "integer", boolean: "integer" };
+const SQLITE_DECLARED: Record<string, string> = { text: "text", json: "text", integer: "integer", boolean: "integer", blob: "blob" };
 
 const list = (xs: string[]) => `(${xs.join(", ")})`;
 

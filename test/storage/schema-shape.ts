@@ -59,6 +59,7 @@ const SQLITE_KINDS: Record<string, string> = {
   SQLiteTextJson: "json",
   SQLiteInteger: "integer",
   SQLiteBoolean: "boolean",
+  SQLiteBlobBuffer: "blob",
 };
 
 function rendered(dialect: { sqlToQuery(sql: SQL): { sql: string } }, where: SQL | undefined): string {

@@ -84,7 +84,7 @@ t("migrations: a version-1 database upgrades in place, keeping its tokens", asyn
   // Take the file back to version 1 (what a previous release left behind).
   const raw = new Database(path);
   raw.exec(`DROP INDEX tokens_entity_id; DROP TABLE entities; DROP TABLE entity_aliases; DROP TABLE groups;
-    DROP TABLE counted; DROP TABLE counters; ALTER TABLE policies DROP COLUMN managed_by; ALTER TABLE tokens DROP COLUMN login_role;
+    DROP TABLE counted; DROP TABLE counters; ALTER TABLE policies DROP COLUMN managed_by; ALTER TABLE tokens DROP COLUMN login_role; ALTER TABLE tokens DROP COLUMN sealed;
     DELETE FROM schema_migrations WHERE version > 1;`);
   raw.close();
   s = await openSqliteStorage({ path });

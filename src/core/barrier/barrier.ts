@@ -51,6 +51,25 @@ export class Barrier {
     return JSON.parse(plain) as T;
   }
 
+  encryptBytes(plain: string, aad: string): Buffer {
+    return this.keyring.encryptBytes(plain, aad);
+  }
+
+  /** decryptJsonNow of a value sealed by encryptBytes. */
+  decryptBytesJsonNow<T>(stored: Uint8Array, aad: string): T | Promise<T> {
+    let plain: string;
+    try {
+      plain = this.keyring.decryptBytes(stored, aad);
+    } catch (e) {
+      if (!(e instanceof UnknownTermError)) throw e;
+      return this.reload().then((k) => {
+        this.keyring = k;
+        return JSON.parse(k.decryptBytes(stored, aad)) as T;
+      });
+    }
+    return JSON.parse(plain) as T;
+  }
+
   async decryptJson<T>(stored: string, aad: string): Promise<T> {
     return JSON.parse(await this.decrypt(stored, aad)) as T;
   }

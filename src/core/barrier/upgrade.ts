@@ -12,7 +12,7 @@
 import type { Logger } from "../../sdk/plugin.js";
 import type { RowRewrite, Storage } from "../../storage/types.js";
 import { BARRIER_PREFIX } from "../seal/keyring.js";
-import { SEAL_SYSTEM_KEYS, aad, sealAlias, sealEntity, sealGroup, sealMount, sealToken, sealedOf } from "./barrier-storage.js";
+import { SEAL_SYSTEM_KEYS, aad, sealAlias, sealEntity, sealGroup, sealMount, sealToken, sealedOf, tokenIsSealed } from "./barrier-storage.js";
 import type { Barrier } from "./barrier.js";
 
 /** Written by every release at init; clear means the database predates the barrier. */
@@ -28,7 +28,7 @@ export function encryptRows(b: Barrier): RowRewrite["rows"] {
     counted: (r) => (isSealedText(r.value) ? undefined : { value: b.encryptJson(r.value, aad.counted(r.namespace, r.key)) }),
     policies: (r) => (isSealedText(r.text) ? undefined : { text: b.encrypt(r.text, aad.policy(r.name)) }),
     mounts: (r) => (sealedOf(r.options) ? undefined : sealMount(b, r)),
-    tokens: (r) => (sealedOf(r.auth?.internal) ? undefined : sealToken(b, r)),
+    tokens: (r) => (tokenIsSealed(r) ? undefined : sealToken(b, r)),
     entities: (r) => (sealedOf(r.metadata) ? undefined : sealEntity(b, r)),
     entityAliases: (r) => (sealedOf(r.metadata) ? undefined : sealAlias(b, r)),
     groups: (r) => (sealedOf(r.metadata) ? undefined : sealGroup(b, r)),

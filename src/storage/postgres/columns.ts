@@ -25,3 +25,8 @@ const jsonb = customType<{ data: unknown; driverData: unknown }>({
   fromDriver: (value) => value,
 });
 export const json = <N extends string>(name: N) => jsonb(name);
+/** Bytes (a Buffer both ways: node-postgres reads bytea as one and sends one as binary). SQLite: blob. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => "bytea",
+});
+export const bytes = <N extends string>(name: N) => bytea(name);

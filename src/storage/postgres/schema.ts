@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { StoredAuth } from "../types.js";
-import { bool, epochMs, foreignKey, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
+import { bool, bytes, epochMs, foreignKey, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
 
 export function pgTables(prefix: string) {
   // Index names are schema-wide in PostgreSQL, so they carry the prefix too.
@@ -38,6 +38,8 @@ export function pgTables(prefix: string) {
       auth: json("auth").$type<StoredAuth>(),
       // Migration 0005.
       loginRole: str("login_role").notNull(),
+      // Migration 0007: the barrier's encrypted blob of the token (NULL on rows written without it).
+      sealed: bytes("sealed"),
     },
     (t) => [
       uniqueIndex(n("tokens_accessor")).on(t.accessor),

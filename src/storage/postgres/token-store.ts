@@ -145,7 +145,8 @@ export class PgTokenStore implements TokenStore {
    */
   async insert(token: TokenRecord): Promise<boolean> {
     try {
-      await this.#q.insert.execute(bind(token));
+      // Every placeholder needs a value: NULL for a token without a blob (below the barrier, tests).
+      await this.#q.insert.execute(bind(token.sealed === undefined ? { ...token, sealed: null } : token));
       return true;
     } catch (err) {
       if (isForeignKeyViolation(err)) return false;
@@ -202,6 +203,12 @@ export class PgTokenStore implements TokenStore {
   }
 }
 
-function withAncestorExpiry(record: TokenRecord, ancestorExpiresAt: number | null): TokenRecord {
+/** The row as a record: its ancestors' expiry when any, and no sealed member when the row has no blob. */
+function withAncestorExpiry(row: TokenRecord, ancestorExpiresAt: number | null): TokenRecord {
+  let record = row;
+  if (record.sealed === null) {
+    const { sealed: _none, ...rest } = record;
+    record = rest;
+  }
   return ancestorExpiresAt === null ? record : { ...record, ancestorExpiresAt };
 }

@@ -3,7 +3,7 @@
  * PostgreSQL adapter mirrors it by swapping this file (bigint/boolean/jsonb there) and keeping the
  * table shapes identical. Times are integer epoch ms everywhere, which sidesteps timestamp semantics.
  */
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export { index, primaryKey, uniqueIndex };
 export const table = sqliteTable;
@@ -17,3 +17,5 @@ export const epochMs = <N extends string>(name: N) => integer(name, { mode: "num
 export const bool = <N extends string>(name: N) => integer(name, { mode: "boolean" });
 /** JSON document; narrow with .$type<T>() at the column. PostgreSQL: jsonb. */
 export const json = <N extends string>(name: N) => text(name, { mode: "json" });
+/** Bytes (a Buffer). PostgreSQL: bytea. */
+export const bytes = <N extends string>(name: N) => blob(name, { mode: "buffer" });

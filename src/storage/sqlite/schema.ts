@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { StoredAuth } from "../types.js";
-import { bool, epochMs, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
+import { bool, bytes, epochMs, index, int, json, primaryKey, str, table, uniqueIndex } from "./columns.js";
 
 export const tokens = table(
   "tokens",
@@ -33,6 +33,8 @@ export const tokens = table(
     auth: json("auth").$type<StoredAuth>(),
     // Migration 0005.
     loginRole: str("login_role").notNull(),
+    // Migration 0007: the barrier's encrypted blob of the token (NULL on rows written without it).
+    sealed: bytes("sealed"),
   },
   (t) => [
     uniqueIndex("tokens_accessor").on(t.accessor),

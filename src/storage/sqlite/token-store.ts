@@ -83,7 +83,7 @@ function prepare(db: Db) {
 }
 
 /** The row of the hot read, as better-sqlite3 returns it in array mode (column order of the SELECT). */
-type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, string, number | null, number | null];
+type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, string, number | null, number | null, Buffer | string | null];
 
 /**
  * lookup-self and every authenticated request read one token row. Drizzle's generic row mapping
@@ -97,24 +97,25 @@ type TokenRow = [string, string, string | null, string, string, string, string, 
  * set up per row). Both give what ancestorExpiry gives: NULL for no parent or a parent that is gone.
  * Exported for bench/lookup-floor.mjs (the floor: a bare server making this same read).
  */
-const HOT_READ_COLUMNS = `t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
+const hotReadColumns = (sealed: string) => `t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
               t.created_at, t.ttl, t.expires_at, t.explicit_max_ttl, t.max_ttl, t.period, t.renewable, t.last_renewal_at,
               t.entity_id, t.bound_cidrs, t.role, t.auth, t.login_role, e.disabled,
               CASE WHEN t.parent_hash IS NULL OR p.id_hash IS NULL THEN NULL
                    WHEN p.parent_hash IS NULL THEN NULLIF(p.expires_at, 0)
-                   ELSE ${ancestorExpiry("t.parent_hash")} END`;
+                   ELSE ${ancestorExpiry("t.parent_hash")} END, ${sealed}`;
 const HOT_READ_FROM = `FROM tokens t LEFT JOIN entities e ON e.id = t.entity_id LEFT JOIN tokens p ON p.id_hash = t.parent_hash
         WHERE t.id_hash = ?`;
-export const HOT_READ_SQL = `SELECT ${HOT_READ_COLUMNS}
+export const HOT_READ_SQL = `SELECT ${hotReadColumns("t.sealed")}
          ${HOT_READ_FROM}`;
 
 /**
  * peek's form of the hot read: the same row as one text, a JSON array of the same columns in the same
  * order. better-sqlite3 makes a JS value per column (~0.13 µs each: 24 of them cost more than the
  * read), so one text costs half the read (~2.4 µs instead of ~5 in a micro-benchmark), and comparing it
- * with the previous read of the id is one string comparison.
+ * with the previous read of the id is one string comparison. JSON holds no blob: the sealed bytes come
+ * as hex (NULL when the row has none).
  */
-export const PEEK_READ_SQL = `SELECT json_array(${HOT_READ_COLUMNS})
+export const PEEK_READ_SQL = `SELECT json_array(${hotReadColumns("CASE WHEN t.sealed IS NULL THEN NULL ELSE hex(t.sealed) END")})
          ${HOT_READ_FROM}`;
 
 function prepareHotRead(conn: Database.Database) {
@@ -134,8 +135,8 @@ function preparePeekRead(conn: Database.Database) {
 function prepareInsert(conn: Database.Database) {
   return conn.prepare(
     `INSERT INTO tokens (id_hash, accessor, parent_hash, policies, path, mount_accessor, meta, display_name, num_uses, created_at, ttl,
-                         expires_at, explicit_max_ttl, max_ttl, period, renewable, last_renewal_at, entity_id, bound_cidrs, role, auth, login_role)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                         expires_at, explicit_max_ttl, max_ttl, period, renewable, last_renewal_at, entity_id, bound_cidrs, role, auth, login_role, sealed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
 }
 
@@ -164,6 +165,7 @@ function toRow(t: TokenRecord): unknown[] {
     t.role,
     t.auth === null ? null : JSON.stringify(t.auth),
     t.loginRole,
+    t.sealed ?? null,
   ];
 }
 
@@ -194,6 +196,8 @@ function fromRow(r: TokenRow): TokenRecord {
   };
   if (r[22] === 1) record.entityDisabled = true;
   if (r[23] !== null) record.ancestorExpiresAt = r[23];
+  const sealed = r[24];
+  if (sealed !== null) record.sealed = typeof sealed === "string" ? Buffer.from(sealed, "hex") : sealed;
   return record;
 }
 
@@ -281,7 +285,9 @@ export class SqliteTokenStore implements TokenStore {
   async getByAccessor(accessor: string): Promise<TokenRecord | undefined> {
     const row = this.#q.getByAccessor.get({ accessor });
     if (!row) return undefined;
-    const { ancestorExpiresAt, ...record } = row;
+    const { ancestorExpiresAt, sealed, ...rest } = row;
+    // As the hot read: no sealed member when the row has no blob.
+    const record: TokenRecord = sealed === null ? rest : { ...rest, sealed };
     return ancestorExpiresAt === null ? record : { ...record, ancestorExpiresAt };
   }
 

@@ -9,6 +9,7 @@ import * as m0003 from "./0003_policy_managed_by.js";
 import * as m0004 from "./0004_counted_used_up.js";
 import * as m0005 from "./0005_token_login_role.js";
 import * as m0006 from "./0006_token_blob_compact.js";
+import * as m0007 from "./0007_token_sealed_column.js";
 
 export interface PgMigration {
   readonly version: number;
@@ -16,4 +17,4 @@ export interface PgMigration {
   sql(prefix: string): string;
 }
 
-export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];

@@ -5,6 +5,7 @@ import * as m0003 from "./0003_policy_managed_by.js";
 import * as m0004 from "./0004_dialect_parity.js";
 import * as m0005 from "./0005_token_login_role.js";
 import * as m0006 from "./0006_token_blob_compact.js";
+import * as m0007 from "./0007_token_sealed_column.js";
 
 export interface Migration {
   readonly version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const sqliteMigrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const sqliteMigrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];

@@ -7,33 +7,25 @@ import { Barrier } from "../../src/core/barrier/barrier.js";
 import { aad as aadOf, barrierStorage } from "../../src/core/barrier/barrier-storage.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/index.js";
 import type { TokenRecord } from "../../src/storage/types.js";
+import { token as contractToken } from "../storage/contract.js";
 
 const t = suite("token blob");
 
-const token = (idHash: string): TokenRecord => ({
-  idHash,
-  accessor: `acc${idHash}`,
-  parentHash: null,
-  policies: ["default", "dev"],
-  path: "auth/approle/login",
-  mountAccessor: "auth_approle_1",
-  meta: { role_name: "bench", "é": "\0" },
-  displayName: "approle",
-  numUses: 0,
-  createdAt: 1,
-  ttl: 3600,
-  expiresAt: 0,
-  explicitMaxTtl: 0,
-  maxTtl: 0,
-  period: 0,
-  renewable: true,
-  lastRenewalAt: 0,
-  entityId: "",
-  boundCidrs: ["10.0.0.0/8"],
-  role: "",
-  auth: { alias: "role-id", metadata: { role_name: "bench", "é": "\0" }, internal: { role_name: "bench", n: 1 } },
-  loginRole: "bench",
-});
+/** An AppRole login's token (the storage contract's builder, with a login's fields). */
+const token = (idHash: string): TokenRecord =>
+  contractToken({
+    idHash,
+    accessor: `acc${idHash}`,
+    policies: ["default", "dev"],
+    path: "auth/approle/login",
+    mountAccessor: "auth_approle_1",
+    meta: { role_name: "bench", "é": "\0" },
+    displayName: "approle",
+    createdAt: 1,
+    boundCidrs: ["10.0.0.0/8"],
+    auth: { alias: "role-id", metadata: { role_name: "bench", "é": "\0" }, internal: { role_name: "bench", n: 1 } },
+    loginRole: "bench",
+  });
 
 t("token blobs: the compact form round-trips (metadata the same as meta, or not, or no auth), the object form written before still opens", async () => {
   const raw = await openSqliteStorage({ path: ":memory:" });

@@ -41,14 +41,7 @@ export class Barrier {
    * rotated since): the hot token read then opens in the same tick as the row arrives.
    */
   decryptJsonNow<T>(stored: string, aad: string): T | Promise<T> {
-    let plain: string;
-    try {
-      plain = this.keyring.decrypt(stored, aad);
-    } catch (e) {
-      if (!(e instanceof UnknownTermError)) throw e;
-      return this.decryptJson(stored, aad);
-    }
-    return JSON.parse(plain) as T;
+    return this.openJsonNow(stored, aad, openText);
   }
 
   encryptBytes(plain: string, aad: string): Buffer {
@@ -57,14 +50,19 @@ export class Barrier {
 
   /** decryptJsonNow of a value sealed by encryptBytes. */
   decryptBytesJsonNow<T>(stored: Uint8Array, aad: string): T | Promise<T> {
+    return this.openJsonNow(stored, aad, openBytes);
+  }
+
+  /** Opens with the live keyring in this tick; a term it does not know reloads the keyring first. */
+  private openJsonNow<S, T>(stored: S, aad: string, open: (k: Keyring, stored: S, aad: string) => string): T | Promise<T> {
     let plain: string;
     try {
-      plain = this.keyring.decryptBytes(stored, aad);
+      plain = open(this.keyring, stored, aad);
     } catch (e) {
       if (!(e instanceof UnknownTermError)) throw e;
       return this.reload().then((k) => {
         this.keyring = k;
-        return JSON.parse(k.decryptBytes(stored, aad)) as T;
+        return JSON.parse(open(k, stored, aad)) as T;
       });
     }
     return JSON.parse(plain) as T;
@@ -74,3 +72,6 @@ export class Barrier {
     return JSON.parse(await this.decrypt(stored, aad)) as T;
   }
 }
+
+const openText = (k: Keyring, stored: string, aad: string): string => k.decrypt(stored, aad);
+const openBytes = (k: Keyring, stored: Uint8Array, aad: string): string => k.decryptBytes(stored, aad);

@@ -48,7 +48,8 @@ function tokenRow(body, now) {
     const r = pooledRandomBytes(76);
     token = "hvs." + r.toString("base64url", 0, 24);
     idHash = r.toString("hex", 24, 56);
-    accessor = r.toString("base64url", 56, 74);
+    // warden's accessor (time first, then random: see token-id.ts), as the index sees it.
+    accessor = newAccessor();
     blob = Buffer.alloc(blobBytes, r[75]);
   }
   const record = {

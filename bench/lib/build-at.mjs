@@ -4,7 +4,7 @@
 // only src/ and plugins/ are compiled, with this checkout's TypeScript; a commit that runs its server
 // from a bundle (vite.server.config.ts) gets that bundle built too, with this checkout's vite.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./procs.mjs";
 
@@ -26,6 +26,13 @@ export function buildAt(ref, dir) {
   run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.bench.json"], { cwd: dir });
   if (existsSync(join(dir, "vite.server.config.ts"))) {
     run(process.execPath, [join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "vite.server.config.ts", "--logLevel", "warn"], { cwd: dir });
+  }
+  // The AES-GCM binding (native/) is built by `npm run build`, not by tsc: this checkout's build serves
+  // (same source file in every commit that has one), so both sides seal alike.
+  const binding = join(ROOT, "native", "build", "Release", "warden_gcm.node");
+  if (existsSync(join(dir, "native")) && existsSync(binding)) {
+    mkdirSync(join(dir, "native", "build", "Release"), { recursive: true });
+    copyFileSync(binding, join(dir, "native", "build", "Release", "warden_gcm.node"));
   }
   const main = join(dir, "dist", "src", "cli", "main.js");
   if (!existsSync(main)) throw new Error(`build of ${commit} has no ${main}`);

@@ -28,6 +28,19 @@ test("tokens and accessors have the documented shape and do not repeat", () => {
   }
 });
 
+test("accessors sort in creation order, carry 95 random bits after the time, and never repeat", () => {
+  // The time part sorts as the number (the token table's accessor index gets new entries at its end).
+  const times = [0, 1, 61, 62, 3843, Date.UTC(2026, 11, 6), Date.UTC(2026, 11, 6) + 1, Date.UTC(2100, 0, 1), 62 ** 8 - 1];
+  const accessors = times.map((t) => newAccessor(t));
+  for (let i = 1; i < accessors.length; i++) assert.ok(accessors[i - 1]! < accessors[i]!, `${accessors[i - 1]} < ${accessors[i]} (${times[i - 1]} < ${times[i]})`);
+  for (const a of accessors) assert.match(a, /^[0-9A-Za-z]{24}$/);
+  assert.is(newAccessor(0).slice(0, 8), "00000000");
+  // Many in one millisecond: the random tail keeps them distinct.
+  const same = new Set(Array.from({ length: 5000 }, () => newAccessor(1_700_000_000_000)));
+  assert.is(same.size, 5000);
+  assert.ok([...same].every((a) => a.startsWith(newAccessor(1_700_000_000_000).slice(0, 8))));
+});
+
 test("base62 characters are close to uniform (no modulo bias)", () => {
   const counts = new Map<string, number>();
   const text = randomBase62(62 * 2000);

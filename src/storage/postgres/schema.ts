@@ -43,7 +43,7 @@ export function pgTables(prefix: string) {
     },
     (t) => [
       uniqueIndex(n("tokens_accessor")).on(t.accessor),
-      index(n("tokens_parent_hash")).on(t.parentHash),
+      index(n("tokens_parent_hash")).on(t.parentHash).where(sql`parent_hash IS NOT NULL`),
       index(n("tokens_path")).on(t.path),
       index(n("tokens_expires_at")).on(t.expiresAt).where(sql`expires_at > 0`),
       index(n("tokens_entity_id")).on(t.entityId).where(sql`entity_id <> ''`),

@@ -38,7 +38,8 @@ export const tokens = table(
   },
   (t) => [
     uniqueIndex("tokens_accessor").on(t.accessor),
-    index("tokens_parent_hash").on(t.parentHash),
+    // Only tokens with a parent (a login's has none): revocation looks children up by parent_hash = ?.
+    index("tokens_parent_hash").on(t.parentHash).where(sql`parent_hash IS NOT NULL`),
     index("tokens_path").on(t.path),
     // Non-expiring tokens (0) are never swept, so they stay out of the sweeper's index.
     index("tokens_expires_at").on(t.expiresAt).where(sql`expires_at > 0`),

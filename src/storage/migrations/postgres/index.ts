@@ -10,6 +10,7 @@ import * as m0004 from "./0004_counted_used_up.js";
 import * as m0005 from "./0005_token_login_role.js";
 import * as m0006 from "./0006_token_blob_compact.js";
 import * as m0007 from "./0007_token_sealed_column.js";
+import * as m0008 from "./0008_token_parent_partial.js";
 
 export interface PgMigration {
   readonly version: number;
@@ -17,4 +18,4 @@ export interface PgMigration {
   sql(prefix: string): string;
 }
 
-export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const postgresMigrations: readonly PgMigration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];

@@ -66,11 +66,6 @@ function prepare(db: Db) {
       .where(and(countedKey, countedLive))
       .returning({ value: counted.value, uses: counted.uses })
       .prepare(),
-    peekCounted: db
-      .select({ value: counted.value, usesLeft: counted.uses, expiresAt: counted.expiresAt })
-      .from(counted)
-      .where(and(countedKey, countedLive))
-      .prepare(),
     deleteCounted: db.delete(counted).where(countedKey).prepare(),
     listCounted: db
       .select({ key: counted.key })
@@ -123,6 +118,20 @@ function prepareGetWithCounter(conn: Database.Database) {
 }
 
 /**
+ * A live counted entry (not used up, not expired): the secret-id peek of every AppRole login, so a raw
+ * statement bound positionally, rows as arrays (drizzle's placeholder filling and row mapping cost
+ * more than the primary-key read).
+ */
+function preparePeekCounted(conn: Database.Database) {
+  return conn
+    .prepare<[string, string, number]>(
+      `SELECT value, uses, expires_at FROM counted
+       WHERE namespace = ? AND key = ? AND uses >= 0 AND (expires_at = 0 OR expires_at > ?)`,
+    )
+    .raw(true);
+}
+
+/**
  * The replay claim, on every signed login: a raw statement bound positionally (drizzle's placeholder
  * filling and query logging cost a login ~1 µs more). expires_at 0 means a claim that never expires,
  * so it is never replaced or pruned; an existing claim is replaced only once it has expired, so
@@ -140,6 +149,7 @@ export class SqliteKvStore implements KvStore {
   readonly #q: ReturnType<typeof prepare>;
   readonly #getWithCounter: ReturnType<typeof prepareGetWithCounter>;
   readonly #claimOnce: ReturnType<typeof prepareClaimOnce>;
+  readonly #peekCounted: ReturnType<typeof preparePeekCounted>;
 
   constructor(
     db: Db,
@@ -149,6 +159,7 @@ export class SqliteKvStore implements KvStore {
     this.#q = statementsOnFirstUse(db, prepare);
     this.#getWithCounter = prepareGetWithCounter(conn);
     this.#claimOnce = prepareClaimOnce(conn);
+    this.#peekCounted = preparePeekCounted(conn);
   }
 
   async get(namespace: string, key: string): Promise<unknown | undefined> {
@@ -218,7 +229,8 @@ export class SqliteKvStore implements KvStore {
   }
 
   async peekCounted(namespace: string, key: string, now: number): Promise<{ value: unknown; usesLeft: number; expiresAt: number } | undefined> {
-    return this.#q.peekCounted.get({ namespace, key, now });
+    const row = this.batch.read(() => this.#peekCounted.get(namespace, key, now)) as [string, number, number] | undefined;
+    return row && { value: JSON.parse(row[0]) as unknown, usesLeft: row[1], expiresAt: row[2] };
   }
 
   deleteCounted(namespace: string, key: string): Promise<boolean> {

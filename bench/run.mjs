@@ -1,6 +1,10 @@
 // warden benchmarks: real servers pinned to one core (taskset), the load generator on another,
 // everything on 127.0.0.1, every run bounded. Reports RATIOS against yardsticks measured in the same
-// run (a bare node:http server; the STS emulator's own rate), never absolute numbers alone.
+// run (a bare node:http server; the STS emulator's own rate), never absolute numbers alone. The machine's
+// speed drifts over minutes, so a ratio's yardstick is measured in rounds with its subject (yardstick S s,
+// subject S s, --ratio-rounds times; bench/lib/rounds.mjs): each round's ratio against that round's
+// yardstick, the median of those ratios reported (and req/s, p50, p99, CPU as medians over the rounds).
+// The bare server starts (and warms up) once per run and idles between its rounds.
 //
 //   npm run bench                         # every scenario
 //   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
@@ -11,6 +15,9 @@
 //                               against this build with the barrier as a pass-through)
 //            --rounds N (barrier, metrics: alternating rounds per side, each side's median; default 9 for
 //                        the barrier, whose AppRole rounds move by ~6 % against a 5 % target, 3 for metrics)
+//            --ratio-rounds N (every ratio against bare node:http or the STS emulator: N rounds of the
+//                              yardstick then the subject, --seconds each, after each server's warm-up;
+//                              the ratio is the median of the per-round ratios; default 3)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
 // Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
@@ -31,6 +38,7 @@ import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
 import { barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
 import { metricsMarkdown, metricsScenario } from "./lib/metrics-cost.mjs";
+import { interleave, median as medianOf, summarise, usPer } from "./lib/rounds.mjs";
 
 const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "login-floor", "barrier", "metrics", "startup-1m", "cluster"];
 const TARGETS = {
@@ -50,6 +58,7 @@ const { values: opt, positionals } = parseArgs({
     rows: { type: "string", default: "1000000" },
     before: { type: "string" },
     rounds: { type: "string" },
+    "ratio-rounds": { type: "string", default: "3" },
     "server-core": { type: "string", default: "0" },
     "loader-core": { type: "string", default: "1" },
     "sts-core": { type: "string", default: "1" },
@@ -72,12 +81,17 @@ for (const s of wanted) if (!SCENARIOS.includes(s)) throw new Error(`unknown sce
 const seconds = Number(opt.seconds);
 const warmup = Number(opt.warmup);
 const connections = Number(opt.connections);
+const ratioRounds = Number(opt["ratio-rounds"]);
+if (!Number.isInteger(ratioRounds) || ratioRounds < 1) throw new Error(`--ratio-rounds: a whole number >= 1 (got ${opt["ratio-rounds"]})`);
 const SERVER = Number(opt["server-core"]);
 const LOADER = Number(opt["loader-core"]);
 const STS_CORE = Number(opt["sts-core"]);
 const machine = machineInfo();
 const tool = opt.tool ?? (machine.wrk ? "wrk" : "autocannon");
 if (tool === "wrk" && !machine.wrk) throw new Error("--tool wrk: wrk is not installed (apt-get install -y wrk)");
+// The floors' rounds (lookup-self's, the AliCloud login's) are shorter: they only bound the picture.
+const FLOOR_SECONDS = Math.max(2, Math.min(seconds, 4));
+const LOOKUP_FLOORS = ["hmac", "read", "json", "hmac,read,json", "hmac,narrow,splice"];
 const tmp = mkdtempSync(join(tmpdir(), "warden-bench-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const profDir = join(ROOT, "bench", "results", "profiles");
@@ -85,7 +99,7 @@ const wardenNodeArgs = (name) => (opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-d
 
 const log = (...a) => console.error("[bench]", ...a);
 const loadNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
-const results = { date: new Date().toISOString(), load: { start: loadNow() }, machine, tool, seconds, warmup, connections, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
+const results = { date: new Date().toISOString(), load: { start: loadNow() }, machine, tool, seconds, warmup, connections, ratioRounds, floorSeconds: FLOOR_SECONDS, cores: { server: SERVER, loader: LOADER, sts: STS_CORE }, scenarios: {} };
 
 /** Warm-up then the measured run, same target, same loader. */
 async function measure(label, load) {
@@ -114,58 +128,67 @@ async function withProfile(name, child, r) {
   return { file: `bench/results/profiles/${f}`, top: topFrames(join(profDir, f), 15), usPerRequest, stages: usPerRequest ? stageBudget(join(profDir, f), usPerRequest) : undefined };
 }
 
-let bare;
-async function bareRate() {
-  if (bare) return bare;
+/**
+ * The bare node:http yardstick: started and warmed up once per run, on the server core, and kept up
+ * (idle between its rounds) until the run ends. Every ratio against it is measured in rounds with its
+ * subject (againstBare); results.scenarios.bare summarises all its rounds of the run.
+ */
+let bareSide;
+const bareRuns = [];
+async function bare() {
+  if (bareSide) return bareSide;
   const port = await freePort();
   const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "bare-server.mjs"), String(port)]);
   await waitForOutput(child, "listening");
-  bare = await measure("bare node:http", { ...base, url: `http://127.0.0.1:${port}`, method: "GET", path: "/v1/sys/health", watch: { server: child.pid } });
-  await stop(child);
-  results.scenarios.bare = bare;
-  return bare;
+  const load = { ...base, url: `http://127.0.0.1:${port}`, method: "GET", path: "/v1/sys/health", watch: { server: child.pid } };
+  log(`bare node:http: warm-up ${warmup}s (once for the run; it stays up, idle between its rounds)`);
+  const warm = warmup > 0 ? await runLoad({ ...load, seconds: warmup }) : undefined;
+  bareSide = { name: "bare node:http", id: "bare", load, warm: false, child, peak: warm?.rps ?? 0 };
+  return bareSide;
 }
 
+/**
+ * `subjects` (interleave's sides, warmed up once here) against bare node:http in --ratio-rounds rounds:
+ * bare, then each subject, each round. Returns each subject's summary by name (median req/s, p50,
+ * p99 and CPU; baselineRps the median of ITS bare rounds; ratio the median of its per-round ratios).
+ */
+async function againstBare(label, subjects, { seconds: secs = seconds } = {}) {
+  const b = await bare();
+  const r = await interleave({ label, baseline: { ...b, seconds: secs }, subjects, rounds: ratioRounds, seconds: secs, warmup, log });
+  bareRuns.push(...r.runs.baseline);
+  b.peak = Math.max(b.peak, ...r.runs.baseline.map((x) => x.rps));
+  results.scenarios.bare = { ...summarise(bareRuns), rounds_rps: bareRuns.map((x) => x.rps) };
+  return r.subjects;
+}
+
+const withTarget = (x, target) => ({ ...x, target, pass: x.ratio >= target });
+
 async function scenarioHealth() {
-  const b = await bareRate();
   const w = await startWarden({ core: SERVER, dataDir: join(tmp, "health"), nodeArgs: wardenNodeArgs("health") });
-  const r = await measure("warden sys/health", { ...base, url: w.url, method: "GET", path: "/v1/sys/health", watch: { server: w.child.pid } });
+  const { health: r } = await againstBare("health", [{ name: "health", load: { ...base, url: w.url, method: "GET", path: "/v1/sys/health", watch: { server: w.child.pid } } }]);
   r.profile = await withProfile("health", w.child, r);
   await stop(w.child);
-  results.scenarios.health = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
+  results.scenarios.health = r;
 }
 
 async function scenarioLookup() {
-  const b = await bareRate();
   const w = await startWarden({ core: SERVER, dataDir: join(tmp, "lookup"), nodeArgs: wardenNodeArgs("lookup-self") });
   const token = await childToken(w.url);
-  const r = await measure("warden lookup-self", {
-    ...base,
-    url: w.url,
-    method: "GET",
-    path: "/v1/auth/token/lookup-self",
-    headers: { "X-Vault-Token": token },
-    watch: { server: w.child.pid },
-  });
   // The same request for a token that carries an entity (an approle login token): entity resolution
-  // (identity policies, disabled check) must not make lookup-self slower.
+  // (identity policies, disabled check) must not make lookup-self slower. Both in the same rounds.
   const { token: withEntity } = await entityToken(w.url);
-  const re = await measure("warden lookup-self (token with an entity)", {
-    ...base,
-    url: w.url,
-    method: "GET",
-    path: "/v1/auth/token/lookup-self",
-    headers: { "X-Vault-Token": withEntity },
-    watch: { server: w.child.pid },
-  });
+  const lookup = (t) => ({ ...base, url: w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": t }, watch: { server: w.child.pid } });
+  const got = await againstBare("lookup-self", [
+    { name: "lookup-self", load: lookup(token) },
+    { name: "lookup-self-entity", load: lookup(withEntity) },
+  ]);
   const { data: looked } = await api(w.url, "GET", "auth/token/lookup-self", { token });
+  const r = got["lookup-self"];
   r.profile = await withProfile("lookup-self", w.child, r);
   await stop(w.child);
-  await lookupFloors(b, join(tmp, "lookup", "warden.db"), token, looked.accessor);
-  const ratio = round(r.rps / b.rps);
-  results.scenarios["lookup-self"] = { ...r, baseline: "bare", baselineRps: b.rps, ratio, target: TARGETS["lookup-self"].ratio, pass: ratio >= TARGETS["lookup-self"].ratio };
-  const ratioE = round(re.rps / b.rps);
-  results.scenarios["lookup-self-entity"] = { ...re, baseline: "bare", baselineRps: b.rps, ratio: ratioE, target: TARGETS["lookup-self"].ratio, pass: ratioE >= TARGETS["lookup-self"].ratio };
+  results.scenarios["lookup-self"] = withTarget(r, TARGETS["lookup-self"].ratio);
+  results.scenarios["lookup-self-entity"] = withTarget(got["lookup-self-entity"], TARGETS["lookup-self"].ratio);
+  await lookupFloors(join(tmp, "lookup", "warden.db"), token, looked.accessor);
 }
 
 /** Server CPU µs per request of a measured run (CPU share of the server's core over req/s). */
@@ -175,19 +198,29 @@ const usPerRequest = (x) => (x?.cpu_pct?.server && x.rps ? Math.round(((x.cpu_pc
  * The floor of a lookup-self under the same load (bench/lib/floor-server.mjs on warden's database, the
  * same token): bare node:http plus one stage of the work no lookup can skip (the token's HMAC, the one
  * prepared read, the JSON answer built from the row), then all three: the rate no lookup-self on this
- * stack can pass, whatever warden itself does.
+ * stack can pass, whatever warden itself does. All five servers up at once (idle but the one measured),
+ * in the same rounds as bare, FLOOR_SECONDS each.
  */
-async function lookupFloors(b, dbPath, token, accessor) {
-  const out = {};
-  for (const stages of ["hmac", "read", "json", "hmac,read,json", "hmac,narrow,splice"]) {
-    const port = await freePort();
-    const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "lib", "floor-server.mjs"), String(port), dbPath, accessor, stages]);
-    await waitForOutput(child, "listening");
-    const x = await measure(`lookup floor (${stages})`, { ...base, url: `http://127.0.0.1:${port}`, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": token }, watch: { server: child.pid } });
-    await stop(child);
-    out[stages] = { ...x, baseline: "bare", baselineRps: b.rps, ratio: round(x.rps / b.rps), usPerRequest: usPerRequest(x) };
+async function lookupFloors(dbPath, token, accessor) {
+  const children = {};
+  try {
+    for (const stages of LOOKUP_FLOORS) {
+      const port = await freePort();
+      const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "lib", "floor-server.mjs"), String(port), dbPath, accessor, stages]);
+      await waitForOutput(child, "listening");
+      children[stages] = { child, port };
+    }
+    const got = await againstBare(
+      "lookup floors",
+      LOOKUP_FLOORS.map((stages) => ({ name: stages, load: { ...base, url: `http://127.0.0.1:${children[stages].port}`, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": token }, watch: { server: children[stages].child.pid } } })),
+      { seconds: FLOOR_SECONDS },
+    );
+    const out = {};
+    for (const stages of LOOKUP_FLOORS) out[stages] = { ...got[stages], usPerRequest: usPerRequest(got[stages]) };
+    results.scenarios["lookup-floor"] = out;
+  } finally {
+    for (const c of Object.values(children)) await stop(c.child);
   }
-  results.scenarios["lookup-floor"] = out;
 }
 
 async function scenarioStatements() {
@@ -203,100 +236,132 @@ async function lines(name, count, make) {
 }
 
 async function scenarioLogin() {
-  // 1. The yardstick: the emulator alone on the server core, fed freshly signed GetCallerIdentity calls
-  //    (exactly the request warden forwards: POST, every parameter in the query).
-  let port = await freePort();
-  let sts = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
-  await waitForOutput(sts, "listening");
-  const stsLoad = { ...base, url: `http://127.0.0.1:${port}`, method: "POST", path: "/", mode: "path", watch: { server: sts.pid } };
-  const warmFile = await lines("sts-warm", Math.max(20_000, warmup * 40_000), stsPath);
-  log("STS emulator: warm-up");
-  const warm = await runLoad({ ...stsLoad, seconds: Math.max(1, warmup), linesFile: warmFile });
-  const stsFile = await lines("sts", Math.ceil(Math.max(warm.rps, 1000) * 1.6 * seconds) + 5000, stsPath);
-  log(`STS emulator: ${seconds}s`);
-  const emu = await runLoad({ ...stsLoad, seconds, linesFile: stsFile });
-  log(`STS emulator: ${emu.rps} req/s, p99 ${emu.p99_ms} ms, non-2xx ${emu.non2xx}, cpu ${JSON.stringify(emu.cpu_pct)}`);
-  await stop(sts);
-  results.scenarios["sts-emulator"] = emu;
+  const procs = [];
+  const files = [];
+  try {
+    // 1. The yardstick: the emulator alone on the server core, fed freshly signed GetCallerIdentity calls
+    //    (exactly the request warden forwards: POST, every parameter in the query). It stays up, idle
+    //    while the logins of its round run.
+    const yport = await freePort();
+    const yard = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(yport)]);
+    procs.push(yard);
+    await waitForOutput(yard, "listening");
+    const stsLoad = { ...base, url: `http://127.0.0.1:${yport}`, method: "POST", path: "/", mode: "path", watch: { server: yard.pid } };
+    const warmFile = await lines("sts-warm", Math.max(20_000, warmup * 40_000), stsPath);
+    log("STS emulator: warm-up");
+    const warm = await runLoad({ ...stsLoad, seconds: Math.max(1, warmup), linesFile: warmFile });
+    rmSync(warmFile, { force: true });
 
-  // 2. warden logins through a fresh emulator on its own core (it shares the loader's).
-  port = await freePort();
-  sts = spawnPinned(STS_CORE, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
-  await waitForOutput(sts, "listening");
-  const w = await startWarden({ core: SERVER, dataDir: join(tmp, "login"), nodeArgs: wardenNodeArgs("login-alicloud") });
-  await configureAlicloud(w.url, port, BENCH_ROLE, ROLE_ARN);
-  const cap = Math.max(emu.rps, 1000) * 1.5;
-  const loginWarm = await lines("login-warm", Math.ceil(cap * Math.max(1, warmup)) + 2000, loginBody);
-  const loginFile = await lines("login", Math.ceil(cap * seconds) + 5000, loginBody);
-  const r = await measure("warden alicloud login", {
-    ...base,
-    url: w.url,
-    method: "POST",
-    path: "/v1/auth/alicloud/login",
-    headers: { "Content-Type": "application/json" },
-    mode: "body",
-    linesFile: loginFile,
-    warmLinesFile: loginWarm,
-    watch: { server: w.child.pid, sts: sts.pid },
-  });
-  r.profile = await withProfile("login-alicloud", w.child, r);
-  await stop(w.child);
-  const ratio = round(r.rps / emu.rps);
-  results.scenarios["login-alicloud"] = { ...r, baseline: "sts-emulator", baselineRps: emu.rps, ratio, target: TARGETS["login-alicloud"].ratio, pass: ratio >= TARGETS["login-alicloud"].ratio, cpu: cpuVersus(r, emu) };
+    // 2. warden logins through an emulator of their own on the STS core (it shares the loader's).
+    const port = await freePort();
+    const sts = spawnPinned(STS_CORE, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
+    procs.push(sts);
+    await waitForOutput(sts, "listening");
+    const w = await startWarden({ core: SERVER, dataDir: join(tmp, "login"), nodeArgs: wardenNodeArgs("login-alicloud") });
+    procs.push(w.child);
+    await configureAlicloud(w.url, port, BENCH_ROLE, ROLE_ARN);
 
-  // 3. The floors (bench/login-floor-server.mjs) on the same cores, through the same emulator: what
-  //    any proxying login costs on this stack, then with warden's two writes (nonce claim, token).
-  const floorSeconds = Math.max(2, Math.min(seconds, 4));
-  for (const [name, args] of [["login-alicloud-floor", []], ["login-alicloud-floor-store", ["--store", join(tmp, "floor-store")]]]) {
+    // 3. The floors (bench/login-floor-server.mjs) on the same cores, through the same emulator: what
+    //    any proxying login costs on this stack, then with warden's two writes (nonce claim, token).
     mkdirSync(join(tmp, "floor-store"), { recursive: true });
-    const fport = await freePort();
-    const floor = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(fport), String(port), ...args]);
-    await waitForOutput(floor, "listening");
-    const warmFloor = await lines(`${name}-warm`, Math.ceil(cap) + 2000, loginBody);
-    await runLoad({ ...base, url: `http://127.0.0.1:${fport}`, method: "POST", path: "/v1/auth/alicloud/login", headers: { "Content-Type": "application/json" }, mode: "body", seconds: 1, linesFile: warmFloor });
-    const floorFile = await lines(name, Math.ceil(cap * floorSeconds) + 5000, loginBody);
-    log(`${name}: ${floorSeconds}s`);
-    const f = await runLoad({ ...base, url: `http://127.0.0.1:${fport}`, method: "POST", path: "/v1/auth/alicloud/login", headers: { "Content-Type": "application/json" }, mode: "body", seconds: floorSeconds, linesFile: floorFile, watch: { server: floor.pid, sts: sts.pid } });
-    log(`${name}: ${f.rps} req/s, p99 ${f.p99_ms} ms, non-2xx ${f.non2xx}, cpu ${JSON.stringify(f.cpu_pct)}`);
-    await stop(floor);
-    results.scenarios[name] = { ...f, baseline: "sts-emulator", baselineRps: emu.rps, ratio: round(f.rps / emu.rps), cpu: cpuVersus(f, emu) };
+    const floors = {};
+    for (const [name, args] of [["login-alicloud-floor", []], ["login-alicloud-floor-store", ["--store", join(tmp, "floor-store")]]]) {
+      const fport = await freePort();
+      const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(fport), String(port), ...args]);
+      procs.push(child);
+      await waitForOutput(child, "listening");
+      floors[name] = { url: `http://127.0.0.1:${fport}`, pid: child.pid };
+    }
+
+    // Every line is a fresh signature (nonces are single use), signed before each round for that round:
+    // a side's lines are sized from the highest rate it has shown so far (warm-up, earlier rounds) with
+    // room to spare; in the first round, which follows only a short warm-up (a fresh server still
+    // climbs), the emulator's lines with more room and the logins' at least from the emulator's rate.
+    const cap = Math.max(warm.rps, 1000) * 1.6;
+    const peak = { "sts-emulator": warm.rps };
+    const seen = (name) => (r) => (peak[name] = Math.max(peak[name] ?? 0, r.rps));
+    const roundFile = {};
+    const login = (url, pid) => ({ ...base, url, method: "POST", path: "/v1/auth/alicloud/login", headers: { "Content-Type": "application/json" }, mode: "body", watch: { server: pid, sts: sts.pid } });
+    const loginSide = (name, url, pid, secs, warmSecs) => ({
+      name,
+      seconds: secs,
+      load: () => ({ ...login(url, pid), linesFile: roundFile[name] }),
+      onResult: seen(name),
+      warm: async () => {
+        const f = await lines(`${name}-warm`, Math.ceil(cap * warmSecs) + 2000, loginBody);
+        seen(name)(await runLoad({ ...login(url, pid), seconds: warmSecs, linesFile: f }));
+        rmSync(f, { force: true });
+      },
+    });
+    const yardstick = { name: "STS emulator", id: "sts-emulator", warm: false, load: () => ({ ...stsLoad, linesFile: roundFile["sts-emulator"] }), onResult: seen("sts-emulator") };
+    const subjects = [
+      loginSide("login-alicloud", w.url, w.child.pid, seconds, Math.max(1, warmup)),
+      ...Object.entries(floors).map(([name, f]) => loginSide(name, f.url, f.pid, FLOOR_SECONDS, 1)),
+    ];
+    const prepare = async (i) => {
+      for (const f of files.splice(0)) rmSync(f, { force: true });
+      for (const side of [yardstick, ...subjects]) {
+        const name = side.id ?? side.name;
+        const rate = Math.max(peak[name] ?? 0, 1000) * (i === 0 && side === yardstick ? 2.5 : 1.6);
+        const count = Math.ceil(Math.max(rate, i === 0 && side !== yardstick ? cap : 0) * (side.seconds ?? seconds)) + 5000;
+        roundFile[name] = await lines(`${name}-round${i + 1}`, count, side === yardstick ? stsPath : loginBody);
+        files.push(roundFile[name]);
+      }
+    };
+    const r = await interleave({ label: "alicloud login", baseline: yardstick, subjects, rounds: ratioRounds, seconds, warmup, log, prepare });
+    results.scenarios["sts-emulator"] = { ...r.baseline, rounds_rps: r.runs.baseline.map((x) => x.rps) };
+    const main = r.subjects["login-alicloud"];
+    main.profile = await withProfile("login-alicloud", w.child, main);
+    results.scenarios["login-alicloud"] = { ...withTarget(main, TARGETS["login-alicloud"].ratio), cpu: cpuVersus(r.runs["login-alicloud"], r.runs.baseline) };
+    for (const name of Object.keys(floors)) results.scenarios[name] = { ...r.subjects[name], cpu: cpuVersus(r.runs[name], r.runs.baseline) };
+  } finally {
+    for (const c of procs.reverse()) await stop(c);
+    for (const f of files) rmSync(f, { force: true });
   }
-  await stop(sts);
 }
 
 /**
  * The same comparison in CPU: server µs per request (its CPU share over its rate) against the
  * emulator's own µs per GetCallerIdentity. Their ratio is what req/s would show with each on a core of
  * its own, so it holds when the emulator (sharing the loader's core in the login run) is the limit.
+ * Per round, against that round's emulator; the medians over the rounds.
  */
-function cpuVersus(r, emu) {
-  const us = (x) => (x.cpu_pct?.server && x.rps ? ((x.cpu_pct.server / 100) * 1e6) / x.rps : undefined);
-  const mine = us(r);
-  const theirs = us(emu);
-  if (mine === undefined || theirs === undefined) return undefined;
-  return { usPerRequest: Math.round(mine), emulatorUsPerRequest: Math.round(theirs), ratio: round(theirs / mine) };
+function cpuVersus(runs, emuRuns) {
+  const mine = runs.map((r) => usPer(r));
+  const theirs = emuRuns.map((r) => usPer(r));
+  if ([...mine, ...theirs].some((x) => x === undefined)) return undefined;
+  return {
+    usPerRequest: Math.round(medianOf(mine)),
+    emulatorUsPerRequest: Math.round(medianOf(theirs)),
+    ratio: round(medianOf(mine.map((m, i) => theirs[i] / m))),
+    rounds: mine.map((m, i) => round(theirs[i] / m)),
+  };
 }
 
 /**
  * The floor of an AppRole login on this storage (bench/login-floor.mjs): a node:http server that only
  * stores the login's token row as warden does (same adapter, indexes, group commit and fdatasync) and
  * answers; with --crypto also the login's unavoidable crypto (token id and its HMAC, the secret id's
- * HMAC, one AES-GCM seal). What the storage alone allows, against the same bare yardstick.
+ * HMAC, one AES-GCM seal). What the storage alone allows, against the same bare yardstick (both servers
+ * up at once, in the same rounds).
  */
 async function scenarioLoginFloor() {
-  const b = await bareRate();
   const body = JSON.stringify({ role_id: "bench-role-id", secret_id: "0".repeat(64) });
   const linesFile = await writeLines(join(tmp, "floor.lines"), 300_000, () => body);
-  const out = {};
-  for (const [name, extra] of [["store", []], ["crypto", ["--crypto"]]]) {
-    const port = await freePort();
-    const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor.mjs"), String(port), mkdtempSync(join(tmp, "floor-")), ...extra]);
-    await waitForOutput(child, "listening");
-    const r = await measure(`login floor (${name})`, { ...base, url: `http://127.0.0.1:${port}`, method: "POST", path: "/v1/auth/approle/login", headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: child.pid } });
-    await stop(child);
-    out[name] = { ...r, baseline: "bare", baselineRps: b.rps, ratio: round(r.rps / b.rps) };
+  const children = [];
+  try {
+    const subjects = [];
+    for (const [name, extra] of [["store", []], ["crypto", ["--crypto"]]]) {
+      const port = await freePort();
+      const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor.mjs"), String(port), mkdtempSync(join(tmp, "floor-")), ...extra]);
+      children.push(child);
+      await waitForOutput(child, "listening");
+      subjects.push({ name, load: { ...base, url: `http://127.0.0.1:${port}`, method: "POST", path: "/v1/auth/approle/login", headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: child.pid } } });
+    }
+    results.scenarios["login-floor"] = await againstBare("login floor", subjects);
+  } finally {
+    for (const c of children) await stop(c);
   }
-  results.scenarios["login-floor"] = out;
 }
 
 async function scenarioStartup() {
@@ -437,7 +502,7 @@ async function scenarioCluster() {
   results.scenarios.cluster = out;
 }
 
-const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log });
+const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bare, againstBare, withTarget, wardenNodeArgs, withProfile, results, log });
 const rounds = opt.rounds === undefined ? undefined : Number(opt.rounds);
 const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before, rounds: rounds ?? 9 });
 const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log, rounds: rounds ?? 3 });
@@ -454,7 +519,13 @@ for (const s of SCENARIOS) {
   await run[s]();
   save();
 }
+if (bareSide) await stop(bareSide.child);
 console.log(markdown(results));
+
+/** A summary's per-round ratios, compact ("0.61 0.66 0.64"), or "-" for a run measured once. */
+function roundsText(x) {
+  return x?.rounds?.length ? x.rounds.map((r) => r.ratio).join(" ") : "-";
+}
 
 function lookupFloorMarkdown(S) {
   const f = S["lookup-floor"];
@@ -467,14 +538,14 @@ function lookupFloorMarkdown(S) {
     "hmac,narrow,splice": "floor with a kept answer: the HMAC, a read of only what changes on a live token, the kept answer with request id, token and ttl spliced in",
   };
   const out = [
-    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer); server CPU µs per request = CPU share / req/s.",
+    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer); server CPU µs per request = CPU share / req/s. The floors in rounds with bare as above (all five servers up, one after another in each round), medians.",
     "",
-    "| server | req/s | ratio to bare | server µs per request |",
-    "|---|---:|---:|---:|",
-    `| bare node:http | ${S.bare.rps} | 1 | ${usPerRequest(S.bare)} |`,
+    "| server | req/s | ratio to bare | rounds | server µs per request |",
+    "|---|---:|---:|---|---:|",
+    `| bare node:http | ${S.bare.rps} | 1 | - | ${usPerRequest(S.bare)} |`,
   ];
-  for (const [k, x] of Object.entries(f)) out.push(`| ${name[k] ?? k} | ${x.rps} | ${x.ratio} | ${x.usPerRequest} |`);
-  for (const k of ["lookup-self", "lookup-self-entity"]) if (S[k]) out.push(`| warden ${k} | ${S[k].rps} | ${S[k].ratio} | ${usPerRequest(S[k])} |`);
+  for (const [k, x] of Object.entries(f)) out.push(`| ${name[k] ?? k} | ${x.rps} | ${x.ratio} | ${roundsText(x)} | ${x.usPerRequest} |`);
+  for (const k of ["lookup-self", "lookup-self-entity"]) if (S[k]) out.push(`| warden ${k} | ${S[k].rps} | ${S[k].ratio} | ${roundsText(S[k])} | ${usPerRequest(S[k])} |`);
   out.push("");
   return out;
 }
@@ -487,12 +558,18 @@ function markdown(r) {
     `${r.machine.cpu}, Node ${r.machine.node}; server pinned to core ${r.cores.server}, load generator (${r.tool}, ${r.connections} connections, ${r.seconds} s after ${r.warmup} s warm-up) on core ${r.cores.loader}; 127.0.0.1; SQLite WAL, each commit fdatasync'd before its answer.${r.load ? ` Load average (1/5/15 min) at start ${r.load.start.join(" / ")}, at end ${r.load.end?.join(" / ") ?? "-"}.` : ""}`,
     "",
   );
-  out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---:|---|---:|");
+  if (Object.values(S).some((x) => x?.rounds || Object.values(x ?? {}).some((y) => y?.rounds))) {
+    out.push(
+      `Ratios in rounds: each server warms up once (the bare node:http yardstick once, at the start of the run; it stays up, idle between its rounds), then ${r.ratioRounds} rounds alternate the yardstick (${r.seconds} s) with the subject (${r.seconds} s; the floors' rounds ${r.floorSeconds} s each side; the subjects of one scenario one after another in the same round), and a round's ratio is the subject's req/s over that round's yardstick req/s. req/s, p50, p99 and server CPU are medians over the rounds (p50 and p99 each the median of the rounds' values), baseline req/s the median of the subject's own yardstick rounds, ratio the median of the per-round ratios (listed under "rounds", in order); a yardstick's own row is the median of all its rounds in the run. Rows without rounds were measured once.`,
+      "",
+    );
+  }
+  out.push("| scenario | req/s | p50 ms | p99 ms | baseline | baseline req/s | ratio | rounds | target | | server CPU |", "|---|---:|---:|---:|---|---:|---:|---|---:|---|---:|");
   const row = (name, x, target) => {
     if (!x) return;
     const t = target === undefined ? "" : `>= ${target}`;
     const ok = x.pass === undefined ? "" : x.pass ? "PASS" : "**MISS**";
-    out.push(`| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.baseline ?? "-"} | ${x.baselineRps ?? "-"} | ${x.ratio ?? "-"} | ${t} | ${ok} | ${x.cpu_pct?.server ?? "-"} % |`);
+    out.push(`| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.baseline ?? "-"} | ${x.baselineRps ?? "-"} | ${x.ratio ?? "-"} | ${roundsText(x)} | ${t} | ${ok} | ${x.cpu_pct?.server ?? "-"} % |`);
   };
   row("bare node:http (GET)", S.bare);
   row("warden sys/health", S.health);
@@ -547,11 +624,11 @@ function markdown(r) {
     }
   }
   if (S["login-alicloud"]) {
-    out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}.`, "");
+    out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}${S["login-alicloud"].rounds ? ", in rounds with the logins (that emulator stays up, idle while the logins run; every request of every round freshly signed)" : ""}.`, "");
     const cpuRows = [["warden alicloud login", S["login-alicloud"]], ["floor: forwarding only", S["login-alicloud-floor"]], ["floor + nonce claim and token mint", S["login-alicloud-floor-store"]]].filter(([, x]) => x?.cpu);
     if (cpuRows.length) {
-      out.push("The same in CPU (server µs per login against the emulator's µs per GetCallerIdentity alone; the ratio req/s would show with each on its own core):", "", "| login | server µs per login | emulator µs per call | ratio |", "|---|---:|---:|---:|");
-      for (const [name, x] of cpuRows) out.push(`| ${name} | ${x.cpu.usPerRequest} | ${x.cpu.emulatorUsPerRequest} | ${x.cpu.ratio} |`);
+      out.push("The same in CPU (server µs per login against the emulator's µs per GetCallerIdentity alone; the ratio req/s would show with each on its own core; medians, the ratio the median of the per-round ratios):", "", "| login | server µs per login | emulator µs per call | ratio | rounds |", "|---|---:|---:|---:|---|");
+      for (const [name, x] of cpuRows) out.push(`| ${name} | ${x.cpu.usPerRequest} | ${x.cpu.emulatorUsPerRequest} | ${x.cpu.ratio} | ${x.cpu.rounds?.join(" ") ?? "-"} |`);
       out.push("");
     }
   }

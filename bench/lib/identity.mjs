@@ -1,6 +1,8 @@
 // Identity-era scenarios for bench/run.mjs: AppRole login (+ the cost of the secret hash), jwt login,
 // identity-token mint, OCI login through the OCI emulator, and the token WITH an entity for lookup-self.
-// Each scenario runs a real warden pinned to the server core, same loader and yardsticks as run.mjs.
+// Each scenario runs a real warden pinned to the server core, same loader and yardsticks as run.mjs:
+// the ratios against bare node:http in rounds with it (run.mjs againstBare); the OCI login is measured
+// once against the OCI emulator measured once just before (its fresh signatures are too few for rounds).
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -58,37 +60,38 @@ export function measureSecretHash(n = 200_000) {
 }
 
 export function identityScenarios(ctx) {
-  const { tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bareRate, wardenNodeArgs, withProfile, results, log } = ctx;
-  // Enough lines of a reusable body for warm-up and the run: warden cannot outrun the bare server.
-  const repeated = async (name, b, pool) => {
-    const count = Math.max(20_000, Math.ceil(b.rps * 1.3 * Math.max(seconds, warmup)));
+  const { tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bare, againstBare, withTarget, wardenNodeArgs, withProfile, results, log } = ctx;
+  // Enough lines of a reusable body for one run (every run starts at the file's first line, warm-up and
+  // each round alike): warden cannot outrun the bare server's best rate so far.
+  const repeated = async (name, pool) => {
+    const b = await bare();
+    const count = Math.max(20_000, Math.ceil(b.peak * 1.3 * Math.max(seconds, warmup)));
     let i = 0;
     return writeLines(join(tmp, `${name}.lines`), count, () => pool[i++ % pool.length]);
   };
-  const versus = (r, b, target) => {
-    const ratio = round(r.rps / b.rps);
-    return { ...r, baseline: "bare", baselineRps: b.rps, ratio, ...(target ? { target: target.ratio, pass: ratio >= target.ratio } : {}) };
+  /** One subject in rounds against bare (run.mjs againstBare), with its target when it has one. */
+  const versusBare = async (name, load, target) => {
+    const r = (await againstBare(name, [{ name, load }]))[name];
+    return target ? withTarget(r, target.ratio) : r;
   };
 
   async function loginApprole() {
     const hash = measureSecretHash();
     log(`approle: secretHmac (HMAC-SHA256) ${hash.us} µs/call (median of 5 x ${hash.calls}: ${hash.runsUs.join(", ")})`);
     results.scenarios["approle-secret-hash"] = hash;
-    const b = await bareRate();
     const w = await startWarden({ core: SERVER, dataDir: join(tmp, "approle"), nodeArgs: wardenNodeArgs("login-approle") });
     const { body } = await setupApprole(w.url);
-    const linesFile = await repeated("approle", b, [body]);
-    const r = await measure("warden approle login", {
+    const linesFile = await repeated("approle", [body]);
+    const r = await versusBare("login-approle", {
       ...base, url: w.url, method: "POST", path: "/v1/auth/approle/login",
       headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: w.child.pid },
-    });
+    }, IDENTITY_TARGETS["login-approle"]);
     r.profile = await withProfile("login-approle", w.child, r);
     await stop(w.child);
-    results.scenarios["login-approle"] = versus(r, b, IDENTITY_TARGETS["login-approle"]);
+    results.scenarios["login-approle"] = r;
   }
 
   async function loginJwt() {
-    const b = await bareRate();
     const w = await startWarden({ core: SERVER, dataDir: join(tmp, "jwt"), nodeArgs: wardenNodeArgs("login-jwt") });
     const { publicKey, privateKey } = await generateKeyPair("RS256");
     const issuer = "https://issuer.bench.invalid";
@@ -107,18 +110,17 @@ export function identityScenarios(ctx) {
         .sign(privateKey);
       pool.push(JSON.stringify({ role: "bench", jwt }));
     }
-    const linesFile = await repeated("jwt", b, pool);
-    const r = await measure("warden jwt login", {
+    const linesFile = await repeated("jwt", pool);
+    const r = await versusBare("login-jwt", {
       ...base, url: w.url, method: "POST", path: "/v1/auth/jwt/login",
       headers: { "Content-Type": "application/json" }, mode: "body", linesFile, watch: { server: w.child.pid },
     });
     r.profile = await withProfile("login-jwt", w.child, r);
     await stop(w.child);
-    results.scenarios["login-jwt"] = versus(r, b);
+    results.scenarios["login-jwt"] = r;
   }
 
   async function oidcTokenMint() {
-    const b = await bareRate();
     const w = await startWarden({ core: SERVER, dataDir: join(tmp, "oidc"), nodeArgs: wardenNodeArgs("oidc-token-mint") });
     await api(w.url, "PUT", "sys/policies/acl/oidc-bench", { body: { policy: `path "identity/oidc/token/${OIDC_ROLE}" { capabilities = ["read"] }` } });
     await api(w.url, "POST", "identity/oidc/key/bench", { body: { algorithm: "RS256", allowed_client_ids: "*", rotation_period: "24h", verification_ttl: "24h" } });
@@ -126,13 +128,13 @@ export function identityScenarios(ctx) {
     const { token } = await entityToken(w.url, ["default", "oidc-bench"]);
     const probe = await api(w.url, "GET", `identity/oidc/token/${OIDC_ROLE}`, { token });
     if (!probe?.data?.token) throw new Error("identity/oidc/token returned no token");
-    const r = await measure("warden identity/oidc/token mint", {
+    const r = await versusBare("oidc-token-mint", {
       ...base, url: w.url, method: "GET", path: `/v1/identity/oidc/token/${OIDC_ROLE}`,
       headers: { "X-Vault-Token": token }, watch: { server: w.child.pid },
     });
     r.profile = await withProfile("oidc-token-mint", w.child, r);
     await stop(w.child);
-    results.scenarios["oidc-token-mint"] = versus(r, b);
+    results.scenarios["oidc-token-mint"] = r;
   }
 
   async function loginOci() {

@@ -55,21 +55,38 @@ export function newRoleKeys(): Pick<RoleEntry, "hmacKey" | "keyId"> {
 export const newRoleId = (): string => randomUUID();
 
 const roleKey = (name: string): string => `role/${name}`;
+/**
+ * role_id -> its index key, for role ids the index knows: every login hashes its role_id, and a
+ * deployment has few. Made-up role ids are never remembered, so a flood of them cannot evict the real
+ * ones (it costs only their hashing). Bounded.
+ */
+const knownRoleIdKeys = new Map<string, string>();
+const MAX_ROLE_ID_KEYS = 1024;
+
 // role_id can be any operator-chosen text (slashes included): hashing makes it a safe key.
-const roleIdKey = (roleId: string): string => `role-id/${hash("sha256", roleId, "hex")}`;
+const roleIdKey = (roleId: string): string => knownRoleIdKeys.get(roleId) ?? `role-id/${hash("sha256", roleId, "hex")}`;
+
+function rememberRoleIdKey(roleId: string, key: string): void {
+  if (knownRoleIdKeys.has(roleId)) return;
+  if (knownRoleIdKeys.size >= MAX_ROLE_ID_KEYS) knownRoleIdKeys.delete(knownRoleIdKeys.keys().next().value!);
+  knownRoleIdKeys.set(roleId, key);
+}
 
 export async function getRole(storage: StorageView, name: string): Promise<RoleEntry | undefined> {
   const entry = await storage.get<RoleEntry>(roleKey(name));
   return entry && typeof entry.roleId === "string" && typeof entry.keyId === "string" && entry.token ? entry : undefined;
 }
 
-/** The role a role_id belongs to; the index is re-checked against the role so a stale one is ignored. */
 /** The name the role_id index gives `roleId`: one read, the role itself not read (see getRoleByRoleId). */
 export async function roleNameByRoleId(storage: StorageView, roleId: string): Promise<string | undefined> {
-  const idx = await storage.get<{ name: string }>(roleIdKey(roleId));
-  return idx && typeof idx.name === "string" ? idx.name : undefined;
+  const key = roleIdKey(roleId);
+  const idx = await storage.get<{ name: string }>(key);
+  if (!idx || typeof idx.name !== "string") return undefined;
+  rememberRoleIdKey(roleId, key);
+  return idx.name;
 }
 
+/** The role a role_id belongs to; the index is re-checked against the role so a stale one is ignored. */
 export async function getRoleByRoleId(storage: StorageView, roleId: string): Promise<RoleEntry | undefined> {
   const name = await roleNameByRoleId(storage, roleId);
   if (name === undefined) return undefined;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
-import type { Context } from "hono";
+import { getQueryParam, getQueryParams } from "hono/utils/url";
 import type { Core } from "../core/core.js";
 import type { LogicalRequest, LogicalResponse } from "../core/request-pipeline.js";
 import type { Metrics } from "../core/metrics/metrics.js";
@@ -41,35 +42,73 @@ const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-
  */
 const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities|key-status$|ha-status$)/;
 
+/**
+ * An answer as plain parts. The API edge (api-edge.ts) writes it to node:http as it is; hono routes
+ * wrap it in a Response (toResponse). Bodies are JSON or text, never streams.
+ */
+export interface ApiAnswer {
+  status: number;
+  body: string | null;
+  headers: Record<string, string>;
+}
+
+const jsonAnswer = (status: number, body: unknown, extra?: Record<string, string>): ApiAnswer => ({
+  status,
+  body: body === undefined ? null : JSON.stringify(body),
+  headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS,
+});
+
+function errorAnswer(e: unknown): ApiAnswer {
+  if (isWardenError(e)) return jsonAnswer(e.status, { errors: e.errors }, e.headers);
+  if (isStorageUnavailable(e)) return jsonAnswer(503, { errors: [STORAGE_UNAVAILABLE] });
+  return jsonAnswer(500, { errors: ["internal error"] });
+}
+
+/** One query parameter as hono's c.req.query(key) reads it (the same function). */
+const queryParam = (url: string, key: string): string | undefined => getQueryParam(url, key) as string | undefined;
+
+const toResponse = (a: ApiAnswer): Response => new Response(a.body, { status: a.status, headers: a.headers });
+
 function json(status: number, body: unknown, extra?: Record<string, string>): Response {
-  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS });
+  return toResponse(jsonAnswer(status, body, extra));
 }
 
 function errorResponse(e: unknown): Response {
-  if (isWardenError(e)) return json(e.status, { errors: e.errors }, e.headers);
-  if (isStorageUnavailable(e)) return json(503, { errors: [STORAGE_UNAVAILABLE] });
-  return json(500, { errors: ["internal error"] });
+  return toResponse(errorAnswer(e));
 }
 
-function envelope(res: LogicalResponse, path: string, requestId: string): Response {
-  if (res.status === 204) return new Response(null, { status: 204, headers: res.headers ? { ...JSON_HEADERS, ...res.headers } : JSON_HEADERS });
-  if (res.errors) return json(res.status, { errors: res.errors }, res.headers);
-  if (res.raw) return json(res.status, res.raw, res.headers);
-  if (res.text) return new Response(res.text.body, { status: res.status, headers: { "content-type": res.text.contentType, "cache-control": "no-store" } });
+function envelope(res: LogicalResponse, path: string, requestId: string): ApiAnswer {
+  if (res.status === 204) return { status: 204, body: null, headers: res.headers ? { ...JSON_HEADERS, ...res.headers } : JSON_HEADERS };
+  if (res.errors) return jsonAnswer(res.status, { errors: res.errors }, res.headers);
+  if (res.raw) return jsonAnswer(res.status, res.raw, res.headers);
+  if (res.text) return { status: res.status, body: res.text.body, headers: { "content-type": res.text.contentType, "cache-control": "no-store" } };
   const body = responseBody(res, requestId);
   if (res.data && INJECTED.test(path)) {
     for (const [k, v] of Object.entries(res.data)) if (!(k in body)) body[k] = v;
   }
-  return json(res.status, body, res.headers);
+  return jsonAnswer(res.status, body, res.headers);
 }
 
-export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): Hono<Env> {
+/**
+ * A request under /v1/ that the pipeline answers: what hono's catch-all route and the API edge
+ * (api-edge.ts) both run. `path` is the URL's path as hono gives it, "/v1/" included; `url` carries
+ * the query string (read the way hono reads it).
+ */
+export type ApiHandler = (incoming: IncomingMessage, path: string, url: string) => Promise<ApiAnswer>;
+
+/** The app, and the API handler its catch-all route runs (for the edge in front of it). */
+export interface WardenApp {
+  app: Hono<Env>;
+  api: ApiHandler;
+}
+
+export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): WardenApp {
   const app = new Hono<Env>();
 
   const addressOf = requestAddresses(listener.forwardedFor);
-  const address = (c: Context<Env>): string | undefined => {
-    const xff = c.env.incoming.headers["x-forwarded-for"];
-    return addressOf(c.env.incoming.socket, xff === undefined ? undefined : [xff].flat());
+  const address = (incoming: IncomingMessage): string | undefined => {
+    const xff = incoming.headers["x-forwarded-for"];
+    return addressOf(incoming.socket, xff === undefined ? undefined : [xff].flat());
   };
 
   // Sealed: nothing behind the barrier is reachable, and nothing is read to say so.
@@ -80,9 +119,8 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
   };
 
   /** The pipeline's request: the token, client address and host are read alike for every route that authorises through it. */
-  const logicalRequest = (c: Context<Env>, id: string, operation: LogicalRequest["operation"], path: string, data: Record<string, unknown>, method: string): LogicalRequest => {
-    const incoming = c.env.incoming;
-    return { id, operation, path, data, token: requestToken(incoming.rawHeaders), clientAddress: address(c), remotePort: incoming.socket.remotePort, requestHost: incoming.headers.host ?? "", method };
+  const logicalRequest = (incoming: IncomingMessage, id: string, operation: LogicalRequest["operation"], path: string, data: Record<string, unknown>, method: string): LogicalRequest => {
+    return { id, operation, path, data, token: requestToken(incoming.rawHeaders), clientAddress: address(incoming), remotePort: incoming.socket.remotePort, requestHost: incoming.headers.host ?? "", method };
   };
 
   addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
@@ -106,36 +144,35 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       const core = liveCore();
       const requestId = randomUUID();
       const path = "sys/storage/snapshot";
-      const response = await core.pipeline.handle(logicalRequest(c, requestId, operation, path, Object.create(null), c.req.method));
-      return response.status === 200 || response.status === 204 ? undefined : envelope(response, path, requestId);
+      const response = await core.pipeline.handle(logicalRequest(c.env.incoming, requestId, operation, path, Object.create(null), c.req.method));
+      return response.status === 200 || response.status === 204 ? undefined : toResponse(envelope(response, path, requestId));
     },
   });
 
-  app.all("/v1/*", async (c) => {
+  const api: ApiHandler = async (incoming, fullPath, url) => {
     const requestId = randomUUID();
     try {
       const core = liveCore();
-      const method = c.req.method;
-      const incoming = c.env.incoming;
+      const method = incoming.method ?? "";
       let operation: LogicalRequest["operation"];
       let data: Record<string, unknown>;
       let help = false;
       let rate: LogicalRequest["rate"];
-      let path = c.req.path.slice(4);
+      let path = fullPath.slice(4);
       if (method === "GET" || method === "DELETE") {
         // Most reads carry no query string: skip URL parsing for them.
         const hasQuery = (incoming.url ?? "").includes("?");
-        const list = hasQuery && method === "GET" && parseListFlag(c.req.query("list"));
+        const list = hasQuery && method === "GET" && parseListFlag(queryParam(url, "list"));
         operation = list ? "list" : method === "GET" ? "read" : "delete";
         if (list && !path.endsWith("/")) path += "/";
-        help = hasQuery && method === "GET" && (c.req.query("help") ?? "") !== "";
-        data = hasQuery ? queryData(c.req.queries()) : Object.create(null);
+        help = hasQuery && method === "GET" && (queryParam(url, "help") ?? "") !== "";
+        data = hasQuery ? queryData(getQueryParams(url) as Record<string, string[]>) : Object.create(null);
       } else if (method === "PUT" || method === "POST") {
         operation = "write";
         if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");
         // The rate limit before the body is read: a client over it is refused (and audited as any
         // refusal) without its body being read or parsed, whatever its size.
-        rate = await core.pipeline.rateBeforeBody(path, address(c));
+        rate = await core.pipeline.rateBeforeBody(path, address(incoming));
         if (rate instanceof WardenError) {
           data = Object.create(null);
         } else {
@@ -143,9 +180,9 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
           data = parseBody(text, incoming.headers["content-type"]);
         }
       } else {
-        return json(405, { errors: [] });
+        return jsonAnswer(405, { errors: [] });
       }
-      const request = logicalRequest(c, requestId, operation, path, data, operation === "list" ? "LIST" : method);
+      const request = logicalRequest(incoming, requestId, operation, path, data, operation === "list" ? "LIST" : method);
       request.wrapTtl = parseWrapTtlHeader(incoming.headers["x-vault-wrap-ttl"], core.tokens.systemLimits.maxTtl);
       if (help) request.help = help;
       if (rate) request.rate = rate;
@@ -154,14 +191,16 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
       if (path === "sys/seal" && response.status === 204) await seal.seal();
       return envelope(response, path, requestId);
     } catch (e) {
-      return errorResponse(e);
+      return errorAnswer(e);
     }
-  });
+  };
+
+  app.all("/v1/*", async (c) => toResponse(await api(c.env.incoming, c.req.path, c.req.url)));
 
   // After /v1/*: the console's routes are never tried for an API request.
   if (listener.ui) addUiRoutes(app);
 
   app.all("*", () => json(404, { errors: [] }));
   app.onError((e) => errorResponse(e));
-  return app;
+  return { app, api };
 }

@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../config/server-config.js";
@@ -15,6 +16,7 @@ import { openStorage } from "../storage/open.js";
 import { createApp } from "./app.js";
 import { type ForwardedForOptions, requestAddresses } from "./client-address.js";
 import { lookupSelfFront } from "./lookup-self-edge.js";
+import { apiFront } from "./api-edge.js";
 import { type RunningListener, listen, parseListenAddress } from "./listen.js";
 import { protectedAuditDirs } from "./protected-dirs.js";
 import { reloadServer } from "./reload.js";
@@ -25,6 +27,13 @@ export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies/", im
 
 /** Bodies above this are refused whatever max_request_size says: no auth call needs more. */
 const BODY_CAP = 1024 * 1024;
+
+type Front = (next: RequestListener) => RequestListener;
+/** Fronts in order: the first sees each request first, and what it passes on goes to the next. */
+const frontOf =
+  (...fronts: Front[]): Front =>
+  (app) =>
+    fronts.reduceRight((next, front) => front(next), app);
 
 export interface StartOptions {
   config: ServerConfig;
@@ -118,7 +127,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           rejectNotAuthorized: l.xForwardedForRejectNotAuthorized,
           rejectNotPresent: l.xForwardedForRejectNotPresent,
       };
-      const app = createApp(seal, {
+      const { app, api } = createApp(seal, {
         forwardedFor,
         maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
@@ -131,7 +140,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           host: host || "0.0.0.0",
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
-          front: lookupSelfFront(seal, requestAddresses(forwardedFor)),
+          // lookup-self first; what it declines, and every other API request, the API edge; the rest, hono.
+          front: frontOf(lookupSelfFront(seal, requestAddresses(forwardedFor)), apiFront(app, api)),
           limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { test } from "../../src/sdk/testing/suite.js";
 import * as assert from "uvu/assert";
 import { hmacSha256Hex } from "../../src/sdk/hmac.js";
-import { newAccessor, newServiceToken, randomBase62 } from "../../src/core/tokens/token-id.js";
+import { isTimeFirst, newAccessor, newServiceToken, randomBase62, tokenKey } from "../../src/core/tokens/token-id.js";
 
 const reference = (key: Buffer, token: string): string => createHmac("sha256", key).update(token).digest("hex");
 
@@ -21,7 +21,7 @@ test("tokens and accessors have the documented shape and do not repeat", () => {
   const seen = new Set<string>();
   for (let i = 0; i < 2000; i++) {
     const t = newServiceToken();
-    assert.match(t, /^hvs\.[0-9A-Za-z]{32}$/);
+    assert.match(t, /^hvs\.[0-9A-Za-z]{36}$/);
     assert.match(newAccessor(), /^[0-9A-Za-z]{24}$/);
     assert.not.ok(seen.has(t));
     seen.add(t);
@@ -39,6 +39,21 @@ test("accessors sort in creation order, carry 95 random bits after the time, and
   const same = new Set(Array.from({ length: 5000 }, () => newAccessor(1_700_000_000_000)));
   assert.is(same.size, 5000);
   assert.ok([...same].every((a) => a.startsWith(newAccessor(1_700_000_000_000).slice(0, 8))));
+});
+
+test("tokens start with their creation time, and so do their keys; other tokens are keyed by the HMAC alone", () => {
+  const earlier = newServiceToken(Date.UTC(2026, 11, 6, 12));
+  const later = newServiceToken(Date.UTC(2026, 11, 6, 12) + 1);
+  assert.ok(isTimeFirst(earlier) && isTimeFirst(later));
+  assert.is(earlier.slice(4, 12), newAccessor(Date.UTC(2026, 11, 6, 12)).slice(0, 8));
+  const hmac = "ab".repeat(32);
+  assert.ok(tokenKey(earlier, hmac) < tokenKey(later, hmac), "later tokens' keys sort after");
+  assert.is(tokenKey(earlier, hmac), earlier.slice(4, 12) + hmac);
+  // Tokens of the earlier shape, and custom ids, keep the plain HMAC as their key.
+  for (const other of ["hvs." + "x".repeat(32), "my-ci-token", "hvs." + "y".repeat(37), "s." + "z".repeat(38)]) {
+    assert.not.ok(isTimeFirst(other), other);
+    assert.is(tokenKey(other, hmac), hmac);
+  }
 });
 
 test("base62 characters are close to uniform (no modulo bias)", () => {

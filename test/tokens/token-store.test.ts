@@ -296,6 +296,42 @@ t("bound_cidrs: the loopback range works, another range is refused", async ({ s 
   assert.is(bad.status, 400);
 });
 
+t("generated tokens are keyed by their creation time then the HMAC, and keys of later tokens sort after", async ({ s }) => {
+  const tokens = s.server.core.tokens;
+  const first = await mint(s, { policies: ["reader"], ttl: "1h" });
+  s.clock.advance(5);
+  const second = await mint(s, { policies: ["reader"], ttl: "1h" });
+  for (const token of [first, second]) {
+    assert.match(token, /^hvs\.[0-9A-Za-z]{36}$/);
+    const key = tokens.hash(token);
+    assert.is(key.slice(0, 8), token.slice(4, 12));
+    assert.match(key.slice(8), /^[0-9a-f]{64}$/);
+    assert.ok(await s.server.core.storage.tokens.get(key), "the row is under that key");
+  }
+  assert.ok(tokens.hash(first) < tokens.hash(second));
+});
+
+t("a custom id of the generated shape stored under the plain HMAC (before keys began with the time) still works", async ({ s }) => {
+  const id = "hvs.Legacy" + "x".repeat(30);
+  assert.is(id.length, 40);
+  assert.is((await create(s, { id, policies: ["reader"], ttl: "1h" })).status, 200);
+  const core = s.server.core;
+  const row = await core.storage.tokens.get(core.tokens.hash(id));
+  assert.ok(row);
+  // Where an earlier release put it: the same row under the HMAC alone.
+  const plain = (core.tokens as unknown as { hmac(token: string): string }).hmac(id);
+  assert.is.not(plain, row.idHash);
+  assert.is(await core.storage.tokens.revokeOrphan(row.idHash), 1);
+  assert.ok(await core.storage.tokens.insert({ ...row, idHash: plain }));
+  assert.is(await selfStatus(s, id), 200, "lookup-self (the fast path's read)");
+  const looked = await s.request("POST", "auth/token/lookup", { body: { token: id } });
+  assert.is(looked.status, 200, looked.text);
+  assert.is(looked.body.data.accessor, row.accessor);
+  assert.is((await s.request("POST", "auth/token/revoke-self", { token: id })).status, 204);
+  assert.is(await selfStatus(s, id), 403);
+  assert.is(await core.storage.tokens.get(plain), undefined);
+});
+
 t("the token mount's tune sets create TTLs", async ({ s }) => {
   const tune = await s.request("POST", "sys/mounts/auth/token/tune", { body: { default_lease_ttl: "30m", max_lease_ttl: "1h" } });
   assert.is(tune.status, 204, tune.text);

@@ -21,7 +21,7 @@ t("a child token works, then stops working once revoked", async ({ s }) => {
   const created = await s.request("POST", "auth/token/create", { body: { policies: ["reader"], ttl: "1h" } });
   assert.is(created.status, 200, created.text);
   const child = created.body.auth.client_token as string;
-  assert.match(child, /^hvs\.[A-Za-z0-9]{32}$/);
+  assert.match(child, /^hvs\.[A-Za-z0-9]{36}$/);
   assert.is((await s.request("GET", "auth/token/lookup-self", { token: child })).status, 200);
   assert.is((await s.request("GET", "sys/auth", { token: child })).status, 403);
   assert.is((await s.request("POST", "auth/token/revoke-self", { token: child })).status, 204);

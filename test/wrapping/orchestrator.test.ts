@@ -77,7 +77,7 @@ t("wrap, look up (twice, nothing used), unwrap, log in; a second unwrap is 400",
   assert.is((await storedEntries(s, answer.wrap_info.token)).length, 1);
   assert.equal([answer.data, answer.auth, answer.request_id, answer.lease_id], [null, null, "", ""], "a wrapped answer carries nothing but wrap_info");
   const info = answer.wrap_info;
-  assert.match(info.token, /^hvs\.[A-Za-z0-9]{32}$/);
+  assert.match(info.token, /^hvs\.[A-Za-z0-9]{36}$/);
   assert.is(info.ttl, 120);
   assert.is(info.creation_path, SECRET_ID_PATH);
   assert.ok(Math.abs(Date.parse(info.creation_time) - before) < 60_000, info.creation_time);

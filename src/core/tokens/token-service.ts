@@ -7,7 +7,7 @@ import { RESPONSE_WRAPPING_POLICY } from "../policy/response-wrapping-policy.js"
 import type { Storage, StoredAuth, TokenCap, TokenRecord } from "../../storage/types.js";
 import type { MountEntry } from "../mounts/mount-table.js";
 import { hmacSha256Hex } from "../../sdk/hmac.js";
-import { newAccessor, newServiceToken } from "./token-id.js";
+import { isTimeFirst, newAccessor, newServiceToken, tokenKey } from "./token-id.js";
 import { calculateTtl, effectiveLimits, type LeaseLimits } from "./ttl.js";
 
 /** Everything a new token is made of; the one minting path takes nothing else. */
@@ -66,9 +66,15 @@ export class TokenService {
     readonly clock: Clock = systemClock,
   ) {
     // The only form in which a token is stored or looked up: HMAC-SHA256 under the server's token key,
-    // so a leaked database gives no usable token, and without the key no offline guessing either.
-    this.hash = hmacSha256Hex(key);
+    // so a leaked database gives no usable token, and without the key no offline guessing either
+    // (generated tokens' keys start with their creation time: token-id.ts tokenKey).
+    const hmac = hmacSha256Hex(key);
+    this.hmac = hmac;
+    this.hash = (token) => tokenKey(token, hmac(token));
   }
+
+  /** The plain HMAC of a token: the key a custom id of the generated shape had before keys began with the time. */
+  private readonly hmac: (token: string) => string;
 
   /**
    * Resolves the token of a request: one prepared read, then expiry, pending revocation and bound
@@ -88,7 +94,8 @@ export class TokenService {
 
   /** The token's one prepared read, before any check (authenticate: usable; find: live). */
   read(token: string): Promise<TokenRecord | undefined> {
-    return this.storage.tokens.get(this.hash(token));
+    const found = this.storage.tokens.get(this.hash(token));
+    return isTimeFirst(token) ? found.then((record) => record ?? this.storage.tokens.get(this.hmac(token))) : found;
   }
 
   /**
@@ -96,9 +103,11 @@ export class TokenService {
    * one prepared read), giving the same frozen record while the row is unchanged; elsewhere read itself.
    */
   peek(token: string): TokenRecord | undefined | Promise<TokenRecord | undefined> {
-    const idHash = this.hash(token);
     const store = this.storage.tokens;
-    return store.peek ? store.peek(idHash) : store.get(idHash);
+    if (!store.peek) return this.read(token);
+    const record = store.peek(this.hash(token));
+    // A custom id of the generated shape stored before keys began with the time: keyed by the HMAC.
+    return record === undefined && isTimeFirst(token) ? store.peek(this.hmac(token)) : record;
   }
 
   /** Whether peek's records are shared while their row is unchanged (worth keeping what is derived from them). */
@@ -150,10 +159,10 @@ export class TokenService {
 
   /** The one minting path: every token (root, child, login) is made here. */
   async mint(spec: MintSpec, now = this.clock.now(), cap?: TokenCap): Promise<Minted> {
-    const token = spec.id ?? newServiceToken();
+    const token = spec.id ?? newServiceToken(now);
     const record: TokenRecord = {
       idHash: this.hash(token),
-      accessor: newAccessor(),
+      accessor: newAccessor(now),
       parentHash: spec.parentHash,
       policies: spec.policies,
       path: spec.path,

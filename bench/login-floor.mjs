@@ -19,7 +19,7 @@ import { openSqliteStorage } from "../dist/src/storage/sqlite/index.js";
 import { hmacSha256Hex } from "../dist/src/sdk/hmac.js";
 import { Keyring } from "../dist/src/core/seal/keyring.js";
 import { pooledRandomBytes } from "../dist/src/core/random-pool.js";
-import { newAccessor, newServiceToken } from "../dist/src/core/tokens/token-id.js";
+import { newAccessor, newServiceToken, tokenKey } from "../dist/src/core/tokens/token-id.js";
 
 const [port = "0", dataDir] = process.argv.slice(2);
 if (!dataDir) throw new Error("usage: node bench/login-floor.mjs <port> <data dir> [--crypto]");
@@ -40,16 +40,17 @@ function tokenRow(body, now) {
   let token, idHash, accessor, blob;
   if (crypto) {
     secretHash(String(body.secret_id ?? ""));
-    token = newServiceToken();
-    idHash = tokenHash(token);
-    accessor = newAccessor();
+    token = newServiceToken(now);
+    idHash = tokenKey(token, tokenHash(token));
+    accessor = newAccessor(now);
     blob = keyring.encryptBytes(JSON.stringify(fields(String(body.role_id ?? ""))), "token\0" + idHash);
   } else {
     const r = pooledRandomBytes(76);
-    token = "hvs." + r.toString("base64url", 0, 24);
-    idHash = r.toString("hex", 24, 56);
-    // warden's accessor (time first, then random: see token-id.ts), as the index sees it.
-    accessor = newAccessor();
+    // warden's token, key and accessor shapes (time first, then random: see token-id.ts), as the
+    // indexes see them; random bytes where warden has an HMAC.
+    token = "hvs." + newAccessor(now).slice(0, 8) + r.toString("base64url", 0, 21);
+    idHash = tokenKey(token, r.toString("hex", 24, 56));
+    accessor = newAccessor(now);
     blob = Buffer.alloc(blobBytes, r[75]);
   }
   const record = {

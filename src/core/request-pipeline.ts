@@ -80,6 +80,9 @@ interface RequestMark {
   loggedIn: boolean;
 }
 
+/** No rate limit applies, and no headers to add (shared: never changed by anyone). */
+const NO_RATE_LIMIT: RateOutcome = Object.freeze({});
+
 const SAFE_PATH = /^[A-Za-z0-9_.@+*=:,~-]+(?:\/[A-Za-z0-9_.@+*=:,~-]+)*\/?$/;
 
 /**
@@ -107,10 +110,16 @@ export class RequestPipeline {
   /**
    * The rate limit of a request whose body is not read yet (see QuotaService.checkRateBeforeBody),
    * matched on the same canonical path run() uses; undefined: run() decides once the body is read.
+   * Given in the same call when no rate-limit quota exists and the definitions are cached (the common
+   * case: nothing to wait for), else as a promise.
    */
-  async rateBeforeBody(path: string, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
-    // No rate-limit quota at all (the common case): nothing to resolve twice.
-    if (!(await this.deps.quotas.hasRateRules())) return {};
+  rateBeforeBody(path: string, clientAddress: string | undefined): RateOutcome | Promise<RateOutcome | WardenError | undefined> {
+    const has = this.deps.quotas.hasRateRules();
+    if (has === false) return NO_RATE_LIMIT;
+    return (async () => ((await has) ? this.rateOf(path, clientAddress) : NO_RATE_LIMIT))();
+  }
+
+  private async rateOf(path: string, clientAddress: string | undefined): Promise<RateOutcome | WardenError | undefined> {
     if (!SAFE_PATH.test(path) || path.length > 1024) return undefined;
     const resolved = this.deps.mounts.resolve(path);
     if (!resolved) return undefined;
@@ -175,7 +184,8 @@ export class RequestPipeline {
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: undefined } : undefined;
     if (req.rate instanceof WardenError) throw req.rate;
     let loginRole: Promise<string | undefined> | undefined;
-    if (resolved && target && match && match.bound.rules.unauthenticated && (await this.deps.quotas.hasRoleRateRules(target.mountPath))) {
+    const roleRules = resolved && target && match && match.bound.rules.unauthenticated ? this.deps.quotas.hasRoleRateRules(target.mountPath) : false;
+    if (resolved && target && match && roleRules !== false && (await roleRules)) {
       target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
     }
     const rate = req.rate ?? (target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {});

@@ -172,7 +172,8 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
         if (path.endsWith("/")) throw new WardenError(400, "cannot write to a path ending in '/'");
         // The rate limit before the body is read: a client over it is refused (and audited as any
         // refusal) without its body being read or parsed, whatever its size.
-        rate = await core.pipeline.rateBeforeBody(path, address(incoming));
+        const before = core.pipeline.rateBeforeBody(path, address(incoming));
+        rate = before instanceof Promise ? await before : before;
         if (rate instanceof WardenError) {
           data = Object.create(null);
         } else {

@@ -152,14 +152,18 @@ export class QuotaService {
    * role need resolving before the handler (Vault resolves it only for role quotas too). A lease-count
    * role quota needs it only once the login succeeded, when the token records it.
    */
-  async hasRoleRateRules(mountPath: string): Promise<boolean> {
-    const { rules } = await this.state();
-    return rules.length > 0 && rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === mountPath);
+  hasRoleRateRules(mountPath: string): boolean | Promise<boolean> {
+    const has = (rules: QuotaRule[]): boolean => rules.length > 0 && rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === mountPath);
+    // Known without waiting once the definitions are cached (every request but the first after a change).
+    const cached = this.cache;
+    return cached ? has(cached.rules) : this.state().then((s) => has(s.rules));
   }
 
-  /** Whether any rate-limit quota exists (from the cache after the first read). */
-  async hasRateRules(): Promise<boolean> {
-    return (await this.state()).rules.some((r) => r.type === "rate-limit");
+  /** Whether any rate-limit quota exists: without waiting once the definitions are cached. */
+  hasRateRules(): boolean | Promise<boolean> {
+    const has = (rules: QuotaRule[]): boolean => rules.length > 0 && rules.some((r) => r.type === "rate-limit");
+    const cached = this.cache;
+    return cached ? has(cached.rules) : this.state().then((s) => has(s.rules));
   }
 
   /**

@@ -107,12 +107,15 @@ function prepare(db: Db) {
   };
 }
 
-/** A kv value (JSON text, or NULL) and a live counter's count (or NULL), in one statement. */
+/**
+ * A kv value (JSON text, or NULL) and a live counter's count (or NULL), in one statement: the lockout
+ * read of every login, so bound positionally (named parameters are looked up in an object per call).
+ */
 function prepareGetWithCounter(conn: Database.Database) {
   return conn
-    .prepare(
-      `SELECT (SELECT value FROM kv WHERE namespace = @namespace AND key = @key),
-              (SELECT count FROM counters WHERE namespace = @namespace AND key = @counterKey AND window_end > @now)`,
+    .prepare<[string, string, string, string, number]>(
+      `SELECT (SELECT value FROM kv WHERE namespace = ? AND key = ?),
+              (SELECT count FROM counters WHERE namespace = ? AND key = ? AND window_end > ?)`,
     )
     .raw(true);
 }
@@ -258,7 +261,7 @@ export class SqliteKvStore implements KvStore {
   }
 
   async getWithCounter(namespace: string, key: string, counterKey: string, now: number): Promise<{ value: unknown | undefined; count: number }> {
-    const [value, count] = this.batch.read(() => this.#getWithCounter.get({ namespace, key, counterKey, now })) as [string | null, number | null];
+    const [value, count] = this.batch.read(() => this.#getWithCounter.get(namespace, key, namespace, counterKey, now)) as [string | null, number | null];
     return { value: value === null ? undefined : (JSON.parse(value) as unknown), count: count ?? 0 };
   }
 

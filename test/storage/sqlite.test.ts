@@ -566,8 +566,26 @@ t("peek: get's read without a promise, the same frozen record while the row is u
     const reparented = peek("k1") as TokenRecord;
     assert.is.not(reparented, renewed);
     assert.is(reparented.ancestorExpiresAt, 55_000);
+    // Orphaned (the parent revoked alone): the parent column changed.
+    assert.is(await s.tokens.revokeOrphan("p1"), 1);
+    const orphaned = peek("k1") as TokenRecord;
+    assert.is.not(orphaned, reparented);
+    assert.is(orphaned.parentHash, null);
+    assert.is(orphaned.ancestorExpiresAt, undefined);
+    // A use taken.
+    const limited = token({ idHash: "u1", numUses: 3 });
+    await s.tokens.insert(limited);
+    const before = peek("u1") as TokenRecord;
+    assert.is(await s.tokens.use("u1"), 2);
+    assert.is((peek("u1") as TokenRecord).numUses, 2);
+    assert.is.not(peek("u1"), before);
     assert.is(await s.tokens.revokeTree("k1"), 1);
     assert.is(peek("k1"), undefined, "revoked: gone on the next read");
+    // The same key written again (a custom id created anew) with other contents: the new row's record,
+    // though its expiry, uses and renewal are the old row's.
+    await s.tokens.insert({ ...v, parentHash: null, accessor: "another-accessor", policies: ["b"], meta: { k: "w" }, expiresAt: 70_000, ttl: 10, lastRenewalAt: 1 });
+    const again = peek("k1") as TokenRecord;
+    assert.equal([again.accessor, again.policies, again.meta], ["another-accessor", ["b"], { k: "w" }]);
     assert.is(peek("missing"), undefined);
   } finally {
     await s.close();

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Hono } from "hono";
-import type { ApiAnswer, ApiHandler } from "./app.js";
+import { type ApiAnswer, type ApiHandler, errorAnswer } from "./app.js";
 
 // The adapter's own tests (@hono/node-server buildUrl): a URL and Host it passes on verbatim.
 const PLAIN_URL = /^\/v1\/[!$&-;=?-[\]_a-z~]*$/;
@@ -59,9 +59,10 @@ export function apiFront(app: Hono<any>, api: ApiHandler): (next: RequestListene
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (servedByApp(path)) return next(req, res);
+    // The handler answers its own failures; a throw out of it is a bug, answered as the app's onError would.
     api(req, path, `http://${host}${url}`).then(
       (answer) => send(res, answer),
-      () => send(res, { status: 500, body: JSON.stringify({ errors: ["internal error"] }), headers: { "content-type": "application/json", "cache-control": "no-store" } }),
+      (e: unknown) => send(res, errorAnswer(e)),
     );
   };
 }

@@ -58,7 +58,8 @@ const jsonAnswer = (status: number, body: unknown, extra?: Record<string, string
   headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS,
 });
 
-function errorAnswer(e: unknown): ApiAnswer {
+/** A failure as its answer: a WardenError as it says, storage away a 503, anything else a 500. */
+export function errorAnswer(e: unknown): ApiAnswer {
   if (isWardenError(e)) return jsonAnswer(e.status, { errors: e.errors }, e.headers);
   if (isStorageUnavailable(e)) return jsonAnswer(503, { errors: [STORAGE_UNAVAILABLE] });
   return jsonAnswer(500, { errors: ["internal error"] });

@@ -153,17 +153,21 @@ export class QuotaService {
    * role quota needs it only once the login succeeded, when the token records it.
    */
   hasRoleRateRules(mountPath: string): boolean | Promise<boolean> {
-    const has = (rules: QuotaRule[]): boolean => rules.length > 0 && rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === mountPath);
-    // Known without waiting once the definitions are cached (every request but the first after a change).
-    const cached = this.cache;
-    return cached ? has(cached.rules) : this.state().then((s) => has(s.rules));
+    return this.withRules((rules) => rules.some((r) => r.type === "rate-limit" && r.role !== "" && r.path === mountPath));
   }
 
   /** Whether any rate-limit quota exists: without waiting once the definitions are cached. */
   hasRateRules(): boolean | Promise<boolean> {
-    const has = (rules: QuotaRule[]): boolean => rules.length > 0 && rules.some((r) => r.type === "rate-limit");
+    return this.withRules((rules) => rules.some((r) => r.type === "rate-limit"));
+  }
+
+  /**
+   * `decide` over the definitions: in the same call once they are cached (every request but the first
+   * after a change), else once they are read.
+   */
+  private withRules<T>(decide: (rules: QuotaRule[]) => T): T | Promise<T> {
     const cached = this.cache;
-    return cached ? has(cached.rules) : this.state().then((s) => has(s.rules));
+    return cached ? decide(cached.rules) : this.state().then((s) => decide(s.rules));
   }
 
   /**

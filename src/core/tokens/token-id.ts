@@ -17,7 +17,6 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-
 /** Fixed-width base62 of a non-negative integer; BASE62 is in ASCII order, so the text sorts as the number. */
 function base62Fixed(n: number, width: number): string {
   let out = "";

@@ -73,7 +73,7 @@ export class TokenService {
     this.hash = (token) => tokenKey(token, hmac(token));
   }
 
-  /** The plain HMAC of a token: the key a custom id of the generated shape had before keys began with the time. */
+  /** The plain HMAC of a token (its key is tokenKey of it; a custom id of the generated shape stored before keys began with the time is keyed by it alone). */
   private readonly hmac: (token: string) => string;
 
   /**
@@ -94,8 +94,10 @@ export class TokenService {
 
   /** The token's one prepared read, before any check (authenticate: usable; find: live). */
   read(token: string): Promise<TokenRecord | undefined> {
-    const found = this.storage.tokens.get(this.hash(token));
-    return isTimeFirst(token) ? found.then((record) => record ?? this.storage.tokens.get(this.hmac(token))) : found;
+    const hmac = this.hmac(token);
+    const found = this.storage.tokens.get(tokenKey(token, hmac));
+    // A custom id of the generated shape stored before keys began with the time: keyed by the HMAC.
+    return isTimeFirst(token) ? found.then((record) => record ?? this.storage.tokens.get(hmac)) : found;
   }
 
   /**
@@ -105,9 +107,10 @@ export class TokenService {
   peek(token: string): TokenRecord | undefined | Promise<TokenRecord | undefined> {
     const store = this.storage.tokens;
     if (!store.peek) return this.read(token);
-    const record = store.peek(this.hash(token));
-    // A custom id of the generated shape stored before keys began with the time: keyed by the HMAC.
-    return record === undefined && isTimeFirst(token) ? store.peek(this.hmac(token)) : record;
+    const hmac = this.hmac(token);
+    const record = store.peek(tokenKey(token, hmac));
+    // As read: a custom id of the generated shape stored before keys began with the time.
+    return record === undefined && isTimeFirst(token) ? store.peek(hmac) : record;
   }
 
   /** Whether peek's records are shared while their row is unchanged (worth keeping what is derived from them). */

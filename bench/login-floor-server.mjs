@@ -1,19 +1,22 @@
 // The floor of any proxying AliCloud login on this stack (issue 16): a bare node:http server that takes
-// a warden login body, forwards its signed GetCallerIdentity to the STS emulator through a keep-alive
-// node:http client (the kind warden's SDK client is: one agent, bounded sockets) and answers the
-// emulator's JSON. No framework, no checks, no role, no token.
+// a warden login body, forwards its signed GetCallerIdentity to the STS emulator through warden's own
+// outbound client (this build's warden/sdk createHttpClient: undici's keep-alive pool through its
+// dispatch, the cheapest client measured on this stack) and answers the emulator's JSON. No framework,
+// no checks, no role, no token.
 // With --store <dir> it also does the two writes warden's login does, through warden's own storage
 // (this build's dist/: SQLite WAL with its group commit, behind the barrier): the nonce claim before
 // the call and the token minted by TokenService.mint after it. That is the floor with storage.
 // Usage: node bench/login-floor-server.mjs <port> <sts-port> [--store <dir>]   ("listening <port>" when ready)
 import { hash, randomBytes } from "node:crypto";
-import { Agent, createServer, request } from "node:http";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: opt, positionals } = parseArgs({ allowPositionals: true, options: { store: { type: "string" } } });
 const stsPort = Number(positionals[1]);
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const { createHttpClient } = await import("../dist/src/sdk/http-client.js");
+const client = createHttpClient();
+const stsOrigin = `http://127.0.0.1:${stsPort}`;
 
 let store;
 if (opt.store) {
@@ -29,16 +32,9 @@ if (opt.store) {
 }
 
 /** POST the signed path+query to the emulator; resolves its status and body. */
-function forward(pathAndQuery) {
-  return new Promise((resolve, reject) => {
-    const out = request({ host: "127.0.0.1", port: stsPort, method: "POST", path: pathAndQuery, agent, headers: { accept: "application/json" } }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    out.on("error", reject);
-    out.end();
-  });
+async function forward(pathAndQuery) {
+  const res = await client.request({ method: "POST", url: `${stsOrigin}${pathAndQuery}`, headers: { accept: "application/json" } });
+  return { status: res.status, body: res.body.toString("utf8") };
 }
 
 async function login(body) {

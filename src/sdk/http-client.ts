@@ -1,5 +1,5 @@
-import http from "node:http";
-import https from "node:https";
+import { createRequire } from "node:module";
+import type { Dispatcher, Pool } from "undici";
 import { WardenError } from "./errors.js";
 
 export interface OutboundRequest {
@@ -49,8 +49,8 @@ export interface HttpClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BYTES = 64 * 1024;
-/** Agents kept for distinct private CAs; a mount has one or two, so this only bounds misuse. */
-const MAX_CA_AGENTS = 32;
+/** Connection pools kept (one per origin and private CA); a mount calls a handful, so this only bounds misuse. */
+const MAX_POOLS = 64;
 
 /** Thrown for every outbound failure; the cause stays server-side. */
 const unavailable = (cause: string): WardenError => {
@@ -60,33 +60,35 @@ const unavailable = (cause: string): WardenError => {
 };
 
 /**
- * The outbound HTTP client plugins get: node:http(s) so the Host header is ours, keep-alive, a hard
- * timeout over the whole exchange, a response size cap, no redirects (a 3xx is just a status), and
- * a concurrency cap.
+ * The outbound HTTP client plugins get: a hard timeout over the whole exchange, a response size cap,
+ * no redirects (a 3xx is just a status), no decompression, a concurrency cap, and headers sent as
+ * given (a Host header among them is the one sent: OCI's get_user replays a client's signed Host).
  *
- * One keep-alive pool per client (per scheme, and per private CA) with at most `maxConcurrent`
- * sockets per origin: once warm, a call costs no connect, TLS handshake or DNS lookup.
+ * Transport: undici's connection pools (one per origin, and per private CA), driven through their
+ * low-level dispatch (no streams, no response object): once warm, a call costs no connect, TLS
+ * handshake or DNS lookup, and about half the CPU of node:http's ClientRequest (bench, issue 16).
+ * Every request is marked non-idempotent, so undici never resends one on its own: a signed login's
+ * nonce is single-use.
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   // The hot path runs once per cloud login, so it is kept lean: one WHATWG parse of the URL (what the
-  // allow-list is asked about is what is connected to), plain request options (no URL object for
-  // node:http to convert again), and no promise hop when a concurrency slot is free.
+  // allow-list is asked about is what is connected to), no promise hop when a concurrency slot is free.
   const maxConcurrent = options.maxConcurrent ?? 256;
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent }),
-  };
-  const caAgents = new Map<string, https.Agent>();
-  const agentFor = (protocol: string, ca: string | undefined): http.Agent => {
-    if (protocol === "http:") return agents["http:"];
-    if (ca === undefined) return agents["https:"];
-    let agent = caAgents.get(ca);
-    if (!agent) {
-      if (caAgents.size >= MAX_CA_AGENTS) caAgents.delete(caAgents.keys().next().value!);
-      agent = new https.Agent({ keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent, ca });
-      caAgents.set(ca, agent);
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string, ca: string | undefined): Pool => {
+    const key = ca === undefined ? origin : `${origin}\n${ca}`;
+    let pool = pools.get(key);
+    if (!pool) {
+      if (pools.size >= MAX_POOLS) {
+        const [oldKey, old] = pools.entries().next().value!;
+        pools.delete(oldKey);
+        // Graceful: requests already in it finish; its idle sockets close.
+        void old.close().catch(() => {});
+      }
+      pool = new (undiciPool())(origin, { connections: maxConcurrent, ...(ca === undefined ? {} : { connect: { ca } }) });
+      pools.set(key, pool);
     }
-    return agent;
+    return pool;
   };
   let inFlight = 0;
   const waiting: Array<() => void> = [];
@@ -122,57 +124,26 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const send = (req: OutboundRequest, url: Target): Promise<OutboundResponse> => {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_BYTES;
-    const lib = url.protocol === "https:" ? https : http;
-    // What node:http would derive from the URL object itself (urlToHttpOptions), given directly.
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const pool = poolFor(url.origin, req.ca);
     return new Promise<OutboundResponse>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: WardenError | undefined, res?: OutboundResponse): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(res!);
-      };
-      const outgoing = lib.request(
-        {
-          protocol: url.protocol,
-          hostname,
-          port: url.port,
-          path: url.path,
-          method: req.method,
-          headers: { "accept-encoding": "identity", ...req.headers },
-          agent: agentFor(url.protocol, req.ca),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBytes) {
-              res.destroy();
-              outgoing.destroy();
-              finish(unavailable("response too large"));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on("end", () =>
-            finish(undefined, {
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers["content-type"] ?? ""),
-              body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
-            }),
-          );
-          res.on("error", () => finish(unavailable("response error")));
-        },
-      );
-      const timer = setTimeout(() => {
-        outgoing.destroy();
-        finish(unavailable("timeout"));
-      }, timeoutMs);
-      outgoing.on("error", (e) => finish(unavailable(`network: ${(e as NodeJS.ErrnoException).code ?? "error"}`)));
-      outgoing.end(req.body);
+      const exchange = new Exchange(maxBytes, resolve, reject);
+      exchange.timer = setTimeout(() => exchange.fail(unavailable("timeout")), timeoutMs);
+      try {
+        pool.dispatch(
+          {
+            origin: url.origin,
+            path: url.path,
+            method: req.method,
+            headers: { "accept-encoding": "identity", ...req.headers },
+            body: req.body ?? null,
+            idempotent: false,
+          },
+          exchange,
+        );
+      } catch (e) {
+        // undici refuses some requests outright (a hop-by-hop header, a malformed value).
+        exchange.fail(unavailable(`request refused: ${(e as Error).message}`));
+      }
     });
   };
 
@@ -211,6 +182,80 @@ interface OriginParts {
   protocol: string;
   hostname: string;
   port: string;
+}
+
+let poolClass: typeof Pool | undefined;
+/**
+ * undici's Pool, loaded at the first outbound call: requiring it costs ~35 ms (the whole package ~90),
+ * which a server start that makes no outbound call must not pay. The class alone, not the package index.
+ */
+function undiciPool(): typeof Pool {
+  poolClass ??= (createRequire(import.meta.url)("undici/lib/dispatcher/pool.js") as typeof Pool);
+  return poolClass;
+}
+
+/** One outbound exchange, as undici's dispatch handler: collects the answer, settles once. */
+class Exchange implements Dispatcher.DispatchHandler {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #settled = false;
+  #status = 0;
+  #contentType = "";
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly resolve: (res: OutboundResponse) => void,
+    private readonly reject: (err: WardenError) => void,
+  ) {}
+
+  /** Settles with `err` and stops the exchange (a request not yet on a socket is stopped when it gets one). */
+  fail(err: WardenError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.timer);
+    this.#controller?.abort(err);
+    this.reject(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#settled) controller.abort(new Error("settled"));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.#status = statusCode;
+    const type = headers["content-type"];
+    this.#contentType = type === undefined ? "" : String(type);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#size += chunk.length;
+    if (this.#size > this.maxBytes) {
+      this.fail(unavailable("response too large"));
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.timer);
+    const chunks = this.#chunks;
+    this.resolve({
+      status: this.#status,
+      contentType: this.#contentType,
+      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size),
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    this.fail(unavailable(`network: ${code && !code.startsWith("UND_ERR") ? code : (error.name || "error")}`));
+  }
 }
 
 /** Distinct origins remembered per client (a mount calls a handful); past this the memo starts over. */

@@ -17,6 +17,8 @@ interface Seen {
 
 interface Ctx {
   origin: string;
+  /** Connections the server accepted so far. */
+  connections: number;
   seen: Seen[];
   held: ServerResponse[];
   inFlight: number;
@@ -31,12 +33,15 @@ t.before(async (ctx) => {
   ctx.held = [];
   ctx.inFlight = 0;
   ctx.maxInFlight = 0;
+  ctx.connections = 0;
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       ctx.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-      if (req.url === "/redirect") {
+      if (req.url === "/drop") {
+        req.socket.destroy();
+      } else if (req.url === "/redirect") {
         res.writeHead(302, { location: `${ctx.origin}/ok` }).end();
       } else if (req.url === "/big") {
         res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(5000));
@@ -50,6 +55,7 @@ t.before(async (ctx) => {
       }
     });
   });
+  server.on("connection", () => ctx.connections++);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   ctx.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ctx.close = () => {
@@ -88,6 +94,35 @@ t("GET and POST: status, content type and body back; headers and body sent exact
   const posted = await http.request({ method: "POST", url: `${origin}/p`, headers: { "content-type": "text/plain" }, body: "a=b&c" });
   assert.equal(JSON.parse(posted.body.toString()), { echo: "a=b&c" });
   assert.is(seen[1]!.method, "POST");
+});
+
+t("a Host header given is the one sent (a replayed signed request); without one, the URL's", async ({ origin, seen }) => {
+  const http = createHttpClient();
+  await http.request({ method: "GET", url: `${origin}/ok`, headers: { host: "identity.example.test" } });
+  assert.is(seen[0]!.headers.host, "identity.example.test");
+  await http.request({ method: "GET", url: `${origin}/ok` });
+  assert.is(seen[1]!.headers.host, new URL(origin).host);
+});
+
+t("calls to one origin reuse a kept-alive connection", async (ctx) => {
+  const http = createHttpClient();
+  // The pool may open a second connection for a call made in the very tick the first one's answer
+  // arrived (its socket is not marked free yet); after that, the open ones carry everything.
+  const first = ctx.connections;
+  for (let i = 0; i < 2; i++) await http.request({ method: "GET", url: `${ctx.origin}/ok` });
+  const before = ctx.connections;
+  assert.ok(before - first <= 2, `${before - first} connections for two calls`);
+  for (let i = 0; i < 20; i++) assert.is((await http.request({ method: "POST", url: `${ctx.origin}/ok`, body: `n=${i}` })).status, 200);
+  assert.is(ctx.connections, before, "no new connection for the calls after the first");
+});
+
+t("a connection dropped before the answer is a network failure, never resent (a signed nonce is single-use)", async ({ origin, seen }) => {
+  const http = createHttpClient();
+  for (const method of ["GET", "POST"] as const) {
+    seen.length = 0;
+    assert.match(await cause(http.request({ method, url: `${origin}/drop`, body: method === "POST" ? "a=1" : undefined })), /^network: /);
+    assert.is(seen.length, 1, `${method} sent once`);
+  }
 });
 
 t("a redirect is a status, never followed", async ({ origin, seen }) => {

@@ -1,6 +1,6 @@
 /**
  * get_user mode's one call: the client's signed `GET /20160918/users/<ocid>` replayed to the identity
- * endpoint with exactly the signed headers (Host included, which is why the SDK client is node:http),
+ * endpoint with exactly the signed headers (Host included: the SDK client sends a given Host as it is),
  * and the User read back strictly.
  */
 import { upstreamUnavailable, type HttpClient, type Logger } from "warden/sdk";

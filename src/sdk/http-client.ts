@@ -117,9 +117,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw unavailable("scheme refused");
     if (url.username || url.password) throw unavailable("credentials in URL refused");
-    return { origin: url.origin, protocol: url.protocol, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}` };
+    return { origin: url.origin, path: `${url.pathname}${url.search}` };
   };
-  const origins = new Map<string, OriginParts | null>();
+  /** Origins seen in URLs, with whether each is already canonical (knownTarget). */
+  const origins = new Map<string, boolean>();
 
   const send = (req: OutboundRequest, url: Target): Promise<OutboundResponse> => {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -171,17 +172,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
-/** What a request is sent to: the parts of its URL node:http takes, and its origin for the allow-list. */
-interface Target extends OriginParts {
+/** What a request is sent to: its origin (the pool, and what the allow-list is asked about) and its path. */
+interface Target {
+  /** The WHATWG serialisation of the URL's origin. */
+  origin: string;
   /** Path and query, as the WHATWG parser would serialise them. */
   path: string;
-}
-
-interface OriginParts {
-  origin: string;
-  protocol: string;
-  hostname: string;
-  port: string;
 }
 
 let poolClass: typeof Pool | undefined;
@@ -273,33 +269,32 @@ const PLAIN_QUERY = /^[A-Za-z0-9._~%&=+-]+$/;
  * tail only taken as it is when the parser would serialise it unchanged, so the result is the one
  * the full parse gives.
  */
-function knownTarget(url: string, memo: Map<string, OriginParts | null>): Target | undefined {
+function knownTarget(url: string, memo: Map<string, boolean>): Target | undefined {
   const afterScheme = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
   if (afterScheme === -1) return undefined;
   const slash = url.indexOf("/", afterScheme);
   if (slash === -1) return undefined;
   const origin = url.slice(0, slash);
-  let parts = memo.get(origin);
-  if (parts === undefined) {
-    parts = canonicalOrigin(origin);
+  let canonical = memo.get(origin);
+  if (canonical === undefined) {
+    canonical = isCanonicalOrigin(origin);
     if (memo.size >= MAX_ORIGINS) memo.clear();
-    memo.set(origin, parts);
+    memo.set(origin, canonical);
   }
-  if (parts === null) return undefined;
+  if (!canonical) return undefined;
   const query = url.indexOf("?", slash);
   const path = query === -1 ? url.slice(slash) : url.slice(slash, query);
   if (!PLAIN_PATH.test(path)) return undefined;
   if (query !== -1 && !PLAIN_QUERY.test(url.slice(query + 1))) return undefined;
-  return { ...parts, path: url.slice(slash) };
+  return { origin, path: url.slice(slash) };
 }
 
-function canonicalOrigin(origin: string): OriginParts | null {
+function isCanonicalOrigin(origin: string): boolean {
   try {
     const url = new URL(`${origin}/`);
-    if (url.origin !== origin || url.username !== "" || url.password !== "") return null;
-    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-    return { origin, protocol: url.protocol, hostname: url.hostname, port: url.port };
+    if (url.origin !== origin || url.username !== "" || url.password !== "") return false;
+    return url.protocol === "http:" || url.protocol === "https:";
   } catch {
-    return null;
+    return false;
   }
 }

@@ -7,6 +7,7 @@ import { isMemberOf, parseArn } from "./arn.js";
 import { alicloudLogin } from "./cli.js";
 import { configPath, readConfig } from "./path-config.js";
 import { loginPath } from "./path-login.js";
+import { markTimeKeyedClaims } from "./replay-claim.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
 import { canonicalRoleName, getRole } from "./role-entry.js";
 import { isStsHost } from "./sts-request.js";
@@ -33,10 +34,18 @@ export const alicloudPlugin = definePlugin({
   outboundHosts: [isStsHost],
   login: alicloudLogin,
   // Nothing is kept in memory per mount: every login reads its role and config from storage.
-  setup: ({ storage }) => ({
-    paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
-    renew: renewAlicloud,
-    // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
-    configuredEndpoints: async () => [(await readConfig(storage)).sts_endpoint],
-  }),
+  setup: async ({ storage, clock, log }) => {
+    try {
+      await markTimeKeyedClaims(storage, clock.now());
+    } catch (e) {
+      // Logins then also claim the earlier key shape (replay-claim.ts): safe, only slower.
+      log.warn("alicloud: could not record when replay claims became time-keyed", { error: e instanceof Error ? e.message : String(e) });
+    }
+    return {
+      paths: [configPath, rolePath, roleListPath, rolesListPath, loginPath],
+      renew: renewAlicloud,
+      // An operator's sts_endpoint (emulator, private cloud) is allowed as written.
+      configuredEndpoints: async () => [(await readConfig(storage)).sts_endpoint],
+    };
+  },
 });

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { test } from "warden/sdk/testing/suite";
 import * as assert from "uvu/assert";
 import { WardenError, type HandlerResult } from "warden/sdk";
@@ -12,7 +12,8 @@ import { configPath } from "./path-config.js";
 import { loginPath } from "./path-login.js";
 import { rolePath } from "./path-role.js";
 import { encodeQuery } from "./rpc-encoding.js";
-import { harness, type Harness } from "./test-support.js";
+import { markTimeKeyedClaims, TIME_KEYED_SINCE } from "./replay-claim.js";
+import { harness, MemoryStorage, type Harness } from "./test-support.js";
 
 const require = createRequire(import.meta.url);
 const OpenApiUtil = require("@alicloud/openapi-util").default as {
@@ -177,6 +178,54 @@ test("replay: 20 concurrent copies give exactly one login and one STS request", 
   assert.is(results.filter((s) => s === 200).length, 1);
   assert.is(results.filter((s) => s === 403).length, 19);
   assert.is(sts.requests.length, before + 1);
+});
+
+/** A payload's claim keys: the time-first one and the earlier digest-only one (replay-claim.ts). */
+function claimKeys(p: { identity_request_url: string }, accessKeyId: string): { timeFirst: string; earlier: string } {
+  const query = new URLSearchParams(Buffer.from(p.identity_request_url, "base64").toString("utf8").split("?")[1]);
+  const digest = createHash("sha256").update(`${accessKeyId}\n${query.get("SignatureNonce")}`).digest("hex");
+  return { timeFirst: `nonce/${query.get("Timestamp")}/${digest}`, earlier: `nonce/${digest}` };
+}
+
+test("replay across the key change: for 30 minutes a mount that had roles also claims (and honours) the earlier key shape", async () => {
+  await h.storage.put(TIME_KEYED_SINCE, Date.now() - 60_000);
+  // Claimed before the upgrade (an earlier node): refused, no STS request.
+  const claimedBefore = cliPayload(DEV);
+  assert.ok(await h.storage.claimOnce(claimKeys(claimedBefore, DEV.accessKeyId).earlier, 1800));
+  const before = sts.requests.length;
+  assert.is(await status(h.call(loginPath, "update", claimedBefore)), 403);
+  assert.is(sts.requests.length, before);
+  // A fresh login claims both shapes: an earlier node still running sees the claim too.
+  const fresh = cliPayload(DEV);
+  assert.is(await status(h.call(loginPath, "update", fresh)), 200);
+  const keys = claimKeys(fresh, DEV.accessKeyId);
+  assert.not.ok(await h.storage.claimOnce(keys.timeFirst, 1800), "time-first key claimed");
+  assert.not.ok(await h.storage.claimOnce(keys.earlier, 1800), "earlier key claimed");
+});
+
+test("replay after the key change's 30 minutes: only the time-first key is claimed, and a replay is still refused", async () => {
+  await h.storage.put(TIME_KEYED_SINCE, Date.now() - 31 * 60_000);
+  const p = cliPayload(DEV);
+  assert.is(await status(h.call(loginPath, "update", p)), 200);
+  const keys = claimKeys(p, DEV.accessKeyId);
+  assert.not.ok(await h.storage.claimOnce(keys.timeFirst, 1800), "time-first key claimed");
+  assert.ok(await h.storage.claimOnce(keys.earlier, 1800), "the earlier key shape is no longer written");
+  const before = sts.requests.length;
+  assert.is(await status(h.call(loginPath, "update", p)), 403);
+  assert.is(sts.requests.length, before);
+});
+
+test("the key change's mark: 0 for a mount with no role yet, the setup's time for one that had roles, never moved", async () => {
+  const fresh = new MemoryStorage();
+  await markTimeKeyedClaims(fresh, 1_000);
+  assert.is(await fresh.get(TIME_KEYED_SINCE), 0);
+  await fresh.put("role/dev", { arn: "x", token: {} });
+  await markTimeKeyedClaims(fresh, 2_000);
+  assert.is(await fresh.get(TIME_KEYED_SINCE), 0, "an existing mark is kept");
+  const upgraded = new MemoryStorage();
+  await upgraded.put("role/dev", { arn: "x", token: {} });
+  await markTimeKeyedClaims(upgraded, 3_000);
+  assert.is(await upgraded.get(TIME_KEYED_SINCE), 3_000);
 });
 
 test("unknown or malformed role: 403 permission denied, no STS request", async () => {

@@ -6,13 +6,12 @@
  * sent. Anything forged, replayed, stale or off the allow-list therefore costs us no outbound call,
  * and concurrent replays of one signed URL cannot both reach STS.
  */
-import { hash } from "node:crypto";
 import { addressInCidrs, badRequest, definePath, permissionDenied, type HandlerResult, type PluginRequest } from "warden/sdk";
 import { isMemberOf, parseArn } from "./arn.js";
 import { readConfig } from "./path-config.js";
+import { claimSignature } from "./replay-claim.js";
 import { roleForLogin } from "./role-entry.js";
 import {
-  TIMESTAMP_WINDOW_SECONDS,
   type ValidatedStsRequest,
   parseIdentityRequestParams,
   parseIdentityRequestUrl,
@@ -21,7 +20,6 @@ import {
 import { readCallerIdentity } from "./sts-response.js";
 
 export const USER_AGENT = "warden-auth-alicloud/1.0";
-const BEFORE_LOGIN = { beforeLogin: true } as const;
 
 /**
  * Infisical's login body: the signed GetCallerIdentity parameters as top-level fields. Declared one by
@@ -120,13 +118,8 @@ export async function login(req: PluginRequest<LoginFields>): Promise<HandlerRes
   //    (which refuses malformed maps); its content is deliberately not used.
   const { signed, method } = signedRequest(req, form);
 
-  // 4. Replay: claim the nonce for twice the timestamp window (a signature can be presented from
-  //    15 minutes before its timestamp to 15 minutes after), before any outbound call.
-  //    Keyed by a digest: the database never holds access key ids or nonces in clear. Every answer
-  //    but a refusal waits for the token written after it, so the claim may be committed with it.
-  const replayKey = hash("sha256", `${signed.accessKeyId}\n${signed.nonce}`, "hex");
-  const fresh = await req.storage.claimOnce(`nonce/${replayKey}`, 2 * TIMESTAMP_WINDOW_SECONDS, BEFORE_LOGIN);
-  if (!fresh) {
+  // 4. Replay: claim the signature before any outbound call (replay-claim.ts).
+  if (!(await claimSignature(req.storage, signed, Date.now()))) {
     req.log.warn("alicloud: login refused, signature nonce already used", { role: name });
     throw permissionDenied();
   }

@@ -92,6 +92,12 @@ if (tool === "wrk" && !machine.wrk) throw new Error("--tool wrk: wrk is not inst
 // The floors' rounds (lookup-self's, the AliCloud login's) are shorter: they only bound the picture.
 const FLOOR_SECONDS = Math.max(2, Math.min(seconds, 4));
 const LOOKUP_FLOORS = ["hmac", "read", "json", "hmac,read,json", "hmac,narrow,splice"];
+/**
+ * bare node:http plus this many µs of pure computation per answer (bench/bare-server.mjs): what any
+ * work added to node:http costs per request under this load, which is more than the work itself when
+ * the load generator waits for a slower server (its wake-up is charged to the server's socket write).
+ */
+const COMPUTE_FLOORS = [5, 10];
 const tmp = mkdtempSync(join(tmpdir(), "warden-bench-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const profDir = join(ROOT, "bench", "results", "profiles");
@@ -198,8 +204,8 @@ const usPerRequest = (x) => (x?.cpu_pct?.server && x.rps ? Math.round(((x.cpu_pc
  * The floor of a lookup-self under the same load (bench/lib/floor-server.mjs on warden's database, the
  * same token): bare node:http plus one stage of the work no lookup can skip (the token's HMAC, the one
  * prepared read, the JSON answer built from the row), then all three: the rate no lookup-self on this
- * stack can pass, whatever warden itself does. All five servers up at once (idle but the one measured),
- * in the same rounds as bare, FLOOR_SECONDS each.
+ * stack can pass, whatever warden itself does; then bare with COMPUTE_FLOORS µs of computation added.
+ * All these servers up at once (idle but the one measured), in the same rounds as bare, FLOOR_SECONDS each.
  */
 async function lookupFloors(dbPath, token, accessor) {
   const children = {};
@@ -210,13 +216,20 @@ async function lookupFloors(dbPath, token, accessor) {
       await waitForOutput(child, "listening");
       children[stages] = { child, port };
     }
+    for (const us of COMPUTE_FLOORS) {
+      const port = await freePort();
+      const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "bare-server.mjs"), String(port), String(us)]);
+      await waitForOutput(child, "listening");
+      children[`compute ${us}`] = { child, port };
+    }
+    const names = Object.keys(children);
     const got = await againstBare(
       "lookup floors",
-      LOOKUP_FLOORS.map((stages) => ({ name: stages, load: { ...base, url: `http://127.0.0.1:${children[stages].port}`, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": token }, watch: { server: children[stages].child.pid } } })),
+      names.map((name) => ({ name, load: { ...base, url: `http://127.0.0.1:${children[name].port}`, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": token }, watch: { server: children[name].child.pid } } })),
       { seconds: FLOOR_SECONDS },
     );
     const out = {};
-    for (const stages of LOOKUP_FLOORS) out[stages] = { ...got[stages], usPerRequest: usPerRequest(got[stages]) };
+    for (const name of names) out[name] = { ...got[name], usPerRequest: usPerRequest(got[name]) };
     results.scenarios["lookup-floor"] = out;
   } finally {
     for (const c of Object.values(children)) await stop(c.child);
@@ -536,9 +549,10 @@ function lookupFloorMarkdown(S) {
     json: "bare + the JSON answer built from the row",
     "hmac,read,json": "floor: all three",
     "hmac,narrow,splice": "floor with a kept answer: the HMAC, a read of only what changes on a live token, the kept answer with request id, token and ttl spliced in",
+    ...Object.fromEntries(COMPUTE_FLOORS.map((us) => [`compute ${us}`, `bare + ${us} µs of pure computation per answer (no storage, bare's own answer)`])),
   };
   const out = [
-    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer); server CPU µs per request = CPU share / req/s. The floors in rounds with bare as above (all five servers up, one after another in each round), medians.",
+    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer), then bare with a fixed amount of pure computation added (bench/bare-server.mjs): what work added to node:http costs per request under this load, more than the work itself; server CPU µs per request = CPU share / req/s. The floors in rounds with bare as above (all seven servers up, one after another in each round), medians.",
     "",
     "| server | req/s | ratio to bare | rounds | server µs per request |",
     "|---|---:|---:|---|---:|",

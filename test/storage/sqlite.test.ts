@@ -636,6 +636,46 @@ t("peek: get's read without a promise, the same frozen record while the row is u
   }
 });
 
+t("peek: a blob sealed again is a change; a generic rewrite and a snapshot restore forget every kept row", async () => {
+  const s = await openSqliteStorage({ path: freshPath() });
+  try {
+    const peek = (h: string) => s.tokens.peek!(h) as TokenRecord;
+    await s.tokens.insert(token({ idHash: "b1", displayName: "one", sealed: Buffer.from("term|iv|ciphertext|tag-number-one!") }));
+    const first = peek("b1");
+    assert.is(peek("b1"), first);
+    // Only the blob's bytes change (as a rekey seals the same record again, with a fresh IV and tag).
+    await s.batch.write(() => s.connection.prepare("UPDATE tokens SET sealed = ? WHERE id_hash = 'b1'").run(Buffer.from("term|iv|ciphertext|tag-number-two!")));
+    const resealed = peek("b1");
+    assert.is.not(resealed, first, "another blob: another record");
+    assert.is(resealed.sealed!.toString(), "term|iv|ciphertext|tag-number-two!");
+    // Orphaned under a parent that never expires: the ancestors' expiry stays none, the parent column changes.
+    await s.tokens.insert(token({ idHash: "np", expiresAt: 0 }));
+    await s.tokens.insert(token({ idHash: "nc", parentHash: "np" }));
+    assert.is(peek("nc").parentHash, "np");
+    assert.is(await s.tokens.revokeOrphan("np"), 1);
+    assert.is(peek("nc").parentHash, null, "orphaned: read afresh");
+    // A custom id revoked and created again with other contents, no read in between: same uses,
+    // expiry and renewal, another accessor.
+    await s.tokens.insert(token({ idHash: "c1", accessor: "first-accessor", policies: ["a"] }));
+    assert.equal(peek("c1").policies, ["a"]);
+    assert.is(await s.tokens.revokeTree("c1"), 1);
+    await s.tokens.insert(token({ idHash: "c1", accessor: "second-accessor", policies: ["b"] }));
+    assert.equal([peek("c1").accessor, peek("c1").policies], ["second-accessor", ["b"]]);
+    // A rewrite may change any column, one the row's version does not hold included.
+    assert.is(await s.rewriteAll({ rows: { tokens: (row: { idHash: string }) => (row.idHash === "b1" ? { displayName: "two" } : undefined) } }), 1);
+    assert.is(peek("b1").displayName, "two", "rewritten: read afresh");
+    // A restore replaces rows with the snapshot's (display name "two"), same version or not.
+    const file = s.snapshots!.tempPath("save");
+    await s.snapshots!.save(file);
+    assert.is(await s.rewriteAll({ rows: { tokens: (row: { idHash: string }) => (row.idHash === "b1" ? { displayName: "three" } : undefined) } }), 1);
+    assert.is(peek("b1").displayName, "three");
+    await s.snapshots!.restore(file);
+    assert.is(peek("b1").displayName, "two", "restored: read afresh");
+  } finally {
+    await s.close();
+  }
+});
+
 t("reads share a short-lived snapshot: own writes are seen at once, another connection's within the refresh", async () => {
   const path = freshPath();
   const s = await openSqliteStorage({ path });

@@ -87,6 +87,8 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       },
       changes,
     );
+    const tokens = new SqliteTokenStore(db, batch, conn);
+    const snapshots = sqliteSnapshots(opts.path, conn, batch, opts.log, opts.snapshotTuning);
     return {
       kind: "sqlite",
       connection: conn,
@@ -94,7 +96,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
       get checkpointing() {
         return checkpointer !== undefined;
       },
-      tokens: new SqliteTokenStore(db, batch, conn),
+      tokens,
       ...stores,
       changes,
       ha: soleLeader(),
@@ -106,8 +108,9 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
           return false;
         }
       },
-      rewriteAll: (r) => sqliteRewriteAll(db, batch, conn, r),
-      snapshots: sqliteSnapshots(opts.path, conn, batch, opts.log, opts.snapshotTuning),
+      // Both change rows in ways peek's row version is not made to see (any column, or rows replaced).
+      rewriteAll: (r) => sqliteRewriteAll(db, batch, conn, r).finally(() => tokens.forgetPeeked()),
+      snapshots: { ...snapshots, restore: (file, keep) => snapshots.restore(file, keep).finally(() => tokens.forgetPeeked()) },
       async close() {
         if (closed) return;
         closed = true;

@@ -7,8 +7,8 @@ import { isMemberOf, parseArn } from "./arn.js";
 import { alicloudLogin } from "./cli.js";
 import { configPath, readConfig } from "./path-config.js";
 import { loginPath } from "./path-login.js";
-import { markTimeKeyedClaims } from "./replay-claim.js";
 import { roleListPath, rolePath, rolesListPath } from "./path-role.js";
+import { markTimeKeyedClaims } from "./replay-claim.js";
 import { canonicalRoleName, getRole } from "./role-entry.js";
 import { isStsHost } from "./sts-request.js";
 

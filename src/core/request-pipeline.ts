@@ -184,9 +184,9 @@ export class RequestPipeline {
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: undefined } : undefined;
     if (req.rate instanceof WardenError) throw req.rate;
     let loginRole: Promise<string | undefined> | undefined;
-    const roleRules = resolved && target && match && match.bound.rules.unauthenticated ? this.deps.quotas.hasRoleRateRules(target.mountPath) : false;
-    if (resolved && target && match && roleRules !== false && (await roleRules)) {
-      target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
+    if (resolved && target && match && match.bound.rules.unauthenticated) {
+      const roleRules = this.deps.quotas.hasRoleRateRules(target.mountPath);
+      if (roleRules !== false && (await roleRules)) target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
     }
     const rate = req.rate ?? (target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {});
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's

@@ -85,6 +85,11 @@ function prepare(db: Db) {
 /** The row of the hot read, as better-sqlite3 returns it in array mode (column order of the SELECT). */
 type TokenRow = [string, string, string | null, string, string, string, string, string, number, number, number, number, number, number, number, number, number, string, string, string, string | null, string, number | null, number | null, Buffer | string | null];
 
+/** The earliest expiry of a token's ancestors (NULL for none): the hot read's column, and part of peek's row version. */
+const ANCESTOR_EXPIRY = `CASE WHEN t.parent_hash IS NULL OR p.id_hash IS NULL THEN NULL
+                   WHEN p.parent_hash IS NULL THEN NULLIF(p.expires_at, 0)
+                   ELSE ${ancestorExpiry("t.parent_hash")} END`;
+
 /**
  * lookup-self and every authenticated request read one token row. Drizzle's generic row mapping
  * (a type check and a decoder per column) cost more than the read itself in a profile, so this one
@@ -97,9 +102,6 @@ type TokenRow = [string, string, string | null, string, string, string, string, 
  * set up per row). Both give what ancestorExpiry gives: NULL for no parent or a parent that is gone.
  * Exported for bench/lookup-floor.mjs (the floor: a bare server making this same read).
  */
-const ANCESTOR_EXPIRY = `CASE WHEN t.parent_hash IS NULL OR p.id_hash IS NULL THEN NULL
-                   WHEN p.parent_hash IS NULL THEN NULLIF(p.expires_at, 0)
-                   ELSE ${ancestorExpiry("t.parent_hash")} END`;
 const hotReadColumns = (sealed: string) => `t.id_hash, t.accessor, t.parent_hash, t.policies, t.path, t.mount_accessor, t.meta, t.display_name, t.num_uses,
               t.created_at, t.ttl, t.expires_at, t.explicit_max_ttl, t.max_ttl, t.period, t.renewable, t.last_renewal_at,
               t.entity_id, t.bound_cidrs, t.role, t.auth, t.login_role, e.disabled,

@@ -206,11 +206,17 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly reject: (err: WardenError) => void,
   ) {}
 
-  /** Settles with `err` and stops the exchange (a request not yet on a socket is stopped when it gets one). */
-  fail(err: WardenError): void {
-    if (this.#settled) return;
+  /** Marks the exchange settled and stops its timer; false when it already was (it settles once). */
+  #settle(): boolean {
+    if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.timer);
+    return true;
+  }
+
+  /** Settles with `err` and stops the exchange (a request not yet on a socket is stopped when it gets one). */
+  fail(err: WardenError): void {
+    if (!this.#settle()) return;
     this.#controller?.abort(err);
     this.reject(err);
   }
@@ -237,9 +243,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    clearTimeout(this.timer);
+    if (!this.#settle()) return;
     const chunks = this.#chunks;
     this.resolve({
       status: this.#status,

@@ -10,14 +10,15 @@
 //   npm run bench -- lookup-self          # one (or several) of: health lookup-self statements login-alicloud
 //                                         #   login-approle login-jwt oidc-token-mint login-oci login-floor barrier
 //                                         #   metrics startup-1m cluster
-//   options: --seconds 8 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
+//   options: --seconds 5 --warmup 2 --connections 50 --tool wrk|autocannon --rows 1000000
 //            --before <git ref> (barrier: also against that release, e.g. a23c08f^1; by default only
 //                               against this build with the barrier as a pass-through)
 //            --rounds N (barrier, metrics: alternating rounds per side, each side's median; default 9 for
-//                        the barrier, whose AppRole rounds move by ~6 % against a 5 % target, 3 for metrics)
+//                        the barrier, whose AppRole rounds move by ~6 % against a 5 % target, 5 for metrics)
 //            --ratio-rounds N (every ratio against bare node:http or the STS emulator: N rounds of the
 //                              yardstick then the subject, --seconds each, after each server's warm-up;
-//                              the ratio is the median of the per-round ratios; default 3)
+//                              the ratio is the median of the per-round ratios; default 5, so that the
+//                              middle half of the rounds says whether the run can tell a verdict)
 //            --server-core 0 --loader-core 1 --sts-core 1 --cpu-prof (profile each warden under load)
 //
 // Needs a build (dist/). Writes bench/results/latest.json and bench/results/latest.md.
@@ -38,7 +39,7 @@ import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
 import { barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
 import { metricsMarkdown, metricsScenario } from "./lib/metrics-cost.mjs";
-import { interleave, median as medianOf, summarise, usPer } from "./lib/rounds.mjs";
+import { interleave, judge, median as medianOf, summarise, usPer, verdictText } from "./lib/rounds.mjs";
 
 const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "login-floor", "barrier", "metrics", "startup-1m", "cluster"];
 const TARGETS = {
@@ -51,14 +52,14 @@ const TARGETS = {
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    seconds: { type: "string", default: "8" },
+    seconds: { type: "string", default: "5" },
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "50" },
     tool: { type: "string" },
     rows: { type: "string", default: "1000000" },
     before: { type: "string" },
     rounds: { type: "string" },
-    "ratio-rounds": { type: "string", default: "3" },
+    "ratio-rounds": { type: "string", default: "5" },
     "server-core": { type: "string", default: "0" },
     "loader-core": { type: "string", default: "1" },
     "sts-core": { type: "string", default: "1" },
@@ -167,7 +168,7 @@ async function againstBare(label, subjects, { seconds: secs = seconds } = {}) {
   return r.subjects;
 }
 
-const withTarget = (x, target) => ({ ...x, target, pass: x.ratio >= target });
+const withTarget = (x, target) => ({ ...x, target, ...judge(x.rounds?.map((r) => r.ratio) ?? [], x.ratio, target, true) });
 
 async function scenarioHealth() {
   const w = await startWarden({ core: SERVER, dataDir: join(tmp, "health"), nodeArgs: wardenNodeArgs("health") });
@@ -518,7 +519,7 @@ async function scenarioCluster() {
 const identity = identityScenarios({ tmp, SERVER, STS_CORE, seconds, warmup, base, measure, bare, againstBare, withTarget, wardenNodeArgs, withProfile, results, log });
 const rounds = opt.rounds === undefined ? undefined : Number(opt.rounds);
 const barrier = barrierScenario({ tmp, SERVER, seconds, warmup, base, results, log, before: opt.before, rounds: rounds ?? 9 });
-const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log, rounds: rounds ?? 3 });
+const metrics = metricsScenario({ tmp, SERVER, seconds, warmup, base, results, log, rounds: rounds ?? 5 });
 const run = { ...identity, barrier, metrics, "login-floor": scenarioLoginFloor, cluster: scenarioCluster, health: scenarioHealth, "lookup-self": scenarioLookup, statements: scenarioStatements, "login-alicloud": scenarioLogin, "startup-1m": scenarioStartup };
 function save() {
   results.load.end = loadNow();
@@ -582,7 +583,7 @@ function markdown(r) {
   const row = (name, x, target) => {
     if (!x) return;
     const t = target === undefined ? "" : `>= ${target}`;
-    const ok = x.pass === undefined ? "" : x.pass ? "PASS" : "**MISS**";
+    const ok = verdictText(x);
     out.push(`| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.baseline ?? "-"} | ${x.baselineRps ?? "-"} | ${x.ratio ?? "-"} | ${roundsText(x)} | ${t} | ${ok} | ${x.cpu_pct?.server ?? "-"} % |`);
   };
   row("bare node:http (GET)", S.bare);
@@ -596,6 +597,17 @@ function markdown(r) {
   identityRows(S, row);
   row("login floor: node:http + the token row's insert, group commit, fdatasync (bench/login-floor.mjs)", S["login-floor"]?.store);
   row("login floor + a login's crypto (token id HMAC, secret id HMAC, one AES-GCM seal)", S["login-floor"]?.crypto);
+  out.push("");
+  const spread = S.bare?.rounds_rps;
+  if (spread?.length >= 3) {
+    const lo = Math.min(...spread);
+    const hi = Math.max(...spread);
+    out.push(`The machine's own variation during the run: bare node:http's ${spread.length} rounds ran at ${lo} to ${hi} req/s (the slowest ${Math.round((1 - lo / hi) * 100)} % below the fastest), the same server under the same load.`);
+  }
+  const unresolved = Object.entries(S).filter(([, x]) => x?.resolved === false);
+  if (unresolved.length) {
+    out.push(`"within noise": the middle half of that subject's per-round ratios (first to third quartile; ${unresolved.map(([k, x]) => `${k} ${x.middle[0]}-${x.middle[1]}`).join(", ")}) lies on both sides of its target, so this run cannot tell which side it is on; the verdict shown is the median's.`);
+  }
   out.push("");
   out.push(...lookupFloorMarkdown(S));
   out.push(...identityNotes(S));

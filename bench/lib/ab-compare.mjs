@@ -38,6 +38,9 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
   const out = { [a]: summary(runs[a]), [b]: summary(runs[b]) };
   out.cost_pct = round2((1 - out[b].rps / out[a].rps) * 100);
   out.cpu_cost_pct = out[a].us_per_request && out[b].us_per_request ? round2((out[b].us_per_request / out[a].us_per_request - 1) * 100) : null;
+  // Each round's own cost (B against the A measured just before it): how far the rounds spread.
+  out.rounds_cost_pct = runs[a].map((ra, i) => round2((1 - runs[b][i].rps / ra.rps) * 100));
+  out.rounds_cpu_cost_pct = out.cpu_cost_pct === null ? null : runs[a].map((ra, i) => round2((usPer(runs[b][i]) / usPer(ra) - 1) * 100));
   log(`${label}: ${out[a].rps} -> ${out[b].rps} req/s (medians of ${rounds} rounds), cost ${out.cost_pct} %; server CPU ${out[a].us_per_request} -> ${out[b].us_per_request} µs/request, ${out.cpu_cost_pct} %`);
   return out;
 }

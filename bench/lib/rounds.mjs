@@ -17,6 +17,36 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The q-quantile (0..1) of xs, linear between order statistics; undefined for none. */
+export function quantile(xs, q) {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = q * (s.length - 1);
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
+}
+
+/**
+ * A target's verdict, and whether the run can tell it. On a machine whose speed moves between
+ * rounds by more than a target's margin (a VM whose host is busy: bare node:http seen at 33k and 67k
+ * req/s in consecutive 2 s windows), the median alone would turn that noise into a verdict. So the
+ * verdict is the median's, and it is resolved only when the middle half of the rounds' values (first
+ * to third quartile) lies wholly on one side of the target; with fewer than 3 rounds it is not judged
+ * for noise. `atLeast`: the target is a floor (a ratio >= it passes), else a ceiling (a cost < it).
+ */
+export function judge(values, value, target, atLeast) {
+  const pass = atLeast ? value >= target : value < target;
+  if (values.length < 3) return { pass };
+  const middle = [round3(quantile(values, 0.25)), round3(quantile(values, 0.75))];
+  return { pass, middle, resolved: middle[0] >= target || middle[1] < target };
+}
+
+/** A verdict as the results tables print it: PASS or **MISS**, "(within noise)" when the run cannot tell. */
+export function verdictText(x) {
+  if (x?.pass === undefined) return "";
+  return `${x.pass ? "PASS" : "**MISS**"}${x.resolved === false ? " (within noise)" : ""}`;
+}
+
 /**
  * Several runLoad results as one, in runLoad's shape: req/s, p50, p90, p99 and each watched process's
  * CPU share are the medians over the runs (each its own median: p99 is the median of the runs' p99s),

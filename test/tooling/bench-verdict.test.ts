@@ -1,0 +1,53 @@
+// bench/lib/rounds.mjs judge: the benchmark's verdict on a target, and whether the run's rounds can
+// tell it (issue 16: on a noisy VM a median alone turned noise into a PASS or a MISS).
+import * as assert from "uvu/assert";
+import { suite } from "../../src/sdk/testing/suite.js";
+
+interface Verdict {
+  pass: boolean;
+  middle?: [number, number];
+  resolved?: boolean;
+}
+interface Rounds {
+  quantile(xs: number[], q: number): number | undefined;
+  judge(values: number[], value: number, target: number, atLeast: boolean): Verdict;
+  verdictText(x: Verdict | undefined): string;
+}
+// The bench is plain ESM outside the TypeScript build; the test runs from dist/test/tooling.
+const rounds = (await import(new URL("../../../bench/lib/rounds.mjs", import.meta.url).href)) as Rounds;
+
+const t = suite("bench-verdict");
+
+t("quartiles interpolate between the sorted values", () => {
+  assert.is(rounds.quantile([0.5, 0.3, 0.4], 0.25), 0.35);
+  assert.is(rounds.quantile([0.5, 0.3, 0.4], 0.75), 0.45);
+  assert.is(rounds.quantile([7], 0.25), 7);
+  assert.is(rounds.quantile([], 0.5), undefined);
+});
+
+t("a ratio target is resolved only when the middle half of the rounds is on one side of it", () => {
+  assert.equal(rounds.judge([0.52, 0.53, 0.55], 0.53, 0.5, true), { pass: true, middle: [0.525, 0.54], resolved: true });
+  assert.equal(rounds.judge([0.42, 0.43, 0.44], 0.43, 0.5, true), { pass: false, middle: [0.425, 0.435], resolved: true });
+  // The rounds of lookup-self on a busy host: a median above the target, rounds far on both sides.
+  const noisy = rounds.judge([0.51, 0.55, 0.68, 0.53, 0.52, 0.36, 0.82, 0.29], 0.525, 0.5, true);
+  assert.is(noisy.pass, true);
+  assert.is(noisy.resolved, false);
+  assert.is(rounds.verdictText(noisy), "PASS (within noise)");
+});
+
+t("a cost target (a ceiling) is judged the other way round", () => {
+  assert.equal(rounds.judge([1, 2, -1], 1, 3, false), { pass: true, middle: [0, 1.5], resolved: true });
+  const miss = rounds.judge([22, 25, -2, 30], 23.5, 3, false);
+  assert.is(miss.pass, false);
+  assert.is(miss.resolved, true);
+  assert.is(rounds.verdictText(miss), "**MISS**");
+  assert.is(rounds.verdictText(rounds.judge([-1, 2, 8], 2, 3, false)), "PASS (within noise)");
+});
+
+t("fewer than three rounds give a verdict without a noise judgement", () => {
+  assert.equal(rounds.judge([0.4, 0.6], 0.5, 0.5, true), { pass: true });
+  assert.is(rounds.verdictText({ pass: false }), "**MISS**");
+  assert.is(rounds.verdictText(undefined), "");
+});
+
+t.run();

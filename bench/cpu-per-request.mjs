@@ -3,7 +3,10 @@
 // scenario, sends --requests requests with --concurrency in flight over keep-alive connections from this
 // process, and divides the server's CPU time (/proc/<pid>/stat user+system) by the request count.
 // Repeats --rounds times and prints the median; --vs <other build's dist/src/cli/main.js> measures that
-// build too, alternating rounds with this one (bench/lib/build-at.mjs makes such a build).
+// build too, alternating rounds with this one (bench/lib/build-at.mjs makes such a build), and prints each
+// round's own change, their middle half and whether it tells the change (changeTold: that middle half on
+// the change's side of zero; on a host whose speed moves by 2x between rounds a median change of 8 % can
+// be noise).
 //
 //   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle|login-alicloud
 //        [--requests 20000] [--concurrency 16] [--rounds 5] [--cpu-prof]
@@ -31,6 +34,7 @@ import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath } from "./lib/bodies.mjs";
 import { ROOT, cpuSeconds, freePort, installCleanup, spawnPinned, stop, waitForOutput } from "./lib/procs.mjs";
 import { childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { UNBUNDLED_MAIN } from "./lib/unbundled.mjs";
+import { median, quantile } from "./lib/rounds.mjs";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -180,7 +184,7 @@ for (let r = 0; r < Number(opt.rounds); r++) {
     if (sts) s.emu.push(((cpuSeconds(sts.child.pid) - e0) * 1e6) / n);
   }
 }
-const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const med = median;
 const r1 = (x) => Math.round(x * 10) / 10;
 const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
@@ -196,5 +200,18 @@ if (sts) {
   for (const s of servers) if (s.login) out[s.label].cpuRatioVsEmulator = Math.round((out["sts-direct"].usPerRequest / out[s.label].usPerRequest) * 100) / 100;
 }
 if (opt.vs) out.rpsChangePct = Math.round(((out.this.rps - out.vs.rps) / out.vs.rps) * 1000) / 10;
-if (opt.vs) out.changePct = Math.round(((out.this.usPerRequest - out.vs.usPerRequest) / out.vs.usPerRequest) * 1000) / 10;
+if (opt.vs) {
+  out.changePct = Math.round(((out.this.usPerRequest - out.vs.usPerRequest) / out.vs.usPerRequest) * 1000) / 10;
+  // Each round's own change (this build against the other in the same round) and the middle half of
+  // those: on a host whose speed moves between rounds, a change is only told when that middle half
+  // lies on one side of zero (the same rule as the bench's verdicts, bench/lib/rounds.mjs judge).
+  const [mine, theirs] = [servers.find((s) => s.label === "this"), servers.find((s) => s.label === "vs")];
+  const changes = mine.per.map((u, i) => ((u - theirs.per[i]) / theirs.per[i]) * 100);
+  out.roundsChangePct = changes.map(r1);
+  if (changes.length >= 3) {
+    out.changeMiddlePct = [r1(quantile(changes, 0.25)), r1(quantile(changes, 0.75))];
+    // Told: the middle half on the same side of zero as the change of the medians.
+    out.changeTold = out.changePct > 0 ? out.changeMiddlePct[0] > 0 : out.changePct < 0 && out.changeMiddlePct[1] < 0;
+  }
+}
 console.log(JSON.stringify(out));

@@ -32,14 +32,14 @@ import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
 import { stageBudget } from "./lib/stage-budget.mjs";
-import { dbSizeMiB, fillTokens, initDataDir, median, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
+import { dbSizeMiB, fillTokens, initDataDir, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
 import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
 import { startPgNodes } from "./lib/cluster.mjs";
 import { IDENTITY_SCENARIOS, IDENTITY_TARGETS, entityToken, identityNotes, identityRows, identityScenarios } from "./lib/identity.mjs";
 import { barrierMarkdown, barrierScenario } from "./lib/barrier.mjs";
 import { metricsMarkdown, metricsScenario } from "./lib/metrics-cost.mjs";
-import { interleave, judge, median as medianOf, summarise, usPer, verdictText } from "./lib/rounds.mjs";
+import { interleave, judge, median, summarise, usPer, verdictText } from "./lib/rounds.mjs";
 
 const SCENARIOS = ["health", "lookup-self", "statements", "login-alicloud", ...IDENTITY_SCENARIOS, "login-floor", "barrier", "metrics", "startup-1m", "cluster"];
 const TARGETS = {
@@ -345,9 +345,9 @@ function cpuVersus(runs, emuRuns) {
   const theirs = emuRuns.map((r) => usPer(r));
   if ([...mine, ...theirs].some((x) => x === undefined)) return undefined;
   return {
-    usPerRequest: Math.round(medianOf(mine)),
-    emulatorUsPerRequest: Math.round(medianOf(theirs)),
-    ratio: round(medianOf(mine.map((m, i) => theirs[i] / m))),
+    usPerRequest: Math.round(median(mine)),
+    emulatorUsPerRequest: Math.round(median(theirs)),
+    ratio: round(median(mine.map((m, i) => theirs[i] / m))),
     rounds: mine.map((m, i) => round(theirs[i] / m)),
   };
 }

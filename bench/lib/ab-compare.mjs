@@ -3,7 +3,7 @@
 // MEDIAN of its rounds (one noisy round moves a mean by several per cent, and the budgets compared
 // against are 3-5 %). Used by the "barrier" and "metrics" scenarios.
 import { runLoad } from "./load.mjs";
-import { median } from "./startup.mjs";
+import { median } from "./rounds.mjs";
 
 const round2 = (x) => Math.round(x * 100) / 100;
 

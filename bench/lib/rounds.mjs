@@ -30,15 +30,18 @@ export function quantile(xs, q) {
  * A target's verdict, and whether the run can tell it. On a machine whose speed moves between
  * rounds by more than a target's margin (a VM whose host is busy: bare node:http seen at 33k and 67k
  * req/s in consecutive 2 s windows), the median alone would turn that noise into a verdict. So the
- * verdict is the median's, and it is resolved only when the middle half of the rounds' values (first
- * to third quartile) lies wholly on one side of the target; with fewer than 3 rounds it is not judged
- * for noise. `atLeast`: the target is a floor (a ratio >= it passes), else a ceiling (a cost < it).
+ * verdict is `value`'s (the median), and it is resolved only when the middle half of the rounds' own
+ * values (first to third quartile) lies wholly on the verdict's side of the target; with fewer than 3
+ * rounds it is not judged for noise. `atLeast`: the target is a floor (a ratio >= it passes), else a
+ * ceiling (a cost < it passes).
  */
 export function judge(values, value, target, atLeast) {
   const pass = atLeast ? value >= target : value < target;
   if (values.length < 3) return { pass };
   const middle = [round3(quantile(values, 0.25)), round3(quantile(values, 0.75))];
-  return { pass, middle, resolved: middle[0] >= target || middle[1] < target };
+  const above = middle[0] >= target;
+  const below = middle[1] < target;
+  return { pass, middle, resolved: pass === atLeast ? above : below };
 }
 
 /** A verdict as the results tables print it: PASS or **MISS**, "(within noise)" when the run cannot tell. */

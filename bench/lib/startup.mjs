@@ -93,8 +93,3 @@ export async function initDataDir(dataDir) {
   const w = await startWarden({ core: null, dataDir });
   await stop(w.child);
 }
-
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};

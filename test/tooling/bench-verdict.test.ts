@@ -44,6 +44,15 @@ t("a cost target (a ceiling) is judged the other way round", () => {
   assert.is(rounds.verdictText(rounds.judge([-1, 2, 8], 2, 3, false)), "PASS (within noise)");
 });
 
+t("rounds that contradict the medians' verdict leave it unresolved", () => {
+  // barrier/metrics: the verdict is the cost of the two sides' medians, the rounds' costs are paired.
+  const contradicted = rounds.judge([8, 9, 12], 2, 5, false);
+  assert.is(contradicted.pass, true);
+  assert.is(contradicted.resolved, false);
+  assert.is(rounds.verdictText(contradicted), "PASS (within noise)");
+  assert.is(rounds.judge([0.3, 0.35, 0.4], 0.55, 0.5, true).resolved, false);
+});
+
 t("fewer than three rounds give a verdict without a noise judgement", () => {
   assert.equal(rounds.judge([0.4, 0.6], 0.5, 0.5, true), { pass: true });
   assert.is(rounds.verdictText({ pass: false }), "**MISS**");

@@ -606,7 +606,7 @@ function markdown(r) {
   }
   const unresolved = Object.entries(S).filter(([, x]) => x?.resolved === false);
   if (unresolved.length) {
-    out.push(`"within noise": the middle half of that subject's per-round ratios (first to third quartile; ${unresolved.map(([k, x]) => `${k} ${x.middle[0]}-${x.middle[1]}`).join(", ")}) lies on both sides of its target, so this run cannot tell which side it is on; the verdict shown is the median's.`);
+    out.push(`"within noise": the middle half of that subject's per-round ratios (first to third quartile; ${unresolved.map(([k, x]) => `${k} ${x.middle[0]}-${x.middle[1]}`).join(", ")}) does not lie wholly on the median's side of its target, so this run cannot tell which side it is on; the verdict shown is the median's.`);
   }
   out.push("");
   out.push(...lookupFloorMarkdown(S));

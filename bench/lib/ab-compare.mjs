@@ -1,5 +1,5 @@
-// One A/B comparison of two servers under the same load: measured in alternating rounds (A, B, A, B,
-// ...) so a drift of the machine's load during the scenario hits both, each side summarised by the
+// One A/B comparison of two servers under the same load: measured in alternating rounds (A, B, then
+// B, A, ...) so a drift of the machine's load during the scenario hits both, each side summarised by the
 // MEDIAN of its rounds (one noisy round moves a mean by several per cent, and the budgets compared
 // against are 3-5 %). Used by the "barrier" and "metrics" scenarios.
 import { runLoad } from "./load.mjs";
@@ -15,7 +15,9 @@ const round2 = (x) => Math.round(x * 100) / 100;
 export async function abCompare({ label, sides, rounds, seconds, warmup, log }) {
   const runs = Object.fromEntries(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const [name, load] of sides) {
+    // A, B in even rounds, B, A in odd ones: whatever favours the first (or the second) run of a round
+    // hits both sides alike instead of always the same one.
+    for (const [name, load] of i % 2 === 0 ? sides : [...sides].reverse()) {
       if (warmup > 0 && i === 0) await runLoad({ ...load, seconds: warmup });
       const r = await runLoad({ ...load, seconds: Math.max(1, seconds / 2) });
       log(`${label} ${name} (round ${i + 1}/${rounds}): ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, cpu ${JSON.stringify(r.cpu_pct)}`);
@@ -38,7 +40,7 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
   const out = { [a]: summary(runs[a]), [b]: summary(runs[b]) };
   out.cost_pct = round2((1 - out[b].rps / out[a].rps) * 100);
   out.cpu_cost_pct = out[a].us_per_request && out[b].us_per_request ? round2((out[b].us_per_request / out[a].us_per_request - 1) * 100) : null;
-  // Each round's own cost (B against the A measured just before it): how far the rounds spread.
+  // Each round's own cost (B against the A measured next to it): how far the rounds spread.
   out.rounds_cost_pct = runs[a].map((ra, i) => round2((1 - runs[b][i].rps / ra.rps) * 100));
   out.rounds_cpu_cost_pct = out.cpu_cost_pct === null ? null : runs[a].map((ra, i) => round2((usPer(runs[b][i]) / usPer(ra) - 1) * 100));
   log(`${label}: ${out[a].rps} -> ${out[b].rps} req/s (medians of ${rounds} rounds), cost ${out.cost_pct} %; server CPU ${out[a].us_per_request} -> ${out[b].us_per_request} µs/request, ${out.cpu_cost_pct} %`);

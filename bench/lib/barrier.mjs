@@ -94,7 +94,7 @@ export function barrierMarkdown(S) {
   const x = S.barrier;
   if (!x) return [];
   const out = [
-    `The barrier's cost: this build against the same build started with the barrier as a pass-through (bench/lib/no-barrier-preload.mjs: values stored in clear, nothing sealed or opened), same run, ${x.rounds} alternating rounds each, same core and loader, each side's median; the target is judged on server CPU per request (req/s shown too), and "within noise" when the middle half of the rounds' own costs (each "with" round against the "without" round just before it) lies on both sides of it.`,
+    `The barrier's cost: this build against the same build started with the barrier as a pass-through (bench/lib/no-barrier-preload.mjs: values stored in clear, nothing sealed or opened), same run, ${x.rounds} alternating rounds each, same core and loader, each side's median; the target is judged on server CPU per request (req/s shown too), and "within noise" when the middle half of the rounds' own costs (each "with" round against the "without" round next to it; which runs first alternates by round) does not lie wholly on the verdict's side of it.`,
     "",
     ...table(x, x),
   ];

@@ -37,7 +37,7 @@ export function metricsMarkdown(S) {
   if (!x) return [];
   const k = x["lookup-self"];
   return [
-    "Metrics' cost: this build against the same build with metrics switched off (bench/lib/no-metrics-preload.mjs), same run, measured in " + (x.rounds ?? 2) + " alternating rounds each, same core and loader, each side's median (\"within noise\": the middle half of the rounds' own costs, each against the round just before it, lies on both sides of the target).",
+    "Metrics' cost: this build against the same build with metrics switched off (bench/lib/no-metrics-preload.mjs), same run, measured in " + (x.rounds ?? 2) + " alternating rounds each, same core and loader, each side's median (\"within noise\": the middle half of the rounds' own costs, each against the other side's round next to it, which runs first alternating by round, does not lie wholly on the verdict's side of the target).",
     "",
     "| request | req/s without | req/s with | p99 ms without | p99 ms with | cost | target | |",
     "|---|---:|---:|---:|---:|---:|---:|---|",

@@ -184,15 +184,14 @@ for (let r = 0; r < Number(opt.rounds); r++) {
     if (sts) s.emu.push(((cpuSeconds(sts.child.pid) - e0) * 1e6) / n);
   }
 }
-const med = median;
 const r1 = (x) => Math.round(x * 10) / 10;
 const out = { scenario, requests: n, concurrency: conc };
 for (const s of servers) {
   if (s !== direct) await stop(s.child);
   // req/s (wall) is only comparable between alternating rounds of one run: the machine's load moves it.
   // sysUsPerRequest: the kernel's share of it (syscalls: socket, WAL writes, fdatasync).
-  out[s.label] = { usPerRequest: r1(med(s.per)), rounds: s.per.map(r1), sysUsPerRequest: r1(med(s.sys)), rps: Math.round(med(s.rps)) };
-  if (s.login) out[s.label].stsUsPerLogin = r1(med(s.emu));
+  out[s.label] = { usPerRequest: r1(median(s.per)), rounds: s.per.map(r1), sysUsPerRequest: r1(median(s.sys)), rps: Math.round(median(s.rps)) };
+  if (s.login) out[s.label].stsUsPerLogin = r1(median(s.emu));
 }
 if (sts) {
   await stop(sts.child);

@@ -1,7 +1,7 @@
 // Scenario "metrics": what recording metrics costs on the hottest path. lookup-self on this build
 // against the SAME build started with bench/lib/no-metrics-preload.mjs (every Metrics recording method
 // a no-op, no prom-client default collectors), both pinned to the server core, measured alternately
-// (without, with, without, with) with the same loader. Target (issue 14): under 3 % fewer requests/s.
+// (without, with, then with, without, ...) with the same loader. Target (issue 14): under 3 % fewer requests/s.
 import { join } from "node:path";
 import { abCompare } from "./ab-compare.mjs";
 import { judge, verdictText } from "./rounds.mjs";

@@ -3,7 +3,7 @@
 // MEDIAN of its rounds (one noisy round moves a mean by several per cent, and the budgets compared
 // against are 3-5 %). Used by the "barrier" and "metrics" scenarios.
 import { runLoad } from "./load.mjs";
-import { median } from "./rounds.mjs";
+import { judge, median } from "./rounds.mjs";
 
 const round2 = (x) => Math.round(x * 100) / 100;
 
@@ -45,4 +45,16 @@ export async function abCompare({ label, sides, rounds, seconds, warmup, log }) 
   out.rounds_cpu_cost_pct = out.cpu_cost_pct === null ? null : runs[a].map((ra, i) => round2((usPer(runs[b][i]) / usPer(ra) - 1) * 100));
   log(`${label}: ${out[a].rps} -> ${out[b].rps} req/s (medians of ${rounds} rounds), cost ${out.cost_pct} %; server CPU ${out[a].us_per_request} -> ${out[b].us_per_request} µs/request, ${out.cpu_cost_pct} %`);
   return out;
+}
+
+/**
+ * abCompare's result `r` for sides [a, b] judged against a cost ceiling (`target` %): on server CPU per
+ * request when `byCpu` and it was sampled, else on req/s; "within noise" as rounds.mjs judge decides it
+ * from the rounds' own costs; never a pass when either side answered anything but 2xx.
+ */
+export function costVerdict(r, [a, b], target, byCpu) {
+  const cpu = byCpu && r.cpu_cost_pct !== null;
+  const rounds_cost_pct = cpu ? r.rounds_cpu_cost_pct : r.rounds_cost_pct;
+  const verdict = judge(rounds_cost_pct, cpu ? r.cpu_cost_pct : r.cost_pct, target, false);
+  return { rounds_cost_pct, ...verdict, pass: verdict.pass && r[a].non2xx === 0 && r[b].non2xx === 0 };
 }

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { buildAt } from "./build-at.mjs";
 import { writeLines } from "./bodies.mjs";
 import { setupApprole } from "./identity.mjs";
-import { abCompare } from "./ab-compare.mjs";
-import { judge, verdictText } from "./rounds.mjs";
+import { abCompare, costVerdict } from "./ab-compare.mjs";
+import { verdictText } from "./rounds.mjs";
 import { ROOT, stop } from "./procs.mjs";
 import { childToken, startWarden } from "./warden.mjs";
 import { UNBUNDLED_MAIN } from "./unbundled.mjs";
@@ -44,10 +44,7 @@ async function compare({ label, sides, base, rounds, seconds, warmup, log }) {
   for (const kind of KINDS) {
     const r = await abCompare({ label: `${label} ${kind}`, sides: sides.map(([name, s]) => [name, loads[kind](s)]), rounds, seconds, warmup, log });
     const [[a], [b]] = sides;
-    const cost = r.cpu_cost_pct ?? r.cost_pct;
-    const verdict = judge(r.rounds_cpu_cost_pct ?? r.rounds_cost_pct, cost, BARRIER_TARGET_PCT, false);
-    const clean = r[a].non2xx === 0 && r[b].non2xx === 0;
-    out[kind] = { before: r[a], after: r[b], cost_pct: r.cost_pct, cpu_cost_pct: r.cpu_cost_pct, rounds_cost_pct: r.rounds_cpu_cost_pct ?? r.rounds_cost_pct, ...verdict, pass: verdict.pass && clean };
+    out[kind] = { before: r[a], after: r[b], cost_pct: r.cost_pct, cpu_cost_pct: r.cpu_cost_pct, ...costVerdict(r, [a, b], BARRIER_TARGET_PCT, true) };
   }
   return out;
 }

@@ -3,8 +3,8 @@
 // a no-op, no prom-client default collectors), both pinned to the server core, measured alternately
 // (without, with, then with, without, ...) with the same loader. Target (issue 14): under 3 % fewer requests/s.
 import { join } from "node:path";
-import { abCompare } from "./ab-compare.mjs";
-import { judge, verdictText } from "./rounds.mjs";
+import { abCompare, costVerdict } from "./ab-compare.mjs";
+import { verdictText } from "./rounds.mjs";
 import { ROOT, stop } from "./procs.mjs";
 import { childToken, startWarden } from "./warden.mjs";
 import { UNBUNDLED_MAIN } from "./unbundled.mjs";
@@ -23,9 +23,7 @@ export function metricsScenario({ tmp, SERVER, seconds, warmup, base, results, l
       }
       const load = (s) => ({ ...base, url: s.w.url, method: "GET", path: "/v1/auth/token/lookup-self", headers: { "X-Vault-Token": s.token }, watch: { server: s.w.child.pid } });
       const r = await abCompare({ label: "metrics lookup-self", sides: [["without", load(servers.without)], ["with", load(servers.with)]], rounds, seconds, warmup, log });
-      const verdict = judge(r.rounds_cost_pct, r.cost_pct, METRICS_TARGET_PCT, false);
-      const clean = r.with.non2xx === 0 && r.without.non2xx === 0;
-      results.scenarios.metrics = { target_pct: METRICS_TARGET_PCT, rounds, "lookup-self": { before: r.without, after: r.with, cost_pct: r.cost_pct, rounds_cost_pct: r.rounds_cost_pct, ...verdict, pass: verdict.pass && clean } };
+      results.scenarios.metrics = { target_pct: METRICS_TARGET_PCT, rounds, "lookup-self": { before: r.without, after: r.with, cost_pct: r.cost_pct, ...costVerdict(r, ["without", "with"], METRICS_TARGET_PCT, false) } };
     } finally {
       for (const s of Object.values(servers)) await stop(s.w.child);
     }

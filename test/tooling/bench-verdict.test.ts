@@ -16,6 +16,17 @@ interface Rounds {
 // The bench is plain ESM outside the TypeScript build; the test runs from dist/test/tooling.
 const rounds = (await import(new URL("../../../bench/lib/rounds.mjs", import.meta.url).href)) as Rounds;
 
+interface CostResult {
+  cost_pct: number;
+  cpu_cost_pct: number | null;
+  rounds_cost_pct: number[];
+  rounds_cpu_cost_pct: number[] | null;
+  [side: string]: unknown;
+}
+const abCompare = (await import(new URL("../../../bench/lib/ab-compare.mjs", import.meta.url).href)) as {
+  costVerdict(r: CostResult, sides: [string, string], target: number, byCpu: boolean): Verdict & { rounds_cost_pct: number[] };
+};
+
 const t = suite("bench-verdict");
 
 t("quartiles interpolate between the sorted values", () => {
@@ -51,6 +62,15 @@ t("rounds that contradict the medians' verdict leave it unresolved", () => {
   assert.is(contradicted.resolved, false);
   assert.is(rounds.verdictText(contradicted), "PASS (within noise)");
   assert.is(rounds.judge([0.3, 0.35, 0.4], 0.55, 0.5, true).resolved, false);
+});
+
+t("an A/B cost is judged on CPU when sampled, on req/s otherwise, and never passes with a non-2xx answer", () => {
+  const clean = { non2xx: 0 };
+  const r: CostResult = { a: clean, b: clean, cost_pct: 9, cpu_cost_pct: 1, rounds_cost_pct: [8, 9, 10], rounds_cpu_cost_pct: [0, 1, 2] };
+  assert.equal(abCompare.costVerdict(r, ["a", "b"], 5, true), { rounds_cost_pct: [0, 1, 2], pass: true, middle: [0.5, 1.5], resolved: true });
+  assert.equal(abCompare.costVerdict(r, ["a", "b"], 5, false), { rounds_cost_pct: [8, 9, 10], pass: false, middle: [8.5, 9.5], resolved: true });
+  assert.is(abCompare.costVerdict({ ...r, cpu_cost_pct: null, rounds_cpu_cost_pct: null }, ["a", "b"], 5, true).pass, false, "no CPU sampled: req/s");
+  assert.is(abCompare.costVerdict({ ...r, b: { non2xx: 3 } }, ["a", "b"], 5, true).pass, false, "a non-2xx answer");
 });
 
 t("fewer than three rounds give a verdict without a noise judgement", () => {

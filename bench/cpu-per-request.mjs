@@ -107,7 +107,8 @@ async function serverFor(main, label, extraArgs = [], floor) {
 async function floorFor(label, args) {
   const e = await stsEmulator();
   const port = await freePort();
-  const child = spawnPinned(opt.core, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
+  const prof = opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [];
+  const child = spawnPinned(opt.core, process.execPath, [...prof, join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
   await waitForOutput(child, "listening");
   const make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
   return sender(label, `http://127.0.0.1:${port}`, make, { child, login: true });
@@ -172,7 +173,9 @@ for (const s of servers) await s.fire(Math.min(n, 5000)); // warm-up (JIT, cache
 // For an external profiler (perf record -p): the pids, once warm.
 for (const s of servers) console.error(`[cpu-per-request] ${s.label} pid ${s.child.pid} warm`);
 for (let r = 0; r < Number(opt.rounds); r++) {
-  for (const s of servers) {
+  // Every other round in the reverse order: a side that always ran right after another (its disk
+  // syncs, the emulator's warm state, the host's drift within a round) would carry an order effect.
+  for (const s of r % 2 === 0 ? servers : [...servers].reverse()) {
     const c0 = cpuSeconds(s.child.pid);
     const k0 = cpuSeconds(s.child.pid, "system");
     const e0 = sts ? cpuSeconds(sts.child.pid) : 0;

@@ -31,7 +31,7 @@ import { BENCH_ROLE, ROLE_ARN, loginBody, stsPath, writeLines } from "./lib/bodi
 import { runLoad } from "./lib/load.mjs";
 import { ROOT, freePort, installCleanup, machineInfo, spawnPinned, stop, tasksetAvailable, waitForOutput } from "./lib/procs.mjs";
 import { topFrames } from "./lib/profile-top.mjs";
-import { stageBudget } from "./lib/stage-budget.mjs";
+import { stageBudget, stageTable } from "./lib/stage-budget.mjs";
 import { dbSizeMiB, fillTokens, initDataDir, timeBareStart, timeWardenStart } from "./lib/startup.mjs";
 import { ROOT_TOKEN, api, childToken, configureAlicloud, startWarden } from "./lib/warden.mjs";
 import { countStatements } from "./count-statements.mjs";
@@ -281,10 +281,11 @@ async function scenarioLogin() {
     const floors = {};
     for (const [name, args] of [["login-alicloud-floor", []], ["login-alicloud-floor-store", ["--store", join(tmp, "floor-store")]]]) {
       const fport = await freePort();
-      const child = spawnPinned(SERVER, process.execPath, [join(ROOT, "bench", "login-floor-server.mjs"), String(fport), String(port), ...args]);
+      // Profiled like warden with --cpu-prof: the stage table then shows each stage's floor beside warden's.
+      const child = spawnPinned(SERVER, process.execPath, [...wardenNodeArgs(name), join(ROOT, "bench", "login-floor-server.mjs"), String(fport), String(port), ...args]);
       procs.push(child);
       await waitForOutput(child, "listening");
-      floors[name] = { url: `http://127.0.0.1:${fport}`, pid: child.pid };
+      floors[name] = { url: `http://127.0.0.1:${fport}`, pid: child.pid, child };
     }
 
     // Every line is a fresh signature (nonces are single use), signed before each round for that round:
@@ -327,7 +328,11 @@ async function scenarioLogin() {
     const main = r.subjects["login-alicloud"];
     main.profile = await withProfile("login-alicloud", w.child, main);
     results.scenarios["login-alicloud"] = { ...withTarget(main, TARGETS["login-alicloud"].ratio), cpu: cpuVersus(r.runs["login-alicloud"], r.runs.baseline) };
-    for (const name of Object.keys(floors)) results.scenarios[name] = { ...r.subjects[name], cpu: cpuVersus(r.runs[name], r.runs.baseline) };
+    for (const name of Object.keys(floors)) {
+      const floor = r.subjects[name];
+      floor.profile = await withProfile(name, floors[name].child, floor);
+      results.scenarios[name] = { ...floor, cpu: cpuVersus(r.runs[name], r.runs.baseline) };
+    }
   } finally {
     for (const c of procs.reverse()) await stop(c);
     for (const f of files) rmSync(f, { force: true });
@@ -642,12 +647,8 @@ function markdown(r) {
   }
   const budgets = Object.entries(S).filter(([, x]) => x?.profile?.stages);
   if (budgets.length) {
-    out.push("Per-request CPU budget by stage (--cpu-prof: V8 profile of the server under the measured load, each sample given to the innermost stage frame, scaled to the server's CPU µs per request; bench/lib/stage-budget.mjs):", "");
-    for (const [name, x] of budgets) {
-      out.push(`${name}: ${x.profile.usPerRequest} µs of server CPU per request`, "", "| stage | µs | share |", "|---|---:|---:|");
-      for (const st of x.profile.stages) if (st.pct >= 0.5) out.push(`| ${st.stage} | ${st.us} | ${st.pct} % |`);
-      out.push("");
-    }
+    out.push("Per-request CPU budget by stage (--cpu-prof: V8 profile of each server under the measured load, each sample given to the innermost stage frame, scaled to the server's CPU µs per request; bench/lib/stage-budget.mjs; the AliCloud login's floors, profiled in the same rounds, beside it):", "");
+    out.push(...stageTable(budgets.map(([name, x]) => ({ label: name, stages: x.profile.stages, usPerRequest: x.profile.usPerRequest }))), "");
   }
   if (S["login-alicloud"]) {
     out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}${S["login-alicloud"].rounds ? ", in rounds with the logins (that emulator stays up, idle while the logins run; every request of every round freshly signed)" : ""}.`, "");

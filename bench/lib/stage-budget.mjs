@@ -4,8 +4,9 @@
 // and scaled to the server's measured CPU µs per request. V8 samples wall time while the process runs:
 // on a busy machine a syscall that was preempted (writev) looks bigger than its CPU, so the budget is
 // only as good as the machine was quiet.
-//   node bench/lib/stage-budget.mjs file.cpuprofile <cpu µs per request>
+//   node bench/lib/stage-budget.mjs file.cpuprofile <cpu µs per request> [more pairs: one table]
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 
 /** [stage, test on "functionName url"], innermost first wins; order breaks ties within one frame. */
 export const STAGES = [
@@ -29,6 +30,9 @@ export const STAGES = [
   ["warden HTTP edge (body, token header, envelope, JSON)", /src\/server\//],
   ["hono (router, context)", /node_modules\/hono\//],
   ["@hono/node-server adapter", /@hono\/node-server/],
+  // The bench's floor servers' own code (parsing the body, building the answer): without this it
+  // would count as node:http, which calls it.
+  ["bench floor server's own code", /bench\/login-floor(-server)?\.mjs/],
   ["socket write (writev syscall)", /^(writev|writevGeneric|Socket\._writev|writeUtf8String|writeBuffer)\b/],
   ["node:http parse and response", /node:_http|node:net|node:internal\/(streams|stream_base_commons|http)|HTTPParser|parserOn/],
   ["promises and microtasks", /^(runMicrotasks|processTicksAndRejections)/],
@@ -68,7 +72,36 @@ export function stageBudget(file, usPerRequest) {
     .map(([stage, t]) => ({ stage, pct: Math.round((t / busy) * 1000) / 10, us: Math.round((t / busy) * usPerRequest * 10) / 10 }));
 }
 
+/**
+ * One markdown table of several budgets side by side (a column each: scenarios, or a login and its
+ * floors), stages in the first column's order; a stage under 1 % of a column is "-" there, a stage
+ * under 1 % of every column is left out.
+ */
+export function stageTable(columns) {
+  const stages = [];
+  for (const c of columns) for (const st of c.stages) if (!stages.includes(st.stage)) stages.push(st.stage);
+  const cell = (c, stage) => {
+    const st = c.stages.find((x) => x.stage === stage);
+    return st && st.pct >= 1 ? String(st.us) : "-";
+  };
+  const rows = [`| stage | ${columns.map((c) => c.label).join(" | ")} |`, `|---|${columns.map(() => "---:").join("|")}|`];
+  for (const stage of stages) {
+    const cells = columns.map((c) => cell(c, stage));
+    if (cells.some((x) => x !== "-")) rows.push(`| ${stage} | ${cells.join(" | ")} |`);
+  }
+  rows.push(`| **total, server CPU µs per request (profiler on)** | ${columns.map((c) => `**${c.usPerRequest}**`).join(" | ")} |`);
+  return rows;
+}
+
+// node bench/lib/stage-budget.mjs a.cpuprofile <µs> [b.cpuprofile <µs> ...]: one profile as a list,
+// several as one table.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const us = Number(process.argv[3]);
-  for (const r of stageBudget(process.argv[2], us)) console.log(`${String(r.us).padStart(7)} µs ${String(r.pct).padStart(5)} %  ${r.stage}`);
+  const args = process.argv.slice(2);
+  const columns = [];
+  for (let i = 0; i + 1 < args.length; i += 2) {
+    const usPerRequest = Number(args[i + 1]);
+    columns.push({ label: basename(args[i], ".cpuprofile"), usPerRequest, stages: stageBudget(args[i], usPerRequest) });
+  }
+  if (columns.length === 1) for (const r of columns[0].stages) console.log(`${String(r.us).padStart(7)} µs ${String(r.pct).padStart(5)} %  ${r.stage}`);
+  else console.log(stageTable(columns).join("\n"));
 }

@@ -66,10 +66,14 @@ function requiredCommonJs(): Plugin {
   };
 }
 
-/** A builtin plugin's chunk is named after its directory (every one's entry is backend.ts). */
+/**
+ * A builtin plugin's chunk is named after its directory (every one's entry is backend.ts), hono's
+ * node:http adapter (loaded at the first request left to hono, server/listen.ts) after the package.
+ */
 function chunkName(facade: string | null, name: string): string {
   const plugin = facade === null ? null : /\/plugins\/([^/]+)\/backend\.ts$/.exec(facade);
-  return plugin ? `plugin-${plugin[1]}` : name;
+  if (plugin) return `plugin-${plugin[1]}`;
+  return facade !== null && facade.includes("/node_modules/@hono/node-server/") ? "hono-node-server" : name;
 }
 
 /** Any import of src/sdk/<file> (but its testing helpers) becomes an import of "warden/sdk". */

@@ -4,15 +4,20 @@
  * handler (app.ts ApiHandler) and its answer written straight to node:http, without the adapter's
  * Request and Response objects or hono's router and context: that was ~5 % of an AppRole login's CPU.
  *
+ * A GET of a route the app hands over (`edgeRoutes`: sys/health) is answered here by that route's
+ * own function too, so a health check never waits for hono's adapter, which listen.ts loads only for
+ * the first request left to the app.
+ *
  * Everything else goes to the app untouched: the paths hono serves with routes of their own (seal,
- * health, snapshots, unauthenticated metrics: read off the app's route table, any method), and any
+ * health but for a GET, snapshots, unauthenticated metrics: read off the app's route table, any method), and any
  * request whose URL or Host the adapter would rewrite or refuse (percent-escapes, dot segments,
  * characters outside its plain set, a Host it does not take as is). For the requests taken here, the
  * path and query are exactly what the adapter would have given hono, so both ways answer alike.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Hono } from "hono";
-import { type ApiAnswer, type ApiHandler, errorAnswer } from "./app.js";
+import { type ApiAnswer, type EdgeRoute, errorAnswer } from "./api-answer.js";
+import type { ApiHandler } from "./app.js";
 
 // The adapter's own tests (@hono/node-server buildUrl): a URL and Host it passes on verbatim.
 const PLAIN_URL = /^\/v1\/[!$&-;=?-[\]_a-z~]*$/;
@@ -46,7 +51,7 @@ function send(res: ServerResponse, answer: ApiAnswer): void {
   }
 }
 
-export function apiFront(app: Hono<any>, api: ApiHandler): (next: RequestListener) => RequestListener {
+export function apiFront(app: Hono<any>, api: ApiHandler, edgeRoutes: ReadonlyMap<string, EdgeRoute> = new Map()): (next: RequestListener) => RequestListener {
   const own = ownRoutes(app);
   const servedByApp = (path: string): boolean => own.exact.has(path) || own.prefixes.some((p) => path.startsWith(p));
   return (next) => (req: IncomingMessage, res: ServerResponse) => {
@@ -58,6 +63,15 @@ export function apiFront(app: Hono<any>, api: ApiHandler): (next: RequestListene
     if (host === undefined || !PLAIN_HOST.test(host)) return next(req, res);
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
+    const own = method === "GET" ? edgeRoutes.get(path) : undefined;
+    if (own) {
+      // As the app's route would, from the same function.
+      own(method, `http://${host}${url}`).then(
+        (answer) => send(res, answer),
+        (e: unknown) => send(res, errorAnswer(e)),
+      );
+      return;
+    }
     if (servedByApp(path)) return next(req, res);
     // The handler answers its own failures; a throw out of it is a bug, answered as the app's onError would.
     api(req, path, `http://${host}${url}`).then(

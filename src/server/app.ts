@@ -10,8 +10,8 @@ import { renderMetrics } from "../core/metrics/render.js";
 import { type SealManager, restoringError, sealedError } from "../core/seal/manager.js";
 import { responseBody } from "../core/framework/response-envelope.js";
 import { parseWrapTtlHeader } from "../core/wrapping/wrap-ttl.js";
-import { WardenError, isWardenError } from "../sdk/errors.js";
-import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
+import { WardenError } from "../sdk/errors.js";
+import { type ApiAnswer, type EdgeRoute, JSON_HEADERS, errorAnswer, jsonAnswer, toResponse } from "./api-answer.js";
 import { type ForwardedForOptions, requestAddresses } from "./client-address.js";
 import { requestToken } from "./request-token.js";
 import { parseBody, parseListFlag, queryData, readBody } from "./request-body.js";
@@ -34,41 +34,14 @@ export interface ListenerOptions {
 
 type Env = { Bindings: HttpBindings };
 
-const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" } as const;
-
 /**
  * sys/* answers whose `data` keys Vault also copies to the top level (node-vault and hvac read them
  * there: `key_status["term"]`). Vault's list; the ones warden serves.
  */
 const INJECTED = /^sys\/(auth|mounts|policy|audit|capabilities|key-status$|ha-status$)/;
 
-/**
- * An answer as plain parts. The API edge (api-edge.ts) writes it to node:http as it is; hono routes
- * wrap it in a Response (toResponse). Bodies are JSON or text, never streams.
- */
-export interface ApiAnswer {
-  status: number;
-  body: string | null;
-  headers: Record<string, string>;
-}
-
-const jsonAnswer = (status: number, body: unknown, extra?: Record<string, string>): ApiAnswer => ({
-  status,
-  body: body === undefined ? null : JSON.stringify(body),
-  headers: extra ? { ...JSON_HEADERS, ...extra } : JSON_HEADERS,
-});
-
-/** A failure as its answer: a WardenError as it says, storage away a 503, anything else a 500. */
-export function errorAnswer(e: unknown): ApiAnswer {
-  if (isWardenError(e)) return jsonAnswer(e.status, { errors: e.errors }, e.headers);
-  if (isStorageUnavailable(e)) return jsonAnswer(503, { errors: [STORAGE_UNAVAILABLE] });
-  return jsonAnswer(500, { errors: ["internal error"] });
-}
-
 /** One query parameter as hono's c.req.query(key) reads it (the same function). */
 const queryParam = (url: string, key: string): string | undefined => getQueryParam(url, key) as string | undefined;
-
-const toResponse = (a: ApiAnswer): Response => new Response(a.body, { status: a.status, headers: a.headers });
 
 function json(status: number, body: unknown, extra?: Record<string, string>): Response {
   return toResponse(jsonAnswer(status, body, extra));
@@ -97,10 +70,12 @@ function envelope(res: LogicalResponse, path: string, requestId: string): ApiAns
  */
 export type ApiHandler = (incoming: IncomingMessage, path: string, url: string) => Promise<ApiAnswer>;
 
-/** The app, and the API handler its catch-all route runs (for the edge in front of it). */
+/** The app, and what the edge in front of it answers itself: the API handler its catch-all route runs, and GETs of its own routes by path. */
 export interface WardenApp {
   app: Hono<Env>;
   api: ApiHandler;
+  /** sys/health: load balancers and `warden status` ask it first and often, before any API request. */
+  edgeRoutes: ReadonlyMap<string, EdgeRoute>;
 }
 
 export function createApp(seal: SealManager, listener: ListenerOptions, metrics?: Metrics): WardenApp {
@@ -124,7 +99,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
     return { id, operation, path, data, token: requestToken(incoming.rawHeaders), clientAddress: address(incoming), remotePort: incoming.socket.remotePort, requestHost: incoming.headers.host ?? "", method };
   };
 
-  addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
+  const { health } = addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
 
   // Vault's unauthenticated_metrics_access: this listener serves sys/metrics to anyone, sealed or not,
   // without the request pipeline (no token, so nothing to authorise or audit).
@@ -204,5 +179,5 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
 
   app.all("*", () => json(404, { errors: [] }));
   app.onError((e) => errorResponse(e));
-  return { app, api };
+  return { app, api, edgeRoutes: new Map([["/v1/sys/health", health]]) };
 }

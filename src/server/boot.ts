@@ -127,7 +127,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           rejectNotAuthorized: l.xForwardedForRejectNotAuthorized,
           rejectNotPresent: l.xForwardedForRejectNotPresent,
       };
-      const { app, api } = createApp(seal, {
+      const { app, api, edgeRoutes } = createApp(seal, {
         forwardedFor,
         maxRequestSize: Math.min(l.maxRequestSize, BODY_CAP),
         advertisedAddress: config.apiAddr ?? `${scheme}://${l.address}`,
@@ -141,7 +141,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           port,
           tls: l.tlsDisable ? undefined : { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile!, minVersion: l.tlsMinVersion === "tls13" ? "TLSv1.3" : "TLSv1.2" },
           // lookup-self first; what it declines, and every other API request, the API edge; the rest, hono.
-          front: frontOf(lookupSelfFront(seal, requestAddresses(forwardedFor)), apiFront(app, api)),
+          front: frontOf(lookupSelfFront(seal, requestAddresses(forwardedFor)), apiFront(app, api, edgeRoutes)),
           limits: { maxConnections: l.maxConnections, headersTimeout: l.httpReadHeaderTimeout, requestTimeout: l.httpReadTimeout, idleTimeout: l.httpIdleTimeout },
         }),
       );

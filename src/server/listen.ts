@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import http, { type RequestListener, type Server } from "node:http";
-import https from "node:https";
 import type { Server as TlsServer } from "node:tls";
 import { loadKeyPair } from "./tls-pair.js";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 
 export interface ListenSpec {
@@ -77,25 +75,20 @@ function serverTimeouts(limits: ListenerLimits, tls: boolean): Record<string, nu
  * timeouts) and TLS 1.2+ when certificates are configured. Past max_connections, Node closes a new
  * connection as it is accepted, so the clients already connected keep their service.
  */
-export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListener> {
+export async function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListener> {
+  // node:https (and node:tls with it) only for a TLS listener: a few ms of every plain start.
+  const https = spec.tls ? (await import("node:https")).default : undefined;
   return new Promise((resolve, reject) => {
     const timeouts = serverTimeouts(spec.limits, spec.tls !== undefined);
     const minVersion = spec.tls?.minVersion ?? "TLSv1.2";
     const front = spec.front;
     const wrap = (listener: RequestListener): RequestListener => (front ? front(listener) : listener);
-    const options = spec.tls
-      ? {
-          createServer: ((o: https.ServerOptions, listener: RequestListener) => https.createServer(o, wrap(listener))) as typeof https.createServer,
-          serverOptions: {
-            ...timeouts,
-            cert: readFileSync(spec.tls.certFile),
-            key: readFileSync(spec.tls.keyFile),
-            minVersion,
-          },
-        }
-      : { createServer: ((o: http.ServerOptions, listener: RequestListener) => http.createServer(o, wrap(listener))) as typeof http.createServer, serverOptions: timeouts };
-    const server = serve({ fetch: app.fetch, hostname: spec.host, port: spec.port, ...options }, (info) => {
-      const running: RunningListener = { server, address: info, close: (drainMs) => closeServer(server, drainMs) };
+    const listener = wrap(adapterOnFirstUse(app, spec.host));
+    const server: Server = spec.tls && https
+      ? (https.createServer({ ...timeouts, cert: readFileSync(spec.tls.certFile), key: readFileSync(spec.tls.keyFile), minVersion }, listener) as unknown as Server)
+      : http.createServer(timeouts, listener);
+    server.listen(spec.port, spec.host, () => {
+      const running: RunningListener = { server, address: server.address() as AddressInfo, close: (drainMs) => closeServer(server, drainMs) };
       if (spec.tls) {
         running.reloadTls = (certFile, keyFile) => {
           const pair = loadKeyPair(certFile, keyFile);
@@ -104,12 +97,36 @@ export function listen(app: Hono<any>, spec: ListenSpec): Promise<RunningListene
         };
       }
       resolve(running);
-    }) as Server;
+    });
     server.maxConnections = spec.limits.maxConnections;
     server.keepAliveTimeout = spec.limits.idleTimeout * 1000;
     server.maxHeadersCount = 100;
     server.once("error", reject);
   });
+}
+
+/**
+ * hono's node:http adapter for the requests the fronts leave to the app, loaded when the first such
+ * request comes. Loading it makes node compile its own fetch classes (the adapter's module reads the
+ * global Request and Response): ~30 ms of every start-up, spent before the first health answer though
+ * the fronts serve every API request and health checks without it. Until it is loaded, a request
+ * waits unread (node:http does not read a body nobody listens to).
+ */
+function adapterOnFirstUse(app: Hono<any>, hostname: string): RequestListener {
+  let adapter: RequestListener | undefined;
+  let loading: Promise<RequestListener> | undefined;
+  return (req, res) => {
+    if (adapter) return adapter(req, res);
+    loading ??= import("@hono/node-server").then((m) => (adapter = m.getRequestListener(app.fetch, { hostname }) as RequestListener));
+    loading.then(
+      (listener) => listener(req, res),
+      () => {
+        // The adapter cannot load (a broken install): nothing but this can be answered.
+        res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end('{"errors":["internal error"]}');
+      },
+    );
+  };
 }
 
 /** How often a draining server closes the keep-alive connections that went idle since. */

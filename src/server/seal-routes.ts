@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
+import { getQueryParam } from "hono/utils/url";
 import type { HttpBindings } from "@hono/node-server";
 import type { SealManager } from "../core/seal/manager.js";
 import { healthBody, leaderBody, sealStatusBody } from "../core/sys/status.js";
 import { WardenError } from "../sdk/errors.js";
+import { type EdgeRoute, errorAnswer, jsonAnswer, toResponse } from "./api-answer.js";
 import { parseBody, readBody } from "./request-body.js";
 
 type Env = { Bindings: HttpBindings };
@@ -15,32 +17,45 @@ export interface SealRouteOptions {
   errorResponse(e: unknown): Response;
 }
 
-/**
- * The endpoints that answer whether or not the node is sealed (Vault's special handlers: raw JSON,
- * no envelope, no token): sys/health, sys/seal-status, sys/leader, sys/init, sys/unseal, sys/rekey/*,
- * sys/rekey-recovery-key/*.
- */
-export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOptions): void {
-  const { json, errorResponse } = o;
-  const startedAt = new Date();
-  const body = async (incoming: HttpBindings["incoming"]): Promise<Record<string, unknown>> =>
-    parseBody(await readBody(incoming, incoming.headers["content-length"], o.maxRequestSize), incoming.headers["content-type"]);
+const NO_STORE = { "cache-control": "no-store" } as const;
 
-  app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => {
+/**
+ * sys/health's answer to GET and HEAD, sealed or not (Vault: raw JSON, no token; the query may choose
+ * the status codes). `url` is the whole request URL, its query read as hono reads it. The hono route
+ * and the API edge (api-edge.ts, which answers health checks before hono's adapter is even loaded)
+ * both answer with it.
+ */
+export function healthAnswer(seal: SealManager): EdgeRoute {
+  return async (method, url) => {
     try {
       const h = await healthBody(seal);
       const code = (name: string, fallback: number): number => {
-        const v = c.req.query(name);
+        const v = getQueryParam(url, name) as string | undefined;
         if (v === undefined) return fallback;
         if (!/^\d{3}$/.test(v)) throw new WardenError(400, `invalid ${name}`);
         return Number(v);
       };
       const status = !h.storageOk ? 503 : !h.initialized ? code("uninitcode", 501) : h.sealed ? code("sealedcode", 503) : code("activecode", 200);
-      return c.req.method === "HEAD" ? new Response(null, { status, headers: { "cache-control": "no-store" } }) : json(status, h.body);
+      return method === "HEAD" ? { status, body: null, headers: NO_STORE } : jsonAnswer(status, h.body);
     } catch (e) {
-      return errorResponse(e);
+      return errorAnswer(e);
     }
-  });
+  };
+}
+
+/**
+ * The endpoints that answer whether or not the node is sealed (Vault's special handlers: raw JSON,
+ * no envelope, no token): sys/health, sys/seal-status, sys/leader, sys/init, sys/unseal, sys/rekey/*,
+ * sys/rekey-recovery-key/*.
+ */
+export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOptions): { health: EdgeRoute } {
+  const { json, errorResponse } = o;
+  const startedAt = new Date();
+  const body = async (incoming: HttpBindings["incoming"]): Promise<Record<string, unknown>> =>
+    parseBody(await readBody(incoming, incoming.headers["content-length"], o.maxRequestSize), incoming.headers["content-type"]);
+
+  const health = healthAnswer(seal);
+  app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => toResponse(await health(c.req.method, c.req.url)));
   // Vault: any other method on sys/health is 405, not a logical request.
   app.all("/v1/sys/health", () => json(405, { errors: [] }));
   app.get("/v1/sys/seal-status", async () => {
@@ -94,4 +109,5 @@ export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOpt
       return errorResponse(e);
     }
   });
+  return { health };
 }

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { apiFront } from "../../src/server/api-edge.js";
-import type { ApiAnswer } from "../../src/server/app.js";
+import type { ApiAnswer } from "../../src/server/api-answer.js";
 import { TEST_STORAGE, type TestServer, startTestServer } from "../helpers/server.js";
 import { rawRequest, type RawResponse } from "../helpers/raw-http.js";
 
@@ -73,6 +73,27 @@ routing("routes of their own, other methods, other URLs and odd URLs or hosts go
   assert.is((await who("GET", "/v1/sys/mounts", "127.0.0.1:80")).by, "app", "a port the adapter does not take as is");
 });
 
+routing("a GET of a route the app hands over is answered by that route's function, with the whole URL; other methods stay the app's", async () => {
+  const asked: string[] = [];
+  const front = apiFront(fakeApp(), async () => ({ status: 200, body: "{}", headers: {} }), new Map([["/v1/sys/health", async (method: string, url: string): Promise<ApiAnswer> => {
+    asked.push(`${method} ${url}`);
+    return { status: 200, body: "{}", headers: {} };
+  }]]));
+  const by = (method: string, url: string) =>
+    new Promise<string>((resolve) => {
+      const listener = front(() => resolve("app"));
+      const req = { method, url, headers: { host: "127.0.0.1:8200" } } as unknown as IncomingMessage;
+      const res = { writeHead() {}, end: () => resolve("edge"), destroy() {} } as unknown as ServerResponse;
+      listener(req, res);
+    });
+  assert.is(await by("GET", "/v1/sys/health"), "edge");
+  assert.is(await by("GET", "/v1/sys/health?standbyok=true&activecode=204"), "edge");
+  assert.equal(asked, ["GET http://127.0.0.1:8200/v1/sys/health", "GET http://127.0.0.1:8200/v1/sys/health?standbyok=true&activecode=204"]);
+  for (const [method, url] of [["HEAD", "/v1/sys/health"], ["POST", "/v1/sys/health"], ["GET", "/v1/sys/h%65alth"], ["GET", "/v1/sys/seal-status"]] as const) {
+    assert.is(await by(method, url), "app", `${method} ${url}`);
+  }
+});
+
 routing.run();
 
 const same = suite<{ s: TestServer }>(`API edge: answers as hono's route does (${TEST_STORAGE})`);
@@ -89,6 +110,8 @@ const comparable = (r: RawResponse) => {
   const body = r.text === "" ? "" : (JSON.parse(r.text) as Record<string, unknown>);
   if (typeof body === "object") {
     delete body.request_id;
+    // sys/health's clock, in seconds: two answers may straddle one.
+    delete body.server_time_utc;
     const auth = body.auth as Record<string, unknown> | null | undefined;
     // Each login mints its own token.
     if (auth) for (const k of ["client_token", "accessor", "entity_id"]) if (k in auth) auth[k] = typeof auth[k];
@@ -113,11 +136,16 @@ same("reads, lists, writes, errors and logins: the edge's answer is hono's", asy
     ["PUT", "/v1/auth/approle/login", "/v1/auth/approle/logi%6E", json, "{not json"],
     ["POST", "/v1/sys/mounts/", "/v1/sys/%6Dounts/", { ...token, ...json }, "{}"],
     ["DELETE", "/v1/auth/token/roles/nothing", "/v1/auth/token/roles/nothin%67", token],
+    // sys/health: a GET the edge answers with the route's own function; the escaped path is hono's route.
+    ["GET", "/v1/sys/health", "/v1/sys/h%65alth", {}],
+    ["GET", "/v1/sys/health?activecode=204", "/v1/sys/h%65alth?activecode=204", {}],
+    ["GET", "/v1/sys/health?activecode=abc", "/v1/sys/h%65alth?activecode=abc", {}],
   ];
   for (const [method, plain, escaped, headers, body] of cases) {
     const viaEdge = await rawRequest(s, method, plain, { ...headers, host }, body);
     const viaHono = await rawRequest(s, method, escaped, { ...headers, host }, body);
     assert.equal(comparable(viaEdge), comparable(viaHono), `${method} ${plain}`);
+    if (plain.startsWith("/v1/sys/health")) assert.is(viaEdge.status, plain.endsWith("abc") ? 400 : plain.includes("204") ? 204 : 200, plain);
     // An upper-case Host is not the adapter's plain form either: hono answers that one too.
     const upper = `LOCALHOST:${new URL(s.url).port}`;
     const upperHost = await rawRequest(s, method, plain, { ...headers, host: upper }, body);

@@ -4,8 +4,10 @@ import type Ipaddr from "ipaddr.js";
 import { badRequest } from "./errors.js";
 
 // Required, not imported: an ES import of this CommonJS package makes Node scan its source for export
-// names first (cjs-module-lexer), ~7 ms of every server start.
-const ipaddr = createRequire(import.meta.url)("ipaddr.js") as typeof Ipaddr;
+// names first (cjs-module-lexer), ~7 ms of every server start. And required at the first CIDR handled,
+// not when this module loads (every start, through warden/sdk): loading it cost ~5 ms more.
+let loaded: typeof Ipaddr | undefined;
+const lib = (): typeof Ipaddr => (loaded ??= createRequire(import.meta.url)("ipaddr.js") as typeof Ipaddr);
 
 /**
  * CIDR handling with the pitfalls of ipaddr.js closed: addresses are validated with node:net first
@@ -22,7 +24,7 @@ export function canonicalCidr(input: string): string {
   const prefixText = slash === -1 ? undefined : s.slice(slash + 1);
   const kind = isIP(addrText);
   if (kind === 0) throw badRequest(`invalid CIDR or address "${truncate(s)}"`);
-  let addr: Ipaddr.IPv4 | Ipaddr.IPv6 = ipaddr.parse(addrText);
+  let addr: Ipaddr.IPv4 | Ipaddr.IPv6 = lib().parse(addrText);
   const max = kind === 4 ? 32 : 128;
   let prefix = max;
   if (prefixText !== undefined) {
@@ -30,14 +32,14 @@ export function canonicalCidr(input: string): string {
     prefix = Number.parseInt(prefixText, 10);
     if (prefix > max) throw badRequest(`invalid CIDR prefix in "${truncate(s)}"`);
   }
-  if (addr instanceof ipaddr.IPv6 && addr.isIPv4MappedAddress() && prefix >= 96) {
+  if (addr instanceof lib().IPv6 && addr.isIPv4MappedAddress() && prefix >= 96) {
     addr = addr.toIPv4Address();
     prefix -= 96;
   }
   const network =
-    addr instanceof ipaddr.IPv4
-      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${prefix}`)
-      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${prefix}`);
+    addr instanceof lib().IPv4
+      ? lib().IPv4.networkAddressFromCIDR(`${addr.toString()}/${prefix}`)
+      : lib().IPv6.networkAddressFromCIDR(`${addr.toString()}/${prefix}`);
   return `${network.toString()}/${prefix}`;
 }
 
@@ -62,7 +64,7 @@ export function normalizeAddress(input: string | undefined): string | undefined 
   let s = input.trim();
   if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
   if (s.includes("%") || isIP(s) === 0) return undefined;
-  return ipaddr.process(s).toString();
+  return lib().process(s).toString();
 }
 
 const parsedCache = new Map<string, Cidr>();
@@ -70,7 +72,7 @@ const parsedCache = new Map<string, Cidr>();
 function parsedCidr(canonical: string): Cidr {
   let parsed = parsedCache.get(canonical);
   if (!parsed) {
-    parsed = ipaddr.parseCIDR(canonical);
+    parsed = lib().parseCIDR(canonical);
     if (parsedCache.size > 10_000) parsedCache.clear();
     parsedCache.set(canonical, parsed);
   }
@@ -81,7 +83,7 @@ function parsedCidr(canonical: string): Cidr {
 export function addressInCidrs(address: string | undefined, cidrs: readonly string[]): boolean {
   const normalized = normalizeAddress(address);
   if (normalized === undefined) return false;
-  const addr = ipaddr.parse(normalized);
+  const addr = lib().parse(normalized);
   for (const c of cidrs) {
     try {
       const range = parsedCidr(c);

@@ -3,7 +3,6 @@
  * group-committed. Opening does pragmas, permissions and pending migrations only: nothing scans the
  * token table, so start-up time does not grow with the number of tokens.
  */
-import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
@@ -23,11 +22,10 @@ import { type SnapshotTuning, sqliteSnapshots } from "./snapshot.js";
 import { sqliteRewriteAll } from "./rewrite.js";
 import { SqliteSystemStore } from "./system-store.js";
 import { SqliteTokenStore } from "./token-store.js";
-import { WriteBatch } from "./write-batch.js";
+import { WriteBatch, walHasFrames } from "./write-batch.js";
 
 const requireHere = createRequire(import.meta.url);
 
-const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 export interface SqliteStorageOptions {
   /** Database file; ":memory:" only for unit tests (no WAL, nothing durable). */
@@ -72,7 +70,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sql
           opts.log?.warn("sqlite background checkpoint failed", { error }),
         );
       };
-      if (fileSize(wal) > 0) startCheckpointing();
+      if (walHasFrames(wal)) startCheckpointing();
       else batch.onFirstCommit(startCheckpointing);
     }
     const ping = conn.prepare("SELECT 1").pluck();

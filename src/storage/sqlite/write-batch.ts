@@ -12,8 +12,11 @@
  * in flight at a time; the commits made meanwhile share the next one. A failed sync rejects the
  * writes it covered (they may or may not survive a power loss: never reported as done).
  */
-import { close, fdatasync, open } from "node:fs";
+import { close, fdatasync, open, statSync } from "node:fs";
 import type Database from "better-sqlite3";
+
+/** Whether a -wal file holds any frame (it is empty, or absent, after a clean close truncated it). */
+export const walHasFrames = (walPath: string): boolean => (statSync(walPath, { throwIfNoEntry: false })?.size ?? 0) > 0;
 
 const READ_REFRESH_MS = 250;
 /**
@@ -96,8 +99,9 @@ export class WriteBatch {
   }
 
   /**
-   * `run` is called once, right after the first COMMIT that writes to the WAL, while that commit's
-   * sync is in flight (the checkpointer starts then: index.ts).
+   * `run` is called once, right after the first COMMIT that writes to the WAL (a frame in the file:
+   * a commit's frames are written by the COMMIT, before its sync), while that commit's sync is in
+   * flight (the checkpointer starts then: index.ts).
    */
   onFirstCommit(run: () => void): void {
     this.#firstCommit = run;
@@ -235,9 +239,13 @@ export class WriteBatch {
       if (this.walPath !== undefined) {
         this.#unsynced.push(...waiters);
         this.#sync();
+        // A COMMIT that changed nothing (the sweeper's first pass at start, finding nothing expired)
+        // wrote no frame: the hook waits for one that did.
         const first = this.#firstCommit;
-        this.#firstCommit = undefined;
-        first?.();
+        if (first && walHasFrames(this.walPath)) {
+          this.#firstCommit = undefined;
+          first();
+        }
         return;
       }
     } catch (err) {

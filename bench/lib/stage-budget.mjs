@@ -74,12 +74,13 @@ export function stageBudget(file, usPerRequest) {
 
 /**
  * One markdown table of several budgets side by side (a column each: scenarios, or a login and its
- * floors), stages in the first column's order; a stage under 1 % of a column is "-" there, a stage
- * under 1 % of every column is left out.
+ * floors), the stages by their largest µs in any column; a stage under 1 % of a column is "-" there, a
+ * stage under 1 % of every column is left out.
  */
 export function stageTable(columns) {
-  const stages = [];
-  for (const c of columns) for (const st of c.stages) if (!stages.includes(st.stage)) stages.push(st.stage);
+  const largest = new Map();
+  for (const c of columns) for (const st of c.stages) largest.set(st.stage, Math.max(largest.get(st.stage) ?? 0, st.us));
+  const stages = [...largest.keys()].sort((a, b) => largest.get(b) - largest.get(a));
   const cell = (c, stage) => {
     const st = c.stages.find((x) => x.stage === stage);
     return st && st.pct >= 1 ? String(st.us) : "-";

@@ -14,10 +14,10 @@ const { stageTable } = (await import(new URL("../../../bench/lib/stage-budget.mj
 
 const t = suite("stage-table");
 
-t("one row per stage in the first column's order, '-' under 1 % of a column, a stage under 1 % everywhere left out", () => {
+t("one row per stage by its largest µs in any column, '-' under 1 % of a column, a stage under 1 % everywhere left out", () => {
   const rows = stageTable([
     { label: "warden", usPerRequest: 300, stages: [{ stage: "SQLite", pct: 40, us: 120 }, { stage: "plugin", pct: 20, us: 60 }, { stage: "tiny", pct: 0.5, us: 1.5 }] },
-    { label: "floor", usPerRequest: 150, stages: [{ stage: "SQLite", pct: 80, us: 120 }, { stage: "floor code", pct: 10, us: 15 }, { stage: "plugin", pct: 0.9, us: 1.4 }] },
+    { label: "floor", usPerRequest: 150, stages: [{ stage: "floor code", pct: 10, us: 15 }, { stage: "SQLite", pct: 80, us: 120 }, { stage: "plugin", pct: 0.9, us: 1.4 }] },
   ]);
   assert.equal(rows, [
     "| stage | warden | floor |",

@@ -74,7 +74,7 @@ export type ApiHandler = (incoming: IncomingMessage, path: string, url: string) 
 export interface WardenApp {
   app: Hono<Env>;
   api: ApiHandler;
-  /** sys/health: load balancers and `warden status` ask it first and often, before any API request. */
+  /** sys/health: what load balancers and orchestrators poll, and the first thing asked of a starting server. */
   edgeRoutes: ReadonlyMap<string, EdgeRoute>;
 }
 

@@ -2,6 +2,7 @@
  * Answers as plain parts, for the routes hono serves and for the fronts that answer at node:http's
  * request listener without it (api-edge.ts): both build the same ApiAnswer, so both ways answer alike.
  */
+import type { ServerResponse } from "node:http";
 import { isWardenError } from "../sdk/errors.js";
 import { STORAGE_UNAVAILABLE, isStorageUnavailable } from "../storage/errors.js";
 
@@ -35,3 +36,18 @@ export function errorAnswer(e: unknown): ApiAnswer {
 
 /** The answer as a fetch Response, for hono's routes (only they run where the adapter is loaded). */
 export const toResponse = (a: ApiAnswer): Response => new Response(a.body, { status: a.status, headers: a.headers });
+
+/** Writes the answer to node:http as it is (the edges in front of hono, and listen.ts's fallback). */
+export function writeAnswer(res: ServerResponse, answer: ApiAnswer): void {
+  try {
+    // Name/value pairs in one flat array: node:http stores them without the per-key work an object takes.
+    const headers: string[] = [];
+    for (const name in answer.headers) headers.push(name, answer.headers[name]!);
+    if (answer.body !== null) headers.push("Content-Length", String(Buffer.byteLength(answer.body)));
+    res.writeHead(answer.status, headers);
+    res.end(answer.body ?? undefined);
+  } catch {
+    // Writing the answer failed (the connection is gone): nothing more can be sent on it.
+    res.destroy();
+  }
+}

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Hono } from "hono";
-import { type ApiAnswer, type EdgeRoute, errorAnswer } from "./api-answer.js";
+import { type ApiAnswer, type EdgeRoute, errorAnswer, writeAnswer } from "./api-answer.js";
 import type { ApiHandler } from "./app.js";
 
 // The adapter's own tests (@hono/node-server buildUrl): a URL and Host it passes on verbatim.
@@ -37,18 +37,12 @@ function ownRoutes(app: Hono<any>): { exact: Set<string>; prefixes: string[] } {
   return { exact, prefixes };
 }
 
-function send(res: ServerResponse, answer: ApiAnswer): void {
-  try {
-    // Name/value pairs in one flat array: node:http stores them without the per-key work an object takes.
-    const headers: string[] = [];
-    for (const name in answer.headers) headers.push(name, answer.headers[name]!);
-    if (answer.body !== null) headers.push("Content-Length", String(Buffer.byteLength(answer.body)));
-    res.writeHead(answer.status, headers);
-    res.end(answer.body ?? undefined);
-  } catch {
-    // Writing the answer failed (the connection is gone): nothing more can be sent on it.
-    res.destroy();
-  }
+/** Writes the answer once it is there; a throw out of the handler is a bug, answered as the app's onError would. */
+function reply(res: ServerResponse, pending: Promise<ApiAnswer>): void {
+  pending.then(
+    (answer) => writeAnswer(res, answer),
+    (e: unknown) => writeAnswer(res, errorAnswer(e)),
+  );
 }
 
 export function apiFront(app: Hono<any>, api: ApiHandler, edgeRoutes: ReadonlyMap<string, EdgeRoute> = new Map()): (next: RequestListener) => RequestListener {
@@ -64,19 +58,10 @@ export function apiFront(app: Hono<any>, api: ApiHandler, edgeRoutes: ReadonlyMa
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const own = method === "GET" ? edgeRoutes.get(path) : undefined;
-    if (own) {
-      // As the app's route would, from the same function.
-      own(method, `http://${host}${url}`).then(
-        (answer) => send(res, answer),
-        (e: unknown) => send(res, errorAnswer(e)),
-      );
-      return;
-    }
+    // As the app's route would, from the same function.
+    if (own) return reply(res, own(method, `http://${host}${url}`));
     if (servedByApp(path)) return next(req, res);
-    // The handler answers its own failures; a throw out of it is a bug, answered as the app's onError would.
-    api(req, path, `http://${host}${url}`).then(
-      (answer) => send(res, answer),
-      (e: unknown) => send(res, errorAnswer(e)),
-    );
+    // The handler answers its own failures.
+    reply(res, api(req, path, `http://${host}${url}`));
   };
 }

@@ -4,6 +4,7 @@ import type { Server as TlsServer } from "node:tls";
 import { loadKeyPair } from "./tls-pair.js";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
+import { errorAnswer, writeAnswer } from "./api-answer.js";
 
 export interface ListenSpec {
   host: string;
@@ -120,11 +121,8 @@ function adapterOnFirstUse(app: Hono<any>, hostname: string): RequestListener {
     loading ??= import("@hono/node-server").then((m) => (adapter = m.getRequestListener(app.fetch, { hostname }) as RequestListener));
     loading.then(
       (listener) => listener(req, res),
-      () => {
-        // The adapter cannot load (a broken install): nothing but this can be answered.
-        res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
-        res.end('{"errors":["internal error"]}');
-      },
+      // The adapter cannot load (a broken install): nothing but a 500 can be answered.
+      (e: unknown) => writeAnswer(res, errorAnswer(e)),
     );
   };
 }

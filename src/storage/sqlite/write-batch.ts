@@ -239,7 +239,7 @@ export class WriteBatch {
       if (this.walPath !== undefined) {
         this.#unsynced.push(...waiters);
         this.#sync();
-        // A COMMIT that changed nothing (the sweeper's first pass at start, finding nothing expired)
+        // A COMMIT that changed nothing (the sweeper's pass on an idle store, finding nothing expired)
         // wrote no frame: the hook waits for one that did.
         const first = this.#firstCommit;
         if (first && walHasFrames(this.walPath)) {

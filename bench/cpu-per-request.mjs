@@ -78,9 +78,13 @@ async function startFloor(label, nodeArgs, crypto) {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
+/** With --cpu-prof: node's flags that write a server's V8 profile at exit as bench/results/profiles/cpu-<scenario>-<label>.cpuprofile. */
+const profileArgs = (label) =>
+  opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [];
+
 /** One server (this build, another build's main, or the login floor) set up for the scenario: its pid and a request maker. */
 async function serverFor(main, label, extraArgs = [], floor) {
-  const nodeArgs = [...extraArgs, ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [])];
+  const nodeArgs = [...extraArgs, ...profileArgs(label)];
   const w = floor ? await startFloor(label, nodeArgs, floor === "floor-crypto") : await startWarden({ core: opt.core, dataDir: join(tmp, label), nodeArgs, env, ...(main ? { main } : {}) });
   let make;
   if (floor) {
@@ -107,8 +111,7 @@ async function serverFor(main, label, extraArgs = [], floor) {
 async function floorFor(label, args) {
   const e = await stsEmulator();
   const port = await freePort();
-  const prof = opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [];
-  const child = spawnPinned(opt.core, process.execPath, [...prof, join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
+  const child = spawnPinned(opt.core, process.execPath, [...profileArgs(label), join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
   await waitForOutput(child, "listening");
   const make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
   return sender(label, `http://127.0.0.1:${port}`, make, { child, login: true });

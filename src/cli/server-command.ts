@@ -67,10 +67,18 @@ export async function runServer(args: string[]): Promise<void> {
   installReload(server, configPath);
   process.off("SIGHUP", ignoreEarlyHangup);
   if (dev) {
-    const { rootToken, unsealKey } = await prepareDev(server, f.get("dev-root-token-id"), dataDirOf(config.storage));
-    // Registered before the banner, which is the "ready" a reader (and a script) waits for: an
-    // `auth enable` typed right after it finds the plugins in the catalog.
-    const plugins = config.pluginDirectory !== undefined ? await registerDevPlugins(server, rootToken, config.pluginDirectory) : [];
+    const setUp = (async () => {
+      const { rootToken, unsealKey } = await prepareDev(server, f.get("dev-root-token-id"), dataDirOf(config.storage));
+      // Registered before the banner, which is the "ready" a reader (and a script) waits for: an
+      // `auth enable` typed right after it finds the plugins in the catalog.
+      const plugins = config.pluginDirectory !== undefined ? await registerDevPlugins(server, rootToken, config.pluginDirectory) : [];
+      return { rootToken, unsealKey, plugins };
+    })();
+    // The other "ready" (interface.md): the first 200 of sys/health. Unsealing answers 200 before the
+    // key file, the alicloud mount and the plugins are there; a script that polls health and then
+    // stops the server or mounts alicloud must find them.
+    server.holdHealth(setUp);
+    const { rootToken, unsealKey, plugins } = await setUp;
     announceDev(server, config.storage.type === "sqlite" ? config.storage.path : "", rootToken, unsealKey, plugins);
   }
   else process.stdout.write(`==> warden server started on ${server.url} (storage: ${config.storage.type})\n`);

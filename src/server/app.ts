@@ -30,6 +30,8 @@ export interface ListenerOptions {
   unauthenticatedMetricsAccess?: boolean;
   /** Serve the web console at /ui/ (config `ui = true`). */
   ui?: boolean;
+  /** While the server sets itself up (RunningServer.holdHealth), what settles when it is done: sys/health waits for it. */
+  settingUp?: () => Promise<unknown> | undefined;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -99,7 +101,7 @@ export function createApp(seal: SealManager, listener: ListenerOptions, metrics?
     return { id, operation, path, data, token: requestToken(incoming.rawHeaders), clientAddress: address(incoming), remotePort: incoming.socket.remotePort, requestHost: incoming.headers.host ?? "", method };
   };
 
-  const { health } = addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse });
+  const { health } = addSealRoutes(app, seal, { maxRequestSize: listener.maxRequestSize, advertisedAddress: listener.advertisedAddress, clusterName: listener.clusterName ?? "warden", json, errorResponse, settingUp: listener.settingUp });
 
   // Vault's unauthenticated_metrics_access: this listener serves sys/metrics to anyone, sealed or not,
   // without the request pipeline (no token, so nothing to authorise or audit).

@@ -60,6 +60,11 @@ export interface RunningServer {
   reload(next: ServerConfig): boolean;
   /** Stops listening and seals. `drainMs`: requests in flight are answered first, up to that long. */
   close(drainMs?: number): Promise<void>;
+  /**
+   * sys/health answers only once `setUp` settles: a server that sets itself up after it listens (dev
+   * mode's init, unseal, auth mount and plugins) is not reported ready by a 200 before it is.
+   */
+  holdHealth(setUp: Promise<unknown>): void;
 }
 
 /**
@@ -116,6 +121,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
   });
   const stopCatching = catchStrayRejections(log);
+  let settingUp: Promise<unknown> | undefined;
   const listeners: RunningListener[] = [];
   try {
     for (const l of config.listeners) {
@@ -134,6 +140,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clusterName: config.clusterName,
         unauthenticatedMetricsAccess: l.unauthenticatedMetricsAccess === true,
         ui: config.ui === true,
+        settingUp: () => settingUp,
       }, metrics);
       listeners.push(
         await listen(app, {
@@ -169,6 +176,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url,
     log,
     reload: (next) => reloadServer(listeners, config.listeners, next, log),
+    holdHealth(setUp) {
+      const held: Promise<unknown> = setUp.finally(() => {
+        if (settingUp === held) settingUp = undefined;
+      });
+      // The outcome is the caller's to handle; this copy only marks the end.
+      held.catch(() => undefined);
+      settingUp = held;
+    },
     async close(drainMs) {
       await Promise.all(listeners.map((l) => l.close(drainMs)));
       await seal.close();

@@ -15,6 +15,8 @@ export interface SealRouteOptions {
   clusterName: string;
   json(status: number, body: unknown): Response;
   errorResponse(e: unknown): Response;
+  /** See healthAnswer. */
+  settingUp?: () => Promise<unknown> | undefined;
 }
 
 const NO_STORE = { "cache-control": "no-store" } as const;
@@ -24,10 +26,16 @@ const NO_STORE = { "cache-control": "no-store" } as const;
  * the status codes). `url` is the whole request URL, its query read as hono reads it. The hono route
  * and the API edge (api-edge.ts, which answers health checks before hono's adapter is even loaded)
  * both answer with it.
+ *
+ * `settingUp`: while the server is still setting itself up (a dev server's init, unseal, auth mount and
+ * plugins), what settles when it is done; health answers after that, so its first 200 means ready.
  */
-export function healthAnswer(seal: SealManager): EdgeRoute {
+export function healthAnswer(seal: SealManager, settingUp: () => Promise<unknown> | undefined = () => undefined): EdgeRoute {
   return async (method, url) => {
     try {
+      const pending = settingUp();
+      // A set-up that fails ends the process; its outcome is not this answer's.
+      if (pending) await pending.catch(() => undefined);
       const h = await healthBody(seal);
       const code = (name: string, fallback: number): number => {
         const v = getQueryParam(url, name) as string | undefined;
@@ -54,7 +62,7 @@ export function addSealRoutes(app: Hono<Env>, seal: SealManager, o: SealRouteOpt
   const body = async (incoming: HttpBindings["incoming"]): Promise<Record<string, unknown>> =>
     parseBody(await readBody(incoming, incoming.headers["content-length"], o.maxRequestSize), incoming.headers["content-type"]);
 
-  const health = healthAnswer(seal);
+  const health = healthAnswer(seal, o.settingUp);
   app.on(["GET", "HEAD"], "/v1/sys/health", async (c) => toResponse(await health(c.req.method, c.req.url)));
   // Vault: any other method on sys/health is 405, not a logical request.
   app.all("/v1/sys/health", () => json(405, { errors: [] }));

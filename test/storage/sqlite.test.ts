@@ -679,6 +679,63 @@ t("peek: a blob sealed again is a change; a generic rewrite and a snapshot resto
   }
 });
 
+t("peek: no read while the batch's generation holds; any write, a new snapshot or another connection's commit reads again", async () => {
+  const path = freshPath();
+  const s = await openSqliteStorage({ path });
+  const Statement = Object.getPrototypeOf(s.connection.prepare("SELECT 1")) as { get: (...args: unknown[]) => unknown };
+  const original = Statement.get;
+  let reads = 0;
+  Statement.get = function (this: { source: string }, ...args: unknown[]) {
+    if (/\btokens\b/.test(this.source)) reads++;
+    return original.apply(this, args);
+  };
+  try {
+    const peek = (h: string) => s.tokens.peek!(h) as TokenRecord | undefined;
+    await s.tokens.insert(token({ idHash: "g1" }));
+    const first = peek("g1");
+    assert.ok(first);
+    reads = 0;
+    for (let i = 0; i < 10; i++) assert.is(peek("g1"), first);
+    assert.is(reads, 0, "the same snapshot, nothing written: no read");
+    // Any write moves the generation, whatever it touched: one read, the same record (the row is unchanged).
+    await s.system.put("unrelated", "x");
+    assert.is(peek("g1"), first);
+    assert.is(peek("g1"), first);
+    assert.is(reads, 1, "one read after the write, then none");
+    // A write to the row itself: read again, another record.
+    assert.ok(await s.tokens.renew("g1", { ttl: 10, expiresAt: 90_000, lastRenewalAt: 2 }));
+    const renewed = peek("g1");
+    assert.is.not(renewed, first);
+    assert.is(renewed!.expiresAt, 90_000);
+    // A write that fails (a duplicate key; SQLite undoes the statement): the next peek reads.
+    reads = 0;
+    await s.tokens.insert(token({ idHash: "g1" })).then(
+      () => assert.unreachable("a duplicate key is refused"),
+      () => undefined,
+    );
+    assert.is(peek("g1"), renewed);
+    assert.is(reads, 1);
+    // Another connection's revocation: seen once the snapshot is renewed (250 ms), as any read sees it.
+    // (Once this connection's batch has committed: it holds the write lock until then.)
+    const other = new Database(path, { timeout: 0 });
+    try {
+      await waitFor("the other connection's delete", 5_000, async () => {
+        try {
+          return other.prepare("DELETE FROM tokens WHERE id_hash = 'g1'").run().changes === 1;
+        } catch {
+          return false;
+        }
+      });
+    } finally {
+      other.close();
+    }
+    assert.ok(await waitFor("another connection's revocation", 5_000, async () => peek("g1") === undefined));
+  } finally {
+    Statement.get = original;
+    await s.close();
+  }
+});
+
 t("reads share a short-lived snapshot: own writes are seen at once, another connection's within the refresh", async () => {
   const path = freshPath();
   const s = await openSqliteStorage({ path });

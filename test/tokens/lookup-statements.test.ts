@@ -1,4 +1,5 @@
-// The token lookup behind the barrier stays ONE prepared read plus AT MOST ONE decryption: lookup-self over
+// The token lookup behind the barrier stays AT MOST ONE prepared read plus AT MOST ONE decryption (on SQLite, one
+// read per snapshot: WriteBatch.generation): lookup-self over
 // real HTTP against an initialised, unsealed server, counting every statement the process sends to its
 // database (SQLite: better-sqlite3's Statement methods, and no statement compiled per request;
 // PostgreSQL: every pg client query, which must be the named prepared statement) and every keyring
@@ -51,7 +52,7 @@ if (TEST_STORAGE === "sqlite") {
 }
 wrap(Keyring.prototype as unknown as Record<string, unknown>, "open", (_, args) => decryptions.push(String(args[1]).split("\0")[0]!));
 
-const t = suite<{ s: TestServer; token: string }>(`token lookup behind the barrier: one prepared read, at most one decryption (${TEST_STORAGE})`);
+const t = suite<{ s: TestServer; token: string }>(`token lookup behind the barrier: at most one prepared read, at most one decryption (${TEST_STORAGE})`);
 
 t.before(async (ctx) => {
   ctx.s = await startTestServer();
@@ -63,7 +64,7 @@ t.before(async (ctx) => {
 });
 t.after(async ({ s }) => s?.close());
 
-t("N lookup-self requests: N statements (the token read), no compile, at most N token decryptions", async ({ s, token }) => {
+t("N lookup-self requests: at most N statements (the token read; SQLite: one per snapshot), no compile, at most N token decryptions", async ({ s, token }) => {
   const lookup = async () => {
     const r = await s.request("GET", "auth/token/lookup-self", { token });
     assert.is(r.status, 200, r.text);
@@ -83,14 +84,18 @@ t("N lookup-self requests: N statements (the token read), no compile, at most N 
   // The decrypted blob is what the answer shows: the barrier was on the path, not around it.
   assert.equal(last!.data.meta, { team: "canary" });
   assert.is(last!.data.display_name, "token-counted");
-  assert.is(statements.length, n, `statements: ${JSON.stringify(statements.filter((x) => x !== statements[0]))}`);
   // At most a snapshot renewal (two statements) per 250 ms, however many requests ran meanwhile.
   assert.ok(timed.length <= 2 * Math.ceil(elapsed / 250) + 2, `timer-driven statements: ${timed.length} in ${Math.round(elapsed)} ms`);
-  assert.is(new Set(statements).size, 1, "always the same statement");
+  assert.ok(new Set(statements).size <= 1, `always the same statement: ${JSON.stringify([...new Set(statements)])}`);
   if (TEST_STORAGE === "sqlite") {
-    assert.match(statements[0]!, /\bFROM\s+"?tokens"?/i);
+    // SQLite: the token's read once per snapshot (WriteBatch.generation): nothing is written here, so a
+    // lookup in the snapshot the token was last read in answers from that read.
+    const snapshots = timed.filter((x) => x === "BEGIN").length;
+    assert.ok(statements.length <= snapshots + 1, `statements: ${statements.length} for ${snapshots} snapshots begun`);
+    if (statements.length > 0) assert.match(statements[0]!, /\bFROM\s+"?tokens"?/i);
     assert.is(compiled, 0, "prepared at open, never compiled per request");
   } else {
+    assert.is(statements.length, n, `statements: ${JSON.stringify(statements.filter((x) => x !== statements[0]))}`);
     assert.is(statements[0], "prepared tok_get");
   }
   assert.ok(decryptions.length <= n, `decryptions: ${JSON.stringify(decryptions.slice(0, 5))}`);

@@ -228,8 +228,11 @@ export class SqliteTokenStore implements TokenStore {
   readonly #insert: ReturnType<typeof prepareInsert>;
   readonly #countLive: Database.Statement<[{ path: string; exact: number; role: string | null; now: number }], { n: number }>;
   readonly #peekRead: ReturnType<typeof preparePeekRead>;
-  /** peek's last row version and record per id hash (never the token itself): the version given to each read. */
-  readonly #peeked = new Map<string, { version: string; record: TokenRecord }>();
+  /**
+   * peek's last row version and record per id hash (never the token itself): the version given to each
+   * read, and the batch's generation it was read under.
+   */
+  readonly #peeked = new Map<string, { version: string; record: TokenRecord; generation: number }>();
 
   constructor(
     db: Db,
@@ -284,21 +287,33 @@ export class SqliteTokenStore implements TokenStore {
    * nothing back, instead of 24 JS values and the mapping's JSON parses, and what the layers above
    * derive from the record (the barrier's opened record, the lookup-self answer) is kept by its
    * identity. A row gone or changed is seen on the read that follows the write.
+   *
+   * No read at all while the connection's generation is the one the record was read under (the same
+   * snapshot, nothing written since: WriteBatch.generation): the read would see the same database and
+   * answer the same. A lookup-self load on a store nothing writes to then reads each token once per
+   * snapshot (renewed every 250 ms, when other connections' commits become visible, as for any read).
    */
   peek(idHash: string): TokenRecord | undefined {
-    const known = this.#peeked.get(idHash);
-    const row = this.batch.read(() => this.#peekRead.get(known === undefined ? null : known.version, idHash));
-    if (row === undefined) {
-      if (known !== undefined) this.#peeked.delete(idHash);
-      return undefined;
-    }
-    // NULL only ever answers a version given: the row is unchanged.
-    if (row === null) return known!.record;
-    const [version, ...columns] = JSON.parse(row) as [string, ...TokenRow];
-    const record = frozenTokenRecord(fromRow(columns as TokenRow));
-    if (known === undefined && this.#peeked.size >= PEEKED_MAX) this.#peeked.delete(this.#peeked.keys().next().value!);
-    this.#peeked.set(idHash, { version, record });
-    return record;
+    return this.batch.read(() => {
+      const generation = this.batch.generation;
+      const known = this.#peeked.get(idHash);
+      if (known !== undefined && known.generation === generation) return known.record;
+      const row = this.#peekRead.get(known === undefined ? null : known.version, idHash);
+      if (row === undefined) {
+        if (known !== undefined) this.#peeked.delete(idHash);
+        return undefined;
+      }
+      // NULL only ever answers a version given: the row is unchanged.
+      if (row === null) {
+        known!.generation = generation;
+        return known!.record;
+      }
+      const [version, ...columns] = JSON.parse(row) as [string, ...TokenRow];
+      const record = frozenTokenRecord(fromRow(columns as TokenRow));
+      if (known === undefined && this.#peeked.size >= PEEKED_MAX) this.#peeked.delete(this.#peeked.keys().next().value!);
+      this.#peeked.set(idHash, { version, record, generation });
+      return record;
+    });
   }
 
   /** Drops every row peek keeps: after a change no version shows (a generic rewrite, a snapshot restore). */

@@ -50,6 +50,13 @@ export class WriteBatch {
   #closed = false;
   /** Commits so far; tests use it to check that writes in one tick share a transaction. */
   commits = 0;
+  /**
+   * Moves whenever what this connection reads may have changed: a new snapshot (a read transaction or a
+   * write batch begins: other connections' commits show from then), a write run here, a rollback. Two
+   * reads made under the same generation see the same database, so a reader may keep what it read
+   * under it (TokenStore.peek) and answer from that instead of reading again.
+   */
+  #generation = 0;
   /** When the open batch got its first write that wants a commit. */
   #dueSince = 0;
   /** Writes that wanted a commit, counted since the connection opened. */
@@ -121,6 +128,7 @@ export class WriteBatch {
       if (this.#reading && now - this.#readSince > READ_REFRESH_MS) this.#endRead();
       if (!this.#reading) {
         this.#beginRead.run();
+        this.#generation++;
         this.#reading = true;
         this.#readSince = now;
         // An idle server must not keep a snapshot (and hold back checkpoints) indefinitely.
@@ -130,6 +138,11 @@ export class WriteBatch {
       }
     }
     return run();
+  }
+
+  /** See #generation; read inside read()'s callback, it is the generation the callback's reads see. */
+  get generation(): number {
+    return this.#generation;
   }
 
   #endRead(): void {
@@ -150,6 +163,7 @@ export class WriteBatch {
       return Promise.reject(err);
     }
     let result: T;
+    this.#generation++;
     try {
       result = run();
     } catch (err) {
@@ -171,6 +185,7 @@ export class WriteBatch {
     if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
     try {
       this.#ensureOpen();
+      this.#generation++;
       return Promise.resolve(run());
     } catch (err) {
       this.#afterFailure(err);
@@ -191,6 +206,7 @@ export class WriteBatch {
     if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
     try {
       this.#ensureOpen(false);
+      this.#generation++;
       return Promise.resolve(run());
     } catch (err) {
       this.#afterFailure(err);
@@ -249,6 +265,8 @@ export class WriteBatch {
         return;
       }
     } catch (err) {
+      // What the batch wrote and its readers saw is gone.
+      this.#generation++;
       if (this.db.inTransaction) {
         try {
           this.#rollback.run();
@@ -301,7 +319,12 @@ export class WriteBatch {
   outside<T>(run: () => T): T {
     this.flush(true);
     if (this.#reading) this.#endRead();
-    return run();
+    this.#generation++;
+    try {
+      return run();
+    } finally {
+      this.#generation++;
+    }
   }
 
   /** Commits what is pending, then refuses further writes. */
@@ -325,6 +348,7 @@ export class WriteBatch {
     if (!this.#open) {
       if (this.#reading) this.#endRead();
       this.#begin.run();
+      this.#generation++;
       this.#open = true;
       this.#opened++;
       if (!due) {
@@ -367,6 +391,7 @@ export class WriteBatch {
    */
   #afterFailure(err: unknown): void {
     if (this.db.inTransaction) return;
+    this.#generation++;
     this.#open = false;
     this.#due = false;
     const waiters = this.#waiters;

@@ -2,7 +2,7 @@
 // counts it: /proc CPU time over thousands of keep-alive requests, 16 in flight, alternating rounds) of
 //   bare   bench/bare-server.mjs (the yardstick of `npm run bench`),
 //   floor  bench/lib/floor-server.mjs: bare + the token's HMAC + warden's hot read on warden's own
-//          database + a lookup-sized JSON answer (the work no lookup can skip),
+//          database + a lookup-sized JSON answer (a lookup that reads on every request),
 //   warden this build's lookup-self (a child token of root, as the bench's scenario).
 // At full CPU, req/s is 1/(µs per request): `ratio` is bare's µs over each server's, the figure
 // `npm run bench` compares against its 0.5x target.

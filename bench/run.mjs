@@ -203,9 +203,10 @@ const usPerRequest = (x) => (x?.cpu_pct?.server && x.rps ? Math.round(((x.cpu_pc
 
 /**
  * The floor of a lookup-self under the same load (bench/lib/floor-server.mjs on warden's database, the
- * same token): bare node:http plus one stage of the work no lookup can skip (the token's HMAC, the one
- * prepared read, the JSON answer built from the row), then all three: the rate no lookup-self on this
- * stack can pass, whatever warden itself does; then bare with COMPUTE_FLOORS µs of computation added.
+ * same token): bare node:http plus one stage of a lookup's work (the token's HMAC, the one prepared read,
+ * the JSON answer built from the row), then all three, then what a lookup that reads the token's changing
+ * columns on every request must do (warden on SQLite reads once per snapshot when nothing was written:
+ * SqliteTokenStore.peek); then bare with COMPUTE_FLOORS µs of computation added.
  * All these servers up at once (idle but the one measured), in the same rounds as bare, FLOOR_SECONDS each.
  */
 async function lookupFloors(dbPath, token, accessor) {
@@ -558,7 +559,7 @@ function lookupFloorMarkdown(S) {
     ...Object.fromEntries(COMPUTE_FLOORS.map((us) => [`compute ${us}`, `bare + ${us} µs of pure computation per answer (no storage, bare's own answer)`])),
   };
   const out = [
-    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least any design must do per request (what does not change on a live token kept in memory, as a kept answer), then bare with a fixed amount of pure computation added (bench/bare-server.mjs): what work added to node:http costs per request under this load, more than the work itself; server CPU µs per request = CPU share / req/s. The floors in rounds with bare as above (all seven servers up, one after another in each round), medians.",
+    "The floor of lookup-self under the same load: bench/lib/floor-server.mjs (bare node:http on warden's database, the same token) doing one stage of a lookup's work, then all three, then the least a lookup that reads the token's changing columns on every request must do (what does not change on a live token kept in memory, as a kept answer; warden on SQLite reads a token once per snapshot when nothing was written, so it can run below this one), then bare with a fixed amount of pure computation added (bench/bare-server.mjs): what work added to node:http costs per request under this load, more than the work itself; server CPU µs per request = CPU share / req/s. The floors in rounds with bare as above (all seven servers up, one after another in each round), medians.",
     "",
     "| server | req/s | ratio to bare | rounds | server µs per request |",
     "|---|---:|---:|---|---:|",

@@ -1,9 +1,9 @@
 // The floor of a lookup-self that reads on every request: a bare node:http server (as
 // bench/bare-server.mjs) that makes the same per-request work (warden on SQLite skips the read while
-// nothing was written in the snapshot the token was read in: SqliteTokenStore.peek): the token's HMAC (warden/sdk hmacSha256Hex itself), warden's hot
-// read (the same prepared SQL, array mode, on a warden database, inside a long-lived read
-// transaction as write-batch.ts keeps one) and a lookup-sized JSON answer built from the row. No
-// barrier open, no ACL, no metrics: what is left above this in warden is warden's own.
+// nothing was written in the snapshot the token was read in: SqliteTokenStore.peek): the token's HMAC
+// (warden/sdk hmacSha256Hex itself), warden's hot read (the same prepared SQL, array mode, on a warden
+// database, inside a long-lived read transaction as write-batch.ts keeps one) and a lookup-sized JSON
+// answer built from the row. No barrier open, no ACL, no metrics: what is left above this in warden is warden's own.
 // Usage: node bench/lib/floor-server.mjs <port> <warden.db> <accessor of the token to read> [stages]
 // `stages` (default "hmac,read,json") names the parts of that work done per request, so each stage's
 // floor can be measured alone; a part left out is done once at start and its result reused, so the

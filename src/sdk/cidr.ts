@@ -24,7 +24,8 @@ export function canonicalCidr(input: string): string {
   const prefixText = slash === -1 ? undefined : s.slice(slash + 1);
   const kind = isIP(addrText);
   if (kind === 0) throw badRequest(`invalid CIDR or address "${truncate(s)}"`);
-  let addr: Ipaddr.IPv4 | Ipaddr.IPv6 = lib().parse(addrText);
+  const ipaddr = lib();
+  let addr: Ipaddr.IPv4 | Ipaddr.IPv6 = ipaddr.parse(addrText);
   const max = kind === 4 ? 32 : 128;
   let prefix = max;
   if (prefixText !== undefined) {
@@ -32,14 +33,14 @@ export function canonicalCidr(input: string): string {
     prefix = Number.parseInt(prefixText, 10);
     if (prefix > max) throw badRequest(`invalid CIDR prefix in "${truncate(s)}"`);
   }
-  if (addr instanceof lib().IPv6 && addr.isIPv4MappedAddress() && prefix >= 96) {
+  if (addr instanceof ipaddr.IPv6 && addr.isIPv4MappedAddress() && prefix >= 96) {
     addr = addr.toIPv4Address();
     prefix -= 96;
   }
   const network =
-    addr instanceof lib().IPv4
-      ? lib().IPv4.networkAddressFromCIDR(`${addr.toString()}/${prefix}`)
-      : lib().IPv6.networkAddressFromCIDR(`${addr.toString()}/${prefix}`);
+    addr instanceof ipaddr.IPv4
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${prefix}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${prefix}`);
   return `${network.toString()}/${prefix}`;
 }
 

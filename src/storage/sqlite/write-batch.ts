@@ -163,7 +163,6 @@ export class WriteBatch {
       return Promise.reject(err);
     }
     let result: T;
-    this.#generation++;
     try {
       result = run();
     } catch (err) {
@@ -185,7 +184,6 @@ export class WriteBatch {
     if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
     try {
       this.#ensureOpen();
-      this.#generation++;
       return Promise.resolve(run());
     } catch (err) {
       this.#afterFailure(err);
@@ -206,7 +204,6 @@ export class WriteBatch {
     if (this.#closed) return Promise.reject(new Error("sqlite storage is closed"));
     try {
       this.#ensureOpen(false);
-      this.#generation++;
       return Promise.resolve(run());
     } catch (err) {
       this.#afterFailure(err);
@@ -343,12 +340,16 @@ export class WriteBatch {
     close(fd, () => {});
   }
 
-  /** Opens the batch if none is; `due`: its commit is wanted soon (every write but a deferred one). */
+  /**
+   * Opens the batch if none is; `due`: its commit is wanted soon (every write but a deferred one). Every
+   * write calls it once, right before its statement runs: the generation moves here for both the new
+   * snapshot a batch begins and the write itself.
+   */
   #ensureOpen(due = true): void {
+    this.#generation++;
     if (!this.#open) {
       if (this.#reading) this.#endRead();
       this.#begin.run();
-      this.#generation++;
       this.#open = true;
       this.#opened++;
       if (!due) {

@@ -12,6 +12,7 @@ import { Metrics } from "./metrics/metrics.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
+import { SweepSteps } from "./sweep-steps.js";
 import { sysBackend } from "./sys/sys-backend.js";
 import { tokenBackend } from "./tokens/token-backend.js";
 import { TokenService, bareOrphanSpec } from "./tokens/token-service.js";
@@ -201,17 +202,24 @@ export class Core {
     return { rootToken: minted.token };
   }
 
-  /** Periodic housekeeping in small bounded steps, so no pass ever scans the whole store. */
+  /** Periodic housekeeping in small bounded steps, so no pass ever scans the whole store or holds the loop for long. */
   startBackgroundJobs(intervalMs = 2000): void {
     // Every node serves requests; only the elected one does housekeeping (always this one on SQLite).
     this.storage.ha.start({ apiAddress: this.apiAddress, hostname: hostname(), version: WARDEN_VERSION });
+    // Each kind keeps its own step size from pass to pass (sweep-steps.ts).
+    const sweeps = [
+      new SweepSteps((now, n) => this.storage.tokens.revokeExpired(now, n)),
+      new SweepSteps((now, n) => this.storage.kv.pruneClaims(now, n)),
+      new SweepSteps((now, n) => this.storage.kv.pruneCounted(now, n)),
+    ];
+    let running = false;
     const tidy = async (): Promise<void> => {
-      if (!this.storage.ha.isLeader()) return;
+      // A pass slower than the interval (small steps, slow syncs) is not joined by a second one.
+      if (running || !this.storage.ha.isLeader()) return;
+      running = true;
       try {
         const now = this.clock.now();
-        await inSteps((n) => this.storage.tokens.revokeExpired(now, n));
-        await inSteps((n) => this.storage.kv.pruneClaims(now, n));
-        await inSteps((n) => this.storage.kv.pruneCounted(now, n));
+        for (const sweep of sweeps) await sweep.pass(now);
       } catch (e) {
         this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
       }
@@ -220,6 +228,8 @@ export class Core {
         await this.oidc.admin.periodic(this.clock.now());
       } catch (e) {
         this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        running = false;
       }
     };
     const timer = setInterval(() => void tidy(), intervalMs);
@@ -245,22 +255,6 @@ export class Core {
     this.pluginLoader?.close();
     await this.audit.close();
     await this.storage.close();
-  }
-}
-
-/**
- * Up to SWEEP_PER_TICK rows in steps of SWEEP_STEP, each its own statement and commit. A step runs on
- * the event loop (SQLite is synchronous): 1000 expired tokens in one DELETE held it for 12-18 ms with a
- * million tokens stored (36 ms with its commit), a stall every tick that every request behind it
- * waited out; a step of 100 holds it for ~2 ms, and requests run while each step's commit is synced.
- */
-const SWEEP_PER_TICK = 1000;
-const SWEEP_STEP = 100;
-async function inSteps(step: (limit: number) => Promise<number>): Promise<void> {
-  for (let done = 0; done < SWEEP_PER_TICK; ) {
-    const n = await step(SWEEP_STEP);
-    done += n;
-    if (n < SWEEP_STEP) return;
   }
 }
 

@@ -1,0 +1,95 @@
+// The sweeper's step sizing (src/core/sweep-steps.ts) as a unit: a step's row limit follows the time its
+// last step held the event loop, read from a fake monotonic clock the fake step advances, so nothing
+// here depends on how fast the machine is.
+import * as assert from "uvu/assert";
+import { test } from "../../src/sdk/testing/suite.js";
+import { PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps } from "../../src/core/sweep-steps.js";
+
+/** A store of `rows` expired rows whose removal holds the loop `msPerRow` each; records every step. */
+function fakeStore(rows: number, msPerRow: number) {
+  let clock = 0;
+  let left = rows;
+  const steps: Array<{ now: number; limit: number; removed: number; heldMs: number }> = [];
+  const step = async (now: number, limit: number): Promise<number> => {
+    const removed = Math.min(limit, left);
+    left -= removed;
+    clock += removed * msPerRow;
+    steps.push({ now, limit, removed, heldMs: removed * msPerRow });
+    return removed;
+  };
+  return { steps, step, monotonic: () => clock, left: () => left, slower: (ms: number) => (msPerRow = ms) };
+}
+
+test("rows that are cheap to remove go in steps of the maximum size", async () => {
+  const store = fakeStore(250, 0.01);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  assert.is(await sweep.pass(1_000), 250);
+  assert.equal(
+    store.steps.map((s) => s.limit),
+    [STEP_ROWS_MAX, STEP_ROWS_MAX, STEP_ROWS_MAX],
+  );
+  assert.ok(store.steps.every((s) => s.now === 1_000), "every step removes what expired by the pass's time");
+  assert.is(store.left(), 0);
+});
+
+test("a step that held the loop too long makes the next ones smaller, in proportion", async () => {
+  // 0.5 ms a row: 100 rows hold the loop 50 ms; 4 rows hold it 2 ms.
+  const store = fakeStore(10_000, 0.5);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  await sweep.pass(1_000);
+  assert.is(store.steps[0]!.limit, STEP_ROWS_MAX, "the first step has no measurement yet");
+  assert.is(store.steps[1]!.limit, 4, "100 * 2 ms / 50 ms");
+  assert.ok(
+    store.steps.slice(1).every((s) => s.heldMs <= STEP_HOLD_MS),
+    `every later step holds the loop at most ${STEP_HOLD_MS} ms: ${store.steps.map((s) => s.heldMs).join(" ")}`,
+  );
+  assert.is(sweep.limit, 4);
+});
+
+test("a pass stops at PASS_ROWS_MAX rows, its last step cut to what is left of it", async () => {
+  const store = fakeStore(5_000, 0.5);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  assert.is(await sweep.pass(1_000), PASS_ROWS_MAX);
+  assert.is(store.left(), 5_000 - PASS_ROWS_MAX);
+  // The first step took 100; then steps of 4: 900 / 4 = 225 more, exactly.
+  assert.is(store.steps.length, 226);
+  // The limit is kept for the next pass: it starts small.
+  await sweep.pass(2_000);
+  assert.is(store.steps[226]!.limit, 4);
+});
+
+test("a pass ends at the first step that finds fewer rows than its limit", async () => {
+  const store = fakeStore(130, 0.01);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  assert.is(await sweep.pass(1_000), 130);
+  assert.equal(
+    store.steps.map((s) => s.removed),
+    [100, 30],
+  );
+  assert.is(await sweep.pass(2_000), 0, "an empty store: one step that finds nothing");
+  assert.is(store.steps.length, 3);
+});
+
+test("once rows are cheap again the limit doubles back up to the maximum", async () => {
+  const store = fakeStore(100_000, 1);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  await sweep.pass(1_000);
+  assert.is(sweep.limit, 2, "100 rows at 1 ms: 100 * 2 / 100");
+  store.slower(0.001);
+  const before = store.steps.length;
+  await sweep.pass(2_000);
+  assert.equal(
+    store.steps.slice(before, before + 7).map((s) => s.limit),
+    [2, 4, 8, 16, 32, 64, 100],
+  );
+});
+
+test("a step that holds the loop longer than STEP_HOLD_MS for a single row keeps going one row at a time", async () => {
+  const store = fakeStore(20, 10);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  // 20 rows < 100: the first step removes them all and ends the pass.
+  assert.is(await sweep.pass(1_000), 20);
+  assert.is(sweep.limit, 1, "20 rows at 10 ms held 200 ms: the limit cannot go below one row");
+});
+
+test.run();

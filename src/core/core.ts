@@ -218,16 +218,7 @@ export class Core {
       if (running || !this.storage.ha.isLeader()) return;
       running = true;
       try {
-        const now = this.clock.now();
-        for (const sweep of sweeps) await sweep.pass(now);
-      } catch (e) {
-        this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
-      }
-      try {
-        // The leader runs it; OidcStore's per-generation claim still makes a rotation happen once.
-        await this.oidc.admin.periodic(this.clock.now());
-      } catch (e) {
-        this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
+        await this.tidyOnce(sweeps);
       } finally {
         running = false;
       }
@@ -235,6 +226,22 @@ export class Core {
     const timer = setInterval(() => void tidy(), intervalMs);
     timer.unref();
     this.timers.push(timer);
+  }
+
+  /** One housekeeping pass: the sweeps, then the OIDC keys' rotation; a failure of either is logged, not thrown. */
+  private async tidyOnce(sweeps: readonly SweepSteps[]): Promise<void> {
+    try {
+      const now = this.clock.now();
+      for (const sweep of sweeps) await sweep.pass(now);
+    } catch (e) {
+      this.log.warn("tidy failed", { error: e instanceof Error ? e.message : String(e) });
+    }
+    try {
+      // The leader runs it; OidcStore's per-generation claim still makes a rotation happen once.
+      await this.oidc.admin.periodic(this.clock.now());
+    } catch (e) {
+      this.log.warn("oidc key rotation failed", { error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   /** Stops the periodic housekeeping (tests that must see what a request does without the sweeper). */

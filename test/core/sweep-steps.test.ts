@@ -3,7 +3,7 @@
 // here depends on how fast the machine is.
 import * as assert from "uvu/assert";
 import { test } from "../../src/sdk/testing/suite.js";
-import { PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps } from "../../src/core/sweep-steps.js";
+import { PASS_HOLD_MS, PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps } from "../../src/core/sweep-steps.js";
 
 /** A store of `rows` expired rows whose removal holds the loop `msPerRow` each; records every step. */
 function fakeStore(rows: number, msPerRow: number) {
@@ -33,29 +33,39 @@ test("rows that are cheap to remove go in steps of the maximum size", async () =
 });
 
 test("a step that held the loop too long makes the next ones smaller, in proportion", async () => {
-  // 0.5 ms a row: 100 rows hold the loop 50 ms; 4 rows hold it 2 ms.
-  const store = fakeStore(10_000, 0.5);
+  // 0.2 ms a row: 100 rows hold the loop 20 ms; 10 rows hold it 2 ms.
+  const store = fakeStore(10_000, 0.2);
   const sweep = new SweepSteps(store.step, store.monotonic);
   await sweep.pass(1_000);
   assert.is(store.steps[0]!.limit, STEP_ROWS_MAX, "the first step has no measurement yet");
-  assert.is(store.steps[1]!.limit, 4, "100 * 2 ms / 50 ms");
+  assert.is(store.steps[1]!.limit, 10, "100 * 2 ms / 20 ms");
   assert.ok(
     store.steps.slice(1).every((s) => s.heldMs <= STEP_HOLD_MS),
     `every later step holds the loop at most ${STEP_HOLD_MS} ms: ${store.steps.map((s) => s.heldMs).join(" ")}`,
   );
-  assert.is(sweep.limit, 4);
+  assert.is(sweep.limit, 10);
 });
 
-test("a pass stops at PASS_ROWS_MAX rows, its last step cut to what is left of it", async () => {
-  const store = fakeStore(5_000, 0.5);
+test("a pass stops once its steps held the loop PASS_HOLD_MS in all; the next starts at the size it reached", async () => {
+  const store = fakeStore(10_000, 0.2);
+  const sweep = new SweepSteps(store.step, store.monotonic);
+  // 100 rows (20 ms), then steps of 10 rows (2 ms each) until the pass held the loop 50 ms: 15 of them.
+  assert.is(await sweep.pass(1_000), 250);
+  assert.is(store.steps.length, 16);
+  const held = store.steps.reduce((sum, s) => sum + s.heldMs, 0);
+  assert.ok(held >= PASS_HOLD_MS && held < PASS_HOLD_MS + STEP_HOLD_MS, `the pass held the loop ${held} ms`);
+  await sweep.pass(2_000);
+  assert.is(store.steps[16]!.limit, 10);
+  assert.is(store.steps[16]!.now, 2_000);
+});
+
+test("steps that hold the loop for no time (PostgreSQL) go 100 at a time up to PASS_ROWS_MAX a pass", async () => {
+  const store = fakeStore(50_000, 0);
   const sweep = new SweepSteps(store.step, store.monotonic);
   assert.is(await sweep.pass(1_000), PASS_ROWS_MAX);
-  assert.is(store.left(), 5_000 - PASS_ROWS_MAX);
-  // The first step took 100; then steps of 4: 900 / 4 = 225 more, exactly.
-  assert.is(store.steps.length, 226);
-  // The limit is kept for the next pass: it starts small.
-  await sweep.pass(2_000);
-  assert.is(store.steps[226]!.limit, 4);
+  assert.is(store.steps.length, PASS_ROWS_MAX / STEP_ROWS_MAX);
+  assert.ok(store.steps.every((s) => s.limit === STEP_ROWS_MAX));
+  assert.is(store.left(), 50_000 - PASS_ROWS_MAX);
 });
 
 test("a pass ends at the first step that finds fewer rows than its limit", async () => {
@@ -74,6 +84,7 @@ test("once rows are cheap again the limit doubles back up to the maximum", async
   const store = fakeStore(100_000, 1);
   const sweep = new SweepSteps(store.step, store.monotonic);
   await sweep.pass(1_000);
+  assert.is(store.steps.length, 1, "one step of 100 rows at 1 ms held the loop past the pass's budget");
   assert.is(sweep.limit, 2, "100 rows at 1 ms: 100 * 2 / 100");
   store.slower(0.001);
   const before = store.steps.length;

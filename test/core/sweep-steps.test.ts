@@ -5,7 +5,10 @@ import * as assert from "uvu/assert";
 import { test } from "../../src/sdk/testing/suite.js";
 import { PASS_HOLD_MS, PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps } from "../../src/core/sweep-steps.js";
 
-/** A store of `rows` expired rows whose removal holds the loop `msPerRow` each; records every step. */
+/**
+ * A store of `rows` expired rows whose removal holds the loop `msPerRow` each; records every step. Comes
+ * with the sweep under test, reading the store's own clock.
+ */
 function fakeStore(rows: number, msPerRow: number) {
   let clock = 0;
   let left = rows;
@@ -17,12 +20,13 @@ function fakeStore(rows: number, msPerRow: number) {
     steps.push({ now, limit, removed, heldMs: removed * msPerRow });
     return removed;
   };
-  return { steps, step, monotonic: () => clock, left: () => left, slower: (ms: number) => (msPerRow = ms) };
+  const sweep = new SweepSteps(step, () => clock);
+  return { steps, sweep, left: () => left, slower: (ms: number) => (msPerRow = ms) };
 }
 
 test("rows that are cheap to remove go in steps of the maximum size", async () => {
   const store = fakeStore(250, 0.01);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   assert.is(await sweep.pass(1_000), 250);
   assert.equal(
     store.steps.map((s) => s.limit),
@@ -35,7 +39,7 @@ test("rows that are cheap to remove go in steps of the maximum size", async () =
 test("a step that held the loop too long makes the next ones smaller, in proportion", async () => {
   // 0.2 ms a row: 100 rows hold the loop 20 ms; 10 rows hold it 2 ms.
   const store = fakeStore(10_000, 0.2);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   await sweep.pass(1_000);
   assert.is(store.steps[0]!.limit, STEP_ROWS_MAX, "the first step has no measurement yet");
   assert.is(store.steps[1]!.limit, 10, "100 * 2 ms / 20 ms");
@@ -48,7 +52,7 @@ test("a step that held the loop too long makes the next ones smaller, in proport
 
 test("a pass stops once its steps held the loop PASS_HOLD_MS in all; the next starts at the size it reached", async () => {
   const store = fakeStore(10_000, 0.2);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   // 100 rows (20 ms), then steps of 10 rows (2 ms each) until the pass held the loop 50 ms: 15 of them.
   assert.is(await sweep.pass(1_000), 250);
   assert.is(store.steps.length, 16);
@@ -61,7 +65,7 @@ test("a pass stops once its steps held the loop PASS_HOLD_MS in all; the next st
 
 test("steps that hold the loop for no time (PostgreSQL) go 100 at a time up to PASS_ROWS_MAX a pass", async () => {
   const store = fakeStore(50_000, 0);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   assert.is(await sweep.pass(1_000), PASS_ROWS_MAX);
   assert.is(store.steps.length, PASS_ROWS_MAX / STEP_ROWS_MAX);
   assert.ok(store.steps.every((s) => s.limit === STEP_ROWS_MAX));
@@ -70,7 +74,7 @@ test("steps that hold the loop for no time (PostgreSQL) go 100 at a time up to P
 
 test("a pass ends at the first step that finds fewer rows than its limit", async () => {
   const store = fakeStore(130, 0.01);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   assert.is(await sweep.pass(1_000), 130);
   assert.equal(
     store.steps.map((s) => s.removed),
@@ -82,7 +86,7 @@ test("a pass ends at the first step that finds fewer rows than its limit", async
 
 test("once rows are cheap again the limit doubles back up to the maximum", async () => {
   const store = fakeStore(100_000, 1);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   await sweep.pass(1_000);
   assert.is(store.steps.length, 1, "one step of 100 rows at 1 ms held the loop past the pass's budget");
   assert.is(sweep.limit, 2, "100 rows at 1 ms: 100 * 2 / 100");
@@ -97,7 +101,7 @@ test("once rows are cheap again the limit doubles back up to the maximum", async
 
 test("a step that holds the loop longer than STEP_HOLD_MS for a single row keeps going one row at a time", async () => {
   const store = fakeStore(20, 10);
-  const sweep = new SweepSteps(store.step, store.monotonic);
+  const { sweep } = store;
   // 20 rows < 100: the first step removes them all and ends the pass.
   assert.is(await sweep.pass(1_000), 20);
   assert.is(sweep.limit, 1, "20 rows at 10 ms held 200 ms: the limit cannot go below one row");

@@ -96,6 +96,7 @@ t("N lookup-self requests: at most N statements (the token read; SQLite: one per
     assert.is(compiled, 0, "prepared at open, never compiled per request");
   } else {
     assert.is(statements.length, n, `statements: ${JSON.stringify(statements.filter((x) => x !== statements[0]))}`);
+    assert.is(new Set(statements).size, 1, "always the same statement");
     assert.is(statements[0], "prepared tok_get");
   }
   assert.ok(decryptions.length <= n, `decryptions: ${JSON.stringify(decryptions.slice(0, 5))}`);

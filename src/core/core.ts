@@ -12,7 +12,7 @@ import { Metrics } from "./metrics/metrics.js";
 import { MountTable } from "./mounts/mount-table.js";
 import { PolicyService } from "./policy/policy-service.js";
 import { RequestPipeline } from "./request-pipeline.js";
-import { SweepSteps } from "./sweep-steps.js";
+import { SweepSteps, skipWhileRunning } from "./sweep-steps.js";
 import { sysBackend } from "./sys/sys-backend.js";
 import { tokenBackend } from "./tokens/token-backend.js";
 import { TokenService, bareOrphanSpec } from "./tokens/token-service.js";
@@ -212,17 +212,9 @@ export class Core {
       new SweepSteps((now, n) => this.storage.kv.pruneClaims(now, n)),
       new SweepSteps((now, n) => this.storage.kv.pruneCounted(now, n)),
     ];
-    let running = false;
-    const tidy = async (): Promise<void> => {
-      // A pass slower than the interval (small steps, slow syncs) is not joined by a second one.
-      if (running || !this.storage.ha.isLeader()) return;
-      running = true;
-      try {
-        await this.tidyOnce(sweeps);
-      } finally {
-        running = false;
-      }
-    };
+    const tidy = skipWhileRunning(async () => {
+      if (this.storage.ha.isLeader()) await this.tidyOnce(sweeps);
+    });
     const timer = setInterval(() => void tidy(), intervalMs);
     timer.unref();
     this.timers.push(timer);

@@ -74,3 +74,22 @@ export class SweepSteps {
     else if (heldMs < STEP_HOLD_MS / 2) this.#limit = Math.min(STEP_ROWS_MAX, Math.max(this.#limit, limit * 2));
   }
 }
+
+/**
+ * `run` as the sweeper's timer calls it: a call made while an earlier call has not settled does
+ * nothing and resolves at once (a pass slower than the interval, small steps or slow syncs, is never
+ * joined by a second one sweeping the same rows); a call after it settles, fulfilled or rejected, runs
+ * again.
+ */
+export function skipWhileRunning(run: () => Promise<void>): () => Promise<void> {
+  let running = false;
+  return async () => {
+    if (running) return;
+    running = true;
+    try {
+      await run();
+    } finally {
+      running = false;
+    }
+  };
+}

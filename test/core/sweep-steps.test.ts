@@ -3,7 +3,7 @@
 // here depends on how fast the machine is.
 import * as assert from "uvu/assert";
 import { test } from "../../src/sdk/testing/suite.js";
-import { PASS_HOLD_MS, PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps } from "../../src/core/sweep-steps.js";
+import { PASS_HOLD_MS, PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps, skipWhileRunning } from "../../src/core/sweep-steps.js";
 
 /**
  * A store of `rows` expired rows whose removal holds the loop `msPerRow` each; records every step. Comes
@@ -105,6 +105,51 @@ test("a step that holds the loop longer than STEP_HOLD_MS for a single row keeps
   // 20 rows < 100: the first step removes them all and ends the pass.
   assert.is(await sweep.pass(1_000), 20);
   assert.is(sweep.limit, 1, "20 rows at 10 ms held 200 ms: the limit cannot go below one row");
+});
+
+/** A pass the test ends by hand: `started` counts the runs begun, `finish(err?)` settles the latest one. */
+function heldPasses() {
+  let started = 0;
+  let settle: ((err?: Error) => void) | undefined;
+  const run = () =>
+    new Promise<void>((resolve, reject) => {
+      started++;
+      settle = (err) => (err ? reject(err) : resolve());
+    });
+  return { run, started: () => started, finish: (err?: Error) => settle!(err) };
+}
+
+test("a sweeper tick while its pass still runs does nothing; the tick after the pass ends runs one", async () => {
+  const passes = heldPasses();
+  const tick = skipWhileRunning(passes.run);
+  const first = tick();
+  assert.is(passes.started(), 1);
+  await tick();
+  await tick();
+  assert.is(passes.started(), 1, "ticks during a pass start no second pass");
+  passes.finish();
+  await first;
+  const second = tick();
+  assert.is(passes.started(), 2, "the pass ended: the next tick runs one");
+  passes.finish();
+  await second;
+});
+
+test("a pass that fails does not stop the sweeper: the next tick runs one", async () => {
+  const passes = heldPasses();
+  const tick = skipWhileRunning(passes.run);
+  const first = tick();
+  passes.finish(new Error("disk full"));
+  const failed = await first.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(failed, Error, "the tick's promise carries the pass's failure");
+  assert.match((failed as Error).message, "disk full");
+  const second = tick();
+  assert.is(passes.started(), 2, "a failed pass leaves the guard open");
+  passes.finish();
+  await second;
 });
 
 test.run();

@@ -1,6 +1,6 @@
-// The sweeper's step sizing (src/core/sweep-steps.ts) as a unit: a step's row limit follows the time its
-// last step held the event loop, read from a fake monotonic clock the fake step advances, so nothing
-// here depends on how fast the machine is.
+// The sweeper's step sizing and its passes' no-overlap guard (src/core/sweep-steps.ts) as units: a
+// step's row limit follows the time its last step held the event loop, read from a fake monotonic clock
+// the fake step advances, so nothing here depends on how fast the machine is.
 import * as assert from "uvu/assert";
 import { test } from "../../src/sdk/testing/suite.js";
 import { PASS_HOLD_MS, PASS_ROWS_MAX, STEP_HOLD_MS, STEP_ROWS_MAX, SweepSteps, skipWhileRunning } from "../../src/core/sweep-steps.js";

@@ -11,6 +11,7 @@
 //   node bench/cpu-per-request.mjs lookup-self|lookup-self-entity|health|login-approle|login-alicloud
 //        [--requests 20000] [--concurrency 16] [--rounds 5] [--cpu-prof]
 //        [--vs path|this|no-barrier|no-metrics|floor|floor-crypto [--vs-node-arg A ...]] [--env K=V ...] [--core N] [--floors]
+//        [--count-promises]
 // --vs no-barrier (or no-metrics) measures this build against itself started with the bench-only
 // preload bench/lib/no-barrier-preload.mjs (no-metrics-preload.mjs): the barrier's (metrics') cost.
 // --vs floor (floor-crypto) measures login-approle against bench/login-floor.mjs: a node:http server
@@ -23,7 +24,10 @@
 // in the same alternating rounds, the floors of bench/login-floor-server.mjs on the same core: "floor"
 // (bare node:http forwarding each login's signed request through a keep-alive client) and
 // "floor+store" (the same plus warden's nonce claim and token mint through its own storage).
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// --count-promises starts every server (and the emulator) with bench/lib/count-promises-preload.mjs and
+// reports each one's promises (and await hops) per request, counted over the measured rounds; the
+// hooks slow the servers, so such a run's CPU figures are not comparable with a run without them.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -49,6 +53,7 @@ const { values: opt, positionals } = parseArgs({
     env: { type: "string", multiple: true, default: [] },
     core: { type: "string" },
     floors: { type: "boolean", default: false },
+    "count-promises": { type: "boolean", default: false },
   },
 });
 installCleanup();
@@ -58,6 +63,7 @@ const conc = Number(opt.concurrency);
 const env = Object.fromEntries(opt.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
 const tmp = mkdtempSync(join(tmpdir(), "warden-cpu-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+if (opt["count-promises"]) process.env.BENCH_PROMISE_DIR = tmp;
 
 /** The STS emulator logins go to: off the server's core when the server is pinned. */
 let sts;
@@ -65,7 +71,7 @@ async function stsEmulator() {
   if (sts) return sts;
   const port = await freePort();
   const core = opt.core === undefined ? undefined : (Number(opt.core) + 1) % availableParallelism();
-  const child = spawnPinned(core, process.execPath, [join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
+  const child = spawnPinned(core, process.execPath, [...countArgs, join(ROOT, "bench", "sts-emulator.mjs"), String(port)]);
   await waitForOutput(child, "listening");
   sts = { child, port, url: `http://127.0.0.1:${port}` };
   return sts;
@@ -78,9 +84,29 @@ async function startFloor(label, nodeArgs, crypto) {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/** With --cpu-prof: node's flags that write a server's V8 profile at exit as bench/results/profiles/cpu-<scenario>-<label>.cpuprofile. */
-const profileArgs = (label) =>
-  opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : [];
+/** With --count-promises: the preload that counts a process's promises (read by promisesSoFar). */
+const countArgs = opt["count-promises"] ? ["--import", join(ROOT, "bench", "lib", "count-promises-preload.mjs")] : [];
+
+/** The promises a process started with countArgs has created so far (it answers SIGUSR2 with its count). */
+async function promisesSoFar(child) {
+  const file = join(tmp, String(child.pid));
+  const before = existsSync(file) ? Number(readFileSync(file, "utf8").split(" ")[0]) : 0;
+  child.kill("SIGUSR2");
+  for (let i = 0; i < 500; i++) {
+    if (existsSync(file)) {
+      const [seq, count] = readFileSync(file, "utf8").split(" ").map(Number);
+      if (seq > before) return count;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`pid ${child.pid} did not report its promise count`);
+}
+
+/** With --cpu-prof: node's flags that write a server's V8 profile at exit as bench/results/profiles/cpu-<scenario>-<label>.cpuprofile (and countArgs). */
+const profileArgs = (label) => [
+  ...countArgs,
+  ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : []),
+];
 
 /** One server (this build, another build's main, or the login floor) set up for the scenario: its pid and a request maker. */
 async function serverFor(main, label, extraArgs = [], floor) {
@@ -142,7 +168,7 @@ function sender(label, url, make, extra) {
     await Promise.all(Array.from({ length: conc }, worker));
     if (bad) throw new Error(`${label}: ${bad} non-200 answers`);
   }
-  return { label, ...extra, fire, per: [], sys: [], rps: [], emu: [] };
+  return { label, ...extra, fire, per: [], sys: [], rps: [], emu: [], promises: [] };
 }
 
 // This build, and with --vs another build's main measured in alternating rounds (same load drift).
@@ -182,8 +208,10 @@ for (let r = 0; r < Number(opt.rounds); r++) {
     const c0 = cpuSeconds(s.child.pid);
     const k0 = cpuSeconds(s.child.pid, "system");
     const e0 = sts ? cpuSeconds(sts.child.pid) : 0;
+    const p0 = opt["count-promises"] ? await promisesSoFar(s.child) : 0;
     const t0 = performance.now();
     await s.fire(n);
+    if (opt["count-promises"]) s.promises.push(((await promisesSoFar(s.child)) - p0) / n);
     s.rps.push(n / ((performance.now() - t0) / 1000));
     s.per.push(((cpuSeconds(s.child.pid) - c0) * 1e6) / n);
     s.sys.push(((cpuSeconds(s.child.pid, "system") - k0) * 1e6) / n);
@@ -198,6 +226,7 @@ for (const s of servers) {
   // sysUsPerRequest: the kernel's share of it (syscalls: socket, WAL writes, fdatasync).
   out[s.label] = { usPerRequest: r1(median(s.per)), rounds: s.per.map(r1), sysUsPerRequest: r1(median(s.sys)), rps: Math.round(median(s.rps)) };
   if (s.login) out[s.label].stsUsPerLogin = r1(median(s.emu));
+  if (opt["count-promises"]) out[s.label].promisesPerRequest = r1(median(s.promises));
 }
 if (sts) {
   await stop(sts.child);

@@ -183,7 +183,7 @@ export class RequestPipeline {
     // resolveRole: no credential checked); without one the edge decided before reading the body.
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: undefined } : undefined;
     if (req.rate instanceof WardenError) throw req.rate;
-    let loginRole: Promise<string | undefined> | undefined;
+    let loginRole: string | undefined | Promise<string | undefined>;
     if (resolved && target && match && match.bound.rules.unauthenticated) {
       const roleRules = this.deps.quotas.hasRoleRateRules(target.mountPath);
       if (roleRules !== false && (await roleRules)) target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
@@ -242,23 +242,24 @@ export class RequestPipeline {
       if (!handler) throw unsupportedOperation();
 
       // Logged before the handler runs: a request the log cannot take is never executed.
-      await trail?.request();
+      if (trail) await trail.request();
       // Plugin code runs under the mount's deadline: a hung handler costs this request only.
-      const call = async (): Promise<CoreResult> => (await this.deps.mounts.guard(entry, `${operation} ${match.remainder}`, () => handler(ctx))) ?? {};
-      const result = def.lockout
-        ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
-        : await call();
+      const call = (): Promise<CoreResult | void> => this.deps.mounts.guard(entry, `${operation} ${match.remainder}`, () => handler(ctx));
+      const result: CoreResult =
+        (def.lockout
+          ? await this.deps.lockout.guard(entry, String(parsed.values[def.lockout.aliasField] ?? "").trim(), req.clientAddress, call)
+          : await call()) ?? {};
       const unknown = def.takesArbitraryInput ? [] : parsed.unknown;
       // The token of a login records the role it named (lease-count role quotas count it): the one a
       // role quota resolved before the handler, else the one the login says it used, else resolved now.
-      const roleOfLogin = (): Promise<string | undefined> =>
-        (loginRole ??= result.auth?.role !== undefined ? Promise.resolve(roleName(result.auth.role)) : this.loginRole(req, entry, match));
+      const roleOfLogin = (): string | undefined | Promise<string | undefined> =>
+        loginRole ?? (result.auth?.role !== undefined ? roleName(result.auth.role) : this.loginRole(req, entry, match));
       const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target, roleOfLogin);
       if (rate.headers) answer.headers = { ...answer.headers, ...rate.headers };
       if (answer.auth) mark.loggedIn = true;
       // Wrapped before the audit, as in Vault: the log shows the wrapping token's HMAC, never the answer.
       const response = req.wrapTtl || result.rewrap ? await this.deps.wrapping.wrap(req, entry, result, answer, caller) : answer;
-      await trail?.response(response);
+      if (trail) await trail.response(response);
       return response;
     } finally {
       if (lastUse && caller) await this.deps.tokens.revokeTree(caller.record);
@@ -270,10 +271,15 @@ export class RequestPipeline {
    * with the request's fields under the mount's deadline; a plugin that resolves roles on none of
    * the paths it could be asked on names none here; an older plugin: the request's `role` field.
    * Input its parser refuses, or a 4xx from resolveRole, names no role (the handler answers the 400).
+   * Without a promise when no resolver is asked.
    */
-  private async loginRole(req: LogicalRequest, entry: MountEntry, match: Routed): Promise<string | undefined> {
+  private loginRole(req: LogicalRequest, entry: MountEntry, match: Routed): string | undefined | Promise<string | undefined> {
     const resolve = match.bound.resolveRole;
     if (!resolve) return resolvesRoles(entry) ? undefined : roleName(req.data.role);
+    return this.resolvedLoginRole(req, entry, match, resolve);
+  }
+
+  private async resolvedLoginRole(req: LogicalRequest, entry: MountEntry, match: Routed, resolve: NonNullable<Routed["bound"]["resolveRole"]>): Promise<string | undefined> {
     let parsed: ReturnType<typeof parseFields>;
     try {
       parsed = parseFields(match.bound.rules.fields, { ...req.data, ...match.captures });
@@ -322,7 +328,7 @@ export class RequestPipeline {
     unknown: string[],
     callerIdentity: EntitySnapshot | undefined,
     target: QuotaTarget | undefined,
-    roleOfLogin: () => Promise<string | undefined>,
+    roleOfLogin: () => string | undefined | Promise<string | undefined>,
   ): Promise<LogicalResponse> {
     if (result.raw) return { status: 200, data: result.raw.body, raw: result.raw.body, headers: result.raw.headers };
     if (result.text) return { status: 200, text: result.text };
@@ -331,17 +337,26 @@ export class RequestPipeline {
     if (result.auth) {
       if (!isLogin) throw new WardenError(500, "internal error");
       const entity = await this.deps.identity.resolveLogin(entry.record.accessor, result.auth.alias.name, result.auth.alias.metadata ?? {}, entry.record.type);
-      const role = await roleOfLogin();
+      // The role, the quota and the identity policies are waited for only when they are not known at
+      // once: each `await` of a plain value would still cost a promise and a turn of the queue.
+      const named = roleOfLogin();
+      const role = named instanceof Promise ? await named : named;
       // The lease-count quota is checked in the same atomic insert as the token (exact across nodes).
-      const cap = target ? await this.deps.quotas.leaseCap({ ...target, role }) : undefined;
-      const minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id, role, cap).catch((e: unknown) => {
+      const capped = target ? this.deps.quotas.leaseCap({ ...target, role }) : undefined;
+      const cap = capped instanceof Promise ? await capped : capped;
+      let minted: Awaited<ReturnType<TokenService["mintForLogin"]>>;
+      try {
+        minted = await this.deps.tokens.mintForLogin(result.auth, entry, path, req.clientAddress, entity.id, role, cap);
+      } catch (e) {
         throw e instanceof LeaseCapReached ? this.deps.quotas.leaseCountExceeded(path) : e;
-      });
+      }
       warnings.push(...minted.warnings);
-      auth = { clientToken: minted.token, record: minted.record, identityPolicies: await this.identityPoliciesOf(entity.id, undefined) };
+      const policies = this.identityPoliciesOf(entity.id, undefined);
+      auth = { clientToken: minted.token, record: minted.record, identityPolicies: policies instanceof Promise ? await policies : policies };
     } else if (result.issued) {
       const record = result.issued.record;
-      auth = { clientToken: result.hideClientToken ? "" : result.issued.token, record, identityPolicies: await this.identityPoliciesOf(record.entityId, callerIdentity) };
+      const policies = this.identityPoliciesOf(record.entityId, callerIdentity);
+      auth = { clientToken: result.hideClientToken ? "" : result.issued.token, record, identityPolicies: policies instanceof Promise ? await policies : policies };
     }
     const data = result.data;
     const empty = !data && !auth && warnings.length === 0;
@@ -357,11 +372,16 @@ export class RequestPipeline {
     return { status: 200, data: data ?? null, warnings: warnings.length ? warnings : null, auth: auth ?? null };
   }
 
-  /** An issued token's identity policies, as its lookup shows them (the caller's snapshot when it is the same entity). */
-  private async identityPoliciesOf(entityId: string, known: EntitySnapshot | undefined): Promise<string[]> {
+  /**
+   * An issued token's identity policies, as its lookup shows them (the caller's snapshot when it is the
+   * same entity); without a promise when the entity's snapshot is cached (a login's: resolveLogin read it).
+   */
+  private identityPoliciesOf(entityId: string, known: EntitySnapshot | undefined): string[] | Promise<string[]> {
     if (!entityId) return [];
     if (known?.entity.id === entityId) return known.identityPolicies;
-    return (await this.deps.identity.snapshot(entityId))?.identityPolicies ?? [];
+    const cached = this.deps.identity.cached(entityId);
+    if (cached) return cached.identityPolicies;
+    return this.deps.identity.snapshot(entityId).then((snap) => snap?.identityPolicies ?? []);
   }
 }
 

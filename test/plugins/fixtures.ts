@@ -8,8 +8,9 @@ import { type TestServer, startTestServer } from "../helpers/server.js";
 
 /**
  * A probe plugin: `hello` answers its marker; `kv/:key` reads and writes its storage; `crash`,
- * `hang` and `float` misbehave; `fetch` calls out through the mount's HttpClient (allowed: the
- * declared host "allowed.example" and whatever the mount's stored `endpoint` names).
+ * `hang` and `float` misbehave; `exists/:key` answers its existence check without a promise ("present"
+ * exists) and `exists-throws`' check throws without one; `fetch` calls out through the mount's
+ * HttpClient (allowed: the declared host "allowed.example" and whatever the mount's stored `endpoint` names).
  */
 export function probeSource(type: string, marker: string, sdkVersion = "SDK_VERSION"): string {
   return `import { badRequest, definePath, definePlugin, SDK_VERSION } from "warden/sdk";
@@ -30,6 +31,18 @@ const crash = definePath({ pattern: "crash", fields: {}, operations: { read: asy
 const refuse = definePath({ pattern: "refuse", fields: {}, operations: { read: async () => { throw badRequest("refused by the probe"); } } });
 const hang = definePath({ pattern: "hang", fields: {}, operations: { read: () => new Promise(() => {}) } });
 const float = definePath({ pattern: "float", fields: {}, operations: { read: async () => { Promise.reject(new Error("forgotten await")); return { data: { ok: true } }; } } });
+const exists = definePath({
+  pattern: "exists/:key",
+  fields: { key: { type: "string" } },
+  existenceCheck: (req) => req.data.key === "present",
+  operations: { create: async () => ({ data: { op: "create" } }), update: async () => ({ data: { op: "update" } }) },
+});
+const existsThrows = definePath({
+  pattern: "exists-throws",
+  fields: {},
+  existenceCheck: () => { throw new TypeError("boom: a check that throws at once"); },
+  operations: { create: async () => ({ data: { op: "create" } }) },
+});
 const fetchPath = definePath({
   pattern: "fetch",
   fields: { url: { type: "string" } },
@@ -39,7 +52,7 @@ export default definePlugin({
   type: ${JSON.stringify(type)},
   sdkVersion: ${sdkVersion},
   description: "catalog test probe",
-  paths: [hello, kv, crash, refuse, hang, float, fetchPath],
+  paths: [hello, kv, crash, refuse, hang, float, exists, existsThrows, fetchPath],
   outboundHosts: ["allowed.example"],
   configuredEndpoints: async ({ storage }) => [await storage.get("endpoint")],
 });

@@ -53,6 +53,20 @@ t("a throwing handler: generic 500 for that request, logged and audited; the ser
   assert.is((await s.read("auth/b/hello")).status, 200);
 });
 
+t("plugin code that answers or throws without a promise (an existence check): answered as if it had one", async ({ s }) => {
+  const present = await s.request("PUT", "auth/a/exists/present", { body: {} });
+  assert.is(present.status, 200);
+  assert.is(present.body.data.op, "update", "a check that returns true at once: update");
+  const absent = await s.request("PUT", "auth/a/exists/absent", { body: {} });
+  assert.is(absent.status, 200);
+  assert.is(absent.body.data.op, "create", "a check that returns false at once: create");
+  const threw = await s.request("PUT", "auth/a/exists-throws", { body: {} });
+  assert.is(threw.status, 500);
+  assert.equal(threw.body.errors, ["internal error"], "nothing of the exception reaches the client");
+  assert.ok(s.logs.some((l) => l.includes("boom: a check that throws at once")), "the cause is in the server log");
+  assert.is((await s.read("auth/a/hello")).status, 200, "the server keeps serving");
+});
+
 t("a hanging handler: 500 after the deadline, while other requests are answered meanwhile", async ({ s, auditFile }) => {
   const started = Date.now();
   const hung = s.read("auth/a/hang");

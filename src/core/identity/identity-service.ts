@@ -72,7 +72,8 @@ export class IdentityService {
     if (entityId === undefined) entityId = (await this.storage.identity.findAlias(mountAccessor, aliasName))?.entityId;
     let entity: EntityRecord | undefined;
     if (entityId !== undefined) {
-      entity = (await this.snapshot(entityId))?.entity;
+      // The snapshot without a promise hop when it is cached (every login but an entity's first).
+      entity = (this.cache.get(entityId) ?? (await this.snapshot(entityId)))?.entity;
       if (entity && epoch === this.epoch) {
         if (this.aliases.size > 100_000) this.aliases.clear();
         this.aliases.set(aliasKey, entity.id);

@@ -147,7 +147,15 @@ export class MountTable {
    */
   guard<T>(entry: MountEntry, what: string, run: () => Promise<T>): Promise<T> {
     if (entry.builtin) return run();
-    return withDeadline(Promise.resolve().then(run), this.deps.deadlineMs, () => {
+    // Started at once (a login is one promise hop shorter); a plugin that throws, or answers without a
+    // promise, is still one settled promise here.
+    let work: Promise<T>;
+    try {
+      work = Promise.resolve(run());
+    } catch (e) {
+      work = Promise.reject(e);
+    }
+    return withDeadline(work, this.deps.deadlineMs, () => {
       entry.log.error("plugin call exceeded its deadline; answered 500", { call: what, deadline_ms: this.deps.deadlineMs });
       return new WardenError(500, "internal error");
     });
@@ -378,7 +386,8 @@ export class MountTable {
       description: def.description,
       paths: [],
       ...(def.outboundHosts ? { outboundHosts: def.outboundHosts } : {}),
-      configuredEndpoints: async () => (await instance?.configuredEndpoints?.()) ?? [],
+      // Asked on every outbound call: the instance's own promise, no wrapper of ours around it.
+      configuredEndpoints: () => instance?.configuredEndpoints?.() ?? Promise.resolve([]),
     };
     const http = this.deps.httpClientFor(record, outbound, services.storage, services.log);
     const context = { mount: services.info, storage: services.storage, http, log: services.log, settings: settingsOf(record), clock: this.clock };

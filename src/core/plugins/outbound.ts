@@ -8,14 +8,29 @@ import type { Logger, MountInfo, PluginDefinition, StorageView } from "../../sdk
  *    clouds). They are read at call time, so a config change applies to the next request.
  * Everything else is refused before a socket is opened: a plugin cannot be turned into an SSRF
  * gadget towards metadata services or the cluster's internals by something a client sent.
+ * The answer is given in the same call unless the configured endpoints must be read.
  */
-export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, mount: MountInfo, log: Logger): (origin: string) => Promise<boolean> {
+export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "configuredEndpoints">, storage: StorageView, mount: MountInfo, log: Logger): (origin: string) => boolean | Promise<boolean> {
   const rules = def.outboundHosts ?? [];
   // Asked once per outbound call (every cloud login): the URL parsing is memoised, the decision is
   // not. The rules run and the configured endpoints are read on every call, as before.
   const parsed = new Memo<ParsedOrigin | undefined>(parseOrigin);
   const endpointOrigins = new Memo<string | undefined>(originOf);
-  return async (origin) => {
+  const refused = (url: ParsedOrigin): false => {
+    log.warn("outbound request refused by the mount's allow-list", { origin: url.origin });
+    return false;
+  };
+  const configured = async (url: ParsedOrigin, endpoints: NonNullable<typeof def.configuredEndpoints>): Promise<boolean> => {
+    try {
+      for (const endpoint of await endpoints({ storage, mount })) {
+        if (endpoint && endpointOrigins.get(endpoint) === url.origin) return true;
+      }
+    } catch (e) {
+      log.warn("configuredEndpoints failed; treating the mount as configuring none", { error: e instanceof Error ? e.message : String(e) });
+    }
+    return refused(url);
+  };
+  return (origin) => {
     const url = parsed.get(origin);
     if (!url) return false;
     if (url.declarable) {
@@ -27,17 +42,7 @@ export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "
         }
       }
     }
-    if (def.configuredEndpoints) {
-      try {
-        for (const endpoint of await def.configuredEndpoints({ storage, mount })) {
-          if (endpoint && endpointOrigins.get(endpoint) === url.origin) return true;
-        }
-      } catch (e) {
-        log.warn("configuredEndpoints failed; treating the mount as configuring none", { error: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    log.warn("outbound request refused by the mount's allow-list", { origin: url.origin });
-    return false;
+    return def.configuredEndpoints ? configured(url, def.configuredEndpoints) : refused(url);
   };
 }
 

@@ -196,9 +196,13 @@ export class QuotaService {
   /**
    * The lease-count quota a login's token is minted under, as the storage cap (undefined: none). A
    * quota with a role counts only the tokens of logins that named it (TokenRecord.loginRole) on its mount.
+   * In the same call once the definitions are cached.
    */
-  async leaseCap(target: QuotaTarget): Promise<TokenCap | undefined> {
-    const { rules } = await this.state();
+  leaseCap(target: QuotaTarget): TokenCap | undefined | Promise<TokenCap | undefined> {
+    return this.withRules((rules) => this.leaseCapOf(rules, target));
+  }
+
+  private leaseCapOf(rules: QuotaRule[], target: QuotaTarget): TokenCap | undefined {
     const rule = rules.length === 0 ? undefined : mostSpecific(rules, "lease-count", target);
     if (!rule) return undefined;
     const glob = rule.path.endsWith("*");

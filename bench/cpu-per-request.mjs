@@ -205,17 +205,18 @@ for (let r = 0; r < Number(opt.rounds); r++) {
   // Every other round in the reverse order: a side that always ran right after another (its disk
   // syncs, the emulator's warm state, the host's drift within a round) would carry an order effect.
   for (const s of r % 2 === 0 ? servers : [...servers].reverse()) {
+    // Read before the CPU counters: the count's signal and file write stay outside the measured window.
+    const p0 = opt["count-promises"] ? await promisesSoFar(s.child) : 0;
     const c0 = cpuSeconds(s.child.pid);
     const k0 = cpuSeconds(s.child.pid, "system");
     const e0 = sts ? cpuSeconds(sts.child.pid) : 0;
-    const p0 = opt["count-promises"] ? await promisesSoFar(s.child) : 0;
     const t0 = performance.now();
     await s.fire(n);
-    if (opt["count-promises"]) s.promises.push(((await promisesSoFar(s.child)) - p0) / n);
     s.rps.push(n / ((performance.now() - t0) / 1000));
     s.per.push(((cpuSeconds(s.child.pid) - c0) * 1e6) / n);
     s.sys.push(((cpuSeconds(s.child.pid, "system") - k0) * 1e6) / n);
     if (sts) s.emu.push(((cpuSeconds(sts.child.pid) - e0) * 1e6) / n);
+    if (opt["count-promises"]) s.promises.push(((await promisesSoFar(s.child)) - p0) / n);
   }
 }
 const r1 = (x) => Math.round(x * 10) / 10;

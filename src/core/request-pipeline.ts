@@ -183,10 +183,14 @@ export class RequestPipeline {
     // resolveRole: no credential checked); without one the edge decided before reading the body.
     const target: QuotaTarget | undefined = resolved ? { path, mountPath: resolved.entry.record.path, role: undefined } : undefined;
     if (req.rate instanceof WardenError) throw req.rate;
-    let loginRole: string | undefined | Promise<string | undefined>;
+    // The login role once resolved before the handler (a role rate-limit quota asked), even if it is none.
+    let loginRole: { role: string | undefined } | undefined;
     if (resolved && target && match && match.bound.rules.unauthenticated) {
       const roleRules = this.deps.quotas.hasRoleRateRules(target.mountPath);
-      if (roleRules !== false && (await roleRules)) target.role = await (loginRole = this.loginRole(req, resolved.entry, match));
+      if (roleRules !== false && (await roleRules)) {
+        target.role = await this.loginRole(req, resolved.entry, match);
+        loginRole = { role: target.role };
+      }
     }
     const rate = req.rate ?? (target ? await this.deps.quotas.checkRate(target, req.clientAddress) : {});
     // sys/wrapping/{unwrap,lookup,rewrap} check their token operand before authentication (Vault's
@@ -253,7 +257,7 @@ export class RequestPipeline {
       // The token of a login records the role it named (lease-count role quotas count it): the one a
       // role quota resolved before the handler, else the one the login says it used, else resolved now.
       const roleOfLogin = (): string | undefined | Promise<string | undefined> =>
-        loginRole ?? (result.auth?.role !== undefined ? roleName(result.auth.role) : this.loginRole(req, entry, match));
+        loginRole ? loginRole.role : result.auth?.role !== undefined ? roleName(result.auth.role) : this.loginRole(req, entry, match);
       const answer = await this.respond(req, path, def.unauthenticated === true, entry, result, unknown, identity, target, roleOfLogin);
       if (rate.headers) answer.headers = { ...answer.headers, ...rate.headers };
       if (answer.auth) mark.loggedIn = true;

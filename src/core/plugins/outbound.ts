@@ -22,7 +22,8 @@ export function mountAllowOrigin(def: Pick<PluginDefinition, "outboundHosts" | "
   };
   const configured = async (url: ParsedOrigin, endpoints: NonNullable<typeof def.configuredEndpoints>): Promise<boolean> => {
     try {
-      for (const endpoint of await endpoints({ storage, mount })) {
+      // A plugin's hook that resolves to nothing configures nothing.
+      for (const endpoint of (await endpoints({ storage, mount })) ?? []) {
         if (endpoint && endpointOrigins.get(endpoint) === url.origin) return true;
       }
     } catch (e) {

@@ -102,15 +102,18 @@ async function promisesSoFar(child) {
   throw new Error(`pid ${child.pid} did not report its promise count`);
 }
 
-/** With --cpu-prof: node's flags that write a server's V8 profile at exit as bench/results/profiles/cpu-<scenario>-<label>.cpuprofile (and countArgs). */
-const profileArgs = (label) => [
+/**
+ * node's flags for a measured server: countArgs, and with --cpu-prof those that write its V8 profile at
+ * exit as bench/results/profiles/cpu-<scenario>-<label>.cpuprofile.
+ */
+const instrumentArgs = (label) => [
   ...countArgs,
   ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "bench", "results", "profiles")}`, `--cpu-prof-name=cpu-${scenario}-${label}.cpuprofile`] : []),
 ];
 
 /** One server (this build, another build's main, or the login floor) set up for the scenario: its pid and a request maker. */
 async function serverFor(main, label, extraArgs = [], floor) {
-  const nodeArgs = [...extraArgs, ...profileArgs(label)];
+  const nodeArgs = [...extraArgs, ...instrumentArgs(label)];
   const w = floor ? await startFloor(label, nodeArgs, floor === "floor-crypto") : await startWarden({ core: opt.core, dataDir: join(tmp, label), nodeArgs, env, ...(main ? { main } : {}) });
   let make;
   if (floor) {
@@ -137,7 +140,7 @@ async function serverFor(main, label, extraArgs = [], floor) {
 async function floorFor(label, args) {
   const e = await stsEmulator();
   const port = await freePort();
-  const child = spawnPinned(opt.core, process.execPath, [...profileArgs(label), join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
+  const child = spawnPinned(opt.core, process.execPath, [...instrumentArgs(label), join(ROOT, "bench", "login-floor-server.mjs"), String(port), String(e.port), ...args]);
   await waitForOutput(child, "listening");
   const make = () => ({ method: "POST", path: "/v1/auth/alicloud/login", headers: { "content-type": "application/json" }, body: loginBody() });
   return sender(label, `http://127.0.0.1:${port}`, make, { child, login: true });

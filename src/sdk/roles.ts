@@ -46,10 +46,9 @@ export function roleStore<T>(isEntry: (value: unknown) => value is T): RoleStore
     list: async (storage) => (await storage.list("role/")).filter((k) => !k.endsWith("/")).sort(),
     async forLogin(storage, input) {
       const name = canonicalRoleName(input);
-      // get's read and check inline: one promise hop per login fewer.
-      const value = name === undefined ? undefined : await storage.get(key(name));
-      if (name === undefined || !isEntry(value)) throw permissionDenied();
-      return { name, role: value };
+      const role = name === undefined ? undefined : await get(storage, name);
+      if (name === undefined || role === undefined) throw permissionDenied();
+      return { name, role };
     },
   };
 }

@@ -23,7 +23,8 @@
 // on a quiet machine would show) and its CPU per login while serving warden. With --floors it measures,
 // in the same alternating rounds, the floors of bench/login-floor-server.mjs on the same core: "floor"
 // (bare node:http forwarding each login's signed request through a keep-alive client) and
-// "floor+store" (the same plus warden's nonce claim and token mint through its own storage).
+// "floor+store" (the same plus warden's nonce claim and token mint through its own storage) and
+// "floor+checks" (that plus every check the AliCloud plugin makes, with the plugin's own functions).
 // --count-promises starts every server (and the emulator) with bench/lib/count-promises-preload.mjs and
 // reports each one's promises (and await hops) per request, counted over the measured rounds; the
 // hooks slow the servers, so such a run's CPU figures are not comparable with a run without them.
@@ -193,6 +194,8 @@ if (opt.floors && scenario === "login-alicloud") {
   servers.push(await floorFor("floor", []));
   mkdirSync(join(tmp, "floor-store"));
   servers.push(await floorFor("floor+store", ["--store", join(tmp, "floor-store")]));
+  mkdirSync(join(tmp, "floor-checks"));
+  servers.push(await floorFor("floor+checks", ["--store", join(tmp, "floor-checks"), "--checks"]));
 }
 // login-alicloud: the yardstick, the emulator's CPU per GetCallerIdentity sent straight to it (the
 // request warden forwards: POST, every parameter in the query), measured in the same rounds.

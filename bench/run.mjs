@@ -277,10 +277,17 @@ async function scenarioLogin() {
     await configureAlicloud(w.url, port, BENCH_ROLE, ROLE_ARN);
 
     // 3. The floors (bench/login-floor-server.mjs) on the same cores, through the same emulator: what
-    //    any proxying login costs on this stack, then with warden's two writes (nonce claim, token).
+    //    any proxying login costs on this stack, then with warden's two writes (nonce claim, token), then
+    //    with every check the AliCloud plugin makes (the plugin's own functions, no framework around them).
     mkdirSync(join(tmp, "floor-store"), { recursive: true });
+    mkdirSync(join(tmp, "floor-checks"), { recursive: true });
     const floors = {};
-    for (const [name, args] of [["login-alicloud-floor", []], ["login-alicloud-floor-store", ["--store", join(tmp, "floor-store")]]]) {
+    const floorArgs = [
+      ["login-alicloud-floor", []],
+      ["login-alicloud-floor-store", ["--store", join(tmp, "floor-store")]],
+      ["login-alicloud-floor-checks", ["--store", join(tmp, "floor-checks"), "--checks"]],
+    ];
+    for (const [name, args] of floorArgs) {
       const fport = await freePort();
       // Profiled like warden with --cpu-prof: the stage table then shows each stage's floor beside warden's.
       const child = spawnPinned(SERVER, process.execPath, [...wardenNodeArgs(name), join(ROOT, "bench", "login-floor-server.mjs"), String(fport), String(port), ...args]);
@@ -600,6 +607,7 @@ function markdown(r) {
   row("warden alicloud login", S["login-alicloud"], TARGETS["login-alicloud"].ratio);
   row("floor: bare node:http forwarding the login to the emulator", S["login-alicloud-floor"]);
   row("floor + warden's nonce claim and token mint (SQLite, barrier)", S["login-alicloud-floor-store"]);
+  row("floor + claim and mint + the AliCloud plugin's checks (its own functions, no framework)", S["login-alicloud-floor-checks"]);
   identityRows(S, row);
   row("login floor: node:http + the token row's insert, group commit, fdatasync (bench/login-floor.mjs)", S["login-floor"]?.store);
   row("login floor + a login's crypto (token id HMAC, secret id HMAC, one AES-GCM seal)", S["login-floor"]?.crypto);
@@ -653,7 +661,7 @@ function markdown(r) {
   }
   if (S["login-alicloud"]) {
     out.push(`Login run: the STS emulator runs on core ${r.cores.sts} next to the load generator; its own rate was measured alone on core ${r.cores.server}${S["login-alicloud"].rounds ? ", in rounds with the logins (that emulator stays up, idle while the logins run; every request of every round freshly signed)" : ""}.`, "");
-    const cpuRows = [["warden alicloud login", S["login-alicloud"]], ["floor: forwarding only", S["login-alicloud-floor"]], ["floor + nonce claim and token mint", S["login-alicloud-floor-store"]]].filter(([, x]) => x?.cpu);
+    const cpuRows = [["warden alicloud login", S["login-alicloud"]], ["floor: forwarding only", S["login-alicloud-floor"]], ["floor + nonce claim and token mint", S["login-alicloud-floor-store"]], ["floor + claim and mint + the plugin's checks", S["login-alicloud-floor-checks"]]].filter(([, x]) => x?.cpu);
     if (cpuRows.length) {
       out.push("The same in CPU (server µs per login against the emulator's µs per GetCallerIdentity alone; the ratio req/s would show with each on its own core; medians, the ratio the median of the per-round ratios):", "", "| login | server µs per login | emulator µs per call | ratio | rounds |", "|---|---:|---:|---:|---|");
       for (const [name, x] of cpuRows) out.push(`| ${name} | ${x.cpu.usPerRequest} | ${x.cpu.emulatorUsPerRequest} | ${x.cpu.ratio} | ${x.cpu.rounds?.join(" ") ?? "-"} |`);

@@ -15,7 +15,6 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const { loginBody } = (await import(new URL("../../../bench/lib/bodies.mjs", import.meta.url).href)) as { loginBody(now?: Date): string };
 
 const t = suite("login-floor");
-const tmp = tempDirs(t, "warden-login-floor-");
 let sts: StsEmulator;
 let floor: ChildProcess;
 let url = "";
@@ -29,10 +28,17 @@ t.before(async () => {
   url = `http://127.0.0.1:${port}/v1/auth/alicloud/login`;
 });
 
+// Registered before the temporary directory's hook: the floor has exited (its store closed) when the
+// directory is removed.
 t.after(async () => {
-  floor?.kill("SIGTERM");
+  if (floor && floor.exitCode === null && floor.signalCode === null) {
+    const exited = new Promise((resolve) => floor.once("exit", resolve));
+    floor.kill("SIGTERM");
+    await exited;
+  }
   await sts?.close();
 });
+const tmp = tempDirs(t, "warden-login-floor-");
 
 const post = async (body: string) => {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
